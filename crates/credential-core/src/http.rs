@@ -1,0 +1,589 @@
+//! [`HttpClient`]: the HTTP seam, a thin layer over `reqwest` with rustls.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use url::Url;
+
+use crate::Env;
+use crate::error::{ErrorSource, TransportErrorKind};
+
+/// One HTTP request. `Debug` shows the method, URL and header names only: the
+/// body and header values may carry secrets.
+#[derive(Clone)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: Method,
+    /// The full URL, query included.
+    pub url: Url,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body, if any.
+    pub body: Option<Bytes>,
+    /// A timeout for this request, overriding the client's.
+    pub timeout: Option<Duration>,
+}
+
+impl HttpRequest {
+    /// A request with no headers and no body.
+    pub fn new(method: Method, url: Url) -> Self {
+        Self {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            timeout: None,
+        }
+    }
+
+    /// Adds a header. Header names and values built by credentials are
+    /// static or validated; an invalid value is dropped with a warning.
+    pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
+        match HeaderValue::from_str(value) {
+            Ok(mut value) => {
+                value.set_sensitive(name.eq_ignore_ascii_case("authorization"));
+                self.headers.insert(HeaderName::from_static(name), value);
+            }
+            Err(_) => tracing::warn!(header = name, "dropping a header value that is not valid"),
+        }
+        self
+    }
+
+    /// Sets a form body (`application/x-www-form-urlencoded`).
+    pub fn with_form<'a>(mut self, fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        self.body = Some(Bytes::from(body));
+        self
+    }
+
+    /// Sets the timeout for this request.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(HeaderName::as_str).collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url.as_str())
+            .field("headers", &names)
+            .field("body_len", &self.body.as_ref().map(Bytes::len))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// One HTTP response, read in full. `Debug` shows no header values and no body.
+#[derive(Clone)]
+pub struct HttpResponse {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    /// A header's value, if present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(HeaderName::as_str).collect();
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// Why an HTTP exchange produced no response.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct TransportError {
+    /// The kind of failure.
+    pub kind: TransportErrorKind,
+    /// A description (no URL query, no secrets).
+    pub message: String,
+    /// The underlying error.
+    #[source]
+    pub source: Option<ErrorSource>,
+}
+
+impl TransportError {
+    /// A transport error without an underlying source.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// This failure as a [`crate::CredentialError::Transport`] of `credential`.
+    pub fn into_credential_error(self, credential: &'static str) -> crate::CredentialError {
+        crate::CredentialError::Transport {
+            credential,
+            kind: self.kind,
+            message: self.message,
+            source: self.source,
+        }
+    }
+}
+
+/// Sends HTTP requests.
+#[async_trait]
+pub trait HttpClient: Send + Sync + fmt::Debug {
+    /// Sends one request and reads the whole response. Non-2xx statuses are
+    /// responses, not errors.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+/// An HTTP client shared between a context and its credentials.
+pub type SharedHttpClient = Arc<dyn HttpClient>;
+
+/// The real client: `reqwest` over rustls, no redirects followed (a token is
+/// never carried to another host), a 10 s connect timeout and a 30 s request
+/// timeout unless a request sets its own.
+///
+/// Trust: the system's root certificates, or, as OpenSSL-based tools do, the
+/// certificates in `SSL_CERT_FILE` and the directories in `SSL_CERT_DIR` when
+/// either is set; plus any extra roots the caller adds. A caller's own
+/// `reqwest::Client` can be used instead with [`ReqwestHttpClient::from_client`].
+#[derive(Clone)]
+pub struct ReqwestHttpClient {
+    client: Arc<OnceLock<Result<reqwest::Client, TransportError>>>,
+    config: Arc<ClientConfig>,
+}
+
+#[derive(Debug, Default)]
+struct ClientConfig {
+    env: Env,
+    extra_roots: Vec<CertificateDer<'static>>,
+}
+
+impl ReqwestHttpClient {
+    /// A client trusting the system roots (built on first use).
+    pub fn new() -> Self {
+        Self::with_env(Env::real())
+    }
+
+    /// A client that reads `SSL_CERT_FILE` and `SSL_CERT_DIR` from `env`.
+    pub fn with_env(env: Env) -> Self {
+        Self {
+            client: Arc::new(OnceLock::new()),
+            config: Arc::new(ClientConfig {
+                env,
+                extra_roots: Vec::new(),
+            }),
+        }
+    }
+
+    /// A client that also trusts the certificates in `pem` (one or more PEM
+    /// `CERTIFICATE` blocks), for private CAs and local emulators.
+    pub fn with_extra_roots_pem(env: Env, pem: &[u8]) -> Result<Self, TransportError> {
+        let extra_roots = parse_pem_certificates(pem)?;
+        if extra_roots.is_empty() {
+            return Err(TransportError::new(
+                TransportErrorKind::Connect,
+                "the extra root certificates contain no PEM CERTIFICATE block",
+            ));
+        }
+        Ok(Self {
+            client: Arc::new(OnceLock::new()),
+            config: Arc::new(ClientConfig { env, extra_roots }),
+        })
+    }
+
+    /// Uses the caller's own `reqwest::Client` as it is configured.
+    pub fn from_client(client: reqwest::Client) -> Self {
+        Self {
+            client: Arc::new(OnceLock::from(Ok(client))),
+            config: Arc::default(),
+        }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, TransportError> {
+        self.client
+            .get_or_init(|| build_client(&self.config))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+impl Default for ReqwestHttpClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ReqwestHttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReqwestHttpClient")
+            .field("extra_roots", &self.config.extra_roots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn build_client(config: &ClientConfig) -> Result<reqwest::Client, TransportError> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30));
+    let roots = trusted_roots(&config.env);
+    if roots.is_empty() && config.extra_roots.is_empty() {
+        tracing::warn!("no trusted root certificates found; HTTPS requests will fail");
+    }
+    for root in roots.iter().chain(&config.extra_roots) {
+        match reqwest::Certificate::from_der(root.as_ref()) {
+            Ok(cert) => builder = builder.add_root_certificate(cert),
+            Err(_) => tracing::debug!("skipping a root certificate that could not be parsed"),
+        }
+    }
+    builder.build().map_err(|e| {
+        TransportError::new(
+            TransportErrorKind::Connect,
+            format!("could not build the HTTP client: {}", describe(&e)),
+        )
+    })
+}
+
+/// The root certificates to trust: `SSL_CERT_FILE` and `SSL_CERT_DIR` (a list
+/// separated by `:`; `;` on Windows) when either is set, else the system's.
+pub fn trusted_roots(env: &Env) -> Vec<CertificateDer<'static>> {
+    let file = env.get("SSL_CERT_FILE");
+    let dirs = env.get("SSL_CERT_DIR");
+    if file.is_none() && dirs.is_none() {
+        let found = rustls_native_certs::load_native_certs();
+        for error in &found.errors {
+            tracing::debug!(%error, "error while loading system root certificates");
+        }
+        return found.certs;
+    }
+    let mut roots = Vec::new();
+    if let Some(file) = file {
+        roots.extend(read_pem_file(Path::new(&file)));
+    }
+    if let Some(dirs) = dirs {
+        let separator = if cfg!(windows) { ';' } else { ':' };
+        for dir in dirs.split(separator).filter(|d| !d.is_empty()) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                tracing::debug!(dir, "SSL_CERT_DIR entry is not a readable directory");
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_file() {
+                    roots.extend(read_pem_file(&path));
+                }
+            }
+        }
+    }
+    roots
+}
+
+fn read_pem_file(path: &Path) -> Vec<CertificateDer<'static>> {
+    #[allow(clippy::disallowed_methods)] // Part of the real HTTP client's setup.
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::debug!(path = %path.display(), %error, "could not read a certificate file");
+            return Vec::new();
+        }
+    };
+    parse_pem_certificates(&bytes).unwrap_or_default()
+}
+
+fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, TransportError> {
+    CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            TransportError::new(
+                TransportErrorKind::Connect,
+                format!("could not parse PEM certificates: {e}"),
+            )
+        })
+}
+
+#[async_trait]
+impl HttpClient for ReqwestHttpClient {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let client = self.client()?;
+        let mut builder = client
+            .request(request.method, request.url)
+            .headers(request.headers);
+        if let Some(body) = request.body {
+            builder = builder.body(body);
+        }
+        if let Some(timeout) = request.timeout {
+            builder = builder.timeout(timeout);
+        }
+        let response = builder.send().await.map_err(transport_error)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(transport_error)?;
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn transport_error(error: reqwest::Error) -> TransportError {
+    let kind = if error.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if error.is_connect() {
+        TransportErrorKind::Connect
+    } else if error.is_body() || error.is_decode() {
+        TransportErrorKind::Decode
+    } else {
+        TransportErrorKind::Request
+    };
+    let host = error
+        .url()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let message = if host.is_empty() {
+        describe(&error)
+    } else {
+        format!("{} (host {host})", describe(&error))
+    };
+    TransportError {
+        kind,
+        message,
+        source: Some(Arc::new(error.without_url())),
+    }
+}
+
+/// The error and its causes in one line, without the URL.
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+/// Whether `url` points at this machine (`localhost`, `127.0.0.0/8`, `::1`).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => {
+            domain.eq_ignore_ascii_case("localhost") || domain.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Wraps a client so that it refuses, without sending a packet, any request
+/// to a host that is not loopback. Tests use it so that nothing (the IMDS
+/// address 169.254.169.254 above all) is ever reached by accident.
+#[derive(Debug, Clone)]
+pub struct LoopbackOnlyHttpClient<C = ReqwestHttpClient>(pub C);
+
+impl LoopbackOnlyHttpClient {
+    /// Real HTTP, loopback destinations only.
+    pub fn real() -> Self {
+        Self(ReqwestHttpClient::with_env(Env::empty()))
+    }
+}
+
+#[async_trait]
+impl<C: HttpClient> HttpClient for LoopbackOnlyHttpClient<C> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if !is_loopback(&request.url) {
+            return Err(TransportError::new(
+                TransportErrorKind::Connect,
+                format!(
+                    "refused to send a request to non-loopback host {} (loopback-only client)",
+                    request.url.host_str().unwrap_or("<none>")
+                ),
+            ));
+        }
+        self.0.send(request).await
+    }
+}
+
+/// A client with no network: every request fails with a connection error.
+/// The isolated context's default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoNetworkHttpClient;
+
+#[async_trait]
+impl HttpClient for NoNetworkHttpClient {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        Err(TransportError::new(
+            TransportErrorKind::Connect,
+            format!(
+                "no network in an isolated context (request to {} not sent)",
+                request.url.host_str().unwrap_or("<none>")
+            ),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback(&url("http://127.0.0.1:8080/x")));
+        assert!(is_loopback(&url("http://127.9.9.9/x")));
+        assert!(is_loopback(&url("http://[::1]:1/")));
+        assert!(is_loopback(&url("http://localhost/")));
+        assert!(!is_loopback(&url("http://169.254.169.254/metadata")));
+        assert!(!is_loopback(&url("https://localhost.evil.com/")));
+        assert!(!is_loopback(&url("https://10.0.0.1/")));
+    }
+
+    #[tokio::test]
+    async fn loopback_only_refuses_imds() {
+        let client = LoopbackOnlyHttpClient::real();
+        let err = client
+            .send(HttpRequest::new(
+                Method::GET,
+                url("http://169.254.169.254/metadata/identity/oauth2/token"),
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Connect);
+        assert!(err.message.contains("169.254.169.254"), "{}", err.message);
+    }
+
+    #[tokio::test]
+    async fn sends_to_loopback_server_and_reads_response() {
+        let mut server = mockito::Server::new_async().await;
+        let mock = server
+            .mock("POST", "/tenant/oauth2/v2.0/token")
+            .match_header("content-type", "application/x-www-form-urlencoded")
+            .match_body("a=1&b=x+y%26z")
+            .with_status(400)
+            .with_header("x-ms-request-id", "req-1")
+            .with_body("{}")
+            .create_async()
+            .await;
+        let client = LoopbackOnlyHttpClient::real();
+        let request = HttpRequest::new(
+            Method::POST,
+            url(&format!("{}/tenant/oauth2/v2.0/token", server.url())),
+        )
+        .with_form([("a", "1"), ("b", "x y&z")]);
+        let response = client.send(request).await.unwrap();
+        assert_eq!(response.status, StatusCode::BAD_REQUEST);
+        assert_eq!(response.header("x-ms-request-id"), Some("req-1"));
+        assert_eq!(&response.body[..], b"{}");
+        mock.assert_async().await;
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_connect_error() {
+        // Bind then drop a listener to get a port nothing listens on.
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let err = LoopbackOnlyHttpClient::real()
+            .send(HttpRequest::new(
+                Method::GET,
+                url(&format!("http://127.0.0.1:{port}/")),
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Connect, "{err}");
+    }
+
+    #[tokio::test]
+    async fn redirects_are_not_followed() {
+        let mut server = mockito::Server::new_async().await;
+        let _m = server
+            .mock("GET", "/a")
+            .with_status(302)
+            .with_header("location", "http://127.0.0.2:1/steal")
+            .create_async()
+            .await;
+        let response = LoopbackOnlyHttpClient::real()
+            .send(HttpRequest::new(
+                Method::GET,
+                url(&format!("{}/a", server.url())),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(response.status.as_u16(), 302);
+    }
+
+    #[test]
+    fn debug_hides_body_and_header_values() {
+        let request = HttpRequest::new(Method::POST, url("https://login.example/t"))
+            .with_header("authorization", "Bearer top-secret-token")
+            .with_form([("client_secret", "very-secret")]);
+        let debug = format!("{request:?}");
+        assert!(
+            !debug.contains("top-secret-token") && !debug.contains("very-secret"),
+            "{debug}"
+        );
+        assert!(debug.contains("authorization"));
+    }
+
+    #[test]
+    fn ssl_cert_file_is_honoured() {
+        let dir =
+            std::env::temp_dir().join(format!("credential-core-roots-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("ca.pem");
+        std::fs::write(&file, TEST_CA_PEM).unwrap();
+        let env = Env::from_pairs([("SSL_CERT_FILE", file.to_str().unwrap())]);
+        assert_eq!(trusted_roots(&env).len(), 1);
+        let env = Env::from_pairs([("SSL_CERT_DIR", dir.to_str().unwrap())]);
+        assert_eq!(trusted_roots(&env).len(), 1);
+        let env = Env::from_pairs([("SSL_CERT_FILE", "/nonexistent/ca.pem")]);
+        assert!(trusted_roots(&env).is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn extra_roots_must_hold_a_certificate() {
+        assert!(ReqwestHttpClient::with_extra_roots_pem(Env::empty(), b"not a pem").is_err());
+        assert!(
+            ReqwestHttpClient::with_extra_roots_pem(Env::empty(), TEST_CA_PEM.as_bytes()).is_ok()
+        );
+    }
+
+    const TEST_CA_PEM: &str = include_str!("../tests/data/test-ca.pem");
+}

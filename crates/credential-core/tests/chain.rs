@@ -1,0 +1,194 @@
+//! ChainedTokenCredential behaviour.
+
+#![allow(clippy::unwrap_used)]
+
+use std::error::Error;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use credential_core::{
+    AccessToken, ChainedTokenCredential, CredentialError, FnCredential, TokenCredential,
+    TokenRequestOptions, token_credential_fn,
+};
+use time::OffsetDateTime;
+
+fn counting(
+    name: &'static str,
+    calls: &Arc<AtomicUsize>,
+    result: fn(&'static str) -> Result<AccessToken, CredentialError>,
+) -> FnCredential {
+    let calls = Arc::clone(calls);
+    token_credential_fn(name, move |_, _| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        let result = result(name);
+        async move { result }
+    })
+}
+
+fn unavailable(name: &'static str) -> Result<AccessToken, CredentialError> {
+    Err(CredentialError::unavailable(name, "not configured here"))
+}
+
+fn denied(name: &'static str) -> Result<AccessToken, CredentialError> {
+    Err(CredentialError::Authentication {
+        credential: name,
+        status: Some(401),
+        oauth_error: Some("invalid_client".into()),
+        error_code: Some("AADSTS7000215".into()),
+        description: "Invalid client secret provided.".into(),
+    })
+}
+
+fn ok(name: &'static str) -> Result<AccessToken, CredentialError> {
+    Ok(AccessToken::new(
+        format!("token-from-{name}"),
+        OffsetDateTime::UNIX_EPOCH,
+    ))
+}
+
+async fn get(chain: &ChainedTokenCredential) -> Result<AccessToken, CredentialError> {
+    chain
+        .get_token(&["scope"], &TokenRequestOptions::default())
+        .await
+}
+
+#[tokio::test]
+async fn unavailable_links_are_skipped() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let chain = ChainedTokenCredential::new()
+        .with("A", counting("A", &calls, unavailable))
+        .with("B", counting("B", &calls, unavailable))
+        .with("C", counting("C", &calls, ok));
+    let token = get(&chain).await.unwrap();
+    assert_eq!(token.token.expose_secret(), "token-from-C");
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn other_errors_stop_the_chain_and_become_the_source() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let after = Arc::new(AtomicUsize::new(0));
+    let chain = ChainedTokenCredential::new()
+        .with("A", counting("A", &calls, unavailable))
+        .with("B", counting("B", &calls, denied))
+        .with("C", counting("C", &after, ok));
+    let err = get(&chain).await.unwrap_err();
+    assert_eq!(after.load(Ordering::SeqCst), 0, "C must not run");
+    assert!(!err.is_unavailable());
+    let CredentialError::ChainFailed { attempts, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(attempts.len(), 2);
+    let source = err.source().expect("the stopping error is the source");
+    assert!(source.to_string().contains("AADSTS7000215"), "{source}");
+}
+
+#[tokio::test]
+async fn aggregate_message_names_every_attempt_in_order() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let chain = ChainedTokenCredential::new()
+        .named("MyChain")
+        .with(
+            "EnvironmentCredential",
+            counting("EnvironmentCredential", &calls, unavailable),
+        )
+        .with(
+            "ManagedIdentityCredential",
+            counting("ManagedIdentityCredential", &calls, unavailable),
+        )
+        .with(
+            "AzureCliCredential",
+            counting("AzureCliCredential", &calls, unavailable),
+        )
+        .with_help("Sign in with `az login`.");
+    let err = get(&chain).await.unwrap_err();
+    assert!(
+        err.is_unavailable(),
+        "every link unavailable: the chain is unavailable"
+    );
+    assert!(err.source().is_none());
+    let message = err.to_string();
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "MyChain failed to get a token. Attempts, in order:",
+            "  1. EnvironmentCredential is unavailable: not configured here",
+            "  2. ManagedIdentityCredential is unavailable: not configured here",
+            "  3. AzureCliCredential is unavailable: not configured here",
+            "Sign in with `az login`.",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn sticky_chain_calls_only_the_credential_that_worked() {
+    let first = Arc::new(AtomicUsize::new(0));
+    let second = Arc::new(AtomicUsize::new(0));
+    let chain = ChainedTokenCredential::new()
+        .sticky(true)
+        .with("A", counting("A", &first, unavailable))
+        .with("B", counting("B", &second, ok));
+    for _ in 0..3 {
+        assert_eq!(
+            get(&chain).await.unwrap().token.expose_secret(),
+            "token-from-B"
+        );
+    }
+    assert_eq!(
+        first.load(Ordering::SeqCst),
+        1,
+        "A tried once, before B won"
+    );
+    assert_eq!(second.load(Ordering::SeqCst), 3);
+    assert_eq!(chain.selected(), Some("B"));
+}
+
+#[tokio::test]
+async fn non_sticky_chain_walks_every_time() {
+    let first = Arc::new(AtomicUsize::new(0));
+    let second = Arc::new(AtomicUsize::new(0));
+    let chain = ChainedTokenCredential::new()
+        .with("A", counting("A", &first, unavailable))
+        .with("B", counting("B", &second, ok));
+    for _ in 0..3 {
+        get(&chain).await.unwrap();
+    }
+    assert_eq!(first.load(Ordering::SeqCst), 3);
+    assert_eq!(chain.selected(), None);
+}
+
+#[tokio::test]
+async fn empty_chain_fails_clearly() {
+    let err = get(&ChainedTokenCredential::new()).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ChainedTokenCredential has no credentials to try"
+    );
+}
+
+#[tokio::test]
+async fn chains_nest() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let inner = ChainedTokenCredential::new()
+        .named("Inner")
+        .with("A", counting("A", &calls, unavailable));
+    let outer = ChainedTokenCredential::new()
+        .with("Inner", inner)
+        .with("B", counting("B", &calls, ok));
+    assert_eq!(
+        get(&outer).await.unwrap().token.expose_secret(),
+        "token-from-B"
+    );
+}
+
+#[tokio::test]
+async fn arc_and_box_are_credentials() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let shared: Arc<dyn TokenCredential> = Arc::new(counting("A", &calls, ok));
+    let boxed: Box<dyn TokenCredential> = Box::new(counting("A", &calls, ok));
+    let options = TokenRequestOptions::default();
+    assert!(shared.get_token(&["s"], &options).await.is_ok());
+    assert!(boxed.get_token(&["s"], &options).await.is_ok());
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
