@@ -70,53 +70,74 @@ fn warm_credential() -> Arc<dyn TokenCredential> {
     credential
 }
 
+/// Runs `f` `iters` times on each of `threads` threads at once; returns the
+/// slowest thread's time.
+fn on_threads(
+    threads: usize,
+    iters: u64,
+    f: impl Fn() + Send + Sync + Clone + 'static,
+) -> Duration {
+    let barrier = Arc::new(std::sync::Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let barrier = Arc::clone(&barrier);
+            let f = f.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let start = Instant::now();
+                for _ in 0..iters {
+                    f();
+                }
+                start.elapsed()
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .max()
+        .unwrap_or(Duration::ZERO)
+}
+
 fn bench(c: &mut Criterion) {
     let credential = warm_credential();
-    let options = TokenRequestOptions::default();
-
-    let mut group = c.benchmark_group("get_token_warm");
-    group.throughput(Throughput::Elements(1));
-    group.bench_function("1_thread", |b| {
-        b.iter(|| {
+    let call = {
+        let credential = Arc::clone(&credential);
+        move || {
+            let options = TokenRequestOptions::default();
             black_box(poll_ready(
                 credential.get_token(black_box(SCOPES), &options),
             ))
-        })
-    });
-    #[allow(clippy::single_element_loop)] // Add thread counts here on bigger machines.
-    for threads in [2usize] {
+            .unwrap();
+        }
+    };
+
+    let mut group = c.benchmark_group("get_token_warm");
+    for threads in [1usize, 2] {
         group.throughput(Throughput::Elements(threads as u64));
-        group.bench_function(format!("{threads}_threads"), |b| {
+        let call = call.clone();
+        group.bench_function(format!("{threads}_threads"), move |b| {
+            b.iter_custom(|iters| on_threads(threads, iters, call.clone()))
+        });
+    }
+    group.finish();
+
+    // A control with no shared state at all (one small allocation per call):
+    // how well this machine scales from 1 to 2 threads, measured in the same run.
+    let mut group = c.benchmark_group("control_alloc");
+    for threads in [1usize, 2] {
+        group.throughput(Throughput::Elements(threads as u64));
+        group.bench_function(format!("{threads}_threads"), move |b| {
             b.iter_custom(|iters| {
-                let barrier = Arc::new(std::sync::Barrier::new(threads));
-                let handles: Vec<_> = (0..threads)
-                    .map(|_| {
-                        let credential = Arc::clone(&credential);
-                        let barrier = Arc::clone(&barrier);
-                        std::thread::spawn(move || {
-                            let options = TokenRequestOptions::default();
-                            barrier.wait();
-                            let start = Instant::now();
-                            for _ in 0..iters {
-                                black_box(poll_ready(
-                                    credential.get_token(black_box(SCOPES), &options),
-                                ))
-                                .unwrap();
-                            }
-                            start.elapsed()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap())
-                    .max()
-                    .unwrap_or(Duration::ZERO)
+                on_threads(threads, iters, || {
+                    black_box(Box::new(black_box([1u64; 8])));
+                })
             })
         });
     }
     group.finish();
 
+    let options = TokenRequestOptions::default();
     let cache = TokenCache::new(Arc::new(SystemClock));
     poll_ready(cache.get_or_fetch(SCOPES, &options, || async {
         Ok(AccessToken::new(

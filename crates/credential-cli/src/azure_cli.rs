@@ -1,0 +1,315 @@
+//! [`AzureCliCredential`]: a token from `az account get-access-token`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use credential_core::entra::scope_to_resource;
+use credential_core::{
+    AccessToken, CredentialError, ProcessOutput, ProcessRequest, ProviderContext, TokenCache,
+    TokenCredential, TokenRequestOptions, async_trait,
+};
+use serde_json::Value;
+use time::UtcOffset;
+
+use crate::classify::{Failure, classify_az};
+use crate::common::{Common, CommonOptions, Tool, tool_failed};
+use crate::expiry;
+use crate::platform::Platform;
+use crate::validate::{single_scope, validate_subscription};
+
+const NAME: &str = "AzureCliCredential";
+
+pub(crate) const TOOL: Tool = Tool {
+    credential: NAME,
+    display_name: "Azure CLI",
+    install_help: "Install it from https://aka.ms/azure-cli, then sign in with `az login`.",
+    builder: "AzureCliCredentialBuilder",
+};
+
+/// Gets tokens from the Azure CLI (`az`) a developer has signed in to.
+///
+/// Runs `az account get-access-token --output json --resource <resource>
+/// [--tenant <tenant>] [--subscription <subscription>]` without a shell, from
+/// `/bin` (`%SystemRoot%` on Windows), with `AZURE_CORE_NO_COLOR=true`, and
+/// stops it after the timeout (10 s by default). Tokens are cached in memory,
+/// so a second call within a token's life starts no process.
+///
+/// ```no_run
+/// use credential_cli::AzureCliCredential;
+/// use credential_core::{TokenCredential, TokenRequestOptions};
+/// # async fn run() -> Result<(), credential_core::CredentialError> {
+/// let credential = AzureCliCredential::builder()
+///     .with_subscription("00000000-0000-0000-0000-000000000000")
+///     .with_timeout(std::time::Duration::from_secs(20))
+///     .build()?;
+/// let token = credential
+///     .get_token(&["https://vault.azure.net/.default"], &TokenRequestOptions::default())
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub struct AzureCliCredential {
+    common: Common,
+    subscription: Option<String>,
+    local_offset: UtcOffset,
+    cache: TokenCache,
+}
+
+/// Builds an [`AzureCliCredential`].
+#[derive(Debug, Clone, Default)]
+pub struct AzureCliCredentialBuilder {
+    common: CommonOptions,
+    subscription: Option<String>,
+    local_offset: Option<UtcOffset>,
+}
+
+impl AzureCliCredentialBuilder {
+    /// Uses this context (environment, files, clock, process runner) instead
+    /// of the real system.
+    pub fn with_context(mut self, context: ProviderContext) -> Self {
+        self.common.context = Some(context);
+        self
+    }
+
+    /// Gets tokens from this tenant (`--tenant`) unless a request names an
+    /// allowed other one.
+    pub fn with_tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+        self.common.tenant_id = Some(tenant_id.into());
+        self
+    }
+
+    /// Gets tokens for this subscription (`--subscription`), by id or name.
+    pub fn with_subscription(mut self, subscription: impl Into<String>) -> Self {
+        self.subscription = Some(subscription.into());
+        self
+    }
+
+    /// Stops the CLI after this long (default 10 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.common.timeout = timeout;
+        self
+    }
+
+    /// Tenants a request may name besides the configured one; `"*"` allows any.
+    pub fn with_additionally_allowed_tenants(
+        mut self,
+        tenants: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.common.additionally_allowed_tenants = tenants.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The UTC offset of the machine's local time, used only when the CLI is
+    /// too old to print `expires_on` and its `expiresOn` is a local time.
+    /// Defaults to UTC (see the crate docs for why).
+    pub fn with_local_offset(mut self, offset: UtcOffset) -> Self {
+        self.local_offset = Some(offset);
+        self
+    }
+
+    /// Checks the options (tenant and subscription characters, timeout).
+    pub fn build(self) -> Result<AzureCliCredential, CredentialError> {
+        let common = self.common.build(&TOOL)?;
+        let subscription = self
+            .subscription
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        if let Some(subscription) = &subscription {
+            validate_subscription(NAME, subscription)?;
+        }
+        Ok(AzureCliCredential {
+            cache: TokenCache::new(common.ctx.clock.clone()),
+            common,
+            subscription,
+            local_offset: self.local_offset.unwrap_or(UtcOffset::UTC),
+        })
+    }
+}
+
+impl AzureCliCredential {
+    /// A builder with the defaults.
+    pub fn builder() -> AzureCliCredentialBuilder {
+        AzureCliCredentialBuilder::default()
+    }
+
+    /// A credential with the defaults.
+    pub fn new() -> Result<Self, CredentialError> {
+        Self::builder().build()
+    }
+
+    async fn fetch(
+        &self,
+        resource: &str,
+        tenant: Option<&str>,
+    ) -> Result<AccessToken, CredentialError> {
+        let program = self
+            .common
+            .program(&TOOL, program_names(self.common.platform))?;
+        let cwd = self.common.working_directory(&TOOL)?;
+        let request = build_request(
+            program,
+            cwd,
+            resource,
+            tenant,
+            self.subscription.as_deref(),
+            self.common.timeout,
+        );
+        let output = self.common.launch(&TOOL, request).await?;
+        if !output.success() {
+            return Err(failure_error(&output, tenant));
+        }
+        parse_output(&output.stdout, self.local_offset)
+    }
+}
+
+fn program_names(platform: Platform) -> &'static [&'static str] {
+    match platform {
+        Platform::Windows => &["az.cmd", "az"],
+        Platform::Unix => &["az"],
+    }
+}
+
+/// The launch: fixed arguments, the safe directory, no colour codes.
+pub(crate) fn build_request(
+    program: PathBuf,
+    cwd: PathBuf,
+    resource: &str,
+    tenant: Option<&str>,
+    subscription: Option<&str>,
+    timeout: Duration,
+) -> ProcessRequest {
+    let mut args = vec![
+        "account",
+        "get-access-token",
+        "--output",
+        "json",
+        "--resource",
+        resource,
+    ];
+    if let Some(tenant) = tenant {
+        args.extend(["--tenant", tenant]);
+    }
+    if let Some(subscription) = subscription {
+        args.extend(["--subscription", subscription]);
+    }
+    let mut request = ProcessRequest::new(program, args);
+    request
+        .env
+        .push(("AZURE_CORE_NO_COLOR".into(), "true".into()));
+    request.current_dir = Some(cwd);
+    request.timeout = timeout;
+    request
+}
+
+/// Reads `accessToken` and `expires_on` (epoch seconds, number or string),
+/// else `expiresOn` (local time at `local_offset`). Never echoes the output.
+pub(crate) fn parse_output(
+    stdout: &str,
+    local_offset: UtcOffset,
+) -> Result<AccessToken, CredentialError> {
+    let unexpected = |what: &str| {
+        CredentialError::unexpected_response(
+            NAME,
+            None,
+            format!(
+                "the Azure CLI printed {what} (the output is not shown because it may hold a token); \
+                 run `az account get-access-token --output json` yourself to see it, and update the CLI if it is old"
+            ),
+        )
+    };
+    let json: Value =
+        serde_json::from_str(stdout.trim()).map_err(|_| unexpected("output that is not JSON"))?;
+    let token = json
+        .get("accessToken")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| unexpected("JSON without an \"accessToken\" string"))?;
+    let expires_on = match json.get("expires_on").filter(|v| !v.is_null()) {
+        Some(epoch) => expiry::from_epoch(epoch)
+            .ok_or_else(|| unexpected("an \"expires_on\" that is not a number of seconds"))?,
+        None => {
+            let local = json
+                .get("expiresOn")
+                .and_then(Value::as_str)
+                .ok_or_else(|| unexpected("JSON without \"expires_on\" or \"expiresOn\""))?;
+            expiry::from_local(local, local_offset).ok_or_else(|| {
+                unexpected("an \"expiresOn\" that is not of the form YYYY-MM-DD HH:MM:SS.ffffff")
+            })?
+        }
+    };
+    Ok(AccessToken::new(token, expires_on))
+}
+
+/// A non-zero exit: not installed, not signed in, or another failure.
+pub(crate) fn failure_error(output: &ProcessOutput, tenant: Option<&str>) -> CredentialError {
+    match classify_az(output.exit_code, &output.stderr) {
+        Failure::NotInstalled => crate::common::not_installed(&TOOL),
+        Failure::NotLoggedIn => CredentialError::unavailable(
+            NAME,
+            format!(
+                "the Azure CLI is not signed in. Run `{}` and try again",
+                login_command(tenant)
+            ),
+        ),
+        _ => tool_failed(&TOOL, output, &output.stderr),
+    }
+}
+
+fn login_command(tenant: Option<&str>) -> String {
+    match tenant {
+        Some(tenant) => format!("az login --tenant {tenant}"),
+        None => "az login".to_owned(),
+    }
+}
+
+/// The Unavailable error for a claims challenge, with the command that
+/// satisfies it.
+pub(crate) fn claims_error(claims: &str, scope: &str, tenant: Option<&str>) -> CredentialError {
+    let mut command = format!(
+        "az login --claims-challenge {} --scope {scope}",
+        STANDARD.encode(claims)
+    );
+    if let Some(tenant) = tenant {
+        command.push_str(&format!(" --tenant {tenant}"));
+    }
+    CredentialError::unavailable(
+        NAME,
+        format!(
+            "this credential does not support claims challenges. To sign in with the required claims, \
+             run the following command (Azure CLI 2.76.0 or later): {command}"
+        ),
+    )
+}
+
+#[async_trait]
+impl TokenCredential for AzureCliCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: &TokenRequestOptions,
+    ) -> Result<AccessToken, CredentialError> {
+        let scope = single_scope(NAME, scopes)?;
+        let tenant = self.common.tenant_for(&TOOL, options)?;
+        if let Some(claims) = options.claims() {
+            return Err(claims_error(claims, scope, tenant.as_deref()));
+        }
+        let resource = scope_to_resource(scope);
+        self.cache
+            .get_or_fetch(scopes, options, || self.fetch(resource, tenant.as_deref()))
+            .await
+    }
+}
+
+impl fmt::Debug for AzureCliCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(NAME)
+            .field("tenant_id", &self.common.tenant_id)
+            .field("subscription", &self.subscription)
+            .field("timeout", &self.common.timeout)
+            .field("additionally_allowed_tenants", &self.common.allowed)
+            .field("cache", &self.cache)
+            .finish()
+    }
+}

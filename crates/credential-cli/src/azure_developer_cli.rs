@@ -1,0 +1,274 @@
+//! [`AzureDeveloperCliCredential`]: a token from `azd auth token`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use credential_core::{
+    AccessToken, CredentialError, ProcessOutput, ProcessRequest, ProviderContext, TokenCache,
+    TokenCredential, TokenRequestOptions, async_trait,
+};
+use serde_json::Value;
+
+use crate::classify::{Failure, classify_azd};
+use crate::common::{Common, CommonOptions, Tool, not_installed, tool_failed};
+use crate::expiry;
+use crate::validate::validate_scopes;
+
+const NAME: &str = "AzureDeveloperCliCredential";
+
+pub(crate) const TOOL: Tool = Tool {
+    credential: NAME,
+    display_name: "Azure Developer CLI",
+    install_help: "Install it from https://aka.ms/azure-dev, then sign in with `azd auth login`.",
+    builder: "AzureDeveloperCliCredentialBuilder",
+};
+
+/// Gets tokens from the Azure Developer CLI (`azd`) a developer has signed in to.
+///
+/// Runs `azd auth token --output json --no-prompt --scope <scope>…
+/// [--tenant-id <tenant>] [--claims <base64 claims>]` without a shell, from
+/// `/bin` (`%SystemRoot%` on Windows), with `NO_COLOR=true`, and stops it
+/// after the timeout (10 s by default). Tokens are cached in memory.
+///
+/// ```no_run
+/// use credential_cli::AzureDeveloperCliCredential;
+/// use credential_core::{TokenCredential, TokenRequestOptions};
+/// # async fn run() -> Result<(), credential_core::CredentialError> {
+/// let credential = AzureDeveloperCliCredential::builder().with_tenant_id("contoso.onmicrosoft.com").build()?;
+/// let token = credential
+///     .get_token(&["https://management.azure.com/.default"], &TokenRequestOptions::default())
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub struct AzureDeveloperCliCredential {
+    common: Common,
+    cache: TokenCache,
+}
+
+/// Builds an [`AzureDeveloperCliCredential`].
+#[derive(Debug, Clone, Default)]
+pub struct AzureDeveloperCliCredentialBuilder {
+    common: CommonOptions,
+}
+
+impl AzureDeveloperCliCredentialBuilder {
+    /// Uses this context (environment, files, clock, process runner) instead
+    /// of the real system.
+    pub fn with_context(mut self, context: ProviderContext) -> Self {
+        self.common.context = Some(context);
+        self
+    }
+
+    /// Gets tokens from this tenant (`--tenant-id`) unless a request names an
+    /// allowed other one.
+    pub fn with_tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+        self.common.tenant_id = Some(tenant_id.into());
+        self
+    }
+
+    /// Stops `azd` after this long (default 10 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.common.timeout = timeout;
+        self
+    }
+
+    /// Tenants a request may name besides the configured one; `"*"` allows any.
+    pub fn with_additionally_allowed_tenants(
+        mut self,
+        tenants: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.common.additionally_allowed_tenants = tenants.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Checks the options (tenant characters, timeout).
+    pub fn build(self) -> Result<AzureDeveloperCliCredential, CredentialError> {
+        let common = self.common.build(&TOOL)?;
+        Ok(AzureDeveloperCliCredential {
+            cache: TokenCache::new(common.ctx.clock.clone()),
+            common,
+        })
+    }
+}
+
+impl AzureDeveloperCliCredential {
+    /// A builder with the defaults.
+    pub fn builder() -> AzureDeveloperCliCredentialBuilder {
+        AzureDeveloperCliCredentialBuilder::default()
+    }
+
+    /// A credential with the defaults.
+    pub fn new() -> Result<Self, CredentialError> {
+        Self::builder().build()
+    }
+
+    async fn fetch(
+        &self,
+        scopes: &[&str],
+        tenant: Option<&str>,
+        claims: Option<&str>,
+    ) -> Result<AccessToken, CredentialError> {
+        let program = self.common.program(&TOOL, &["azd"])?;
+        let cwd = self.common.working_directory(&TOOL)?;
+        let request = build_request(program, cwd, scopes, tenant, claims, self.common.timeout);
+        let output = self.common.launch(&TOOL, request).await?;
+        if !output.success() {
+            return Err(failure_error(&output, scopes, tenant));
+        }
+        parse_output(&output.stdout)
+    }
+}
+
+/// The launch: fixed arguments, the safe directory, no colour codes.
+pub(crate) fn build_request(
+    program: PathBuf,
+    cwd: PathBuf,
+    scopes: &[&str],
+    tenant: Option<&str>,
+    claims: Option<&str>,
+    timeout: Duration,
+) -> ProcessRequest {
+    let mut args: Vec<String> = ["auth", "token", "--output", "json", "--no-prompt"]
+        .map(String::from)
+        .to_vec();
+    for scope in scopes {
+        args.extend(["--scope".to_owned(), (*scope).to_owned()]);
+    }
+    if let Some(tenant) = tenant {
+        args.extend(["--tenant-id".to_owned(), tenant.to_owned()]);
+    }
+    if let Some(claims) = claims {
+        args.extend(["--claims".to_owned(), STANDARD.encode(claims)]);
+    }
+    let mut request = ProcessRequest::new(program, args);
+    request.env.push(("NO_COLOR".into(), "true".into()));
+    request.current_dir = Some(cwd);
+    request.timeout = timeout;
+    request
+}
+
+/// Reads `token` and `expiresOn` (RFC 3339, UTC). Never echoes the output.
+pub(crate) fn parse_output(stdout: &str) -> Result<AccessToken, CredentialError> {
+    let unexpected = |what: &str| {
+        CredentialError::unexpected_response(
+            NAME,
+            None,
+            format!(
+                "the Azure Developer CLI printed {what} (the output is not shown because it may hold a token); \
+                 run `azd auth token --output json` yourself to see it, and update azd if it is old"
+            ),
+        )
+    };
+    let json: Value =
+        serde_json::from_str(stdout.trim()).map_err(|_| unexpected("output that is not JSON"))?;
+    let token = json
+        .get("token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| unexpected("JSON without a \"token\" string"))?;
+    let expires_on = json
+        .get("expiresOn")
+        .and_then(Value::as_str)
+        .ok_or_else(|| unexpected("JSON without an \"expiresOn\" string"))
+        .and_then(|text| {
+            expiry::from_rfc3339(text)
+                .ok_or_else(|| unexpected("an \"expiresOn\" that is not an RFC 3339 time"))
+        })?;
+    Ok(AccessToken::new(token, expires_on))
+}
+
+/// The messages of azd's JSON error lines (`error`, or `data.message`), else
+/// the raw error output.
+fn error_text(output: &ProcessOutput) -> String {
+    let messages: Vec<String> = output
+        .stderr
+        .lines()
+        .chain(output.stdout.lines())
+        .filter_map(|line| serde_json::from_str::<Value>(line.trim()).ok())
+        .filter_map(|json| {
+            json.get("error")
+                .and_then(Value::as_str)
+                .or_else(|| json.pointer("/data/message").and_then(Value::as_str))
+                .map(|m| m.trim().to_owned())
+        })
+        .filter(|m| !m.is_empty())
+        .collect();
+    if messages.is_empty() {
+        output.stderr.clone()
+    } else {
+        messages.join("\n")
+    }
+}
+
+/// A non-zero exit: not installed, not signed in, too old, or another failure.
+pub(crate) fn failure_error(
+    output: &ProcessOutput,
+    scopes: &[&str],
+    tenant: Option<&str>,
+) -> CredentialError {
+    let text = error_text(output);
+    let needs_reauth = text.contains("must use multi-factor authentication")
+        || text.contains("reauthentication required");
+    if needs_reauth && !text.contains("AADSTS") {
+        let mut command = "azd auth login".to_owned();
+        for scope in scopes {
+            command.push_str(&format!(" --scope {scope}"));
+        }
+        return CredentialError::unavailable(
+            NAME,
+            format!(
+                "the Azure Developer CLI needs you to sign in again. Run `{command}` and try again"
+            ),
+        );
+    }
+    match classify_azd(output.exit_code, &text) {
+        Failure::NotInstalled => not_installed(&TOOL),
+        Failure::NotLoggedIn => {
+            let command = match tenant {
+                Some(tenant) => format!("azd auth login --tenant-id {tenant}"),
+                None => "azd auth login".to_owned(),
+            };
+            CredentialError::unavailable(
+                NAME,
+                format!("the Azure Developer CLI is not signed in. Run `{command}` and try again"),
+            )
+        }
+        Failure::ClaimsUnsupported => CredentialError::unavailable(
+            NAME,
+            "claims challenges are not supported by the installed Azure Developer CLI; update it to version 1.18.1 or later",
+        ),
+        _ => tool_failed(&TOOL, output, &text),
+    }
+}
+
+#[async_trait]
+impl TokenCredential for AzureDeveloperCliCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: &TokenRequestOptions,
+    ) -> Result<AccessToken, CredentialError> {
+        validate_scopes(NAME, scopes)?;
+        let tenant = self.common.tenant_for(&TOOL, options)?;
+        let claims = options.claims();
+        self.cache
+            .get_or_fetch(scopes, options, || {
+                self.fetch(scopes, tenant.as_deref(), claims)
+            })
+            .await
+    }
+}
+
+impl fmt::Debug for AzureDeveloperCliCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(NAME)
+            .field("tenant_id", &self.common.tenant_id)
+            .field("timeout", &self.common.timeout)
+            .field("additionally_allowed_tenants", &self.common.allowed)
+            .field("cache", &self.cache)
+            .finish()
+    }
+}

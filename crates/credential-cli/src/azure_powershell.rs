@@ -1,0 +1,308 @@
+//! [`AzurePowerShellCredential`]: a token from Azure PowerShell's
+//! `Get-AzAccessToken`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use credential_core::entra::scope_to_resource;
+use credential_core::{
+    AccessToken, CredentialError, ProcessOutput, ProcessRequest, ProviderContext, TokenCache,
+    TokenCredential, TokenRequestOptions, async_trait,
+};
+use serde_json::Value;
+
+use crate::classify::{Failure, NO_MODULE_MARKER, classify_powershell};
+use crate::common::{Common, CommonOptions, Tool, not_installed, tool_failed};
+use crate::expiry;
+use crate::platform::Platform;
+use crate::validate::single_scope;
+
+const NAME: &str = "AzurePowerShellCredential";
+
+pub(crate) const TOOL: Tool = Tool {
+    credential: NAME,
+    display_name: "Azure PowerShell",
+    install_help: "Install PowerShell 7 (https://aka.ms/install-powershell) and the Az.Accounts module \
+                   (`Install-Module -Name Az.Accounts -Scope CurrentUser`), then sign in with `Connect-AzAccount`.",
+    builder: "AzurePowerShellCredentialBuilder",
+};
+
+/// Gets tokens from Azure PowerShell (the Az.Accounts module) a developer
+/// has signed in to with `Connect-AzAccount`.
+///
+/// Runs `pwsh -NoProfile -NonInteractive -EncodedCommand <script>` without a
+/// shell (on Windows, `powershell` when `pwsh` is not installed), from `/bin`
+/// (`%SystemRoot%` on Windows), and stops it after the timeout (10 s by
+/// default). The script imports Az.Accounts (2.2.0 or later), calls
+/// `Get-AzAccessToken -ResourceUrl <resource> [-TenantId <tenant>]`, turns a
+/// `SecureString` token into text and prints one JSON line
+/// `{"Token": …, "ExpiresOn": <epoch seconds>}`. Tokens are cached in memory.
+///
+/// ```no_run
+/// use credential_cli::AzurePowerShellCredential;
+/// use credential_core::{TokenCredential, TokenRequestOptions};
+/// # async fn run() -> Result<(), credential_core::CredentialError> {
+/// let credential = AzurePowerShellCredential::new()?;
+/// let token = credential
+///     .get_token(&["https://vault.azure.net/.default"], &TokenRequestOptions::default())
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub struct AzurePowerShellCredential {
+    common: Common,
+    cache: TokenCache,
+}
+
+/// Builds an [`AzurePowerShellCredential`].
+#[derive(Debug, Clone, Default)]
+pub struct AzurePowerShellCredentialBuilder {
+    common: CommonOptions,
+}
+
+impl AzurePowerShellCredentialBuilder {
+    /// Uses this context (environment, files, clock, process runner) instead
+    /// of the real system.
+    pub fn with_context(mut self, context: ProviderContext) -> Self {
+        self.common.context = Some(context);
+        self
+    }
+
+    /// Gets tokens from this tenant (`-TenantId`) unless a request names an
+    /// allowed other one.
+    pub fn with_tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+        self.common.tenant_id = Some(tenant_id.into());
+        self
+    }
+
+    /// Stops PowerShell after this long (default 10 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.common.timeout = timeout;
+        self
+    }
+
+    /// Tenants a request may name besides the configured one; `"*"` allows any.
+    pub fn with_additionally_allowed_tenants(
+        mut self,
+        tenants: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.common.additionally_allowed_tenants = tenants.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Checks the options (tenant characters, timeout).
+    pub fn build(self) -> Result<AzurePowerShellCredential, CredentialError> {
+        let common = self.common.build(&TOOL)?;
+        Ok(AzurePowerShellCredential {
+            cache: TokenCache::new(common.ctx.clock.clone()),
+            common,
+        })
+    }
+}
+
+impl AzurePowerShellCredential {
+    /// A builder with the defaults.
+    pub fn builder() -> AzurePowerShellCredentialBuilder {
+        AzurePowerShellCredentialBuilder::default()
+    }
+
+    /// A credential with the defaults.
+    pub fn new() -> Result<Self, CredentialError> {
+        Self::builder().build()
+    }
+
+    async fn fetch(
+        &self,
+        resource: &str,
+        tenant: Option<&str>,
+    ) -> Result<AccessToken, CredentialError> {
+        let program = self
+            .common
+            .program(&TOOL, program_names(self.common.platform))?;
+        let cwd = self.common.working_directory(&TOOL)?;
+        let request = build_request(program, cwd, resource, tenant, self.common.timeout);
+        let output = self.common.launch(&TOOL, request).await?;
+        if output.stdout.contains(NO_MODULE_MARKER) || !output.success() {
+            return Err(failure_error(&output, tenant));
+        }
+        parse_output(&output.stdout)
+    }
+}
+
+/// `pwsh` everywhere; Windows PowerShell only on Windows, as a fallback.
+fn program_names(platform: Platform) -> &'static [&'static str] {
+    match platform {
+        Platform::Windows => &["pwsh", "powershell"],
+        Platform::Unix => &["pwsh"],
+    }
+}
+
+/// The script. `resource` and `tenant` have been validated (no quotes, no
+/// white space), so single-quoting them is safe.
+pub(crate) fn script(resource: &str, tenant: Option<&str>) -> String {
+    let tenant_line = tenant
+        .map(|t| format!("$params['TenantId'] = '{t}'\n"))
+        .unwrap_or_default();
+    format!(
+        "$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$WarningPreference = 'SilentlyContinue'
+$module = Get-Module -ListAvailable -Name Az.Accounts | Where-Object {{ $_.Version -ge [version]'2.2.0' }} | Sort-Object Version -Descending | Select-Object -First 1
+if (-not $module) {{ Write-Output '{NO_MODULE_MARKER}'; exit 0 }}
+Import-Module -ModuleInfo $module
+$params = @{{ ResourceUrl = '{resource}' }}
+{tenant_line}if ($module.Version -ge [version]'2.17.0' -and $module.Version -lt [version]'5.0.0') {{ $params['AsSecureString'] = $true }}
+$token = Get-AzAccessToken @params
+$plain = $token.Token
+if ($plain -is [System.Security.SecureString]) {{
+    $bstr = [System.Runtime.InteropServices.Marshal]::SecureStringToBSTR($plain)
+    try {{ $plain = [System.Runtime.InteropServices.Marshal]::PtrToStringBSTR($bstr) }}
+    finally {{ [System.Runtime.InteropServices.Marshal]::ZeroFreeBSTR($bstr) }}
+}}
+$result = [ordered]@{{ Token = $plain; ExpiresOn = $token.ExpiresOn.ToUnixTimeSeconds() }}
+Write-Output (ConvertTo-Json -InputObject $result -Compress)
+"
+    )
+}
+
+/// The script in the form `-EncodedCommand` takes: base64 of UTF-16LE.
+pub(crate) fn encode_command(script: &str) -> String {
+    let bytes: Vec<u8> = script.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    STANDARD.encode(bytes)
+}
+
+/// The launch: fixed arguments, the script encoded, the safe directory.
+pub(crate) fn build_request(
+    program: PathBuf,
+    cwd: PathBuf,
+    resource: &str,
+    tenant: Option<&str>,
+    timeout: Duration,
+) -> ProcessRequest {
+    let mut request = ProcessRequest::new(
+        program,
+        [
+            "-NoProfile".to_owned(),
+            "-NonInteractive".to_owned(),
+            "-EncodedCommand".to_owned(),
+            encode_command(&script(resource, tenant)),
+        ],
+    );
+    request.current_dir = Some(cwd);
+    request.timeout = timeout;
+    request
+}
+
+/// Reads the last JSON line holding `Token`; `ExpiresOn` is epoch seconds
+/// (number or string) or an RFC 3339 time. Never echoes the output.
+pub(crate) fn parse_output(stdout: &str) -> Result<AccessToken, CredentialError> {
+    let unexpected = |what: &str| {
+        CredentialError::unexpected_response(
+            NAME,
+            None,
+            format!(
+                "Azure PowerShell printed {what} (the output is not shown because it may hold a token); \
+                 run `Get-AzAccessToken` in PowerShell yourself to see it, and update Az.Accounts if it is old"
+            ),
+        )
+    };
+    let line = stdout
+        .lines()
+        .map(str::trim)
+        .rfind(|l| l.starts_with('{') && l.contains("Token"))
+        .ok_or_else(|| unexpected("no JSON line with a token"))?;
+    let json: Value =
+        serde_json::from_str(line).map_err(|_| unexpected("a line that is not valid JSON"))?;
+    let token = json
+        .get("Token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| unexpected("JSON without a \"Token\" string"))?;
+    let expires = json
+        .get("ExpiresOn")
+        .ok_or_else(|| unexpected("JSON without \"ExpiresOn\""))?;
+    let expires_on = expiry::from_epoch(expires)
+        .or_else(|| expires.as_str().and_then(expiry::from_rfc3339))
+        .ok_or_else(|| unexpected("an \"ExpiresOn\" that is neither epoch seconds nor RFC 3339"))?;
+    Ok(AccessToken::new(token, expires_on))
+}
+
+/// A failure: not installed, no Az.Accounts, not signed in, or another one.
+pub(crate) fn failure_error(output: &ProcessOutput, tenant: Option<&str>) -> CredentialError {
+    let text = format!("{}\n{}", output.stdout, output.stderr);
+    match classify_powershell(output.exit_code, &text) {
+        Failure::NotInstalled => not_installed(&TOOL),
+        Failure::MissingModule => CredentialError::unavailable(
+            NAME,
+            "the Az.Accounts module (2.2.0 or later) is not installed. Run \
+             `Install-Module -Name Az.Accounts -Scope CurrentUser -Repository PSGallery -Force` in PowerShell, \
+             then `Connect-AzAccount`",
+        ),
+        Failure::NotLoggedIn => CredentialError::unavailable(
+            NAME,
+            format!(
+                "Azure PowerShell is not signed in. Run `{}` in PowerShell and try again",
+                connect_command(tenant)
+            ),
+        ),
+        _ => tool_failed(&TOOL, output, &output.stderr),
+    }
+}
+
+fn connect_command(tenant: Option<&str>) -> String {
+    match tenant {
+        Some(tenant) => format!("Connect-AzAccount -Tenant {tenant}"),
+        None => "Connect-AzAccount".to_owned(),
+    }
+}
+
+/// The Unavailable error for a claims challenge, with the command that
+/// satisfies it.
+pub(crate) fn claims_error(claims: &str, tenant: Option<&str>) -> CredentialError {
+    let mut command = format!(
+        "Connect-AzAccount -ClaimsChallenge {}",
+        STANDARD.encode(claims)
+    );
+    if let Some(tenant) = tenant {
+        command.push_str(&format!(" -Tenant {tenant}"));
+    }
+    CredentialError::unavailable(
+        NAME,
+        format!(
+            "this credential does not support claims challenges. To sign in with the required claims, \
+             run the following command in PowerShell: {command}"
+        ),
+    )
+}
+
+#[async_trait]
+impl TokenCredential for AzurePowerShellCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: &TokenRequestOptions,
+    ) -> Result<AccessToken, CredentialError> {
+        let scope = single_scope(NAME, scopes)?;
+        let tenant = self.common.tenant_for(&TOOL, options)?;
+        if let Some(claims) = options.claims() {
+            return Err(claims_error(claims, tenant.as_deref()));
+        }
+        let resource = scope_to_resource(scope);
+        self.cache
+            .get_or_fetch(scopes, options, || self.fetch(resource, tenant.as_deref()))
+            .await
+    }
+}
+
+impl fmt::Debug for AzurePowerShellCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(NAME)
+            .field("tenant_id", &self.common.tenant_id)
+            .field("timeout", &self.common.timeout)
+            .field("additionally_allowed_tenants", &self.common.allowed)
+            .field("cache", &self.cache)
+            .finish()
+    }
+}

@@ -1,0 +1,194 @@
+//! What the three tool credentials share: builder options, the resolved
+//! configuration, and launching a tool with its failures mapped to errors.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use credential_core::entra::{AllowedTenants, resolve_tenant};
+use credential_core::{
+    CredentialError, ProcessError, ProcessOutput, ProcessRequest, ProviderContext,
+    TokenRequestOptions,
+};
+
+use crate::platform::{Platform, find_program, working_directory};
+use crate::validate::validate_tenant;
+
+/// How long a tool may run before it is stopped, unless configured otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A tool, for error messages.
+#[derive(Debug)]
+pub(crate) struct Tool {
+    /// The credential's name.
+    pub credential: &'static str,
+    /// The tool's name for people, e.g. "Azure CLI".
+    pub display_name: &'static str,
+    /// What to do when it is not installed.
+    pub install_help: &'static str,
+    /// The builder whose `with_timeout` raises the timeout.
+    pub builder: &'static str,
+}
+
+/// Builder options every tool credential has.
+#[derive(Debug, Clone)]
+pub(crate) struct CommonOptions {
+    pub context: Option<ProviderContext>,
+    pub tenant_id: Option<String>,
+    pub timeout: Duration,
+    pub additionally_allowed_tenants: Vec<String>,
+}
+
+impl Default for CommonOptions {
+    fn default() -> Self {
+        Self {
+            context: None,
+            tenant_id: None,
+            timeout: DEFAULT_TIMEOUT,
+            additionally_allowed_tenants: Vec::new(),
+        }
+    }
+}
+
+impl CommonOptions {
+    /// Checks the options and resolves the context.
+    pub(crate) fn build(self, tool: &Tool) -> Result<Common, CredentialError> {
+        let tenant_id = self
+            .tenant_id
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        if let Some(tenant) = &tenant_id {
+            validate_tenant(tool.credential, tenant)?;
+        }
+        if self.timeout.is_zero() {
+            return Err(CredentialError::invalid_configuration(
+                tool.credential,
+                format!("the timeout must be longer than zero; the default is {DEFAULT_TIMEOUT:?}"),
+            ));
+        }
+        Ok(Common {
+            ctx: self.context.unwrap_or_else(ProviderContext::system),
+            tenant_id,
+            timeout: self.timeout,
+            allowed: AllowedTenants::new(self.additionally_allowed_tenants),
+            platform: Platform::current(),
+        })
+    }
+}
+
+/// The checked configuration every tool credential has.
+#[derive(Debug, Clone)]
+pub(crate) struct Common {
+    pub ctx: ProviderContext,
+    pub tenant_id: Option<String>,
+    pub timeout: Duration,
+    pub allowed: AllowedTenants,
+    pub platform: Platform,
+}
+
+impl Common {
+    /// The tenant for this request under the multi-tenant rules.
+    pub(crate) fn tenant_for(
+        &self,
+        tool: &Tool,
+        options: &TokenRequestOptions,
+    ) -> Result<Option<String>, CredentialError> {
+        let tenant = resolve_tenant(
+            tool.credential,
+            self.tenant_id.as_deref(),
+            options.tenant_id(),
+            &self.allowed,
+            &self.ctx.env,
+        )?;
+        if let Some(tenant) = &tenant {
+            validate_tenant(tool.credential, tenant)?;
+        }
+        Ok(tenant)
+    }
+
+    /// The first of `names` on `PATH`, or "not installed".
+    pub(crate) fn program(&self, tool: &Tool, names: &[&str]) -> Result<PathBuf, CredentialError> {
+        find_program(&self.ctx.env, &self.ctx.fs, self.platform, names)
+            .ok_or_else(|| not_installed(tool))
+    }
+
+    /// The safe directory to run tools in.
+    pub(crate) fn working_directory(&self, tool: &Tool) -> Result<PathBuf, CredentialError> {
+        working_directory(tool.credential, &self.ctx.env, self.platform)
+    }
+
+    /// Runs a request; a launch failure or a timeout becomes an error.
+    pub(crate) async fn launch(
+        &self,
+        tool: &Tool,
+        request: ProcessRequest,
+    ) -> Result<ProcessOutput, CredentialError> {
+        tracing::debug!(
+            credential = tool.credential,
+            program = %request.program.display(),
+            "starting developer tool"
+        );
+        let timeout = request.timeout;
+        self.ctx
+            .process
+            .run(request)
+            .await
+            .map_err(|error| launch_error(tool, timeout, error))
+    }
+}
+
+/// "Not installed", with what to do about it.
+pub(crate) fn not_installed(tool: &Tool) -> CredentialError {
+    CredentialError::unavailable(
+        tool.credential,
+        format!(
+            "{} was not found on PATH. {}",
+            tool.display_name, tool.install_help
+        ),
+    )
+}
+
+fn launch_error(tool: &Tool, timeout: Duration, error: ProcessError) -> CredentialError {
+    match error {
+        ProcessError::NotFound { .. } => not_installed(tool),
+        ProcessError::TimedOut { .. } => CredentialError::unavailable(
+            tool.credential,
+            format!(
+                "{} did not finish within the timeout of {timeout:?} and was stopped. \
+                 If it is only slow (first use, slow network), raise the timeout with \
+                 {}::with_timeout (the default is {DEFAULT_TIMEOUT:?})",
+                tool.display_name, tool.builder
+            ),
+        ),
+        ProcessError::Io { program, source } => CredentialError::unavailable(
+            tool.credential,
+            format!(
+                "could not run {} ({}): {source}",
+                tool.display_name,
+                program.display()
+            ),
+        ),
+        other => CredentialError::unavailable(
+            tool.credential,
+            format!("could not run {}: {other}", tool.display_name),
+        ),
+    }
+}
+
+/// "Other failure": an authentication error carrying the tool's error
+/// output, with anything that looks like a token removed.
+pub(crate) fn tool_failed(tool: &Tool, output: &ProcessOutput, details: &str) -> CredentialError {
+    let exit = output.exit_code.map_or_else(
+        || "was killed by a signal".to_owned(),
+        |c| format!("exited with code {c}"),
+    );
+    let details = crate::sanitize::sanitize(details);
+    let details = if details.is_empty() {
+        "it printed no error message".to_owned()
+    } else {
+        details
+    };
+    CredentialError::authentication(
+        tool.credential,
+        format!("{} {exit}: {details}", tool.display_name),
+    )
+}

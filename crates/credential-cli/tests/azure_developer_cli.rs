@@ -1,0 +1,286 @@
+//! AzureDeveloperCliCredential through a scripted process runner.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use credential_cli::AzureDeveloperCliCredential;
+use credential_core::test_util::ScriptedFailure;
+use credential_core::{CredentialError, TokenCredential, TokenRequestOptions};
+use support::*;
+use time::macros::datetime;
+
+const ARM_SCOPE: &str = "https://management.azure.com/.default";
+
+fn ok_output() -> String {
+    format!(r#"{{"token": "{TOKEN}", "expiresOn": "2030-01-01T01:00:00Z"}}"#)
+}
+
+fn args(tail: &[&str]) -> Vec<String> {
+    ["auth", "token", "--output", "json", "--no-prompt"]
+        .iter()
+        .chain(tail)
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn credential(h: &Harness) -> AzureDeveloperCliCredential {
+    AzureDeveloperCliCredential::builder()
+        .with_context(h.ctx.clone())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_scope_is_passed_exactly() {
+    let h = harness("azd");
+    h.runner.push_output(0, &ok_output(), "");
+    let token = credential(&h)
+        .get_token(&[VAULT_SCOPE, ARM_SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(token.token.expose_secret(), TOKEN);
+    assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
+    let request = &h.runner.requests()[0];
+    assert_eq!(request.program, PathBuf::from("/usr/bin/azd"));
+    assert_eq!(
+        request.args,
+        args(&["--scope", VAULT_SCOPE, "--scope", ARM_SCOPE])
+    );
+    assert_eq!(
+        request.env,
+        vec![("NO_COLOR".to_owned(), "true".to_owned())]
+    );
+    assert_eq!(request.current_dir, Some(PathBuf::from("/bin")));
+    assert_eq!(request.timeout, Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn tenant_claims_and_timeout() {
+    let h = harness("azd");
+    h.runner.push_output(0, &ok_output(), "");
+    let credential = AzureDeveloperCliCredential::builder()
+        .with_context(h.ctx.clone())
+        .with_tenant_id("contoso")
+        .with_timeout(Duration::from_millis(2500))
+        .build()
+        .unwrap();
+    let options = TokenRequestOptions::default().with_claims(r#"{"a":1}"#);
+    credential
+        .get_token(&[VAULT_SCOPE], &options)
+        .await
+        .unwrap();
+    let request = &h.runner.requests()[0];
+    assert_eq!(
+        request.args,
+        args(&[
+            "--scope",
+            VAULT_SCOPE,
+            "--tenant-id",
+            "contoso",
+            "--claims",
+            "eyJhIjoxfQ=="
+        ])
+    );
+    assert_eq!(request.timeout, Duration::from_millis(2500));
+
+    // A request's tenant, allowed by "*".
+    h.runner.push_output(0, &ok_output(), "");
+    let credential = AzureDeveloperCliCredential::builder()
+        .with_context(h.ctx.clone())
+        .with_tenant_id("contoso")
+        .with_additionally_allowed_tenants(["*"])
+        .build()
+        .unwrap();
+    let options = TokenRequestOptions::default().with_tenant_id("fabrikam");
+    credential
+        .get_token(&[VAULT_SCOPE], &options)
+        .await
+        .unwrap();
+    assert_eq!(
+        h.runner.requests()[1].args,
+        args(&["--scope", VAULT_SCOPE, "--tenant-id", "fabrikam"])
+    );
+}
+
+#[tokio::test]
+async fn disallowed_request_tenant_launches_nothing() {
+    let h = harness("azd");
+    let credential = AzureDeveloperCliCredential::builder()
+        .with_context(h.ctx.clone())
+        .with_tenant_id("contoso")
+        .build()
+        .unwrap();
+    let options = TokenRequestOptions::default().with_tenant_id("fabrikam");
+    let err = credential
+        .get_token(&[VAULT_SCOPE], &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CredentialError::Authentication { .. }),
+        "{err:?}"
+    );
+    assert!(h.runner.requests().is_empty());
+}
+
+#[tokio::test]
+async fn expires_on_with_offset_is_converted_to_utc() {
+    let h = harness("azd");
+    h.runner.push_output(
+        0,
+        &format!(r#"{{"token": "{TOKEN}", "expiresOn": "2030-01-01T03:00:00+02:00"}}"#),
+        "",
+    );
+    let token = credential(&h)
+        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
+}
+
+#[tokio::test]
+async fn malformed_outputs() {
+    for stdout in [
+        format!("not json {TOKEN}"),
+        format!(r#"{{"accessToken": "{TOKEN}", "expiresOn": "2030-01-01T01:00:00Z"}}"#),
+        format!(r#"{{"token": "{TOKEN}"}}"#),
+        format!(r#"{{"token": "{TOKEN}", "expiresOn": "2030-01-01 01:00:00"}}"#),
+    ] {
+        let h = harness("azd");
+        h.runner.push_output(0, &stdout, "");
+        let err = credential(&h)
+            .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, CredentialError::UnexpectedResponse { .. }),
+            "{err:?}"
+        );
+        assert_no_token(&err.to_string());
+    }
+}
+
+async fn fail(exit: i32, stdout: &str, stderr: &str) -> CredentialError {
+    let h = harness("azd");
+    h.runner.push_output(exit, stdout, stderr);
+    credential(&h)
+        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn error_mapping() {
+    let err = fail(
+        1,
+        "",
+        "ERROR: not logged in, run `azd auth login` to login\n",
+    )
+    .await;
+    assert_unavailable(&err, "Run `azd auth login`");
+    // azd's JSON error lines.
+    let err = fail(
+        1,
+        "",
+        r#"{"type":"consoleMessage","data":{"message":"\nERROR: not logged in, run `azd auth login` to login\n"}}"#,
+    )
+    .await;
+    assert_unavailable(&err, "Run `azd auth login`");
+    let err = fail(127, "", "").await;
+    assert_unavailable(&err, "Azure Developer CLI was not found on PATH");
+    let err = fail(1, "", "Error: unknown flag: --claims").await;
+    assert_unavailable(&err, "1.18.1");
+    let err = fail(1, "", "ERROR: reauthentication required").await;
+    assert_unavailable(&err, &format!("azd auth login --scope {VAULT_SCOPE}"));
+
+    let err = fail(
+        1,
+        "",
+        &format!("ERROR: fetching token: AADSTS50173 {TOKEN}"),
+    )
+    .await;
+    assert!(
+        matches!(err, CredentialError::Authentication { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("AADSTS50173"), "{err}");
+    assert_no_token(&err.to_string());
+}
+
+#[tokio::test]
+async fn timeout_and_not_found() {
+    let h = harness("azd");
+    h.runner.push_failure(ScriptedFailure::TimedOut);
+    let err = credential(&h)
+        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    assert_unavailable(&err, "within the timeout of 10s");
+    assert!(
+        err.to_string()
+            .contains("AzureDeveloperCliCredentialBuilder::with_timeout")
+    );
+
+    let h = harness("az");
+    let err = credential(&h)
+        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    assert_unavailable(&err, "Azure Developer CLI was not found on PATH");
+    assert!(h.runner.requests().is_empty());
+}
+
+#[tokio::test]
+async fn injection_attempts_are_rejected_before_launch() {
+    let h = harness("azd");
+    let credential = credential(&h);
+    for scopes in [
+        &[VAULT_SCOPE, "x; rm -rf ~"][..],
+        &["a\"b"][..],
+        &["a b"][..],
+        &["a\nb"][..],
+        &["--tenant-id"][..],
+        &[][..],
+    ] {
+        let err = credential
+            .get_token(scopes, &TokenRequestOptions::default())
+            .await
+            .unwrap_err();
+        assert_invalid(&err);
+    }
+    let options = TokenRequestOptions::default().with_tenant_id("a;b");
+    assert_invalid(
+        &credential
+            .get_token(&[VAULT_SCOPE], &options)
+            .await
+            .unwrap_err(),
+    );
+    assert_invalid(
+        &AzureDeveloperCliCredential::builder()
+            .with_tenant_id("a b")
+            .build()
+            .unwrap_err(),
+    );
+    assert!(h.runner.requests().is_empty());
+}
+
+#[tokio::test]
+async fn cached_and_redacted() {
+    let h = harness("azd");
+    h.runner.push_output(0, &ok_output(), "");
+    let credential = credential(&h);
+    let options = TokenRequestOptions::default();
+    credential
+        .get_token(&[VAULT_SCOPE, ARM_SCOPE], &options)
+        .await
+        .unwrap();
+    // Scope order does not matter to the cache.
+    credential
+        .get_token(&[ARM_SCOPE, VAULT_SCOPE], &options)
+        .await
+        .unwrap();
+    assert_eq!(h.runner.requests().len(), 1);
+    assert_no_token(&format!("{credential:?}"));
+}

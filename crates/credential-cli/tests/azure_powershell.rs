@@ -1,0 +1,268 @@
+//! AzurePowerShellCredential through a scripted process runner.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use credential_cli::AzurePowerShellCredential;
+use credential_core::test_util::ScriptedFailure;
+use credential_core::{CredentialError, ProcessRequest, TokenCredential, TokenRequestOptions};
+use support::*;
+use time::macros::datetime;
+
+fn ok_output() -> String {
+    format!("WARNING: upgrade soon\n{{\"Token\":\"{TOKEN}\",\"ExpiresOn\":{EXPIRES_EPOCH}}}\n")
+}
+
+fn credential(h: &Harness) -> AzurePowerShellCredential {
+    AzurePowerShellCredential::builder()
+        .with_context(h.ctx.clone())
+        .build()
+        .unwrap()
+}
+
+/// The script behind `-EncodedCommand`, decoded from base64 UTF-16LE.
+fn decoded_script(request: &ProcessRequest) -> String {
+    assert_eq!(request.args.len(), 4, "{:?}", request.args);
+    assert_eq!(
+        request.args[..3],
+        ["-NoProfile", "-NonInteractive", "-EncodedCommand"]
+    );
+    let bytes = STANDARD.decode(&request.args[3]).unwrap();
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+        .collect();
+    String::from_utf16(&units).unwrap()
+}
+
+#[tokio::test]
+async fn launches_pwsh_with_encoded_script() {
+    let h = harness("pwsh");
+    h.runner.push_output(0, &ok_output(), "");
+    let token = credential(&h)
+        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(token.token.expose_secret(), TOKEN);
+    assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
+
+    let request = &h.runner.requests()[0];
+    assert_eq!(request.program, PathBuf::from("/usr/bin/pwsh"));
+    assert_eq!(request.current_dir, Some(PathBuf::from("/bin")));
+    assert_eq!(request.timeout, Duration::from_secs(10));
+    let script = decoded_script(request);
+    assert!(
+        script.contains("Get-Module -ListAvailable -Name Az.Accounts"),
+        "{script}"
+    );
+    assert!(
+        script.contains("$params = @{ ResourceUrl = 'https://vault.azure.net' }"),
+        "{script}"
+    );
+    assert!(script.contains("Get-AzAccessToken @params"), "{script}");
+    assert!(script.contains("SecureStringToBSTR"), "{script}");
+    assert!(script.contains("ConvertTo-Json"), "{script}");
+    assert!(!script.contains("TenantId'] ="), "{script}");
+}
+
+#[tokio::test]
+async fn tenant_and_timeout() {
+    let h = harness("pwsh");
+    h.runner.push_output(0, &ok_output(), "");
+    AzurePowerShellCredential::builder()
+        .with_context(h.ctx.clone())
+        .with_tenant_id("contoso")
+        .with_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+        .get_token(
+            &["https://management.azure.com/.default"],
+            &TokenRequestOptions::default(),
+        )
+        .await
+        .unwrap();
+    let request = &h.runner.requests()[0];
+    assert_eq!(request.timeout, Duration::from_secs(30));
+    let script = decoded_script(request);
+    assert!(
+        script.contains("ResourceUrl = 'https://management.azure.com'"),
+        "{script}"
+    );
+    assert!(
+        script.contains("$params['TenantId'] = 'contoso'"),
+        "{script}"
+    );
+}
+
+#[tokio::test]
+async fn powershell_is_not_a_fallback_on_unix() {
+    let h = harness("powershell");
+    let err = credential(&h)
+        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    if cfg!(windows) {
+        assert_eq!(h.runner.requests().len(), 1);
+    } else {
+        assert_unavailable(&err, "Azure PowerShell was not found on PATH");
+        assert!(h.runner.requests().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn expires_on_variants() {
+    for expires in [
+        format!("{EXPIRES_EPOCH}"),
+        format!("\"{EXPIRES_EPOCH}\""),
+        "\"2030-01-01T01:00:00+00:00\"".to_owned(),
+    ] {
+        let h = harness("pwsh");
+        h.runner.push_output(
+            0,
+            &format!("{{\"Token\":\"{TOKEN}\",\"ExpiresOn\":{expires}}}"),
+            "",
+        );
+        let token = credential(&h)
+            .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            token.expires_on,
+            datetime!(2030-01-01 1:00 UTC),
+            "{expires}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn malformed_outputs() {
+    for stdout in [
+        format!("garbage {TOKEN}"),
+        format!("{{\"Token\":\"{TOKEN}\""),
+        format!("{{\"Token\":\"{TOKEN}\"}}"),
+        format!("{{\"Token\":\"{TOKEN}\",\"ExpiresOn\":\"someday\"}}"),
+        String::new(),
+    ] {
+        let h = harness("pwsh");
+        h.runner.push_output(0, &stdout, "");
+        let err = credential(&h)
+            .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, CredentialError::UnexpectedResponse { .. }),
+            "{err:?}"
+        );
+        assert_no_token(&err.to_string());
+    }
+}
+
+async fn fail(exit: i32, stdout: &str, stderr: &str) -> CredentialError {
+    let h = harness("pwsh");
+    h.runner.push_output(exit, stdout, stderr);
+    credential(&h)
+        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn error_mapping() {
+    let err = fail(1, "", "Get-AzAccessToken: Run Connect-AzAccount to login.").await;
+    assert_unavailable(&err, "Run `Connect-AzAccount`");
+    let err = fail(0, "NO_AZ_ACCOUNT_MODULE\n", "").await;
+    assert_unavailable(&err, "Install-Module -Name Az.Accounts");
+    let err = fail(
+        1,
+        "",
+        "Import-Module: The specified module 'Az.Accounts' was not loaded because no valid module file was found",
+    )
+    .await;
+    assert_unavailable(&err, "Az.Accounts module");
+    let err = fail(127, "", "").await;
+    assert_unavailable(&err, "Azure PowerShell was not found on PATH");
+    let err = fail(
+        1,
+        "",
+        &format!("AuthorizationManager check failed. {TOKEN}"),
+    )
+    .await;
+    assert!(
+        matches!(err, CredentialError::Authentication { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("AuthorizationManager"), "{err}");
+    assert_no_token(&err.to_string());
+
+    let h = harness("pwsh");
+    h.runner.push_failure(ScriptedFailure::TimedOut);
+    let err = credential(&h)
+        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    assert_unavailable(&err, "AzurePowerShellCredentialBuilder::with_timeout");
+}
+
+#[tokio::test]
+async fn claims_and_injection_launch_nothing() {
+    let h = harness("pwsh");
+    let credential = AzurePowerShellCredential::builder()
+        .with_context(h.ctx.clone())
+        .with_tenant_id("contoso")
+        .build()
+        .unwrap();
+    let options = TokenRequestOptions::default().with_claims(r#"{"a":1}"#);
+    let err = credential
+        .get_token(&[VAULT_SCOPE], &options)
+        .await
+        .unwrap_err();
+    assert_unavailable(
+        &err,
+        "Connect-AzAccount -ClaimsChallenge eyJhIjoxfQ== -Tenant contoso",
+    );
+
+    for scope in [
+        "https://x/.default'; Remove-Item -Recurse ~; '",
+        "a b",
+        "a\nb",
+        "a\"b",
+    ] {
+        let err = credential
+            .get_token(&[scope], &TokenRequestOptions::default())
+            .await
+            .unwrap_err();
+        assert_invalid(&err);
+    }
+    let options = TokenRequestOptions::default().with_tenant_id("x'");
+    assert_invalid(
+        &credential
+            .get_token(&[VAULT_SCOPE], &options)
+            .await
+            .unwrap_err(),
+    );
+    assert!(h.runner.requests().is_empty());
+}
+
+#[tokio::test]
+async fn cached_and_redacted() {
+    let h = harness("pwsh");
+    h.runner.push_output(0, &ok_output(), "");
+    let credential = credential(&h);
+    let options = TokenRequestOptions::default();
+    let first = credential
+        .get_token(&[VAULT_SCOPE], &options)
+        .await
+        .unwrap();
+    let second = credential
+        .get_token(&[VAULT_SCOPE], &options)
+        .await
+        .unwrap();
+    assert_eq!(first, second);
+    assert_eq!(h.runner.requests().len(), 1);
+    assert_no_token(&format!("{credential:?} {first:?}"));
+}

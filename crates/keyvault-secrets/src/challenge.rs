@@ -1,0 +1,262 @@
+//! Challenge-based authentication: parsing `WWW-Authenticate`, checking the
+//! challenge against the vault, and the per-client challenge cache with a
+//! single-flight discovery.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use base64::Engine;
+use url::Url;
+
+use crate::error::Error;
+
+/// What a `Bearer` challenge said, keys lowercased.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ParsedChallenge {
+    params: HashMap<String, String>,
+}
+
+impl ParsedChallenge {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.params
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    /// `authorization_uri`, else `authorization`.
+    pub(crate) fn authorization(&self) -> Option<&str> {
+        self.get("authorization_uri")
+            .or_else(|| self.get("authorization"))
+    }
+
+    /// A CAE claims challenge: `error="insufficient_claims"` with `claims`.
+    pub(crate) fn is_claims_challenge(&self) -> bool {
+        self.get("error") == Some("insufficient_claims") && self.get("claims").is_some()
+    }
+
+    /// The decoded `claims` (base64, padding optional).
+    pub(crate) fn claims(&self) -> Result<String, Error> {
+        let raw = self
+            .get("claims")
+            .unwrap_or_default()
+            .trim()
+            .trim_end_matches('=');
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(raw)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw))
+            .map_err(|_| Error::challenge("the claims challenge's 'claims' is not valid base64"))?;
+        String::from_utf8(bytes)
+            .map_err(|_| Error::challenge("the claims challenge's 'claims' is not UTF-8 text"))
+    }
+}
+
+/// Parses a `WWW-Authenticate` header with the `Bearer` scheme. Returns
+/// `None` for another scheme or a header with no parameters.
+pub(crate) fn parse_www_authenticate(header: &str) -> Option<ParsedChallenge> {
+    let header = header.trim();
+    let (scheme, rest) = header.split_once(char::is_whitespace)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let mut params = HashMap::new();
+    let mut chars = rest.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
+            chars.next();
+        }
+        let mut key = String::new();
+        while let Some(&c) = chars.peek() {
+            if c == '=' || c == ',' || c.is_whitespace() {
+                break;
+            }
+            key.push(c);
+            chars.next();
+        }
+        if key.is_empty() {
+            break;
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek() != Some(&'=') {
+            continue;
+        }
+        chars.next();
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => value.extend(chars.next()),
+                    '"' => break,
+                    c => value.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' || c.is_whitespace() {
+                    break;
+                }
+                value.push(c);
+                chars.next();
+            }
+        }
+        params.insert(key.to_ascii_lowercase(), value);
+    }
+    (!params.is_empty()).then_some(ParsedChallenge { params })
+}
+
+/// An accepted challenge: what to ask the credential for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Challenge {
+    /// The token scope: `{resource}/.default`, or the challenge's `scope`.
+    pub scope: String,
+    /// The tenant from the authorization URI's path, if any.
+    pub tenant_id: Option<String>,
+}
+
+impl Challenge {
+    /// Turns a parsed challenge into scope and tenant, verifying (unless
+    /// `verify` is off) that `vault_host` is the resource's host or a
+    /// subdomain of it.
+    pub(crate) fn accept(
+        parsed: &ParsedChallenge,
+        vault_host: &str,
+        verify: bool,
+    ) -> Result<Self, Error> {
+        let (scope, audience) = match (parsed.get("resource"), parsed.get("scope")) {
+            (Some(resource), _) => {
+                let resource = resource.trim().trim_end_matches('/');
+                (format!("{resource}/.default"), resource.to_owned())
+            }
+            (None, Some(scope)) => (scope.trim().to_owned(), scope.trim().to_owned()),
+            (None, None) => {
+                return Err(Error::challenge(
+                    "the challenge names neither a 'resource' nor a 'scope'",
+                ));
+            }
+        };
+        if verify {
+            let host = Url::parse(&audience)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+                .filter(|h| !h.is_empty())
+                .ok_or_else(|| {
+                    Error::challenge(format!(
+                        "the challenge contains an invalid resource '{audience}'"
+                    ))
+                })?;
+            let vault_host = vault_host.to_ascii_lowercase();
+            if vault_host != host && !vault_host.ends_with(&format!(".{host}")) {
+                return Err(Error::challenge(format!(
+                    "the challenge resource '{host}' does not match the vault's host '{vault_host}', so no token was sent. \
+                     If the vault really is served under that resource, disable the check with \
+                     SecretClientBuilder::verify_challenge_resource(false). See https://aka.ms/azsdk/blog/vault-uri"
+                )));
+            }
+        }
+        let tenant_id = parsed
+            .authorization()
+            .and_then(|a| Url::parse(a).ok())
+            .and_then(|u| {
+                u.path_segments()
+                    .and_then(|mut s| s.find(|s| !s.is_empty()).map(str::to_owned))
+            })
+            .filter(|t| !t.eq_ignore_ascii_case("adfs"));
+        Ok(Self { scope, tenant_id })
+    }
+}
+
+/// The challenge a client has accepted, and the lock that makes concurrent
+/// first requests share one discovery.
+#[derive(Debug, Default)]
+pub(crate) struct ChallengeCache {
+    current: RwLock<Option<Arc<Challenge>>>,
+    pub(crate) discovery: tokio::sync::Mutex<()>,
+}
+
+impl ChallengeCache {
+    pub(crate) fn get(&self) -> Option<Arc<Challenge>> {
+        self.current
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    pub(crate) fn set(&self, challenge: Arc<Challenge>) {
+        match self.current.write() {
+            Ok(mut c) => *c = Some(challenge),
+            Err(e) => *e.into_inner() = Some(challenge),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KV: &str = r#"Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="https://vault.azure.net""#;
+
+    #[test]
+    fn parses_key_vault_challenge() {
+        let p = parse_www_authenticate(KV).unwrap();
+        let c = Challenge::accept(&p, "myvault.vault.azure.net", true).unwrap();
+        assert_eq!(c.scope, "https://vault.azure.net/.default");
+        assert_eq!(
+            c.tenant_id.as_deref(),
+            Some("72f988bf-86f1-41af-91ab-2d7cd011db47")
+        );
+        assert!(!p.is_claims_challenge());
+    }
+
+    #[test]
+    fn scope_and_authorization_uri_forms() {
+        let p = parse_www_authenticate(
+            "Bearer authorization_uri=\"https://login.windows.net/t1/oauth2/authorize\",scope=\"https://managedhsm.azure.net/.default\"",
+        )
+        .unwrap();
+        let c = Challenge::accept(&p, "h.managedhsm.azure.net", true).unwrap();
+        assert_eq!(c.scope, "https://managedhsm.azure.net/.default");
+        assert_eq!(c.tenant_id.as_deref(), Some("t1"));
+    }
+
+    #[test]
+    fn foreign_resource_refused_unless_disabled() {
+        let p = parse_www_authenticate(
+            r#"Bearer authorization="https://login.microsoftonline.com/t", resource="https://vault.evil.example""#,
+        )
+        .unwrap();
+        let err = Challenge::accept(&p, "myvault.vault.azure.net", true).unwrap_err();
+        assert!(err.to_string().contains("does not match"), "{err}");
+        // A suffix that is not a whole label does not match either.
+        let p2 = parse_www_authenticate(r#"Bearer resource="https://ult.azure.net""#).unwrap();
+        assert!(Challenge::accept(&p2, "myvault.vault.azure.net", true).is_err());
+        assert!(Challenge::accept(&p, "myvault.vault.azure.net", false).is_ok());
+    }
+
+    #[test]
+    fn claims_challenge_decodes_without_padding() {
+        let p = parse_www_authenticate(
+            r#"Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNzI2MDc3NTk1In0sInhtc19jYWVlcnJvciI6eyJ2YWx1ZSI6IjEwMDEyIn19fQ""#,
+        )
+        .unwrap();
+        assert!(p.is_claims_challenge());
+        assert_eq!(
+            p.claims().unwrap(),
+            r#"{"access_token":{"nbf":{"essential":true,"value":"1726077595"},"xms_caeerror":{"value":"10012"}}}"#
+        );
+    }
+
+    #[test]
+    fn rejects_other_schemes_and_garbage() {
+        assert!(parse_www_authenticate("Basic realm=\"x\"").is_none());
+        assert!(parse_www_authenticate("Bearer").is_none());
+        assert!(parse_www_authenticate("").is_none());
+        let p = parse_www_authenticate("Bearer ,,, =\"x\" realm").unwrap_or_default();
+        assert!(Challenge::accept(&p, "h", true).is_err());
+    }
+}

@@ -1,0 +1,230 @@
+//! [`Error`]: why a Key Vault operation failed.
+
+use std::fmt;
+
+use credential_core::{CredentialError, ErrorSource, TransportErrorKind};
+use serde::Deserialize;
+
+/// An error answer from the service: its HTTP status, the `error` object of
+/// the body, and the `x-ms-request-id` to quote to support.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError {
+    /// The HTTP status, e.g. 404.
+    pub status: u16,
+    /// `error.code`, e.g. `SecretNotFound`.
+    pub code: Option<String>,
+    /// `error.message`.
+    pub message: Option<String>,
+    /// `error.innererror.code`, e.g. `SecretDisabled`.
+    pub inner_code: Option<String>,
+    /// The `x-ms-request-id` response header.
+    pub request_id: Option<String>,
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Key Vault returned HTTP {}", self.status)?;
+        match (&self.code, &self.inner_code) {
+            (Some(code), Some(inner)) => write!(f, " ({code}, inner {inner})")?,
+            (Some(code), None) => write!(f, " ({code})")?,
+            (None, Some(inner)) => write!(f, " (inner {inner})")?,
+            (None, None) => {}
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [x-ms-request-id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: Option<ErrorObject>,
+}
+
+#[derive(Deserialize)]
+struct ErrorObject {
+    code: Option<String>,
+    message: Option<String>,
+    innererror: Option<Box<ErrorObject>>,
+}
+
+impl ServiceError {
+    /// Builds the error from a response's status, body and request id. A body
+    /// that is not the `KeyVaultError` JSON leaves code and message empty
+    /// (the message then says what the body was).
+    pub(crate) fn from_response(status: u16, body: &[u8], request_id: Option<String>) -> Self {
+        let parsed = serde_json::from_slice::<ErrorBody>(body)
+            .ok()
+            .and_then(|b| b.error);
+        match parsed {
+            Some(error) => Self {
+                status,
+                code: error.code,
+                message: error.message,
+                inner_code: error.innererror.and_then(|i| i.code),
+                request_id,
+            },
+            None => Self {
+                status,
+                code: None,
+                message: (!body.is_empty()).then(|| {
+                    format!(
+                        "the response body was not a Key Vault error ({} bytes)",
+                        body.len()
+                    )
+                }),
+                inner_code: None,
+                request_id,
+            },
+        }
+    }
+}
+
+/// Why an operation failed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The service answered with an error status.
+    #[error("{0}")]
+    Service(ServiceError),
+
+    /// The credential could not produce a token.
+    #[error("could not get a token for Key Vault: {0}")]
+    Credential(#[source] CredentialError),
+
+    /// The request did not complete (connection failure, reset, timeout),
+    /// after the retries ran out.
+    #[error("could not reach Key Vault ({kind}): {message}")]
+    Transport {
+        /// What kind of failure it was.
+        kind: TransportErrorKind,
+        /// A description.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<ErrorSource>,
+    },
+
+    /// The authentication challenge was refused (it names a foreign
+    /// resource, or it cannot be parsed); no token was sent.
+    #[error("Key Vault authentication challenge refused: {message}")]
+    Challenge {
+        /// What was wrong and how to fix it.
+        message: String,
+    },
+
+    /// The caller's input was rejected before anything was sent: a bad
+    /// secret name, an oversized value, a bad vault URL or id.
+    #[error("invalid input: {message}")]
+    InvalidInput {
+        /// What was wrong and how to fix it.
+        message: String,
+    },
+
+    /// The service answered with a success status but a body we could not read.
+    #[error("Key Vault sent a response that could not be read (HTTP {status}): {message}{}", request_id.as_deref().map(|id| format!(" [x-ms-request-id {id}]")).unwrap_or_default())]
+    MalformedResponse {
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong with it.
+        message: String,
+        /// The `x-ms-request-id` response header.
+        request_id: Option<String>,
+    },
+}
+
+impl Error {
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn challenge(message: impl Into<String>) -> Self {
+        Self::Challenge {
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status, if the service answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Service(e) => Some(e.status),
+            Self::MalformedResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The service's error code (`error.code`), if any.
+    pub fn error_code(&self) -> Option<&str> {
+        match self {
+            Self::Service(e) => e.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The `x-ms-request-id`, if the service answered.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Service(e) => e.request_id.as_deref(),
+            Self::MalformedResponse { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The service error, if this is one.
+    pub fn as_service(&self) -> Option<&ServiceError> {
+        match self {
+            Self::Service(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<CredentialError> for Error {
+    fn from(error: CredentialError) -> Self {
+        Self::Credential(error)
+    }
+}
+
+impl From<credential_core::TransportError> for Error {
+    fn from(error: credential_core::TransportError) -> Self {
+        Self::Transport {
+            kind: error.kind,
+            message: error.message,
+            source: error.source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_error_carries_codes() {
+        let body = br#"{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}"#;
+        let err = Error::Service(ServiceError::from_response(403, body, Some("rid".into())));
+        assert_eq!(err.status(), Some(403));
+        assert_eq!(err.error_code(), Some("Forbidden"));
+        assert_eq!(
+            err.as_service().unwrap().inner_code.as_deref(),
+            Some("SecretDisabled")
+        );
+        assert_eq!(
+            err.to_string(),
+            "Key Vault returned HTTP 403 (Forbidden, inner SecretDisabled): Operation get is not allowed on a disabled secret. [x-ms-request-id rid]"
+        );
+    }
+
+    #[test]
+    fn non_json_error_body() {
+        let err = ServiceError::from_response(502, b"<html>bad gateway</html>", None);
+        assert_eq!(err.code, None);
+        assert!(err.message.unwrap().contains("not a Key Vault error"));
+    }
+}

@@ -1,0 +1,218 @@
+//! Per-operation tests on a mockito server: the exact method, path, query
+//! and body sent, the parsed result, and the 64-way concurrent first use.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use credential_core::LoopbackOnlyHttpClient;
+use futures::TryStreamExt;
+use keyvault_secrets::*;
+use mockito::Matcher;
+
+async fn setup(method: &str) -> (mockito::ServerGuard, Counting, SecretClient, mockito::Mock) {
+    let mut server = mockito::Server::new_async().await;
+    let challenge = server
+        .mock(method, Matcher::Any)
+        .match_header("authorization", Matcher::Missing)
+        .with_status(401)
+        .with_header("www-authenticate", LOCAL_CHALLENGE)
+        .expect(1)
+        .create_async()
+        .await;
+    let cred = Counting::default();
+    let client = SecretClient::builder(server.url(), cred.credential())
+        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .build()
+        .unwrap();
+    (server, cred, client, challenge)
+}
+
+fn bundle(host: &str) -> String {
+    format!(
+        r#"{{"value":"v","id":"{host}/secrets/s/abc","contentType":"text/plain","tags":{{"k":"v"}},"attributes":{{"enabled":true,"exp":1798761600,"created":1,"updated":2,"recoveryLevel":"Recoverable","recoverableDays":90}}}}"#
+    )
+}
+
+#[tokio::test]
+async fn set_get_update_backup_restore() {
+    let (mut server, cred, c, challenge) = setup("PUT").await;
+    let url = server.url();
+    let put = server
+        .mock("PUT", "/secrets/s")
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2025-07-01".into(),
+        ))
+        .match_header("authorization", "Bearer token-1")
+        .match_body(Matcher::JsonString(
+            r#"{"value":"v","tags":{"k":"v"},"attributes":{"enabled":true,"exp":1798761600}}"#
+                .into(),
+        ))
+        .with_body(bundle(&url))
+        .create_async()
+        .await;
+    let s = c
+        .set_secret(
+            "s",
+            "v",
+            SetSecretOptions::default()
+                .with_enabled(true)
+                .with_tags([("k".to_owned(), "v".to_owned())].into())
+                .with_expires_on(time::OffsetDateTime::from_unix_timestamp(1798761600).unwrap()),
+        )
+        .await
+        .unwrap();
+    put.assert_async().await;
+    challenge.assert_async().await;
+    assert_eq!(
+        s.properties.expires_on.unwrap().unix_timestamp(),
+        1798761600
+    );
+    assert_eq!(s.properties.recoverable_days, Some(90));
+    assert_eq!(s.properties.tags["k"], "v");
+
+    let get = server
+        .mock("GET", "/secrets/s/abc")
+        .match_query(Matcher::Exact(
+            "api-version=2025-07-01&outContentType=application%2Fx-pem-file".into(),
+        ))
+        .with_body(bundle(&url))
+        .create_async()
+        .await;
+    let s = c
+        .get_secret(
+            "s",
+            GetSecretOptions::default()
+                .with_version("abc")
+                .with_out_content_type("application/x-pem-file"),
+        )
+        .await
+        .unwrap();
+    get.assert_async().await;
+    assert_eq!(s.properties.version.as_deref(), Some("abc"));
+
+    let patch = server
+        .mock("PATCH", "/secrets/s/")
+        .match_query(Matcher::Exact("api-version=2025-07-01".into()))
+        .match_body(Matcher::JsonString(
+            r#"{"contentType":"text/plain","attributes":{"enabled":false}}"#.into(),
+        ))
+        .with_body(bundle(&url))
+        .create_async()
+        .await;
+    let p = c
+        .update_secret_properties(
+            "s",
+            UpdateSecretPropertiesOptions::default()
+                .with_content_type("text/plain")
+                .with_enabled(false),
+        )
+        .await
+        .unwrap();
+    patch.assert_async().await;
+    assert_eq!(p.content_type.as_deref(), Some("text/plain"));
+
+    let backup = server
+        .mock("POST", "/secrets/s/backup")
+        .match_query(Matcher::Exact("api-version=2025-07-01".into()))
+        .with_body(r#"{"value":"AQID_-8"}"#)
+        .create_async()
+        .await;
+    assert_eq!(
+        c.backup_secret("s").await.unwrap(),
+        vec![1, 2, 3, 0xff, 0xef]
+    );
+    backup.assert_async().await;
+
+    let restore = server
+        .mock("POST", "/secrets/restore")
+        .match_query(Matcher::Exact("api-version=2025-07-01".into()))
+        .match_body(Matcher::JsonString(r#"{"value":"AQID_-8"}"#.into()))
+        .with_body(bundle(&url))
+        .create_async()
+        .await;
+    c.restore_secret_backup(&[1, 2, 3, 0xff, 0xef])
+        .await
+        .unwrap();
+    restore.assert_async().await;
+    assert_eq!(cred.count(), 1);
+}
+
+#[tokio::test]
+async fn get_deleted_and_list_versions_with_paging() {
+    let (mut server, _cred, c, _challenge) = setup("GET").await;
+    let url = server.url();
+    let deleted = server
+        .mock("GET", "/deletedsecrets/s")
+        .match_query(Matcher::Exact("api-version=7.6".into()))
+        .with_body(format!(r#"{{"recoveryId":"{url}/deletedsecrets/s","deletedDate":5,"scheduledPurgeDate":6,"id":"{url}/secrets/s/abc"}}"#))
+        .create_async()
+        .await;
+    let c76 = SecretClient::builder(url.clone(), Counting::default().credential())
+        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .api_version(ApiVersion::V7_6)
+        .build()
+        .unwrap();
+    let _more_challenges = server
+        .mock("GET", Matcher::Any)
+        .match_header("authorization", Matcher::Missing)
+        .with_status(401)
+        .with_header("www-authenticate", LOCAL_CHALLENGE)
+        .create_async()
+        .await;
+    let d = c76.get_deleted_secret("s").await.unwrap();
+    deleted.assert_async().await;
+    assert_eq!(d.scheduled_purge_date.unwrap().unix_timestamp(), 6);
+
+    let page1 = server
+        .mock("GET", "/secrets/s/versions")
+        .match_query(Matcher::Exact("api-version=2025-07-01&maxresults=2".into()))
+        .with_body(format!(r#"{{"value":[],"nextLink":"{url}/secrets/s/versions?api-version=2025-07-01&maxresults=2&$skiptoken=p2"}}"#))
+        .create_async()
+        .await;
+    let page2 = server
+        .mock("GET", "/secrets/s/versions")
+        .match_query(Matcher::Exact("api-version=2025-07-01&maxresults=2&$skiptoken=p2".into()))
+        .with_body(format!(r#"{{"value":[{{"id":"{url}/secrets/s/v1"}},{{"id":"{url}/secrets/s/v2","managed":true}}],"nextLink":null}}"#))
+        .create_async()
+        .await;
+    let items: Vec<SecretProperties> = c
+        .list_properties_of_secret_versions("s", ListOptions::default().with_max_results(2))
+        .try_collect()
+        .await
+        .unwrap();
+    page1.assert_async().await;
+    page2.assert_async().await;
+    let versions: Vec<_> = items.iter().map(|p| p.version.clone().unwrap()).collect();
+    assert_eq!(versions, ["v1", "v2"]);
+    assert_eq!(items[1].managed, Some(true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_four_concurrent_first_operations_share_one_challenge_and_token() {
+    let (mut server, cred, c, challenge) = setup("GET").await;
+    let url = server.url();
+    let get = server
+        .mock("GET", "/secrets/s/")
+        .match_header("authorization", "Bearer token-1")
+        .match_query(Matcher::Any)
+        .with_body(bundle(&url))
+        .expect(64)
+        .create_async()
+        .await;
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.get_secret("s", GetSecretOptions::default()).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    challenge.assert_async().await; // exactly one unauthenticated request
+    get.assert_async().await;
+    assert_eq!(cred.count(), 1, "one token request");
+}
