@@ -1,0 +1,431 @@
+//! [`ManagedIdentityCredential`] and its builder: detection at build time,
+//! then one thin `get_token` that dispatches to the detected source.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use credential_core::entra::{
+    AllowedTenants, resolve_tenant, scope_to_resource, send_token_request, validate_scope,
+};
+use credential_core::retry::{RetryPolicy, send_with_retry};
+use credential_core::{
+    AccessToken, CredentialError, HttpClient, HttpRequest, ProviderContext, Secret,
+    SharedHttpClient, TokenCache, TokenCredential, TokenRequestOptions, async_trait,
+};
+use url::Url;
+
+use crate::azure_arc::{self, ArcConfig, KeyDirectory};
+use crate::identity::UserAssignedId;
+use crate::imds::{self, ImdsConfig};
+use crate::imds_retry::{ImdsRetryPolicy, send_with_imds_retry};
+use crate::response::parse_token_response;
+use crate::source::{Detection, Source, SourceKind, detect};
+use crate::{NAME, app_service, azure_ml, cloud_shell, service_fabric, token_exchange};
+
+/// Gets tokens for the managed identity of the Azure resource this program
+/// runs on: AKS workload identity (token exchange), Service Fabric, App
+/// Service / Functions / Container Apps, Azure Machine Learning, Cloud Shell,
+/// Azure Arc, or IMDS (VMs, scale sets), detected in that order from the
+/// environment when the credential is built.
+///
+/// ```no_run
+/// use credential_core::{TokenCredential, TokenRequestOptions};
+/// use credential_msi::ManagedIdentityCredential;
+/// # async fn demo() -> Result<(), credential_core::CredentialError> {
+/// // The system-assigned identity:
+/// let credential = ManagedIdentityCredential::new();
+/// // Or a user-assigned one:
+/// let credential = ManagedIdentityCredential::builder()
+///     .with_client_id("00000000-0000-0000-0000-000000000001")
+///     .build()?;
+/// let token = credential
+///     .get_token(&["https://vault.azure.net/.default"], &TokenRequestOptions::default())
+///     .await?;
+/// # Ok(()) }
+/// ```
+///
+/// Errors: [`CredentialError::Unavailable`] when no managed identity is here
+/// (IMDS unreachable, IMDS "identity not found", Docker Desktop's 403
+/// "unreachable"); any other failure of a detected source is a different
+/// variant, which stops a credential chain.
+pub struct ManagedIdentityCredential {
+    ctx: ProviderContext,
+    source: Result<Source, CredentialError>,
+    cache: TokenCache,
+    retry: RetryPolicy,
+    imds_retry: ImdsRetryPolicy,
+    probe: bool,
+    probe_succeeded: AtomicBool,
+}
+
+impl fmt::Debug for ManagedIdentityCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManagedIdentityCredential")
+            .field("source", &self.source.as_ref().map(Source::kind))
+            .field("probe", &self.probe)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ManagedIdentityCredential {
+    /// The system-assigned identity, with the real environment.
+    pub fn new() -> Self {
+        ManagedIdentityCredentialBuilder::default().build_with(None)
+    }
+
+    /// A builder, for a user-assigned identity or other options.
+    pub fn builder() -> ManagedIdentityCredentialBuilder {
+        ManagedIdentityCredentialBuilder::default()
+    }
+
+    /// The source detected at build time, or why detection failed.
+    pub fn source_kind(&self) -> Result<SourceKind, CredentialError> {
+        self.source.as_ref().map(Source::kind).map_err(Clone::clone)
+    }
+
+    async fn fetch(
+        &self,
+        source: &Source,
+        scope: &str,
+        options: &TokenRequestOptions,
+    ) -> Result<AccessToken, CredentialError> {
+        let resource = scope_to_resource(scope);
+        let kind = source.kind();
+        let http = &*self.ctx.http;
+        let result = match source {
+            Source::TokenExchange { config, file } => {
+                let tenant = resolve_tenant(
+                    NAME,
+                    Some(&config.tenant_id),
+                    options.tenant_id(),
+                    &AllowedTenants::default(),
+                    &self.ctx.env,
+                )?
+                .unwrap_or_else(|| config.tenant_id.clone());
+                let assertion = file
+                    .read(&self.ctx.fs, &config.token_file, self.ctx.clock.now())
+                    .await?;
+                let request = token_exchange::build_request(
+                    config,
+                    &tenant,
+                    scope,
+                    options.claims(),
+                    options.enable_cae,
+                    &assertion,
+                );
+                send_token_request(NAME, http, &request, &self.retry, &*self.ctx.clock).await
+            }
+            Source::ServiceFabric { config, http } => {
+                let request = service_fabric::build_request(config, resource);
+                self.send_and_parse(kind, &**http, request).await
+            }
+            Source::AppService(config) => {
+                let request = app_service::build_request(config, resource);
+                self.send_and_parse(kind, http, request).await
+            }
+            Source::AzureMl(config) => {
+                let request = azure_ml::build_request(config, resource);
+                self.send_and_parse(kind, http, request).await
+            }
+            Source::CloudShell(config) => {
+                let request = cloud_shell::build_request(config, resource);
+                self.send_and_parse(kind, http, request).await
+            }
+            Source::AzureArc(config) => self.azure_arc(config, resource).await,
+            Source::Imds(config) => self.imds(config, resource).await,
+        };
+        match &result {
+            Ok(_) => tracing::debug!(credential = NAME, source = %kind, "got a token"),
+            Err(error) => tracing::debug!(credential = NAME, source = %kind, %error, "no token"),
+        }
+        result
+    }
+
+    async fn send_and_parse(
+        &self,
+        kind: SourceKind,
+        http: &dyn HttpClient,
+        request: HttpRequest,
+    ) -> Result<AccessToken, CredentialError> {
+        let clock = &*self.ctx.clock;
+        let requested_at = clock.now();
+        let response = send_with_retry(http, &request, &self.retry, || clock.now())
+            .await
+            .map_err(|e| e.into_credential_error(NAME))?;
+        parse_token_response(kind, response.status.as_u16(), &response.body, requested_at)
+    }
+
+    async fn azure_arc(
+        &self,
+        config: &ArcConfig,
+        resource: &str,
+    ) -> Result<AccessToken, CredentialError> {
+        let clock = &*self.ctx.clock;
+        let http = &*self.ctx.http;
+        let requested_at = clock.now();
+        let send = |request: HttpRequest| async move {
+            send_with_retry(http, &request, &self.retry, || clock.now())
+                .await
+                .map_err(|e| e.into_credential_error(NAME))
+        };
+        let first = send(azure_arc::build_request(config, resource, None)).await?;
+        let response = if first.status.as_u16() == 401 {
+            let realm = azure_arc::challenge_path(&first)?;
+            let directory = KeyDirectory::for_this_platform(&self.ctx.env);
+            let path = azure_arc::validate_key_path(&realm, &directory)?;
+            let unreadable = |e: std::io::Error| {
+                CredentialError::invalid_configuration(
+                    NAME,
+                    format!(
+                        "could not read the Azure Arc key file {} ({e}); the process must be \
+                         allowed to read the agent's token directory (on Linux, run as root or \
+                         a member of the himds group; on Windows, as an administrator or a \
+                         member of 'Hybrid agent extension applications')",
+                        path.display()
+                    ),
+                )
+            };
+            let size = self.ctx.fs.file_size(&path).await.map_err(unreadable)?;
+            azure_arc::check_key_size(&path, size)?;
+            let key = self
+                .ctx
+                .fs
+                .read_to_string(&path)
+                .await
+                .map_err(unreadable)?;
+            let key = Secret::new(key.trim());
+            send(azure_arc::build_request(config, resource, Some(&key))).await?
+        } else {
+            first
+        };
+        let token = parse_token_response(
+            SourceKind::AzureArc,
+            response.status.as_u16(),
+            &response.body,
+            requested_at,
+        )?;
+        azure_arc::confirm_identity(&response.body, config.id.as_ref())?;
+        Ok(token)
+    }
+
+    async fn imds(
+        &self,
+        config: &ImdsConfig,
+        resource: &str,
+    ) -> Result<AccessToken, CredentialError> {
+        let clock = &*self.ctx.clock;
+        let http = &*self.ctx.http;
+        if self.probe && !config.skip_probe && !self.probe_succeeded.load(Ordering::Acquire) {
+            imds::probe_outcome(http.send(imds::build_probe_request(config)).await)?;
+            self.probe_succeeded.store(true, Ordering::Release);
+            tracing::debug!("the IMDS endpoint answered the probe");
+        }
+        let requested_at = clock.now();
+        let request = imds::build_request(config, resource);
+        let response = send_with_imds_retry(http, &request, &self.imds_retry, || clock.now())
+            .await
+            .map_err(imds::transport_failure)?;
+        parse_token_response(
+            SourceKind::Imds,
+            response.status.as_u16(),
+            &response.body,
+            requested_at,
+        )
+    }
+}
+
+impl Default for ManagedIdentityCredential {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The one scope a managed identity request allows, validated.
+fn single_scope<'a>(scopes: &[&'a str]) -> Result<&'a str, CredentialError> {
+    match scopes {
+        [scope] => {
+            validate_scope(NAME, scope)?;
+            Ok(scope)
+        }
+        _ => Err(CredentialError::invalid_configuration(
+            NAME,
+            format!(
+                "managed identity tokens are for exactly one scope (a resource such as \
+                 https://vault.azure.net/.default), but {} were requested",
+                scopes.len()
+            ),
+        )),
+    }
+}
+
+#[async_trait]
+impl TokenCredential for ManagedIdentityCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: &TokenRequestOptions,
+    ) -> Result<AccessToken, CredentialError> {
+        let source = self.source.as_ref().map_err(Clone::clone)?;
+        let scope = single_scope(scopes)?;
+        self.cache
+            .get_or_fetch(scopes, options, || self.fetch(source, scope, options))
+            .await
+    }
+}
+
+/// Builds a [`ManagedIdentityCredential`].
+///
+/// ```
+/// use credential_msi::ManagedIdentityCredential;
+/// let err = ManagedIdentityCredential::builder()
+///     .with_client_id("c")
+///     .with_object_id("o")
+///     .build()
+///     .unwrap_err();
+/// assert!(err.to_string().contains("only one"));
+/// ```
+#[derive(Debug, Default)]
+pub struct ManagedIdentityCredentialBuilder {
+    client_id: Option<String>,
+    object_id: Option<String>,
+    resource_id: Option<String>,
+    context: Option<ProviderContext>,
+    imds_endpoint: Option<Url>,
+    probe: bool,
+    retry: Option<RetryPolicy>,
+    imds_retry: Option<ImdsRetryPolicy>,
+    service_fabric_http: Option<SharedHttpClient>,
+}
+
+impl ManagedIdentityCredentialBuilder {
+    /// Use the user-assigned identity with this client id (also the client id
+    /// for token exchange, instead of `AZURE_CLIENT_ID`).
+    pub fn with_client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// Use the user-assigned identity with this object (principal) id.
+    pub fn with_object_id(mut self, object_id: impl Into<String>) -> Self {
+        self.object_id = Some(object_id.into());
+        self
+    }
+
+    /// Use the user-assigned identity with this Azure resource id.
+    pub fn with_resource_id(mut self, resource_id: impl Into<String>) -> Self {
+        self.resource_id = Some(resource_id.into());
+        self
+    }
+
+    /// The environment, files, clock and HTTP client to use (tests inject
+    /// their own; the default is [`ProviderContext::system`]).
+    pub fn with_context(mut self, context: ProviderContext) -> Self {
+        self.context = Some(context);
+        self
+    }
+
+    /// Sends IMDS requests to this base URL (scheme, host, port and an
+    /// optional path prefix) instead of `http://169.254.169.254`; it takes
+    /// precedence over `AZURE_POD_IDENTITY_AUTHORITY_HOST`. Unlike that
+    /// variable, it does not turn the probe off.
+    pub fn with_imds_endpoint(mut self, base: Url) -> Self {
+        self.imds_endpoint = Some(base);
+        self
+    }
+
+    /// Probe mode, for `DefaultAzureCredential`: before the first IMDS token
+    /// request, check with a 1 s probe that IMDS is there at all, so that a
+    /// machine without IMDS is reported unavailable quickly. A success is
+    /// remembered for the credential's life.
+    pub fn with_probe(mut self, probe: bool) -> Self {
+        self.probe = probe;
+        self
+    }
+
+    /// Retries for every source except IMDS (default:
+    /// [`RetryPolicy::default`]).
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Retries for IMDS (default: [`ImdsRetryPolicy::default`]).
+    pub fn with_imds_retry_policy(mut self, policy: ImdsRetryPolicy) -> Self {
+        self.imds_retry = Some(policy);
+        self
+    }
+
+    /// The HTTP client for Service Fabric, instead of the default one that
+    /// pins the server certificate to `IDENTITY_SERVER_THUMBPRINT`.
+    pub fn with_service_fabric_http_client(mut self, http: SharedHttpClient) -> Self {
+        self.service_fabric_http = Some(http);
+        self
+    }
+
+    /// The credential. Fails only when more than one id, or a blank id, was
+    /// given; problems with the environment (a malformed endpoint, an id kind
+    /// the detected source does not support) are returned by `get_token`.
+    pub fn build(mut self) -> Result<ManagedIdentityCredential, CredentialError> {
+        let given: Vec<UserAssignedId> = [
+            self.client_id.take().map(UserAssignedId::ClientId),
+            self.object_id.take().map(UserAssignedId::ObjectId),
+            self.resource_id.take().map(UserAssignedId::ResourceId),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if given.len() > 1 {
+            let kinds: Vec<&str> = given.iter().map(UserAssignedId::kind).collect();
+            return Err(CredentialError::invalid_configuration(
+                NAME,
+                format!(
+                    "only one of with_client_id, with_object_id or with_resource_id may be \
+                     given, but {} were: {}",
+                    given.len(),
+                    kinds.join(", ")
+                ),
+            ));
+        }
+        let id = given.into_iter().next();
+        if let Some(id) = &id {
+            if id.value().trim().is_empty() {
+                return Err(CredentialError::invalid_configuration(
+                    NAME,
+                    format!("the user-assigned identity's {} is blank", id.kind()),
+                ));
+            }
+        }
+        Ok(self.build_with(id))
+    }
+
+    fn build_with(self, id: Option<UserAssignedId>) -> ManagedIdentityCredential {
+        let ctx = self.context.unwrap_or_else(ProviderContext::system);
+        let id = id.map(|id| match id {
+            UserAssignedId::ClientId(v) => UserAssignedId::ClientId(v.trim().to_owned()),
+            UserAssignedId::ObjectId(v) => UserAssignedId::ObjectId(v.trim().to_owned()),
+            UserAssignedId::ResourceId(v) => UserAssignedId::ResourceId(v.trim().to_owned()),
+        });
+        let source = detect(&Detection {
+            env: &ctx.env,
+            fs: &ctx.fs,
+            id: id.as_ref(),
+            imds_endpoint: self.imds_endpoint.as_ref(),
+            service_fabric_http: self.service_fabric_http.as_ref(),
+        });
+        match &source {
+            Ok(source) => {
+                tracing::debug!(source = %source.kind(), "managed identity source detected")
+            }
+            Err(error) => tracing::debug!(%error, "managed identity source is misconfigured"),
+        }
+        ManagedIdentityCredential {
+            cache: TokenCache::new(ctx.clock.clone()),
+            ctx,
+            source,
+            retry: self.retry.unwrap_or_default(),
+            imds_retry: self.imds_retry.unwrap_or_default(),
+            probe: self.probe,
+            probe_succeeded: AtomicBool::new(false),
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! `ManagedIdentityCredential`: tokens for the managed identity of the Azure
+//! resource a program runs on, on top of `credential-core`.
+//!
+//! ```no_run
+//! use credential_core::{TokenCredential, TokenRequestOptions};
+//! use credential_msi::ManagedIdentityCredential;
+//! # async fn demo() -> Result<(), credential_core::CredentialError> {
+//! let credential = ManagedIdentityCredential::new();
+//! let token = credential
+//!     .get_token(&["https://management.azure.com/.default"], &TokenRequestOptions::default())
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Sources
+//! Detected when the credential is built, in this order (see [`SourceKind`]):
+//! token exchange (AKS workload identity), Service Fabric, App Service /
+//! Functions / Container Apps, Azure Machine Learning, Cloud Shell, Azure Arc,
+//! and IMDS as the fallback. Each has a module with its pure request builder;
+//! [`response`] parses every source's answers.
+//!
+//! # Where we differ on purpose from the reference SDKs
+//! - **Token exchange is checked first** (as JavaScript does; Python checks it
+//!   last and also needs `AZURE_AUTHORITY_HOST`). It is skipped when an object
+//!   or resource id is configured, as it can only use a client id.
+//! - **Errors**: only "no managed identity here" is
+//!   [`credential_core::CredentialError::Unavailable`]: IMDS unreachable,
+//!   IMDS 400 "identity not found", and Docker Desktop's 403 "unreachable".
+//!   Every other failure of a detected source is another variant, which stops
+//!   a chain (JavaScript makes every failure "unavailable"; Python varies).
+//! - **Probe** (`with_probe`, for the default chain): the JavaScript SDK's
+//!   request (no query, no `Metadata` header, 1 s, no retries), but a
+//!   success is remembered as Python does. `AZURE_POD_IDENTITY_AUTHORITY_HOST`
+//!   turns it off (both SDKs); our `with_imds_endpoint` option does not.
+//! - **IMDS retries**: 404, 410, 429 and 5xx, 5 retries, delays doubling
+//!   from 0.8 s (from 3 s after a 410) with 80–100 % jitter, `Retry-After`
+//!   honoured; connection failures are not retried (no IMDS means no IMDS).
+//!   Other sources use `credential_core::retry::RetryPolicy::default()`.
+//! - **`expires_on`**: every format either SDK reads (epoch seconds as a
+//!   number or a string, RFC 3339 / ISO 8601, both US date formats), then
+//!   `expires_in`. `refresh_in` is honoured (MSAL for JavaScript ignores it);
+//!   otherwise tokens living 2 h or more (Python's `>=`) refresh at half-life.
+//! - **Service Fabric** pins the server certificate by SHA-1 thumbprint as
+//!   MSAL for Python does (JavaScript skips verification), while still
+//!   checking the handshake signature.
+//! - **Azure Arc**: the key file path is checked before anything is read
+//!   (directory, `.key`, size ≤ 4096), as MSAL for JavaScript does; a
+//!   user-assigned id must be echoed in the response, as the newest MSAL does.
+//! - **Scopes**: exactly one; anything else is an `InvalidConfiguration`
+//!   error (JavaScript: unavailable).
+//! - **Configuration problems** found at detection (a malformed endpoint, an
+//!   id kind the source does not accept) are returned by `get_token`, so that
+//!   building the credential never fails because of the environment.
+
+mod credential;
+mod identity;
+mod imds_retry;
+mod source;
+
+pub mod app_service;
+pub mod azure_arc;
+pub mod azure_ml;
+pub mod cloud_shell;
+pub mod imds;
+pub mod response;
+pub mod service_fabric;
+pub mod tls;
+pub mod token_exchange;
+
+pub use credential::{ManagedIdentityCredential, ManagedIdentityCredentialBuilder};
+pub use identity::UserAssignedId;
+pub use imds_retry::{ImdsRetryPolicy, send_with_imds_retry};
+pub use source::SourceKind;
+
+/// The name errors carry.
+pub(crate) const NAME: &str = "ManagedIdentityCredential";

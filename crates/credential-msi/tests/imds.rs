@@ -1,0 +1,408 @@
+//! IMDS: the request, parsing, error mapping, the probe, and the retry schedule.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use credential_core::{
+    CredentialError, Env, ProviderContext, TokenCredential, TransportError, TransportErrorKind,
+};
+use credential_msi::{ImdsRetryPolicy, ManagedIdentityCredential, SourceKind};
+use mockito::Matcher;
+use url::Url;
+
+const PATH: &str = "/metadata/identity/oauth2/token";
+
+fn imds_query(extra: &str) -> Matcher {
+    Matcher::Exact(format!("api-version=2018-02-01&{RESOURCE_QUERY}{extra}"))
+}
+
+fn credential_at(base: &str) -> credential_msi::ManagedIdentityCredentialBuilder {
+    ManagedIdentityCredential::builder()
+        .with_context(ctx(&[], vec![]))
+        .with_imds_endpoint(Url::parse(base).unwrap())
+}
+
+#[tokio::test]
+async fn token_request_is_exact_and_cached() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("GET", PATH)
+        .match_query(imds_query(""))
+        .match_header("metadata", "true")
+        .with_body(token_body())
+        .expect(1)
+        .create_async()
+        .await;
+    let credential = credential_at(&server.url()).build().unwrap();
+    assert_eq!(credential.source_kind().unwrap(), SourceKind::Imds);
+    let token = get(&credential).await.unwrap();
+    assert_eq!(token.token.expose_secret(), TOKEN);
+    assert_eq!(token.expires_on.unix_timestamp(), EPOCH + 3600);
+    // Served from the cache.
+    get(&credential).await.unwrap();
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn user_assigned_parameters() {
+    let mut server = mockito::Server::new_async().await;
+    for (builder, extra) in [
+        (
+            credential_at(&server.url()).with_client_id("cid"),
+            "&client_id=cid",
+        ),
+        (
+            credential_at(&server.url()).with_object_id("oid"),
+            "&object_id=oid",
+        ),
+        (
+            credential_at(&server.url()).with_resource_id("/subscriptions/s/rg"),
+            "&msi_res_id=%2Fsubscriptions%2Fs%2Frg",
+        ),
+    ] {
+        let mock = server
+            .mock("GET", PATH)
+            .match_query(imds_query(extra))
+            .match_header("metadata", "true")
+            .with_body(token_body())
+            .expect(1)
+            .create_async()
+            .await;
+        get(&builder.build().unwrap()).await.unwrap();
+        mock.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn pod_identity_host_variable_moves_imds() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("GET", PATH)
+        .match_query(imds_query(""))
+        .with_body(r#"{"access_token":"t","expires_in":"86400"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let ctx = ctx(
+        &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", &server.url())],
+        vec![],
+    );
+    // Probe mode: the variable turns the probe off, so only the token request goes out.
+    let credential = ManagedIdentityCredential::builder()
+        .with_context(ctx)
+        .with_probe(true)
+        .build()
+        .unwrap();
+    let token = get(&credential).await.unwrap();
+    // 24 h token: refreshed at half-life.
+    let now = ProviderContext::ISOLATED_EPOCH;
+    assert_eq!(token.refresh_on, Some(now + time::Duration::hours(12)));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn unreachable_imds_is_unavailable() {
+    let credential = credential_at(&closed_port_url()).build().unwrap();
+    let err = get(&credential).await.unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+}
+
+#[tokio::test]
+async fn error_mapping() {
+    let mut server = mockito::Server::new_async().await;
+    type Check = fn(&CredentialError) -> bool;
+    let cases: [(usize, &str, Check); 5] = [
+        (
+            400,
+            r#"{"error":"invalid_request","error_description":"Identity not found"}"#,
+            CredentialError::is_unavailable,
+        ),
+        (
+            403,
+            "A socket operation was attempted to an unreachable network.",
+            CredentialError::is_unavailable,
+        ),
+        (
+            400,
+            r#"{"error":"invalid_resource","error_description":"AADSTS500011: not found"}"#,
+            |e| {
+                matches!(
+                    e,
+                    CredentialError::Authentication {
+                        status: Some(400),
+                        ..
+                    }
+                )
+            },
+        ),
+        (403, r#"{"error":"forbidden"}"#, |e| {
+            matches!(
+                e,
+                CredentialError::Authentication {
+                    status: Some(403),
+                    ..
+                }
+            )
+        }),
+        (500, r#"{"error":"server_error"}"#, |e| {
+            matches!(
+                e,
+                CredentialError::Transport {
+                    kind: TransportErrorKind::Status(500),
+                    ..
+                }
+            )
+        }),
+    ];
+    for (status, body, check) in cases {
+        let mock = server
+            .mock("GET", PATH)
+            .match_query(imds_query(""))
+            .with_status(status)
+            .with_body(body)
+            .expect(1)
+            .create_async()
+            .await;
+        let credential = credential_at(&server.url())
+            .with_imds_retry_policy(ImdsRetryPolicy::none())
+            .build()
+            .unwrap();
+        let err = get(&credential).await.unwrap_err();
+        assert!(check(&err), "{status} {body}: {err}");
+        assert!(
+            err.to_string().starts_with("ManagedIdentityCredential"),
+            "{err}"
+        );
+        mock.assert_async().await;
+        mock.remove_async().await;
+    }
+}
+
+// ---- Probe mode ----
+
+#[tokio::test]
+async fn probe_refused_port_is_unavailable() {
+    let credential = credential_at(&closed_port_url())
+        .with_probe(true)
+        .build()
+        .unwrap();
+    let err = get(&credential).await.unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+    assert!(err.to_string().contains("probe"), "{err}");
+}
+
+#[tokio::test]
+async fn probe_400_means_available_and_success_is_remembered() {
+    let mut server = mockito::Server::new_async().await;
+    let probe = server
+        .mock("GET", PATH)
+        .match_query(Matcher::Missing)
+        .match_header("metadata", Matcher::Missing)
+        .with_status(400)
+        .with_body(r#"{"error":"invalid_request","error_description":"Required metadata header not specified"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let token_a = server
+        .mock("GET", PATH)
+        .match_query(imds_query(""))
+        .match_header("metadata", "true")
+        .with_body(token_body())
+        .expect(1)
+        .create_async()
+        .await;
+    let token_b = server
+        .mock("GET", PATH)
+        .match_query(Matcher::Exact(
+            "api-version=2018-02-01&resource=https%3A%2F%2Fstorage.azure.com".into(),
+        ))
+        .match_header("metadata", "true")
+        .with_body(token_body())
+        .expect(1)
+        .create_async()
+        .await;
+    let credential = credential_at(&server.url())
+        .with_probe(true)
+        .build()
+        .unwrap();
+    get(&credential).await.unwrap();
+    // Another scope misses the cache: a token request, but no second probe.
+    credential
+        .get_token(
+            &["https://storage.azure.com/.default"],
+            &credential_core::TokenRequestOptions::default(),
+        )
+        .await
+        .unwrap();
+    probe.assert_async().await;
+    token_a.assert_async().await;
+    token_b.assert_async().await;
+}
+
+#[tokio::test]
+async fn probe_403_unreachable_is_unavailable_and_sends_no_token_request() {
+    let mut server = mockito::Server::new_async().await;
+    let probe = server
+        .mock("GET", PATH)
+        .match_query(Matcher::Missing)
+        .with_status(403)
+        .with_body("connecting to 169.254.169.254:80: connectex: A socket operation was attempted to an unreachable network.")
+        .expect(2)
+        .create_async()
+        .await;
+    let token = server
+        .mock("GET", PATH)
+        .match_query(Matcher::Any)
+        .match_header("metadata", "true")
+        .expect(0)
+        .create_async()
+        .await;
+    let credential = credential_at(&server.url())
+        .with_probe(true)
+        .build()
+        .unwrap();
+    assert!(get(&credential).await.unwrap_err().is_unavailable());
+    // A failed probe is not remembered: the next call probes again.
+    assert!(get(&credential).await.unwrap_err().is_unavailable());
+    probe.assert_async().await;
+    token.assert_async().await;
+}
+
+#[tokio::test]
+async fn probe_request_shape() {
+    let http = ScriptedHttp::default();
+    http.push(400, &[], "{}").push(200, &[], &token_body());
+    let credential = ManagedIdentityCredential::builder()
+        .with_context(ctx(&[], vec![]).with_http(Arc::new(http.clone())))
+        .with_probe(true)
+        .build()
+        .unwrap();
+    get(&credential).await.unwrap();
+    let requests = http.requests.lock().unwrap();
+    let (_, probe) = &requests[0];
+    assert_eq!(
+        probe.url.as_str(),
+        "http://169.254.169.254/metadata/identity/oauth2/token"
+    );
+    assert!(probe.headers.get("metadata").is_none());
+    assert_eq!(probe.timeout, Some(Duration::from_secs(1)));
+    let (_, real) = &requests[1];
+    assert_eq!(real.headers["metadata"], "true");
+}
+
+// ---- Retry schedule (paused time, scripted HTTP: nothing is sent) ----
+
+fn scripted(http: &ScriptedHttp, policy: ImdsRetryPolicy) -> ManagedIdentityCredential {
+    ManagedIdentityCredential::builder()
+        .with_context(ctx(&[], vec![]).with_http(Arc::new(http.clone())))
+        .with_imds_retry_policy(policy)
+        .build()
+        .unwrap()
+}
+
+fn no_jitter() -> ImdsRetryPolicy {
+    ImdsRetryPolicy {
+        jitter: false,
+        ..ImdsRetryPolicy::default()
+    }
+}
+
+fn gaps(http: &ScriptedHttp) -> Vec<u128> {
+    http.times()
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_millis())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_schedule_for_5xx_404_and_429() {
+    let http = ScriptedHttp::default();
+    http.push(503, &[], "")
+        .push(404, &[], "")
+        .push(429, &[], "")
+        .push(500, &[], "")
+        .push(502, &[], "")
+        .push(200, &[], &token_body());
+    let start = tokio::time::Instant::now();
+    get(&scripted(&http, no_jitter())).await.unwrap();
+    assert_eq!(http.times().len(), 6);
+    assert_eq!(gaps(&http), [800, 1600, 3200, 6400, 12800]);
+    assert_eq!(start.elapsed(), Duration::from_millis(24_800));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_schedule_for_410_uses_longer_base_and_gives_up() {
+    let http = ScriptedHttp::default();
+    for _ in 0..6 {
+        http.push(410, &[], "");
+    }
+    let start = tokio::time::Instant::now();
+    let err = get(&scripted(&http, no_jitter())).await.unwrap_err();
+    assert_eq!(http.times().len(), 6, "1 try + 5 retries");
+    assert_eq!(gaps(&http), [3000, 6000, 12000, 24000, 48000]);
+    assert_eq!(start.elapsed(), Duration::from_secs(93));
+    assert!(!err.is_unavailable(), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn default_policy_jitters_within_80_to_100_percent() {
+    let http = ScriptedHttp::default();
+    http.push(503, &[], "")
+        .push(503, &[], "")
+        .push(200, &[], &token_body());
+    let start = tokio::time::Instant::now();
+    get(&scripted(&http, ImdsRetryPolicy::default()))
+        .await
+        .unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!(http.times().len(), 3);
+    assert!(
+        elapsed >= Duration::from_millis(1920) && elapsed <= Duration::from_millis(2400),
+        "{elapsed:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_is_honoured() {
+    let http = ScriptedHttp::default();
+    http.push(429, &[("retry-after", "7")], "")
+        .push(200, &[], &token_body());
+    let start = tokio::time::Instant::now();
+    get(&scripted(&http, no_jitter())).await.unwrap();
+    assert_eq!(start.elapsed(), Duration::from_secs(7));
+}
+
+#[tokio::test(start_paused = true)]
+async fn other_statuses_and_connection_failures_are_not_retried() {
+    let http = ScriptedHttp::default();
+    http.push(
+        400,
+        &[],
+        r#"{"error":"invalid_request","error_description":"Identity not found"}"#,
+    );
+    let err = get(&scripted(&http, no_jitter())).await.unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+    assert_eq!(http.times().len(), 1);
+
+    let http = ScriptedHttp::default();
+    http.push_error(TransportError::new(TransportErrorKind::Connect, "refused"));
+    let start = tokio::time::Instant::now();
+    let err = get(&scripted(&http, no_jitter())).await.unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+    assert_eq!(http.times().len(), 1);
+    assert_eq!(start.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test]
+async fn isolated_context_never_reaches_the_network() {
+    // The default IMDS address with the isolated context's no-network client.
+    let credential = ManagedIdentityCredential::builder()
+        .with_context(ProviderContext::isolated().with_env(Env::empty()))
+        .build()
+        .unwrap();
+    assert!(get(&credential).await.unwrap_err().is_unavailable());
+}
