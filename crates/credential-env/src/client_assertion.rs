@@ -1,0 +1,147 @@
+//! [`ClientAssertionCredential`]: a client assertion from the caller's own
+//! async callback.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use credential_core::entra::ClientAuthentication;
+use credential_core::{
+    AccessToken, CredentialError, Secret, TokenCredential, TokenRequestOptions, async_trait,
+};
+
+use crate::options::{CommonOptions, common_builder_methods};
+use crate::service_principal::ServicePrincipal;
+
+const NAME: &str = "ClientAssertionCredential";
+
+type AssertionFuture = Pin<Box<dyn Future<Output = Result<Secret, CredentialError>> + Send>>;
+type AssertionFn = dyn Fn() -> AssertionFuture + Send + Sync;
+
+/// Authenticates a service principal with a client assertion (a signed JWT,
+/// or a federated token from another identity provider) that your callback
+/// returns. The callback runs on every token request the cache does not
+/// answer, so it may return a fresh assertion each time.
+///
+/// The request sends `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`
+/// and `client_assertion`. `Debug` never shows the assertion.
+///
+/// ```
+/// use credential_core::Secret;
+/// use credential_env::ClientAssertionCredential;
+/// let credential = ClientAssertionCredential::builder("contoso", "my-client-id", || async {
+///     Ok(Secret::new("eyJhbGciOi..."))
+/// })
+/// .build()
+/// .unwrap();
+/// # let _ = credential;
+/// ```
+pub struct ClientAssertionCredential {
+    principal: ServicePrincipal,
+    get_assertion: Arc<AssertionFn>,
+}
+
+impl ClientAssertionCredential {
+    /// A credential with the default options.
+    pub fn new<F, Fut>(
+        tenant_id: impl Into<String>,
+        client_id: impl Into<String>,
+        get_assertion: F,
+    ) -> Result<Self, CredentialError>
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Secret, CredentialError>> + Send + 'static,
+    {
+        Self::builder(tenant_id, client_id, get_assertion).build()
+    }
+
+    /// A builder for a credential with options. `get_assertion` returns the
+    /// assertion, or an error that `get_token` passes on.
+    pub fn builder<F, Fut>(
+        tenant_id: impl Into<String>,
+        client_id: impl Into<String>,
+        get_assertion: F,
+    ) -> ClientAssertionCredentialBuilder
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Secret, CredentialError>> + Send + 'static,
+    {
+        ClientAssertionCredentialBuilder {
+            tenant_id: tenant_id.into(),
+            client_id: client_id.into(),
+            get_assertion: Arc::new(move || Box::pin(get_assertion())),
+            common: CommonOptions::default(),
+        }
+    }
+}
+
+impl fmt::Debug for ClientAssertionCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(NAME)
+            .field("tenant_id", &self.principal.tenant_id)
+            .field("client_id", &self.principal.client_id)
+            .field("authority", &self.principal.authority.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl TokenCredential for ClientAssertionCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: &TokenRequestOptions,
+    ) -> Result<AccessToken, CredentialError> {
+        self.principal
+            .get_token(scopes, options, |_endpoint| async {
+                let assertion = (self.get_assertion)().await?;
+                if assertion.is_blank() {
+                    return Err(CredentialError::invalid_configuration(
+                        NAME,
+                        "the assertion callback returned a blank assertion",
+                    ));
+                }
+                Ok(ClientAuthentication::Assertion(assertion))
+            })
+            .await
+    }
+}
+
+/// Builds a [`ClientAssertionCredential`].
+pub struct ClientAssertionCredentialBuilder {
+    tenant_id: String,
+    client_id: String,
+    get_assertion: Arc<AssertionFn>,
+    common: CommonOptions,
+}
+
+impl fmt::Debug for ClientAssertionCredentialBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientAssertionCredentialBuilder")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("common", &self.common)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientAssertionCredentialBuilder {
+    common_builder_methods!();
+
+    /// Checks the ids and the authority host.
+    pub fn build(self) -> Result<ClientAssertionCredential, CredentialError> {
+        let context = self.common.context();
+        let principal = ServicePrincipal::new(
+            NAME,
+            &self.tenant_id,
+            &self.client_id,
+            &self.common,
+            context,
+        )?;
+        Ok(ClientAssertionCredential {
+            principal,
+            get_assertion: self.get_assertion,
+        })
+    }
+}

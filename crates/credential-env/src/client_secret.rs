@@ -1,0 +1,144 @@
+//! [`ClientSecretCredential`]: an app registration's client secret.
+
+use std::fmt;
+
+use credential_core::entra::ClientAuthentication;
+use credential_core::{
+    AccessToken, CredentialError, Secret, TokenCredential, TokenRequestOptions, async_trait,
+};
+
+use crate::options::{CommonOptions, common_builder_methods};
+use crate::service_principal::ServicePrincipal;
+
+const NAME: &str = "ClientSecretCredential";
+
+/// Authenticates a service principal with a client secret:
+/// `POST {authority}/{tenant}/oauth2/v2.0/token` with
+/// `grant_type=client_credentials`, `client_id`, `client_secret` and `scope`.
+///
+/// `Debug` never shows the secret.
+///
+/// ```
+/// use credential_env::ClientSecretCredential;
+/// let credential = ClientSecretCredential::builder("contoso.onmicrosoft.com", "my-client-id", "my-secret")
+///     .with_authority_host("https://login.microsoftonline.us")
+///     .with_additionally_allowed_tenants(["fabrikam.onmicrosoft.com"])
+///     .build()
+///     .unwrap();
+/// assert!(!format!("{credential:?}").contains("my-secret"));
+/// ```
+pub struct ClientSecretCredential {
+    principal: ServicePrincipal,
+    secret: Secret,
+}
+
+impl ClientSecretCredential {
+    /// A credential with the default options (the real environment, network
+    /// and clock).
+    pub fn new(
+        tenant_id: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> Result<Self, CredentialError> {
+        Self::builder(tenant_id, client_id, client_secret).build()
+    }
+
+    /// A builder for a credential with options.
+    pub fn builder(
+        tenant_id: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> ClientSecretCredentialBuilder {
+        ClientSecretCredentialBuilder {
+            tenant_id: tenant_id.into(),
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            common: CommonOptions::default(),
+            name: NAME,
+        }
+    }
+}
+
+impl fmt::Debug for ClientSecretCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(NAME)
+            .field("tenant_id", &self.principal.tenant_id)
+            .field("client_id", &self.principal.client_id)
+            .field("authority", &self.principal.authority.as_str())
+            .field("client_secret", &"***")
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl TokenCredential for ClientSecretCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: &TokenRequestOptions,
+    ) -> Result<AccessToken, CredentialError> {
+        self.principal
+            .get_token(scopes, options, |_endpoint| async {
+                Ok(ClientAuthentication::Secret(self.secret.clone()))
+            })
+            .await
+    }
+}
+
+/// Builds a [`ClientSecretCredential`].
+pub struct ClientSecretCredentialBuilder {
+    tenant_id: String,
+    client_id: String,
+    client_secret: Secret,
+    common: CommonOptions,
+    name: &'static str,
+}
+
+impl fmt::Debug for ClientSecretCredentialBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSecretCredentialBuilder")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("common", &self.common)
+            .finish()
+    }
+}
+
+impl ClientSecretCredentialBuilder {
+    common_builder_methods!();
+
+    /// Replaces the shared options (for `EnvironmentCredential`).
+    pub(crate) fn with_common(mut self, common: CommonOptions) -> Self {
+        self.common = common;
+        self
+    }
+
+    /// Names the credential in errors (for `EnvironmentCredential`).
+    pub(crate) fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// Checks the ids, the secret and the authority host.
+    pub fn build(self) -> Result<ClientSecretCredential, CredentialError> {
+        let context = self.common.context();
+        let principal = ServicePrincipal::new(
+            self.name,
+            &self.tenant_id,
+            &self.client_id,
+            &self.common,
+            context,
+        )?;
+        if self.client_secret.is_blank() {
+            return Err(CredentialError::invalid_configuration(
+                self.name,
+                "the client secret is blank; pass a client secret of the app registration",
+            ));
+        }
+        Ok(ClientSecretCredential {
+            principal,
+            secret: self.client_secret,
+        })
+    }
+}

@@ -1,0 +1,246 @@
+//! [`EnvironmentCredential`]: a service principal described by `AZURE_*`
+//! environment variables.
+
+use std::fmt;
+
+use credential_core::entra::AllowedTenants;
+use credential_core::env_vars::{
+    AZURE_ADDITIONALLY_ALLOWED_TENANTS, AZURE_CLIENT_CERTIFICATE_PASSWORD,
+    AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
+    AZURE_CLIENT_SEND_CERTIFICATE_CHAIN, AZURE_TENANT_ID,
+};
+use credential_core::{
+    AccessToken, CredentialError, Env, ProviderContext, TokenCredential, TokenRequestOptions,
+    async_trait,
+};
+
+use crate::client_certificate::ClientCertificateCredential;
+use crate::client_secret::ClientSecretCredential;
+use crate::options::{CommonOptions, common_builder_methods};
+
+const NAME: &str = "EnvironmentCredential";
+/// Deprecated upstream and not supported here; named only in messages.
+const AZURE_USERNAME: &str = "AZURE_USERNAME";
+
+/// A service principal configured by environment variables, as
+/// `@azure/identity` reads them. The first complete row wins:
+///
+/// | credential | variables |
+/// |---|---|
+/// | [`ClientSecretCredential`] | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` |
+/// | [`ClientCertificateCredential`] | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_CERTIFICATE_PATH`; optional `AZURE_CLIENT_CERTIFICATE_PASSWORD` and `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN` (`true` or `1`, any case) |
+///
+/// Both honour `AZURE_AUTHORITY_HOST` and `AZURE_ADDITIONALLY_ALLOWED_TENANTS`
+/// (`;`-separated, `*` for any) unless the builder sets them. A blank variable
+/// counts as unset. Username/password (`AZURE_USERNAME`, `AZURE_PASSWORD`) is
+/// deliberately not supported: it is deprecated upstream because it cannot do
+/// multi-factor authentication.
+///
+/// With incomplete variables the credential is built but every `get_token`
+/// returns [`CredentialError::Unavailable`] naming exactly the missing
+/// variables, so a chain moves on. Complete but invalid values (a malformed
+/// tenant id, an `http` authority) fail `build` with
+/// [`CredentialError::InvalidConfiguration`]. Errors name
+/// `EnvironmentCredential`.
+///
+/// ```
+/// use credential_core::{Env, ProviderContext};
+/// use credential_env::EnvironmentCredential;
+/// let ctx = ProviderContext::isolated().with_env(Env::from_pairs([("AZURE_CLIENT_ID", "id")]));
+/// let credential = EnvironmentCredential::from_context(ctx).unwrap();
+/// assert_eq!(credential.selected(), None);
+/// ```
+pub struct EnvironmentCredential {
+    inner: Inner,
+}
+
+enum Inner {
+    Secret(ClientSecretCredential),
+    Certificate(ClientCertificateCredential),
+    Unavailable(String),
+}
+
+impl EnvironmentCredential {
+    /// A credential configured from the process environment.
+    pub fn new() -> Result<Self, CredentialError> {
+        Self::builder().build()
+    }
+
+    /// A credential configured from `context`'s environment, for
+    /// `DefaultAzureCredential`.
+    pub fn from_context(context: ProviderContext) -> Result<Self, CredentialError> {
+        Self::builder().with_context(context).build()
+    }
+
+    /// A builder, to override the authority host, the allowed tenants, the
+    /// retry policy or the context.
+    pub fn builder() -> EnvironmentCredentialBuilder {
+        EnvironmentCredentialBuilder::default()
+    }
+
+    /// The credential the variables selected: `Some("ClientSecretCredential")`,
+    /// `Some("ClientCertificateCredential")`, or `None` when they are incomplete.
+    pub fn selected(&self) -> Option<&'static str> {
+        match self.inner {
+            Inner::Secret(_) => Some("ClientSecretCredential"),
+            Inner::Certificate(_) => Some("ClientCertificateCredential"),
+            Inner::Unavailable(_) => None,
+        }
+    }
+}
+
+impl fmt::Debug for EnvironmentCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct(NAME);
+        match &self.inner {
+            Inner::Secret(c) => s.field("inner", c),
+            Inner::Certificate(c) => s.field("inner", c),
+            Inner::Unavailable(why) => s.field("unavailable", why),
+        };
+        s.finish()
+    }
+}
+
+#[async_trait]
+impl TokenCredential for EnvironmentCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: &TokenRequestOptions,
+    ) -> Result<AccessToken, CredentialError> {
+        match &self.inner {
+            Inner::Secret(c) => c.get_token(scopes, options).await,
+            Inner::Certificate(c) => c.get_token(scopes, options).await,
+            Inner::Unavailable(why) => Err(CredentialError::unavailable(NAME, why.clone())),
+        }
+    }
+}
+
+/// Builds an [`EnvironmentCredential`].
+#[derive(Debug, Default)]
+pub struct EnvironmentCredentialBuilder {
+    common: CommonOptions,
+}
+
+impl EnvironmentCredentialBuilder {
+    common_builder_methods!();
+
+    /// Reads the variables and builds the selected credential.
+    pub fn build(mut self) -> Result<EnvironmentCredential, CredentialError> {
+        let context = self.common.context();
+        let env = context.env.clone();
+        if self.common.additionally_allowed_tenants.is_none() {
+            self.common.additionally_allowed_tenants = env
+                .get(AZURE_ADDITIONALLY_ALLOWED_TENANTS)
+                .map(|list| AllowedTenants::parse(&list));
+        }
+        self.common.context = Some(context);
+        let inner = match select(&env) {
+            Selection::Secret {
+                tenant_id,
+                client_id,
+                secret,
+            } => {
+                let builder = ClientSecretCredential::builder(tenant_id, client_id, secret);
+                Inner::Secret(builder.with_common(self.common).named(NAME).build()?)
+            }
+            Selection::Certificate {
+                tenant_id,
+                client_id,
+                path,
+                password,
+                send_chain,
+            } => {
+                let mut builder = ClientCertificateCredential::builder(tenant_id, client_id, path)
+                    .with_send_certificate_chain(send_chain);
+                if let Some(password) = password {
+                    builder = builder.with_password(password);
+                }
+                Inner::Certificate(builder.with_common(self.common).named(NAME).build()?)
+            }
+            Selection::Incomplete(why) => {
+                tracing::debug!(credential = NAME, reason = %why, "environment not configured");
+                Inner::Unavailable(why)
+            }
+        };
+        Ok(EnvironmentCredential { inner })
+    }
+}
+
+enum Selection {
+    Secret {
+        tenant_id: String,
+        client_id: String,
+        secret: String,
+    },
+    Certificate {
+        tenant_id: String,
+        client_id: String,
+        path: String,
+        password: Option<String>,
+        send_chain: bool,
+    },
+    Incomplete(String),
+}
+
+/// Picks the credential the variables describe (pure).
+fn select(env: &Env) -> Selection {
+    let tenant_id = env.get(AZURE_TENANT_ID);
+    let client_id = env.get(AZURE_CLIENT_ID);
+    let secret = env.get(AZURE_CLIENT_SECRET);
+    let path = env.get(AZURE_CLIENT_CERTIFICATE_PATH);
+    match (tenant_id, client_id, secret, path) {
+        (Some(tenant_id), Some(client_id), Some(secret), _) => Selection::Secret {
+            tenant_id,
+            client_id,
+            secret,
+        },
+        (Some(tenant_id), Some(client_id), None, Some(path)) => Selection::Certificate {
+            tenant_id,
+            client_id,
+            path,
+            password: env.get(AZURE_CLIENT_CERTIFICATE_PASSWORD),
+            send_chain: env
+                .get(AZURE_CLIENT_SEND_CERTIFICATE_CHAIN)
+                .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1")),
+        },
+        (tenant_id, client_id, secret, path) => {
+            let mut missing = Vec::new();
+            let mut set = Vec::new();
+            for (name, value) in [
+                (AZURE_TENANT_ID, tenant_id.is_some()),
+                (AZURE_CLIENT_ID, client_id.is_some()),
+            ] {
+                if value {
+                    set.push(name)
+                } else {
+                    missing.push(name.to_owned())
+                }
+            }
+            if secret.is_none() && path.is_none() {
+                missing.push(format!(
+                    "{AZURE_CLIENT_SECRET} or {AZURE_CLIENT_CERTIFICATE_PATH}"
+                ));
+            }
+            set.extend(secret.map(|_| AZURE_CLIENT_SECRET));
+            set.extend(path.map(|_| AZURE_CLIENT_CERTIFICATE_PATH));
+            let set = if set.is_empty() {
+                "none of them".to_owned()
+            } else {
+                set.join(", ")
+            };
+            let mut message = format!(
+                "the service principal environment variables are incomplete (blank counts as unset); \
+                 missing: {}; set: {set}",
+                missing.join(", ")
+            );
+            if env.is_set(AZURE_USERNAME) {
+                message.push_str(
+                    "; note: username/password (AZURE_USERNAME, AZURE_PASSWORD) is not supported \
+                     because it is deprecated upstream",
+                );
+            }
+            Selection::Incomplete(message)
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The plumbing every credential in this crate shares: the tenant, client id
+//! and authority; the multi-tenant rules; the token request; the cache.
+
+use std::fmt;
+use std::future::Future;
+
+use credential_core::entra::{
+    self, AllowedTenants, ClientAuthentication, ClientCredentialsRequest, TOKEN_REQUEST_TIMEOUT,
+};
+use credential_core::http::HttpRequest;
+use credential_core::retry::RetryPolicy;
+use credential_core::{
+    AccessToken, CredentialError, ProviderContext, TokenCache, TokenRequestOptions,
+};
+use url::Url;
+
+use crate::options::CommonOptions;
+
+/// A confidential client of Entra ID: everything but how it proves itself.
+pub(crate) struct ServicePrincipal {
+    pub(crate) credential: &'static str,
+    pub(crate) tenant_id: String,
+    pub(crate) client_id: String,
+    pub(crate) authority: Url,
+    pub(crate) allowed_tenants: AllowedTenants,
+    pub(crate) retry_policy: RetryPolicy,
+    pub(crate) context: ProviderContext,
+    cache: TokenCache,
+}
+
+impl fmt::Debug for ServicePrincipal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServicePrincipal")
+            .field("credential", &self.credential)
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("authority", &self.authority.as_str())
+            .field("allowed_tenants", &self.allowed_tenants)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServicePrincipal {
+    /// Checks the ids and resolves the authority host (pure).
+    pub(crate) fn new(
+        credential: &'static str,
+        tenant_id: &str,
+        client_id: &str,
+        common: &CommonOptions,
+        context: ProviderContext,
+    ) -> Result<Self, CredentialError> {
+        let tenant_id = tenant_id.trim();
+        if tenant_id.is_empty() {
+            return Err(CredentialError::invalid_configuration(
+                credential,
+                "the tenant id is blank; pass your Microsoft Entra tenant (directory) id",
+            ));
+        }
+        entra::validate_tenant_id(credential, tenant_id)?;
+        let client_id = client_id.trim();
+        if client_id.is_empty() {
+            return Err(CredentialError::invalid_configuration(
+                credential,
+                "the client id is blank; pass the application (client) id of your app registration",
+            ));
+        }
+        let authority = entra::resolve_authority_host(
+            credential,
+            common.authority_host.as_deref(),
+            &context.env,
+        )?;
+        Ok(Self {
+            credential,
+            tenant_id: tenant_id.to_owned(),
+            client_id: client_id.to_owned(),
+            authority,
+            allowed_tenants: common
+                .additionally_allowed_tenants
+                .clone()
+                .unwrap_or_default(),
+            retry_policy: common.retry_policy.clone().unwrap_or_default(),
+            cache: TokenCache::new(context.clock.clone()),
+            context,
+        })
+    }
+
+    /// The token endpoint for this request's tenant, after the multi-tenant
+    /// rules (pure).
+    pub(crate) fn endpoint_for(
+        &self,
+        options: &TokenRequestOptions,
+    ) -> Result<Url, CredentialError> {
+        let tenant = entra::resolve_tenant(
+            self.credential,
+            Some(&self.tenant_id),
+            options.tenant_id(),
+            &self.allowed_tenants,
+            &self.context.env,
+        )?
+        .unwrap_or_else(|| self.tenant_id.clone());
+        Ok(entra::token_endpoint(&self.authority, &tenant))
+    }
+
+    /// Gets a token through the cache. `authenticate` is called only on a
+    /// cache miss, with the token endpoint, and returns the client's proof.
+    pub(crate) async fn get_token<F, Fut>(
+        &self,
+        scopes: &[&str],
+        options: &TokenRequestOptions,
+        authenticate: F,
+    ) -> Result<AccessToken, CredentialError>
+    where
+        F: FnOnce(Url) -> Fut,
+        Fut: Future<Output = Result<ClientAuthentication, CredentialError>>,
+    {
+        check_scopes(self.credential, scopes)?;
+        let endpoint = self.endpoint_for(options)?;
+        self.cache
+            .get_or_fetch(scopes, options, || async {
+                let authentication = authenticate(endpoint.clone()).await?;
+                let request =
+                    build_request(endpoint, &self.client_id, scopes, options, &authentication);
+                entra::send_token_request(
+                    self.credential,
+                    &*self.context.http,
+                    &request,
+                    &self.retry_policy,
+                    &*self.context.clock,
+                )
+                .await
+            })
+            .await
+    }
+}
+
+/// The client-credentials request (pure).
+pub(crate) fn build_request(
+    endpoint: Url,
+    client_id: &str,
+    scopes: &[&str],
+    options: &TokenRequestOptions,
+    authentication: &ClientAuthentication,
+) -> HttpRequest {
+    ClientCredentialsRequest {
+        endpoint,
+        client_id,
+        scopes,
+        claims: options.claims(),
+        enable_cae: options.enable_cae,
+        authentication,
+    }
+    .to_http_request()
+    .with_timeout(TOKEN_REQUEST_TIMEOUT)
+}
+
+/// At least one scope, none blank.
+fn check_scopes(credential: &'static str, scopes: &[&str]) -> Result<(), CredentialError> {
+    if scopes.is_empty() || scopes.iter().any(|s| s.trim().is_empty()) {
+        return Err(CredentialError::invalid_configuration(
+            credential,
+            "get_token needs at least one non-blank scope, e.g. \"https://vault.azure.net/.default\"",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,471 @@
+//! ClientSecretCredential: the exact request, caching, tenants, errors.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use credential_core::http::TransportError;
+use credential_core::retry::RetryPolicy;
+use credential_core::{
+    CredentialError, Env, TokenCredential, TokenRequestOptions, TransportErrorKind,
+};
+use credential_env::ClientSecretCredential;
+use time::Duration;
+
+const SECRET: &str = "s3cr3t-client-value";
+
+fn credential(server: &mockito::ServerGuard, env: Env) -> ClientSecretCredential {
+    let (ctx, _clock) = context(env);
+    ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_authority_host(server.url())
+        .with_context(ctx)
+        .build()
+        .unwrap()
+}
+
+fn expected_form(scope: &str) -> BTreeMap<String, String> {
+    [
+        ("client_id", CLIENT_ID),
+        ("client_secret", SECRET),
+        ("grant_type", "client_credentials"),
+        ("scope", scope),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+#[tokio::test]
+async fn sends_exact_client_credentials_request() {
+    let mut server = mockito::Server::new_async().await;
+    let (mock, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok-1").await;
+    let cred = credential(&server, Env::empty());
+    let token = cred
+        .get_token(&[SCOPE, "offline_access"], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(token.token.expose_secret(), "tok-1");
+    assert_eq!(token.expires_on, NOW + Duration::hours(1));
+    mock.assert_async().await;
+    let request = recorder.last();
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, "/contoso/oauth2/v2.0/token");
+    assert_eq!(
+        request.content_type.as_deref(),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(
+        request.form,
+        expected_form(&format!("{SCOPE} offline_access"))
+    );
+}
+
+#[tokio::test]
+async fn claims_and_cae_are_sent_and_bypass_cache() {
+    let mut server = mockito::Server::new_async().await;
+    let (_mock, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
+    let cred = credential(&server, Env::empty());
+    let options = TokenRequestOptions::default()
+        .with_claims(r#"{"access_token":{"nbf":{"essential":true}}}"#);
+    cred.get_token(&[SCOPE], &options).await.unwrap();
+    cred.get_token(&[SCOPE], &options).await.unwrap();
+    assert_eq!(recorder.count(), 2, "claims bypass the cache");
+    let form = recorder.last().form;
+    assert_eq!(
+        form.get("claims").map(String::as_str),
+        Some(r#"{"access_token":{"nbf":{"essential":true}}}"#)
+    );
+    let cae = TokenRequestOptions::default().with_cae(true);
+    cred.get_token(&[SCOPE], &cae).await.unwrap();
+    let claims: serde_json::Value = serde_json::from_str(&recorder.last().form["claims"]).unwrap();
+    assert_eq!(claims["access_token"]["xms_cc"]["values"][0], "cp1");
+}
+
+#[tokio::test]
+async fn second_call_is_cached_other_scopes_and_tenants_are_not() {
+    let mut server = mockito::Server::new_async().await;
+    let (_m1, own) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok-own").await;
+    let (_m2, other) = token_mock(&mut server, "/fabrikam/oauth2/v2.0/token", "tok-other").await;
+    let (ctx, _clock) = context(Env::empty());
+    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_authority_host(server.url())
+        .with_additionally_allowed_tenants(["fabrikam"])
+        .with_context(ctx)
+        .build()
+        .unwrap();
+    let none = TokenRequestOptions::default();
+    cred.get_token(&[SCOPE], &none).await.unwrap();
+    let again = cred.get_token(&[SCOPE], &none).await.unwrap();
+    assert_eq!(again.token.expose_secret(), "tok-own");
+    assert_eq!(own.count(), 1, "the second call is served from the cache");
+
+    cred.get_token(&["https://storage.azure.com/.default"], &none)
+        .await
+        .unwrap();
+    assert_eq!(own.count(), 2, "other scopes need a request");
+
+    let fabrikam = TokenRequestOptions::default().with_tenant_id("fabrikam");
+    let token = cred.get_token(&[SCOPE], &fabrikam).await.unwrap();
+    assert_eq!(token.token.expose_secret(), "tok-other");
+    cred.get_token(&[SCOPE], &fabrikam).await.unwrap();
+    assert_eq!(other.count(), 1);
+    assert_eq!(other.last().path, "/fabrikam/oauth2/v2.0/token");
+}
+
+#[tokio::test]
+async fn expired_token_is_fetched_again() {
+    let mut server = mockito::Server::new_async().await;
+    let (_m, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
+    let (ctx, clock) = context(Env::empty());
+    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_authority_host(server.url())
+        .with_context(ctx)
+        .build()
+        .unwrap();
+    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    clock.advance(Duration::hours(2));
+    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(recorder.count(), 2);
+}
+
+#[tokio::test]
+async fn tenant_not_allowed_is_an_authentication_error_without_request() {
+    let mut server = mockito::Server::new_async().await;
+    let (_m, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
+    let cred = credential(&server, Env::empty());
+    let options = TokenRequestOptions::default().with_tenant_id("fabrikam");
+    let err = cred.get_token(&[SCOPE], &options).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CredentialError::Authentication {
+                credential: "ClientSecretCredential",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("fabrikam") && text.contains("allowed"),
+        "{text}"
+    );
+    assert_eq!(recorder.count(), 0);
+
+    let bad = TokenRequestOptions::default().with_tenant_id("bad/tenant");
+    let err = cred.get_token(&[SCOPE], &bad).await.unwrap_err();
+    assert!(
+        matches!(err, CredentialError::InvalidConfiguration { .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn wildcard_allows_any_tenant_and_own_tenant_is_always_allowed() {
+    let mut server = mockito::Server::new_async().await;
+    let (_m1, own) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "a").await;
+    let (_m2, any) = token_mock(&mut server, "/anything/oauth2/v2.0/token", "b").await;
+    let (ctx, _clock) = context(Env::empty());
+    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_authority_host(server.url())
+        .with_additionally_allowed_tenants(["x", "*"])
+        .with_context(ctx)
+        .build()
+        .unwrap();
+    cred.get_token(
+        &[SCOPE],
+        &TokenRequestOptions::default().with_tenant_id("anything"),
+    )
+    .await
+    .unwrap();
+    cred.get_token(
+        &[SCOPE],
+        &TokenRequestOptions::default().with_tenant_id(TENANT),
+    )
+    .await
+    .unwrap();
+    assert_eq!((own.count(), any.count()), (1, 1));
+}
+
+#[tokio::test]
+async fn disable_multitenant_auth_pins_configured_tenant() {
+    let mut server = mockito::Server::new_async().await;
+    let (_m, own) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "a").await;
+    let cred = credential(
+        &server,
+        Env::from_pairs([("AZURE_IDENTITY_DISABLE_MULTITENANTAUTH", "1")]),
+    );
+    cred.get_token(
+        &[SCOPE],
+        &TokenRequestOptions::default().with_tenant_id("fabrikam"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(own.last().path, "/contoso/oauth2/v2.0/token");
+}
+
+#[tokio::test]
+async fn entra_error_keeps_aadsts_code_and_hides_secret() {
+    let mut server = mockito::Server::new_async().await;
+    let _m = server
+        .mock("POST", "/contoso/oauth2/v2.0/token")
+        .with_status(401)
+        .with_body(r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: t\r\nCorrelation ID: c","error_codes":[7000215]}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let cred = credential(&server, Env::empty());
+    let err = cred
+        .get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    let CredentialError::Authentication {
+        credential,
+        status,
+        oauth_error,
+        error_code,
+        description,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*credential, "ClientSecretCredential");
+    assert_eq!(*status, Some(401));
+    assert_eq!(oauth_error.as_deref(), Some("invalid_client"));
+    assert_eq!(error_code.as_deref(), Some("AADSTS7000215"));
+    assert!(description.starts_with("AADSTS7000215: Invalid client secret provided."));
+    assert!(!err.is_transient() && !err.is_unavailable());
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(SECRET), "{shown}");
+    assert!(!shown.contains("grant_type"), "no request body: {shown}");
+}
+
+fn scripted_credential(http: std::sync::Arc<ScriptedHttp>) -> ClientSecretCredential {
+    let (ctx, _clock) = scripted_context(Env::empty(), http);
+    ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_context(ctx)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn server_errors_are_retried_then_transient_transport() {
+    let http = ScriptedHttp::new();
+    for _ in 0..4 {
+        http.push_status(503, r#"{"error":"temporarily_unavailable"}"#);
+    }
+    let cred = scripted_credential(http.clone());
+    let err = cred
+        .get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CredentialError::Transport {
+                credential: "ClientSecretCredential",
+                kind: TransportErrorKind::Status(503),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_transient());
+    assert_eq!(http.count(), 4, "one try and three retries");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_blip_is_retried_to_success() {
+    let http = ScriptedHttp::new();
+    http.push_status(500, "");
+    http.push_error(TransportError::new(
+        TransportErrorKind::Timeout,
+        "no answer",
+    ));
+    http.push_status(200, &token_body("after-retry", 3600));
+    let cred = scripted_credential(http.clone());
+    let token = cred
+        .get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(token.token.expose_secret(), "after-retry");
+    assert_eq!(http.count(), 3);
+    assert_eq!(
+        http.urls()[0],
+        "https://login.microsoftonline.com/contoso/oauth2/v2.0/token"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeouts_exhaust_into_transient_transport() {
+    let http = ScriptedHttp::new();
+    for _ in 0..2 {
+        http.push_error(TransportError::new(
+            TransportErrorKind::Timeout,
+            "no answer",
+        ));
+    }
+    let (ctx, _clock) = scripted_context(Env::empty(), http.clone());
+    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_retry_policy(RetryPolicy {
+            max_retries: 1,
+            ..RetryPolicy::default()
+        })
+        .with_context(ctx)
+        .build()
+        .unwrap();
+    let err = cred
+        .get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CredentialError::Transport {
+                kind: TransportErrorKind::Timeout,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_transient());
+    assert_eq!(http.count(), 2);
+}
+
+#[tokio::test]
+async fn sovereign_cloud_from_option_and_environment() {
+    let http = ScriptedHttp::new();
+    http.push_status(200, &token_body("a", 3600));
+    http.push_status(200, &token_body("b", 3600));
+    let (ctx, _clock) = scripted_context(Env::empty(), http.clone());
+    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_authority_host(credential_core::entra::AZURE_US_GOVERNMENT)
+        .with_context(ctx)
+        .build()
+        .unwrap();
+    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    let env = Env::from_pairs([("AZURE_AUTHORITY_HOST", "login.chinacloudapi.cn/")]);
+    let (ctx, _clock) = scripted_context(env, http.clone());
+    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_context(ctx)
+        .build()
+        .unwrap();
+    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        http.urls(),
+        [
+            "https://login.microsoftonline.us/contoso/oauth2/v2.0/token",
+            "https://login.chinacloudapi.cn/contoso/oauth2/v2.0/token"
+        ]
+    );
+}
+
+fn build_error(
+    tenant: &str,
+    client: &str,
+    secret: &str,
+    authority: Option<&str>,
+) -> CredentialError {
+    let mut builder = ClientSecretCredential::builder(tenant, client, secret)
+        .with_context(credential_core::ProviderContext::isolated());
+    if let Some(authority) = authority {
+        builder = builder.with_authority_host(authority);
+    }
+    builder.build().unwrap_err()
+}
+
+#[test]
+fn bad_configuration_is_refused_clearly() {
+    let cases = [
+        (
+            build_error("", CLIENT_ID, SECRET, None),
+            "tenant id is blank",
+        ),
+        (
+            build_error("  ", CLIENT_ID, SECRET, None),
+            "tenant id is blank",
+        ),
+        (
+            build_error("con/toso", CLIENT_ID, SECRET, None),
+            "invalid tenant id",
+        ),
+        (build_error(TENANT, " ", SECRET, None), "client id is blank"),
+        (
+            build_error(TENANT, CLIENT_ID, "", None),
+            "client secret is blank",
+        ),
+        (
+            build_error(TENANT, CLIENT_ID, SECRET, Some("http://login.example.com")),
+            "must use https",
+        ),
+    ];
+    for (err, expected) in cases {
+        assert!(
+            matches!(
+                err,
+                CredentialError::InvalidConfiguration {
+                    credential: "ClientSecretCredential",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains(expected),
+            "{err} should say {expected}"
+        );
+        assert!(!err.to_string().contains(SECRET));
+    }
+}
+
+#[tokio::test]
+async fn blank_scopes_are_refused() {
+    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_context(credential_core::ProviderContext::isolated())
+        .build()
+        .unwrap();
+    let err = cred
+        .get_token(&[], &TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("scope"), "{err}");
+}
+
+#[test]
+fn debug_never_shows_the_secret() {
+    let builder = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_context(credential_core::ProviderContext::isolated());
+    let builder_debug = format!("{builder:?}");
+    let cred = builder.build().unwrap();
+    let debug = format!("{cred:?} {cred:#?}");
+    assert!(!debug.contains(SECRET) && !builder_debug.contains(SECRET));
+    assert!(debug.contains(CLIENT_ID) && debug.contains("ClientSecretCredential"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn logs_never_show_secret_or_token() {
+    let logs = credential_core::test_util::LogCapture::start();
+    let mut server = mockito::Server::new_async().await;
+    let (_m, _r) = token_mock(
+        &mut server,
+        "/contoso/oauth2/v2.0/token",
+        "logged-token-value",
+    )
+    .await;
+    let cred = credential(&server, Env::empty());
+    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    logs.assert_absent(&[SECRET, "logged-token-value"]);
+}
