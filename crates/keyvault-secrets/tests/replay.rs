@@ -19,8 +19,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 fn fixture_files() -> Vec<PathBuf> {
-    let root =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/keyvault-recordings");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keyvault-recordings");
     let mut files = Vec::new();
     for dir in std::fs::read_dir(&root).unwrap() {
         let dir = dir.unwrap().path();
