@@ -15,7 +15,7 @@ use serde_json::Value;
 use time::UtcOffset;
 
 use crate::classify::{Failure, classify_az};
-use crate::common::{Common, CommonOptions, Tool, tool_failed};
+use crate::common::{Common, CommonOptions, Tool, tool_builder_methods, tool_failed};
 use crate::expiry;
 use crate::platform::Platform;
 use crate::validate::{single_scope, validate_subscription};
@@ -66,38 +66,11 @@ pub struct AzureCliCredentialBuilder {
 }
 
 impl AzureCliCredentialBuilder {
-    /// Uses this context (environment, files, clock, process runner) instead
-    /// of the real system.
-    pub fn with_context(mut self, context: ProviderContext) -> Self {
-        self.common.context = Some(context);
-        self
-    }
-
-    /// Gets tokens from this tenant (`--tenant`) unless a request names an
-    /// allowed other one.
-    pub fn with_tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
-        self.common.tenant_id = Some(tenant_id.into());
-        self
-    }
+    tool_builder_methods!("--tenant", "the CLI");
 
     /// Gets tokens for this subscription (`--subscription`), by id or name.
     pub fn with_subscription(mut self, subscription: impl Into<String>) -> Self {
         self.subscription = Some(subscription.into());
-        self
-    }
-
-    /// Stops the CLI after this long (default 10 s).
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.common.timeout = timeout;
-        self
-    }
-
-    /// Tenants a request may name besides the configured one; `"*"` allows any.
-    pub fn with_additionally_allowed_tenants(
-        mut self,
-        tenants: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.common.additionally_allowed_tenants = tenants.into_iter().map(Into::into).collect();
         self
     }
 

@@ -13,7 +13,9 @@ use credential_core::{
 use serde_json::Value;
 
 use crate::classify::{Failure, classify_azd};
-use crate::common::{Common, CommonOptions, Tool, not_installed, tool_failed};
+use crate::common::{
+    Common, CommonOptions, Tool, not_installed, tool_builder_methods, tool_failed,
+};
 use crate::expiry;
 use crate::validate::validate_scopes;
 
@@ -55,34 +57,7 @@ pub struct AzureDeveloperCliCredentialBuilder {
 }
 
 impl AzureDeveloperCliCredentialBuilder {
-    /// Uses this context (environment, files, clock, process runner) instead
-    /// of the real system.
-    pub fn with_context(mut self, context: ProviderContext) -> Self {
-        self.common.context = Some(context);
-        self
-    }
-
-    /// Gets tokens from this tenant (`--tenant-id`) unless a request names an
-    /// allowed other one.
-    pub fn with_tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
-        self.common.tenant_id = Some(tenant_id.into());
-        self
-    }
-
-    /// Stops `azd` after this long (default 10 s).
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.common.timeout = timeout;
-        self
-    }
-
-    /// Tenants a request may name besides the configured one; `"*"` allows any.
-    pub fn with_additionally_allowed_tenants(
-        mut self,
-        tenants: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.common.additionally_allowed_tenants = tenants.into_iter().map(Into::into).collect();
-        self
-    }
+    tool_builder_methods!("--tenant-id", "`azd`");
 
     /// Checks the options (tenant characters, timeout).
     pub fn build(self) -> Result<AzureDeveloperCliCredential, CredentialError> {

@@ -15,7 +15,9 @@ use credential_core::{
 use serde_json::Value;
 
 use crate::classify::{Failure, NO_MODULE_MARKER, classify_powershell};
-use crate::common::{Common, CommonOptions, Tool, not_installed, tool_failed};
+use crate::common::{
+    Common, CommonOptions, Tool, not_installed, tool_builder_methods, tool_failed,
+};
 use crate::expiry;
 use crate::platform::Platform;
 use crate::validate::single_scope;
@@ -63,34 +65,7 @@ pub struct AzurePowerShellCredentialBuilder {
 }
 
 impl AzurePowerShellCredentialBuilder {
-    /// Uses this context (environment, files, clock, process runner) instead
-    /// of the real system.
-    pub fn with_context(mut self, context: ProviderContext) -> Self {
-        self.common.context = Some(context);
-        self
-    }
-
-    /// Gets tokens from this tenant (`-TenantId`) unless a request names an
-    /// allowed other one.
-    pub fn with_tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
-        self.common.tenant_id = Some(tenant_id.into());
-        self
-    }
-
-    /// Stops PowerShell after this long (default 10 s).
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.common.timeout = timeout;
-        self
-    }
-
-    /// Tenants a request may name besides the configured one; `"*"` allows any.
-    pub fn with_additionally_allowed_tenants(
-        mut self,
-        tenants: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.common.additionally_allowed_tenants = tenants.into_iter().map(Into::into).collect();
-        self
-    }
+    tool_builder_methods!("-TenantId", "PowerShell");
 
     /// Checks the options (tenant characters, timeout).
     pub fn build(self) -> Result<AzurePowerShellCredential, CredentialError> {

@@ -192,3 +192,42 @@ pub(crate) fn tool_failed(tool: &Tool, output: &ProcessOutput, details: &str) ->
         format!("{} {exit}: {details}", tool.display_name),
     )
 }
+
+/// The builder methods every tool credential shares: context, tenant,
+/// timeout and additionally allowed tenants. `$flag` is the tool's tenant
+/// argument and `$tool` its name, for the docs.
+macro_rules! tool_builder_methods {
+    ($flag:literal, $tool:literal) => {
+        /// Uses this context (environment, files, clock, process runner) instead
+        /// of the real system.
+        pub fn with_context(mut self, context: ProviderContext) -> Self {
+            self.common.context = Some(context);
+            self
+        }
+
+        #[doc = concat!("Gets tokens from this tenant (`", $flag, "`) unless a request names an")]
+        /// allowed other one.
+        pub fn with_tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+            self.common.tenant_id = Some(tenant_id.into());
+            self
+        }
+
+        #[doc = concat!("Stops ", $tool, " after this long (default 10 s).")]
+        pub fn with_timeout(mut self, timeout: Duration) -> Self {
+            self.common.timeout = timeout;
+            self
+        }
+
+        /// Tenants a request may name besides the configured one; `"*"` allows any.
+        pub fn with_additionally_allowed_tenants(
+            mut self,
+            tenants: impl IntoIterator<Item = impl Into<String>>,
+        ) -> Self {
+            self.common.additionally_allowed_tenants =
+                tenants.into_iter().map(Into::into).collect();
+            self
+        }
+    };
+}
+
+pub(crate) use tool_builder_methods;
