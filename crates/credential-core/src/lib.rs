@@ -63,3 +63,5 @@ pub use secret::Secret;
 
 /// Re-exported so implementors need not depend on it themselves.
 pub use async_trait::async_trait;
+/// The HTTP method and status types used by [`HttpRequest`] and [`HttpResponse`].
+pub use reqwest::{Method, StatusCode};

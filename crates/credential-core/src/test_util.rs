@@ -150,3 +150,81 @@ impl LogCapture {
         }
     }
 }
+
+/// An HTTP client that answers from a script and records every request, for
+/// tests that need exact control (paused-time retry schedules, where a real
+/// socket would let tokio's clock jump past reqwest's timeouts).
+#[derive(Debug, Clone, Default)]
+pub struct ScriptedHttpClient {
+    script: Arc<Mutex<VecDeque<Result<crate::HttpResponse, crate::TransportError>>>>,
+    requests: Arc<Mutex<Vec<crate::HttpRequest>>>,
+}
+
+impl ScriptedHttpClient {
+    /// A client with an empty script (every request fails to connect).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Queues a response with `status`, `headers` and `body`.
+    pub fn push_response(&self, status: u16, headers: &[(&str, &str)], body: &str) -> &Self {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            if let (Ok(name), Ok(value)) = (
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                reqwest::header::HeaderValue::from_str(value),
+            ) {
+                map.insert(name, value);
+            }
+        }
+        let status =
+            reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::IM_A_TEAPOT);
+        self.lock_script().push_back(Ok(crate::HttpResponse {
+            status,
+            headers: map,
+            body: bytes::Bytes::from(body.to_owned()),
+        }));
+        self
+    }
+
+    /// Queues a transport failure.
+    pub fn push_error(&self, kind: crate::TransportErrorKind) -> &Self {
+        self.lock_script()
+            .push_back(Err(crate::TransportError::new(kind, "scripted failure")));
+        self
+    }
+
+    /// Every request sent so far.
+    pub fn requests(&self) -> Vec<crate::HttpRequest> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn lock_script(
+        &self,
+    ) -> std::sync::MutexGuard<'_, VecDeque<Result<crate::HttpResponse, crate::TransportError>>>
+    {
+        self.script.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl crate::HttpClient for ScriptedHttpClient {
+    async fn send(
+        &self,
+        request: crate::HttpRequest,
+    ) -> Result<crate::HttpResponse, crate::TransportError> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(request);
+        self.lock_script().pop_front().unwrap_or_else(|| {
+            Err(crate::TransportError::new(
+                crate::TransportErrorKind::Connect,
+                "the scripted HTTP client has no more responses",
+            ))
+        })
+    }
+}

@@ -192,3 +192,31 @@ async fn arc_and_box_are_credentials() {
     assert!(boxed.get_token(&["s"], &options).await.is_ok());
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn scripted_http_client_records_and_answers() {
+    use credential_core::test_util::ScriptedHttpClient;
+    use credential_core::{HttpClient, HttpRequest, Method, TransportErrorKind};
+    let http = ScriptedHttpClient::new();
+    http.push_response(429, &[("retry-after", "1")], "{}")
+        .push_error(TransportErrorKind::Timeout);
+    let url = url::Url::parse("http://127.0.0.1:1/x").unwrap();
+    let first = http
+        .send(HttpRequest::new(Method::GET, url.clone()))
+        .await
+        .unwrap();
+    assert_eq!(first.status.as_u16(), 429);
+    assert_eq!(first.header("retry-after"), Some("1"));
+    let second = http
+        .send(HttpRequest::new(Method::POST, url.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(second.kind, TransportErrorKind::Timeout);
+    let third = http
+        .send(HttpRequest::new(Method::GET, url))
+        .await
+        .unwrap_err();
+    assert_eq!(third.kind, TransportErrorKind::Connect);
+    let methods: Vec<Method> = http.requests().into_iter().map(|r| r.method).collect();
+    assert_eq!(methods, [Method::GET, Method::POST, Method::GET]);
+}
