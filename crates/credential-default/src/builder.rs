@@ -1,0 +1,354 @@
+//! [`DefaultAzureCredentialBuilder`]: the options, and building every link.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use credential_cli::{
+    AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential, DEFAULT_TIMEOUT,
+};
+use credential_core::env_vars::AZURE_CLIENT_ID;
+use credential_core::{CredentialError, ProviderContext, TokenCredential};
+use credential_env::{EnvironmentCredential, WorkloadIdentityCredential};
+use credential_msi::ManagedIdentityCredential;
+use url::Url;
+
+use crate::credential::DefaultAzureCredential;
+use crate::kind::{AZURE_TOKEN_CREDENTIALS, Selection};
+use crate::link::Link;
+use crate::{CredentialKind, NAME};
+
+/// Builds a [`DefaultAzureCredential`].
+///
+/// ```
+/// use credential_default::{CredentialKind, DefaultAzureCredential, ProviderContext};
+/// let credential = DefaultAzureCredential::builder()
+///     .with_context(ProviderContext::isolated()) // omit for the real system
+///     .exclude(CredentialKind::AzurePowerShell)
+///     .with_process_timeout(std::time::Duration::from_secs(20))
+///     .build()
+///     .unwrap();
+/// assert!(!credential.credential_kinds().contains(&CredentialKind::AzurePowerShell));
+/// ```
+#[derive(Debug, Clone)]
+pub struct DefaultAzureCredentialBuilder {
+    excluded: HashSet<CredentialKind>,
+    managed_identity_client_id: Option<String>,
+    managed_identity_resource_id: Option<String>,
+    workload_identity_client_id: Option<String>,
+    workload_identity_tenant_id: Option<String>,
+    tenant_id: Option<String>,
+    process_timeout: Duration,
+    authority_host: Option<String>,
+    additionally_allowed_tenants: Option<Vec<String>>,
+    context: Option<ProviderContext>,
+    imds_endpoint: Option<Url>,
+    required_env_vars: Vec<String>,
+    require_token_credentials_env_var: bool,
+}
+
+impl Default for DefaultAzureCredentialBuilder {
+    fn default() -> Self {
+        Self {
+            excluded: HashSet::new(),
+            managed_identity_client_id: None,
+            managed_identity_resource_id: None,
+            workload_identity_client_id: None,
+            workload_identity_tenant_id: None,
+            tenant_id: None,
+            process_timeout: DEFAULT_TIMEOUT,
+            authority_host: None,
+            additionally_allowed_tenants: None,
+            context: None,
+            imds_endpoint: None,
+            required_env_vars: Vec::new(),
+            require_token_credentials_env_var: false,
+        }
+    }
+}
+
+fn given(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+impl DefaultAzureCredentialBuilder {
+    /// Leaves `kind` out of the chain. Exclusions apply on top of
+    /// `AZURE_TOKEN_CREDENTIALS`.
+    pub fn exclude(mut self, kind: CredentialKind) -> Self {
+        self.excluded.insert(kind);
+        self
+    }
+
+    /// The client id of the user-assigned managed identity (default:
+    /// `AZURE_CLIENT_ID`; neither means the system-assigned identity). Also
+    /// the workload identity's client id unless that is given.
+    pub fn with_managed_identity_client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.managed_identity_client_id = Some(client_id.into());
+        self
+    }
+
+    /// The Azure resource id of the user-assigned managed identity. Cannot be
+    /// combined with [`Self::with_managed_identity_client_id`].
+    pub fn with_managed_identity_resource_id(mut self, resource_id: impl Into<String>) -> Self {
+        self.managed_identity_resource_id = Some(resource_id.into());
+        self
+    }
+
+    /// The workload identity's client id (default: the managed identity
+    /// client id, else `AZURE_CLIENT_ID`).
+    pub fn with_workload_identity_client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.workload_identity_client_id = Some(client_id.into());
+        self
+    }
+
+    /// The workload identity's tenant id (default: `AZURE_TENANT_ID`).
+    pub fn with_workload_identity_tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+        self.workload_identity_tenant_id = Some(tenant_id.into());
+        self
+    }
+
+    /// The tenant the developer tools (Azure CLI, Azure PowerShell, Azure
+    /// Developer CLI) get tokens from (default: the tool's signed-in tenant).
+    pub fn with_tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+        self.tenant_id = Some(tenant_id.into());
+        self
+    }
+
+    /// How long a developer tool may run before it is stopped (default 10 s).
+    pub fn with_process_timeout(mut self, timeout: Duration) -> Self {
+        self.process_timeout = timeout;
+        self
+    }
+
+    /// The Entra ID authority host for the environment and workload identity
+    /// credentials (default: `AZURE_AUTHORITY_HOST`, else the public cloud).
+    pub fn with_authority_host(mut self, authority_host: impl Into<String>) -> Self {
+        self.authority_host = Some(authority_host.into());
+        self
+    }
+
+    /// Tenants besides the configured one a request's `tenant_id` may name
+    /// (`"*"` for any), for every credential that has a tenant (default for
+    /// the environment and workload identity credentials:
+    /// `AZURE_ADDITIONALLY_ALLOWED_TENANTS`).
+    pub fn with_additionally_allowed_tenants<T: Into<String>>(
+        mut self,
+        tenants: impl IntoIterator<Item = T>,
+    ) -> Self {
+        self.additionally_allowed_tenants = Some(tenants.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The environment, files, clock, HTTP client and process runner every
+    /// link uses (default: [`ProviderContext::system`]).
+    pub fn with_context(mut self, context: ProviderContext) -> Self {
+        self.context = Some(context);
+        self
+    }
+
+    /// Sends the managed identity's IMDS requests (and probe) to this base URL
+    /// instead of `http://169.254.169.254`.
+    pub fn with_imds_endpoint(mut self, base: Url) -> Self {
+        self.imds_endpoint = Some(base);
+        self
+    }
+
+    /// Environment variables that must be set (and not blank), or
+    /// construction fails naming the missing ones (JavaScript's
+    /// `requiredEnvVars`).
+    pub fn with_required_env_vars<T: Into<String>>(
+        mut self,
+        names: impl IntoIterator<Item = T>,
+    ) -> Self {
+        self.required_env_vars = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// When true, construction fails unless `AZURE_TOKEN_CREDENTIALS` is set
+    /// (Python's `require_envvar`).
+    pub fn require_token_credentials_env_var(mut self, require: bool) -> Self {
+        self.require_token_credentials_env_var = require;
+        self
+    }
+
+    /// Checks the options and the variables, and builds every included link.
+    ///
+    /// Fails only on the default credential's own configuration: an invalid
+    /// `AZURE_TOKEN_CREDENTIALS`, a required variable that is missing, both a
+    /// managed identity client id and resource id, or every link excluded. A
+    /// link whose own configuration is wrong is kept as an entry that reports
+    /// "unavailable" with the reason.
+    pub fn build(self) -> Result<DefaultAzureCredential, CredentialError> {
+        let ctx = self.context.clone().unwrap_or_else(ProviderContext::system);
+        self.check_required(&ctx)?;
+        let selection = Selection::parse(ctx.env.get(AZURE_TOKEN_CREDENTIALS).as_deref())?;
+        let mi_client_id = given(self.managed_identity_client_id.clone());
+        let mi_resource_id = given(self.managed_identity_resource_id.clone());
+        if mi_client_id.is_some() && mi_resource_id.is_some() {
+            return Err(CredentialError::invalid_configuration(
+                NAME,
+                "give either with_managed_identity_client_id or \
+                 with_managed_identity_resource_id, not both",
+            ));
+        }
+        let kinds: Vec<CredentialKind> = CredentialKind::ALL
+            .into_iter()
+            .filter(|k| selection.includes(*k) && !self.excluded.contains(k))
+            .collect();
+        if kinds.is_empty() {
+            return Err(CredentialError::invalid_configuration(
+                NAME,
+                format!(
+                    "every credential is excluded (by the builder's exclude calls{}); \
+                     include at least one",
+                    match selection {
+                        Selection::All => String::new(),
+                        _ => format!(" and {AZURE_TOKEN_CREDENTIALS}"),
+                    }
+                ),
+            ));
+        }
+        let links = kinds
+            .into_iter()
+            .map(|kind| {
+                let built = self.build_link(
+                    kind,
+                    &ctx,
+                    selection,
+                    mi_client_id.as_deref(),
+                    mi_resource_id.as_deref(),
+                );
+                Link::new(kind, built)
+            })
+            .collect();
+        Ok(DefaultAzureCredential::from_links(links))
+    }
+
+    fn check_required(&self, ctx: &ProviderContext) -> Result<(), CredentialError> {
+        if self.require_token_credentials_env_var && ctx.env.get(AZURE_TOKEN_CREDENTIALS).is_none()
+        {
+            return Err(CredentialError::invalid_configuration(
+                NAME,
+                format!(
+                    "the {AZURE_TOKEN_CREDENTIALS} environment variable is required but is not \
+                     set or is empty. Set it to 'dev', 'prod', or a specific credential name"
+                ),
+            ));
+        }
+        let missing: Vec<&str> = self
+            .required_env_vars
+            .iter()
+            .map(String::as_str)
+            .filter(|name| ctx.env.get(name).is_none())
+            .collect();
+        match missing.as_slice() {
+            [] => Ok(()),
+            [one] => Err(CredentialError::invalid_configuration(
+                NAME,
+                format!("required environment variable '{one}' for {NAME} is not set or empty"),
+            )),
+            many => Err(CredentialError::invalid_configuration(
+                NAME,
+                format!(
+                    "required environment variables '{}' for {NAME} are not set or empty",
+                    many.join(", ")
+                ),
+            )),
+        }
+    }
+
+    fn build_link(
+        &self,
+        kind: CredentialKind,
+        ctx: &ProviderContext,
+        selection: Selection,
+        mi_client_id: Option<&str>,
+        mi_resource_id: Option<&str>,
+    ) -> Result<Arc<dyn TokenCredential>, CredentialError> {
+        let tenants = self.additionally_allowed_tenants.clone();
+        let tool_tenant = given(self.tenant_id.clone());
+        Ok(match kind {
+            CredentialKind::Environment => {
+                let mut b = EnvironmentCredential::builder().with_context(ctx.clone());
+                if let Some(host) = &self.authority_host {
+                    b = b.with_authority_host(host.clone());
+                }
+                if let Some(tenants) = tenants {
+                    b = b.with_additionally_allowed_tenants(tenants);
+                }
+                Arc::new(b.build()?)
+            }
+            CredentialKind::WorkloadIdentity => {
+                let mut b = WorkloadIdentityCredential::builder().with_context(ctx.clone());
+                if let Some(id) = given(self.workload_identity_client_id.clone())
+                    .or_else(|| mi_client_id.map(str::to_owned))
+                {
+                    b = b.with_client_id(id);
+                }
+                if let Some(tenant) = given(self.workload_identity_tenant_id.clone()) {
+                    b = b.with_tenant_id(tenant);
+                }
+                if let Some(host) = &self.authority_host {
+                    b = b.with_authority_host(host.clone());
+                }
+                if let Some(tenants) = tenants {
+                    b = b.with_additionally_allowed_tenants(tenants);
+                }
+                Arc::new(b.build()?)
+            }
+            CredentialKind::ManagedIdentity => {
+                let mut b = ManagedIdentityCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_probe(selection != Selection::Only(CredentialKind::ManagedIdentity));
+                if let Some(resource_id) = mi_resource_id {
+                    b = b.with_resource_id(resource_id);
+                } else if let Some(client_id) = mi_client_id
+                    .map(str::to_owned)
+                    .or_else(|| ctx.env.get(AZURE_CLIENT_ID))
+                {
+                    b = b.with_client_id(client_id);
+                }
+                if let Some(endpoint) = &self.imds_endpoint {
+                    b = b.with_imds_endpoint(endpoint.clone());
+                }
+                Arc::new(b.build()?)
+            }
+            CredentialKind::AzureCli => {
+                let mut b = AzureCliCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_timeout(self.process_timeout);
+                if let Some(tenant) = tool_tenant {
+                    b = b.with_tenant_id(tenant);
+                }
+                if let Some(tenants) = tenants {
+                    b = b.with_additionally_allowed_tenants(tenants);
+                }
+                Arc::new(b.build()?)
+            }
+            CredentialKind::AzurePowerShell => {
+                let mut b = AzurePowerShellCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_timeout(self.process_timeout);
+                if let Some(tenant) = tool_tenant {
+                    b = b.with_tenant_id(tenant);
+                }
+                if let Some(tenants) = tenants {
+                    b = b.with_additionally_allowed_tenants(tenants);
+                }
+                Arc::new(b.build()?)
+            }
+            CredentialKind::AzureDeveloperCli => {
+                let mut b = AzureDeveloperCliCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_timeout(self.process_timeout);
+                if let Some(tenant) = tool_tenant {
+                    b = b.with_tenant_id(tenant);
+                }
+                if let Some(tenants) = tenants {
+                    b = b.with_additionally_allowed_tenants(tenants);
+                }
+                Arc::new(b.build()?)
+            }
+        })
+    }
+}

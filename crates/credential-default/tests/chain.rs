@@ -1,0 +1,534 @@
+//! The default chain: which link is chosen, when it stops, stickiness, and
+//! its error.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use credential_core::test_util::ScriptedFailure;
+use credential_default::{CredentialError, CredentialKind, TokenCredential, TokenRequestOptions};
+use mockito::Matcher;
+use std::error::Error as _;
+
+#[tokio::test]
+async fn nothing_configured_lists_every_attempt_and_what_to_do() {
+    let h = harness(&[], &[], &[]);
+    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let err = get(&c).await.unwrap_err();
+    assert!(err.is_unavailable(), "every link unavailable: {err:?}");
+    assert!(err.source().is_none());
+    let text = err.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 14, "{text}");
+    assert_eq!(
+        lines[0],
+        "DefaultAzureCredential failed to get a token. Attempts, in order:"
+    );
+    assert_eq!(
+        lines[1],
+        "  1. EnvironmentCredential is unavailable: the service principal environment variables are incomplete (blank counts as unset); missing: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH; set: none of them"
+    );
+    assert_eq!(
+        lines[2],
+        "  2. WorkloadIdentityCredential is unavailable: workload identity is not fully configured; missing the tenant id (with_tenant_id or AZURE_TENANT_ID), the client id (with_client_id or AZURE_CLIENT_ID), the token file path (with_token_file_path or AZURE_FEDERATED_TOKEN_FILE). See https://learn.microsoft.com/azure/aks/workload-identity-overview"
+    );
+    assert!(
+        lines[3].starts_with(
+            "  3. ManagedIdentityCredential is unavailable: no managed identity endpoint answered: the IMDS probe failed (connection failed"
+        ),
+        "{}",
+        lines[3]
+    );
+    assert!(lines[3].ends_with(
+        "Outside Azure this is expected; on Azure, check that a managed identity is enabled"
+    ));
+    assert_eq!(
+        lines[4],
+        "  4. AzureCliCredential is unavailable: Azure CLI was not found on PATH. Install it from https://aka.ms/azure-cli, then sign in with `az login`."
+    );
+    assert_eq!(
+        lines[5],
+        "  5. AzurePowerShellCredential is unavailable: Azure PowerShell was not found on PATH. Install PowerShell 7 (https://aka.ms/install-powershell) and the Az.Accounts module (`Install-Module -Name Az.Accounts -Scope CurrentUser`), then sign in with `Connect-AzAccount`."
+    );
+    assert_eq!(
+        lines[6],
+        "  6. AzureDeveloperCliCredential is unavailable: Azure Developer CLI was not found on PATH. Install it from https://aka.ms/azure-dev, then sign in with `azd auth login`."
+    );
+    assert_eq!(lines[7], "To fix this, set up one of these credentials:");
+    assert_eq!(
+        lines[8],
+        "  - EnvironmentCredential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) for a service principal"
+    );
+    assert_eq!(
+        lines[9],
+        "  - WorkloadIdentityCredential: on Kubernetes, enable workload identity so that AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE are set"
+    );
+    assert_eq!(
+        lines[10],
+        "  - ManagedIdentityCredential: run on an Azure resource with a managed identity enabled"
+    );
+    assert_eq!(lines[11], "  - AzureCliCredential: sign in with `az login`");
+    assert_eq!(
+        lines[12],
+        "  - AzurePowerShellCredential: sign in with `Connect-AzAccount` (Az.Accounts module)"
+    );
+    assert_eq!(
+        lines[13],
+        "  - AzureDeveloperCliCredential: sign in with `azd auth login`"
+    );
+    assert_eq!(c.selected(), None);
+}
+
+#[tokio::test]
+async fn environment_chosen_first_and_no_tool_runs() {
+    let mut server = mockito::Server::new_async().await;
+    let entra = server
+        .mock("POST", "/contoso/oauth2/v2.0/token")
+        .match_body(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
+            Matcher::UrlEncoded("client_id".into(), CLIENT_ID.into()),
+            Matcher::UrlEncoded("client_secret".into(), SECRET.into()),
+            Matcher::UrlEncoded("scope".into(), SCOPE.into()),
+        ]))
+        .with_body(entra_body("env-token"))
+        .expect(1)
+        .create_async()
+        .await;
+    let url = server.url();
+    let h = harness(
+        &[
+            ("AZURE_TENANT_ID", TENANT),
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+            ("AZURE_CLIENT_SECRET", SECRET),
+            ("AZURE_AUTHORITY_HOST", &url),
+        ],
+        &["az", "pwsh", "azd"],
+        &[],
+    );
+    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let token = get(&c).await.unwrap();
+    assert_eq!(token.token.expose_secret(), "env-token");
+    assert_eq!(c.selected(), Some(CredentialKind::Environment));
+    assert!(h.runner.requests().is_empty());
+    entra.assert_async().await;
+    assert!(!format!("{c:?}").contains(SECRET));
+}
+
+#[tokio::test]
+async fn workload_identity_chosen_after_environment_is_skipped() {
+    let mut server = mockito::Server::new_async().await;
+    let entra = server
+        .mock("POST", "/contoso/oauth2/v2.0/token")
+        .match_body(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("client_id".into(), CLIENT_ID.into()),
+            Matcher::UrlEncoded("client_assertion".into(), "federated-jwt".into()),
+            Matcher::UrlEncoded(
+                "client_assertion_type".into(),
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+            ),
+        ]))
+        .with_body(entra_body("wi-token"))
+        .expect(1)
+        .create_async()
+        .await;
+    let url = server.url();
+    let h = harness(
+        &[
+            ("AZURE_TENANT_ID", TENANT),
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+            ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token"),
+            ("AZURE_AUTHORITY_HOST", &url),
+        ],
+        &["az"],
+        &[("/var/run/token", "federated-jwt\n")],
+    );
+    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let token = get(&c).await.unwrap();
+    assert_eq!(token.token.expose_secret(), "wi-token");
+    assert_eq!(c.selected(), Some(CredentialKind::WorkloadIdentity));
+    assert!(h.runner.requests().is_empty());
+    entra.assert_async().await;
+}
+
+#[tokio::test]
+async fn workload_identity_client_id_defaults_to_managed_identity_client_id() {
+    let mut server = mockito::Server::new_async().await;
+    let entra = server
+        .mock("POST", "/other-tenant/oauth2/v2.0/token")
+        .match_body(Matcher::UrlEncoded("client_id".into(), "mi-client".into()))
+        .with_body(entra_body("wi-token"))
+        .expect(1)
+        .create_async()
+        .await;
+    let url = server.url();
+    let h = harness(
+        &[
+            ("AZURE_TENANT_ID", TENANT),
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+            ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token"),
+        ],
+        &[],
+        &[("/var/run/token", "federated-jwt")],
+    );
+    let c = builder(&h, &closed_port_url())
+        .with_managed_identity_client_id("mi-client")
+        .with_workload_identity_tenant_id("other-tenant")
+        .with_authority_host(url)
+        .build()
+        .unwrap();
+    get(&c).await.unwrap();
+    entra.assert_async().await;
+}
+
+async fn imds_server(token: &str) -> (mockito::ServerGuard, mockito::Mock, mockito::Mock) {
+    let mut server = mockito::Server::new_async().await;
+    let probe = server
+        .mock("GET", IMDS_PATH)
+        .match_query(Matcher::Missing)
+        .match_header("metadata", Matcher::Missing)
+        .with_status(400)
+        .with_body(r#"{"error":"invalid_request"}"#)
+        .create_async()
+        .await;
+    let token = server
+        .mock("GET", IMDS_PATH)
+        .match_query(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("api-version".into(), "2018-02-01".into()),
+            Matcher::UrlEncoded("resource".into(), "https://vault.azure.net".into()),
+        ]))
+        .match_header("metadata", "true")
+        .with_body(imds_body(token))
+        .create_async()
+        .await;
+    (server, probe, token)
+}
+
+#[tokio::test]
+async fn managed_identity_chosen_with_probe_after_earlier_links_are_skipped() {
+    let (server, probe, token_mock) = imds_server("mi-token").await;
+    let probe = probe.expect(1);
+    let token_mock = token_mock.expect(1);
+    let h = harness(&[], &[], &[]);
+    let imds = url::Url::parse(&server.url()).unwrap();
+    let c = builder(&h, &imds).build().unwrap();
+    let token = get(&c).await.unwrap();
+    assert_eq!(token.token.expose_secret(), "mi-token");
+    assert_eq!(c.selected(), Some(CredentialKind::ManagedIdentity));
+    probe.assert_async().await;
+    token_mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn managed_identity_client_id_defaults_to_azure_client_id() {
+    let mut server = mockito::Server::new_async().await;
+    let token_mock = server
+        .mock("GET", IMDS_PATH)
+        .match_query(Matcher::UrlEncoded("client_id".into(), CLIENT_ID.into()))
+        .with_body(imds_body("mi-token"))
+        .expect(1)
+        .create_async()
+        .await;
+    let h = harness(
+        &[
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+            ("AZURE_TOKEN_CREDENTIALS", "ManagedIdentityCredential"),
+        ],
+        &[],
+        &[],
+    );
+    let imds = url::Url::parse(&server.url()).unwrap();
+    let c = builder(&h, &imds).build().unwrap();
+    get(&c).await.unwrap();
+    token_mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn managed_identity_resource_id_is_passed() {
+    let mut server = mockito::Server::new_async().await;
+    let token_mock = server
+        .mock("GET", IMDS_PATH)
+        .match_query(Matcher::UrlEncoded("msi_res_id".into(), "/sub/rid".into()))
+        .with_body(imds_body("mi-token"))
+        .expect(1)
+        .create_async()
+        .await;
+    let h = harness(
+        &[
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+            ("AZURE_TOKEN_CREDENTIALS", "managedidentitycredential"),
+        ],
+        &[],
+        &[],
+    );
+    let imds = url::Url::parse(&server.url()).unwrap();
+    let c = builder(&h, &imds)
+        .with_managed_identity_resource_id("/sub/rid")
+        .build()
+        .unwrap();
+    get(&c).await.unwrap();
+    token_mock.assert_async().await;
+    let err = builder(&h, &imds)
+        .with_managed_identity_resource_id("/sub/rid")
+        .with_managed_identity_client_id("c")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("not both"), "{err}");
+}
+
+#[tokio::test]
+async fn azure_cli_chosen_when_managed_identity_is_unavailable() {
+    let h = harness(&[], &["az", "pwsh", "azd"], &[]);
+    h.runner.push_output(0, &az_output("az-token"), "");
+    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let token = get(&c).await.unwrap();
+    assert_eq!(token.token.expose_secret(), "az-token");
+    assert_eq!(c.selected(), Some(CredentialKind::AzureCli));
+    assert_eq!(programs(&h.runner), ["/fakebin/az"]);
+}
+
+#[tokio::test]
+async fn azure_powershell_chosen_when_az_is_not_installed() {
+    let h = harness(&[], &["pwsh", "azd"], &[]);
+    h.runner.push_output(0, &pwsh_output("pwsh-token"), "");
+    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let token = get(&c).await.unwrap();
+    assert_eq!(token.token.expose_secret(), "pwsh-token");
+    assert_eq!(c.selected(), Some(CredentialKind::AzurePowerShell));
+    assert_eq!(programs(&h.runner), ["/fakebin/pwsh"]);
+}
+
+#[tokio::test]
+async fn azure_developer_cli_chosen_last() {
+    let h = harness(&[], &["azd"], &[]);
+    h.runner.push_output(0, &azd_output("azd-token"), "");
+    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let token = get(&c).await.unwrap();
+    assert_eq!(token.token.expose_secret(), "azd-token");
+    assert_eq!(c.selected(), Some(CredentialKind::AzureDeveloperCli));
+    assert_eq!(programs(&h.runner), ["/fakebin/azd"]);
+}
+
+#[tokio::test]
+async fn a_tool_that_fails_is_skipped_inside_the_chain() {
+    let h = harness(&[], &["az", "pwsh"], &[]);
+    // az ran and failed for a reason other than "not signed in": outside the
+    // chain an authentication error, inside it "unavailable".
+    h.runner.push_output(
+        1,
+        "",
+        "ERROR: AADSTS50076: multi-factor authentication required",
+    );
+    h.runner.push_output(0, &pwsh_output("pwsh-token"), "");
+    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let token = get(&c).await.unwrap();
+    assert_eq!(token.token.expose_secret(), "pwsh-token");
+    assert_eq!(programs(&h.runner), ["/fakebin/az", "/fakebin/pwsh"]);
+}
+
+#[tokio::test]
+async fn a_tool_timeout_is_skipped_and_the_process_timeout_is_passed() {
+    let h = harness(&[], &["az", "azd"], &[]);
+    h.runner.push_failure(ScriptedFailure::TimedOut);
+    h.runner.push_output(0, &azd_output("azd-token"), "");
+    let c = builder(&h, &closed_port_url())
+        .with_process_timeout(std::time::Duration::from_secs(3))
+        .with_tenant_id("fabrikam")
+        .build()
+        .unwrap();
+    get(&c).await.unwrap();
+    let requests = h.runner.requests();
+    assert_eq!(requests.len(), 2);
+    for r in &requests {
+        assert_eq!(r.timeout, std::time::Duration::from_secs(3));
+        assert!(r.args.iter().any(|a| a == "fabrikam"), "{:?}", r.args);
+    }
+}
+
+#[tokio::test]
+async fn rejected_client_secret_stops_the_chain() {
+    let mut server = mockito::Server::new_async().await;
+    let entra = server
+        .mock("POST", "/contoso/oauth2/v2.0/token")
+        .with_status(401)
+        .with_body(r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let url = server.url();
+    let h = harness(
+        &[
+            ("AZURE_TENANT_ID", TENANT),
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+            ("AZURE_CLIENT_SECRET", SECRET),
+            ("AZURE_AUTHORITY_HOST", &url),
+        ],
+        &["az"],
+        &[],
+    );
+    h.runner.push_output(0, &az_output("az-token"), "");
+    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let err = get(&c).await.unwrap_err();
+    assert_eq!(attempt_names(&err), ["EnvironmentCredential"]);
+    assert!(!err.is_unavailable());
+    let stopper = err.source().unwrap().to_string();
+    assert!(stopper.contains("AADSTS7000215"), "{stopper}");
+    let text = err.to_string();
+    assert!(
+        text.contains("EnvironmentCredential is set up here but failed"),
+        "{text}"
+    );
+    assert!(!text.contains(SECRET));
+    assert!(h.runner.requests().is_empty(), "az must not run");
+    assert_eq!(c.selected(), None);
+    entra.assert_async().await;
+}
+
+#[tokio::test]
+async fn rejected_workload_identity_stops_with_earlier_attempts() {
+    let mut server = mockito::Server::new_async().await;
+    let _entra = server
+        .mock("POST", "/contoso/oauth2/v2.0/token")
+        .with_status(401)
+        .with_body(r#"{"error":"invalid_client","error_description":"AADSTS700213: No matching federated identity record found.","error_codes":[700213]}"#)
+        .create_async()
+        .await;
+    let url = server.url();
+    let h = harness(
+        &[
+            ("AZURE_TENANT_ID", TENANT),
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+            ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token"),
+            ("AZURE_AUTHORITY_HOST", &url),
+        ],
+        &["az"],
+        &[("/var/run/token", "federated-jwt")],
+    );
+    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let err = get(&c).await.unwrap_err();
+    assert_eq!(
+        attempt_names(&err),
+        ["EnvironmentCredential", "WorkloadIdentityCredential"]
+    );
+    assert!(attempts(&err)[0].is_unavailable());
+    assert!(matches!(
+        attempts(&err)[1],
+        CredentialError::Authentication { .. }
+    ));
+    assert!(h.runner.requests().is_empty());
+}
+
+#[tokio::test]
+async fn misconfigured_links_do_not_fail_construction() {
+    let h = harness(
+        &[
+            ("AZURE_TENANT_ID", "not a tenant!"),
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+            ("AZURE_CLIENT_SECRET", SECRET),
+        ],
+        &["az"],
+        &[],
+    );
+    let c = builder(&h, &closed_port_url())
+        .with_tenant_id("bad tenant;rm")
+        .build()
+        .unwrap();
+    let err = get(&c).await.unwrap_err();
+    assert!(err.is_unavailable(), "{err:?}");
+    let all = attempts(&err);
+    assert_eq!(all.len(), 6);
+    let env = all[0].to_string();
+    assert!(
+        env.starts_with(
+            "EnvironmentCredential is unavailable: the credential could not be created: "
+        ),
+        "{env}"
+    );
+    for tool in &all[3..] {
+        assert!(
+            tool.to_string()
+                .contains("the credential could not be created"),
+            "{tool}"
+        );
+    }
+    assert!(h.runner.requests().is_empty());
+}
+
+#[tokio::test]
+async fn sticky_second_call_makes_no_probe_and_starts_no_earlier_tool() {
+    let mut server = mockito::Server::new_async().await;
+    // Docker Desktop's answer: "unavailable", and not remembered by the
+    // managed identity credential itself, so only stickiness avoids a
+    // second probe.
+    let probe = server
+        .mock("GET", IMDS_PATH)
+        .with_status(403)
+        .with_body("connecting to 169.254.169.254:80: unreachable host")
+        .expect(1)
+        .create_async()
+        .await;
+    let h = harness(&[], &["az", "pwsh"], &[]);
+    h.runner
+        .push_output(1, "", "Please run 'az login' to setup account.");
+    h.runner.push_output(0, &pwsh_output("pwsh-1"), "");
+    h.runner.push_output(0, &pwsh_output("pwsh-2"), "");
+    let imds = url::Url::parse(&server.url()).unwrap();
+    let c = builder(&h, &imds).build().unwrap();
+    assert_eq!(get(&c).await.unwrap().token.expose_secret(), "pwsh-1");
+    assert_eq!(c.selected(), Some(CredentialKind::AzurePowerShell));
+    // A different scope misses pwsh's cache: exactly one more process, pwsh.
+    let second = get_scope(&c, OTHER_SCOPE).await.unwrap();
+    assert_eq!(second.token.expose_secret(), "pwsh-2");
+    assert_eq!(
+        programs(&h.runner),
+        ["/fakebin/az", "/fakebin/pwsh", "/fakebin/pwsh"]
+    );
+    probe.assert_async().await;
+}
+
+#[tokio::test]
+async fn sticky_managed_identity_probes_once() {
+    let (server, probe, _token) = imds_server("mi-token").await;
+    let probe = probe.expect(1);
+    let h = harness(&[], &[], &[]);
+    let imds = url::Url::parse(&server.url()).unwrap();
+    let c = builder(&h, &imds).build().unwrap();
+    get(&c).await.unwrap();
+    get(&c).await.unwrap();
+    probe.assert_async().await;
+    assert_eq!(c.selected(), Some(CredentialKind::ManagedIdentity));
+}
+
+#[tokio::test]
+async fn nothing_is_sticky_after_a_failure() {
+    let h = harness(&[], &["az"], &[]);
+    h.runner
+        .push_output(1, "", "Please run 'az login' to setup account.");
+    h.runner.push_output(0, &az_output("az-token"), "");
+    let c = builder(&h, &closed_port_url()).build().unwrap();
+    assert!(get(&c).await.is_err());
+    assert_eq!(c.selected(), None);
+    assert_eq!(get(&c).await.unwrap().token.expose_secret(), "az-token");
+    assert_eq!(c.selected(), Some(CredentialKind::AzureCli));
+}
+
+#[tokio::test]
+async fn invalid_tool_configuration_stops_the_chain() {
+    // Two scopes are an InvalidConfiguration for az (and for managed
+    // identity, excluded here): it stops the chain.
+    let h = harness(&[], &["az", "pwsh"], &[]);
+    let c = builder(&h, &closed_port_url())
+        .exclude(CredentialKind::ManagedIdentity)
+        .build()
+        .unwrap();
+    let err = c
+        .get_token(&[SCOPE, OTHER_SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    let names = attempt_names(&err);
+    assert_eq!(names.last(), Some(&"AzureCliCredential"));
+    assert!(matches!(
+        attempts(&err).last().unwrap(),
+        CredentialError::InvalidConfiguration { .. }
+    ));
+    assert!(h.runner.requests().is_empty());
+}
