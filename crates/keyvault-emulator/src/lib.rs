@@ -1,0 +1,68 @@
+//! A local Azure Key Vault (secrets) emulator with its own token issuer,
+//! for tests and for running the samples without an Azure subscription.
+//!
+//! One process serves, on one loopback origin:
+//! - the Key Vault secrets REST API (`/secrets`, `/deletedsecrets`; api
+//!   versions 7.0-7.6, 7.6-preview.*, 2025-07-01) with soft delete
+//!   (`Recoverable+Purgeable`, 90 recoverable days), versions, paging with
+//!   `maxresults` and absolute `nextLink`s, backup/restore and the
+//!   service's error bodies;
+//! - challenge authentication: a request without a valid bearer token gets
+//!   `401` with `WWW-Authenticate: Bearer authorization="<origin>/<tenant>",
+//!   resource="<vault origin>"`;
+//! - an Entra-style token endpoint `POST /{tenant}/oauth2/v2.0/token`
+//!   (client secret or client assertion), an IMDS-style
+//!   `GET /metadata/identity/oauth2/token`, and the OpenID configuration.
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), keyvault_emulator::EmulatorError> {
+//! use keyvault_emulator::{Emulator, Faults};
+//! let emulator = Emulator::builder().start().await?;
+//! let env = emulator.env_vars(); // AZURE_KEYVAULT_URL, AZURE_AUTHORITY_HOST, ...
+//! emulator.set_faults(Faults::none().throttle(1, None));
+//! emulator.shutdown().await;
+//! # let _ = env; Ok(()) }
+//! ```
+//!
+//! # Where the emulator differs on purpose from the real service
+//! - **Tokens** are HS256 JWTs signed with a key made at start (kept in the
+//!   data directory when there is one); the JWKS document is empty. Their
+//!   audience may be the vault's origin, the configured challenge resource
+//!   or `https://vault.azure.net`. Client assertions are accepted for any
+//!   configured client without checking their signature (there are no
+//!   registered certificates); their shape, `iss`/`sub` and `exp` are checked.
+//! - **Default credentials are well known** ([`DEFAULT_CLIENT_ID`],
+//!   [`DEFAULT_CLIENT_SECRET`]), like Azurite's account key: the emulator
+//!   listens on 127.0.0.1 only and is not a security boundary.
+//! - **Backups** are the emulator's own format (base64url of a JSON
+//!   payload), not encrypted; they restore only into an emulator.
+//! - **Deletes and recovers** become visible after a short, configurable
+//!   delay (200 ms by default) so pollers see `404` first; after a restart
+//!   every pending transition is complete. Purge is allowed at any time
+//!   once the delete is visible (no purge protection).
+//! - `outContentType` conversions (PFX to PEM) are not performed.
+//! - **Faults** ([`Faults`]) apply only to Key Vault paths, never to the
+//!   token endpoints.
+//! - Certificates, keys and RBAC/access policies are not emulated: any
+//!   valid token may do everything.
+
+mod auth;
+mod config;
+mod error;
+mod faults;
+mod running;
+mod server;
+mod state;
+mod store;
+mod tls;
+mod token;
+mod vault;
+mod wire;
+
+pub use config::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_MANAGED_IDENTITY_CLIENT_ID,
+    DEFAULT_TENANT_ID, Emulator, EmulatorBuilder,
+};
+pub use error::EmulatorError;
+pub use faults::{FaultCounts, Faults};
+pub use running::RunningEmulator;

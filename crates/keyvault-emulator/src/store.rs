@@ -1,0 +1,159 @@
+//! The vault's state: secrets, their versions and soft-delete state, and the
+//! atomic JSON persistence of it.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::EmulatorError;
+
+/// One version of a secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct Version {
+    /// 32 lowercase hex characters.
+    pub id: String,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    pub created: i64,
+    pub updated: i64,
+}
+
+/// Soft-delete facts of a deleted secret.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct Deleted {
+    pub deleted_date: i64,
+    pub scheduled_purge_date: i64,
+}
+
+/// A transition that has been acknowledged but is not visible yet (so
+/// pollers see a 404 first). Never persisted: after a restart it is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pending {
+    /// Deleted, but not yet listed under `/deletedsecrets`.
+    Deleting(tokio::time::Instant),
+    /// Recovered, but not yet visible under `/secrets`.
+    Recovering(tokio::time::Instant),
+}
+
+/// A secret: its name as first created, its versions (oldest first) and
+/// its soft-delete state.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub name: String,
+    pub versions: Vec<Version>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<Deleted>,
+    #[serde(skip)]
+    pub pending: Option<Pending>,
+}
+
+/// Where an entry stands right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Visible under `/secrets`.
+    Active,
+    /// Delete acknowledged, not yet listed as deleted.
+    BeingDeleted,
+    /// Visible under `/deletedsecrets`.
+    Deleted,
+    /// Recover acknowledged, not yet visible under `/secrets`.
+    BeingRecovered,
+}
+
+impl Entry {
+    /// The state at `now`, finishing any pending transition whose time has come.
+    pub(crate) fn state(&mut self, now: tokio::time::Instant) -> State {
+        match self.pending {
+            Some(Pending::Deleting(at)) if now < at => return State::BeingDeleted,
+            Some(Pending::Recovering(at)) if now < at => return State::BeingRecovered,
+            Some(_) => self.pending = None,
+            None => {}
+        }
+        if self.deleted.is_some() {
+            State::Deleted
+        } else {
+            State::Active
+        }
+    }
+
+    /// The newest version.
+    pub(crate) fn latest(&self) -> Option<&Version> {
+        self.versions.last()
+    }
+}
+
+/// All secrets, keyed by lowercased name (names are case-insensitive).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct Store {
+    /// Format marker for the data file.
+    #[serde(default)]
+    pub format: u32,
+    pub secrets: BTreeMap<String, Entry>,
+}
+
+/// The data file's name inside the data directory.
+pub(crate) const DATA_FILE: &str = "vault.json";
+
+impl Store {
+    /// Loads `dir/vault.json`, or an empty store if there is none.
+    pub(crate) async fn load(dir: &Path) -> Result<Self, EmulatorError> {
+        let path = dir.join(DATA_FILE);
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                EmulatorError::DataDir(format!(
+                    "{} is not a valid emulator data file ({e}); move it away to start empty",
+                    path.display()
+                ))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self {
+                format: 1,
+                ..Self::default()
+            }),
+            Err(e) => Err(EmulatorError::DataDir(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    /// Writes the whole store to `dir/vault.json` atomically: a temporary
+    /// file in the same directory, fsync, rename over the old file, fsync
+    /// of the directory. A crash leaves the old or the new file, never half.
+    pub(crate) fn persist(&self, dir: &Path) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        write_atomic(dir, DATA_FILE, &bytes)
+    }
+}
+
+/// Writes `dir/name` atomically (temp file, fsync, rename, fsync dir).
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let target: PathBuf = dir.join(name);
+    let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, &target)?;
+        // Make the rename itself durable (best effort: not every platform
+        // can open a directory).
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,293 @@
+//! The full secret lifecycle through `SecretClient` against a real emulator
+//! over loopback HTTP.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use credential_core::LoopbackOnlyHttpClient;
+use futures::TryStreamExt;
+use keyvault_emulator::Emulator;
+use keyvault_secrets::{
+    Error, GetSecretOptions, ListOptions, SecretClient, SetSecretOptions,
+    UpdateSecretPropertiesOptions,
+};
+
+fn service_code(e: &Error) -> (u16, Option<String>, Option<String>) {
+    match e {
+        Error::Service(s) => (s.status, s.code.clone(), s.inner_code.clone()),
+        other => panic!("expected a service error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn full_lifecycle_through_secret_client() {
+    let emulator = Emulator::builder()
+        .operation_delay(Duration::from_millis(60))
+        .start()
+        .await
+        .unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let client = SecretClient::builder(
+        emulator.vault_url(),
+        common::credential_for(&emulator, calls.clone()),
+    )
+    .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+    .retry_policy(common::fast_retries())
+    .poll_interval(Duration::from_millis(20))
+    .build()
+    .unwrap();
+
+    // set + get
+    let tags = HashMap::from([("env".to_owned(), "test".to_owned())]);
+    let v1 = client
+        .set_secret(
+            "db-password",
+            "hunter2",
+            SetSecretOptions::default()
+                .with_content_type("text/plain")
+                .with_tags(tags.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v1.value, "hunter2");
+    let p1 = &v1.properties;
+    assert_eq!(p1.name, "db-password");
+    assert_eq!(p1.vault_url, emulator.vault_url());
+    let version1 = p1.version.clone().unwrap();
+    assert_eq!(version1.len(), 32);
+    assert_eq!(
+        p1.id,
+        format!("{}/secrets/db-password/{version1}", emulator.vault_url())
+    );
+    assert_eq!(p1.recovery_level.as_deref(), Some("Recoverable+Purgeable"));
+    assert_eq!(p1.recoverable_days, Some(90));
+    assert_eq!(p1.enabled, Some(true));
+    assert_eq!(p1.tags, tags);
+    assert!(p1.created_on.is_some() && p1.updated_on.is_some());
+    // One challenge and one token for the whole run so far.
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+    let got = client
+        .get_secret("db-password", GetSecretOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(got.value, "hunter2");
+    assert_eq!(got.properties.content_type.as_deref(), Some("text/plain"));
+
+    // a second version; get by version; update the old one
+    let v2 = client
+        .set_secret("db-password", "hunter3", SetSecretOptions::default())
+        .await
+        .unwrap();
+    let version2 = v2.properties.version.clone().unwrap();
+    assert_ne!(version1, version2);
+    let latest = client
+        .get_secret("db-password", GetSecretOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(latest.value, "hunter3");
+    let old = client
+        .get_secret(
+            "db-password",
+            GetSecretOptions::default().with_version(&version1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(old.value, "hunter2");
+    let expires = time::OffsetDateTime::from_unix_timestamp(1_798_761_600).unwrap();
+    let updated = client
+        .update_secret_properties(
+            "db-password",
+            UpdateSecretPropertiesOptions::default()
+                .with_version(&version1)
+                .with_enabled(false)
+                .with_expires_on(expires),
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.enabled, Some(false));
+    assert_eq!(updated.expires_on, Some(expires));
+    assert_eq!(updated.tags, tags, "tags not sent are left unchanged");
+    let err = client
+        .get_secret(
+            "db-password",
+            GetSecretOptions::default().with_version(&version1),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        service_code(&err),
+        (403, Some("Forbidden".into()), Some("SecretDisabled".into()))
+    );
+
+    // lists, paged by 1
+    for name in ["api-key", "cert-pass"] {
+        client
+            .set_secret(name, "x", SetSecretOptions::default())
+            .await
+            .unwrap();
+    }
+    let names: Vec<String> = client
+        .list_properties_of_secrets(ListOptions::default().with_max_results(1))
+        .map_ok(|p| p.name)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(names, ["api-key", "cert-pass", "db-password"]);
+    let versions: Vec<(Option<String>, Option<bool>)> = client
+        .list_properties_of_secret_versions(
+            "db-password",
+            ListOptions::default().with_max_results(1),
+        )
+        .map_ok(|p| (p.version, p.enabled))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        versions,
+        [
+            (Some(version1.clone()), Some(false)),
+            (Some(version2.clone()), Some(true))
+        ]
+    );
+
+    // delete + poll; get deleted; list deleted
+    let poller = client.begin_delete_secret("db-password").await.unwrap();
+    assert!(poller.result().recovery_id.is_some());
+    let deleted = poller.wait().await.unwrap();
+    assert_eq!(
+        deleted.recovery_id.as_deref(),
+        Some(format!("{}/deletedsecrets/db-password", emulator.vault_url()).as_str())
+    );
+    let deleted_on = deleted.deleted_on.unwrap();
+    assert_eq!(
+        deleted.scheduled_purge_date.unwrap() - deleted_on,
+        time::Duration::days(90)
+    );
+    let err = client
+        .get_secret("db-password", GetSecretOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(service_code(&err).0, 404);
+    let err = client
+        .set_secret("db-password", "again", SetSecretOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        service_code(&err),
+        (
+            409,
+            Some("Conflict".into()),
+            Some("ObjectIsDeletedButRecoverable".into())
+        )
+    );
+    let got_deleted = client.get_deleted_secret("db-password").await.unwrap();
+    assert_eq!(
+        got_deleted.properties.version.as_deref(),
+        Some(version2.as_str())
+    );
+    let deleted_names: Vec<String> = client
+        .list_deleted_secrets(ListOptions::default())
+        .map_ok(|d| d.properties.name)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(deleted_names, ["db-password"]);
+
+    // recover + poll
+    let recovered = client
+        .begin_recover_deleted_secret("db-password")
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(recovered.version.as_deref(), Some(version2.as_str()));
+    let back = client
+        .get_secret("db-password", GetSecretOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(back.value, "hunter3");
+
+    // backup, delete, purge, restore
+    let blob = client.backup_secret("db-password").await.unwrap();
+    assert!(!blob.is_empty());
+    client
+        .begin_delete_secret("db-password")
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
+    client.purge_deleted_secret("db-password").await.unwrap();
+    let err = client.get_deleted_secret("db-password").await.unwrap_err();
+    assert_eq!(
+        service_code(&err),
+        (404, Some("SecretNotFound".into()), None)
+    );
+    let restored = client.restore_secret_backup(&blob).await.unwrap();
+    assert_eq!(restored.version.as_deref(), Some(version2.as_str()));
+    let after = client
+        .get_secret("db-password", GetSecretOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(after.value, "hunter3");
+    let count = client
+        .list_properties_of_secret_versions("db-password", ListOptions::default())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(count, 2, "a restore brings back every version");
+    let err = client.restore_secret_backup(&blob).await.unwrap_err();
+    assert_eq!(service_code(&err).0, 409);
+    let err = client.restore_secret_backup(b"garbage").await.unwrap_err();
+    assert_eq!(
+        service_code(&err),
+        (400, Some("Malformed backup blob".into()), None)
+    );
+
+    // still one token for everything
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn delete_is_visible_only_after_the_delay() {
+    let emulator = Emulator::builder()
+        .operation_delay(Duration::from_secs(30))
+        .start()
+        .await
+        .unwrap();
+    let client = common::client_for(&emulator);
+    client
+        .set_secret("slow", "v", SetSecretOptions::default())
+        .await
+        .unwrap();
+    let poller = client.begin_delete_secret("slow").await.unwrap();
+    assert!(!poller.is_done());
+    // While the delete is pending: not listed, 404 when read, 409 on set and purge.
+    let err = client.get_deleted_secret("slow").await.unwrap_err();
+    assert_eq!(service_code(&err).0, 404);
+    let err = client
+        .set_secret("slow", "v2", SetSecretOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        service_code(&err),
+        (
+            409,
+            Some("Conflict".into()),
+            Some("ObjectIsBeingDeleted".into())
+        )
+    );
+    let err = client.purge_deleted_secret("slow").await.unwrap_err();
+    assert_eq!(service_code(&err).0, 409);
+    emulator.set_operation_delay(Duration::ZERO);
+    emulator.shutdown().await;
+}
