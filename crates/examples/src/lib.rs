@@ -1,0 +1,25 @@
+//! Runnable walkthroughs of the real flows, each a function that writes its
+//! narration to any `Write` so that tests can run it and check what it says.
+//!
+//! - [`quickstart`]: `cargo run -p examples --example quickstart`
+//! - [`set_update_rotate`]: `cargo run -p examples --example set_update_rotate`
+//! - [`choose_credential`]: `cargo run -p examples --example choose_credential`
+//!
+//! With `AZURE_KEYVAULT_URL` set, the walkthroughs use that vault and the
+//! real `DefaultAzureCredential`. Without it they start the embedded Key
+//! Vault emulator on a loopback port and point the credential at it through
+//! an injected environment (the process environment is never changed).
+
+pub mod choose_credential;
+pub mod quickstart;
+pub mod set_update_rotate;
+pub mod target;
+
+/// The error type of the walkthroughs: anything, with a readable message.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A secret name that is new on every run: `{prefix}-{8 hex digits}`.
+pub fn unique_name(prefix: &str) -> String {
+    let n = (credential_core::retry::random_unit() * f64::from(u32::MAX)) as u32;
+    format!("{prefix}-{n:08x}")
+}

@@ -1,0 +1,83 @@
+//! Where the walkthroughs run: a real vault, or the embedded emulator.
+
+use std::io::Write;
+use std::time::Duration;
+
+use credential_core::{Env, ProviderContext, TokenCredential};
+use credential_default::DefaultAzureCredential;
+use keyvault_emulator::{Emulator, RunningEmulator};
+use keyvault_secrets::SecretClient;
+
+use crate::BoxError;
+
+/// The variable that names a real vault.
+pub const AZURE_KEYVAULT_URL: &str = "AZURE_KEYVAULT_URL";
+
+/// A vault to talk to and the credential to talk to it with.
+pub struct Target {
+    /// The vault URL.
+    pub vault_url: String,
+    /// The environment the credential reads (the real one, or the emulator's).
+    pub env: Env,
+    /// The embedded emulator, when no real vault was named. Dropping the
+    /// target stops it.
+    pub emulator: Option<RunningEmulator>,
+}
+
+impl Target {
+    /// A real vault when `env` names one in `AZURE_KEYVAULT_URL`, else a new
+    /// embedded emulator. Writes one line saying which to `out`.
+    pub async fn connect(env: &Env, out: &mut dyn Write) -> Result<Self, BoxError> {
+        if let Some(vault_url) = env.get(AZURE_KEYVAULT_URL) {
+            writeln!(
+                out,
+                "Using the vault at {vault_url} (from {AZURE_KEYVAULT_URL}) with DefaultAzureCredential."
+            )?;
+            return Ok(Self {
+                vault_url,
+                env: env.clone(),
+                emulator: None,
+            });
+        }
+        let emulator = Emulator::builder()
+            .operation_delay(Duration::from_millis(100))
+            .start()
+            .await?;
+        writeln!(
+            out,
+            "{AZURE_KEYVAULT_URL} is not set: using a local Key Vault emulator at {} (nothing leaves this machine).",
+            emulator.vault_url()
+        )?;
+        Ok(Self {
+            vault_url: emulator.vault_url(),
+            env: Env::from_pairs(emulator.env_vars()),
+            emulator: Some(emulator),
+        })
+    }
+
+    /// The context the credential uses: the real system, with the
+    /// emulator's variables instead of the process environment when the
+    /// emulator runs.
+    pub fn context(&self) -> ProviderContext {
+        ProviderContext::system().with_env(self.env.clone())
+    }
+
+    /// `DefaultAzureCredential` over [`Target::context`].
+    pub fn credential(&self) -> Result<DefaultAzureCredential, BoxError> {
+        Ok(DefaultAzureCredential::builder()
+            .with_context(self.context())
+            .build()?)
+    }
+
+    /// A `SecretClient` for the vault; polls quickly against the emulator.
+    pub fn client(
+        &self,
+        credential: impl TokenCredential + 'static,
+    ) -> Result<SecretClient, BoxError> {
+        let mut builder = SecretClient::builder(self.vault_url.clone(), credential);
+        if self.emulator.is_some() {
+            builder = builder.poll_interval(Duration::from_millis(50));
+        }
+        Ok(builder.build()?)
+    }
+}
