@@ -267,6 +267,22 @@ impl DefaultAzureCredentialBuilder {
     ) -> Result<Arc<dyn TokenCredential>, CredentialError> {
         let tenants = self.additionally_allowed_tenants.clone();
         let tool_tenant = given(self.tenant_id.clone());
+        // The developer tools share their options: context, timeout, tenant, and
+        // additionally allowed tenants.
+        macro_rules! developer_tool {
+            ($builder:expr) => {{
+                let mut b = $builder
+                    .with_context(ctx.clone())
+                    .with_timeout(self.process_timeout);
+                if let Some(tenant) = tool_tenant {
+                    b = b.with_tenant_id(tenant);
+                }
+                if let Some(tenants) = tenants {
+                    b = b.with_additionally_allowed_tenants(tenants);
+                }
+                Arc::new(b.build()?)
+            }};
+        }
         Ok(match kind {
             CredentialKind::Environment => {
                 let mut b = EnvironmentCredential::builder().with_context(ctx.clone());
@@ -313,41 +329,12 @@ impl DefaultAzureCredentialBuilder {
                 }
                 Arc::new(b.build()?)
             }
-            CredentialKind::AzureCli => {
-                let mut b = AzureCliCredential::builder()
-                    .with_context(ctx.clone())
-                    .with_timeout(self.process_timeout);
-                if let Some(tenant) = tool_tenant {
-                    b = b.with_tenant_id(tenant);
-                }
-                if let Some(tenants) = tenants {
-                    b = b.with_additionally_allowed_tenants(tenants);
-                }
-                Arc::new(b.build()?)
-            }
+            CredentialKind::AzureCli => developer_tool!(AzureCliCredential::builder()),
             CredentialKind::AzurePowerShell => {
-                let mut b = AzurePowerShellCredential::builder()
-                    .with_context(ctx.clone())
-                    .with_timeout(self.process_timeout);
-                if let Some(tenant) = tool_tenant {
-                    b = b.with_tenant_id(tenant);
-                }
-                if let Some(tenants) = tenants {
-                    b = b.with_additionally_allowed_tenants(tenants);
-                }
-                Arc::new(b.build()?)
+                developer_tool!(AzurePowerShellCredential::builder())
             }
             CredentialKind::AzureDeveloperCli => {
-                let mut b = AzureDeveloperCliCredential::builder()
-                    .with_context(ctx.clone())
-                    .with_timeout(self.process_timeout);
-                if let Some(tenant) = tool_tenant {
-                    b = b.with_tenant_id(tenant);
-                }
-                if let Some(tenants) = tenants {
-                    b = b.with_additionally_allowed_tenants(tenants);
-                }
-                Arc::new(b.build()?)
+                developer_tool!(AzureDeveloperCliCredential::builder())
             }
         })
     }
