@@ -44,6 +44,21 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Adds a fresh `x-ms-request-id` and echoes `x-ms-client-request-id`, as
+/// the service does on every answer, faults included (so a client's error
+/// can name the request id).
+fn with_request_ids(mut response: Response<Body>, request: &Request<Incoming>) -> Response<Body> {
+    let client_request_id = request.headers().get("x-ms-client-request-id").cloned();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        headers.insert("x-ms-request-id", v);
+    }
+    if let Some(id) = client_request_id {
+        headers.insert("x-ms-client-request-id", id);
+    }
+    response
+}
+
 fn is_vault_path(path: &str) -> bool {
     let first = path
         .trim_start_matches('/')
@@ -79,14 +94,15 @@ async fn serve_request(
                         r.headers_mut().insert("retry-after", v);
                     }
                 }
-                return Ok(r);
+                return Ok(with_request_ids(r, &request));
             }
             Action::Unavailable => {
-                return Ok(kv_error(
+                let r = kv_error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "ServiceUnavailable",
                     "The service is temporarily unavailable. Please retry.",
-                ));
+                );
+                return Ok(with_request_ids(r, &request));
             }
             Action::Serve => {}
         }
