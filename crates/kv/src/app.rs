@@ -1,0 +1,304 @@
+//! [`run`]: the whole program, with the environment, files, clock, HTTP
+//! client, processes and standard streams given to it.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{CommandFactory, Parser};
+use credential_core::{CredentialError, ProviderContext};
+use credential_default::{AZURE_TOKEN_CREDENTIALS, DefaultAzureCredential};
+use keyvault_secrets::{DEFAULT_POLL_INTERVAL, SecretClient};
+use serde_json::Value;
+use tokio::io::AsyncRead;
+
+use crate::args::{Cli, Command, GlobalArgs};
+use crate::batch;
+use crate::error::KvError;
+use crate::ops::{self, Progress, Session, Stdin};
+use crate::output;
+use crate::vault;
+
+/// The environment variable for the poll interval of delete and recover,
+/// in milliseconds (for tests and slow vaults; `--poll-interval-ms` wins).
+pub const KV_POLL_INTERVAL_MS: &str = "KV_POLL_INTERVAL_MS";
+
+/// Exit status: every operation succeeded.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: an operation failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status: the command line (or a required option) was wrong.
+pub const EXIT_USAGE: u8 = 2;
+
+/// The standard streams of a run.
+pub struct Io<'a> {
+    /// Standard input (values for `set NAME -`, operations for `batch`).
+    pub stdin: &'a mut (dyn AsyncRead + Unpin + Send),
+    /// Standard output (results).
+    pub stdout: &'a mut (dyn Write + Send),
+    /// Standard error (usage errors, progress, table-mode errors).
+    pub stderr: &'a mut (dyn Write + Send),
+    /// Whether standard error is a terminal (progress is shown only then).
+    pub stderr_is_terminal: bool,
+}
+
+/// Runs kv with these arguments (the first is the program name) and
+/// returns the exit status.
+pub async fn run(argv: Vec<OsString>, ctx: ProviderContext, io: Io<'_>) -> u8 {
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            return if e.use_stderr() {
+                let _ = write!(io.stderr, "{text}");
+                EXIT_USAGE
+            } else {
+                let _ = write!(io.stdout, "{text}");
+                EXIT_OK
+            };
+        }
+    };
+    let format = cli.global.output;
+    match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "kv", io.stdout);
+            EXIT_OK
+        }
+        Command::Secret { command } => {
+            let outcome = match connect(&cli.global, ctx) {
+                Ok(session) => {
+                    let show = io.stderr_is_terminal;
+                    let mut progress = Progress::new(show.then_some(&mut *io.stderr));
+                    ops::execute(&session, command, Stdin::Reader(io.stdin), &mut progress).await
+                }
+                Err(e) => Err(e),
+            };
+            finish(format, &outcome, io.stdout, io.stderr)
+        }
+        Command::Batch => match connect(&cli.global, ctx) {
+            Ok(session) => {
+                let ran = batch::run(
+                    &session,
+                    format,
+                    io.stdin,
+                    io.stdout,
+                    io.stderr,
+                    io.stderr_is_terminal,
+                )
+                .await;
+                match ran {
+                    Ok(true) => EXIT_OK,
+                    Ok(false) => EXIT_FAILED,
+                    Err(e) => {
+                        let _ = writeln!(io.stderr, "kv: cannot read or write the batch: {e}");
+                        EXIT_FAILED
+                    }
+                }
+            }
+            Err(e) => finish(format, &Err(e), io.stdout, io.stderr),
+        },
+    }
+}
+
+/// Prints the outcome and says the exit status.
+fn finish(
+    format: crate::args::OutputFormat,
+    outcome: &Result<Value, KvError>,
+    stdout: &mut (dyn Write + Send),
+    stderr: &mut (dyn Write + Send),
+) -> u8 {
+    let printed = output::print(format, outcome, stdout, stderr);
+    match (outcome, printed) {
+        (_, Err(_)) => EXIT_FAILED,
+        (Ok(_), Ok(())) => EXIT_OK,
+        (Err(e), Ok(())) if e.usage => EXIT_USAGE,
+        (Err(_), Ok(())) => EXIT_FAILED,
+    }
+}
+
+/// The poll interval: `--poll-interval-ms`, else `KV_POLL_INTERVAL_MS`, else 2 s.
+fn poll_interval(global: &GlobalArgs, ctx: &ProviderContext) -> Result<Duration, KvError> {
+    if let Some(ms) = global.poll_interval_ms {
+        return Ok(Duration::from_millis(ms));
+    }
+    match ctx.env.get(KV_POLL_INTERVAL_MS) {
+        None => Ok(DEFAULT_POLL_INTERVAL),
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| {
+                KvError::usage(format!(
+                    "{KV_POLL_INTERVAL_MS} must be a number of milliseconds, not '{text}'"
+                ))
+            }),
+    }
+}
+
+/// The context the credential sees: `--credential` becomes
+/// `AZURE_TOKEN_CREDENTIALS` (over any value in the environment).
+pub fn credential_context(global: &GlobalArgs, ctx: ProviderContext) -> ProviderContext {
+    match &global.credential {
+        Some(pick) => {
+            let env = ctx
+                .env
+                .with_var(AZURE_TOKEN_CREDENTIALS, pick.to_ascii_lowercase());
+            ctx.with_env(env)
+        }
+        None => ctx,
+    }
+}
+
+/// The vault, the credential and the client: one of each per run.
+pub fn connect(global: &GlobalArgs, ctx: ProviderContext) -> Result<Session, KvError> {
+    let url = vault::resolve(global, &ctx.env)?;
+    let interval = poll_interval(global, &ctx)?;
+    let ctx = credential_context(global, ctx);
+    let credential = DefaultAzureCredential::builder()
+        .with_context(ctx.clone())
+        .build()
+        .map_err(|e| construction_error(&e))?;
+    let client = SecretClient::builder(url.clone(), credential)
+        .transport(Arc::clone(&ctx.http))
+        .clock(Arc::clone(&ctx.clock))
+        .poll_interval(interval)
+        .build()
+        .map_err(|e| vault::invalid_url(&url, &e))?;
+    Ok(Session {
+        client,
+        fs: ctx.fs.clone(),
+        poll_interval: interval,
+    })
+}
+
+fn construction_error(error: &CredentialError) -> KvError {
+    KvError::new(
+        "InvalidCredentialConfiguration",
+        format!(
+            "cannot set up DefaultAzureCredential: {error}. Check {AZURE_TOKEN_CREDENTIALS} \
+             and --credential"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credential_core::Env;
+
+    async fn run_with(args: &[&str], env: Env, stdin: &[u8]) -> (u8, String, String) {
+        let mut argv = vec![OsString::from("kv")];
+        argv.extend(args.iter().map(OsString::from));
+        let ctx = ProviderContext::isolated().with_env(env);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut input = stdin;
+        let code = run(
+            argv,
+            ctx,
+            Io {
+                stdin: &mut input,
+                stdout: &mut out,
+                stderr: &mut err,
+                stderr_is_terminal: false,
+            },
+        )
+        .await;
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn usage_errors_exit_2_on_stderr() {
+        let (code, out, err) = run_with(&["secret", "frobnicate"], Env::empty(), b"").await;
+        assert_eq!(code, EXIT_USAGE);
+        assert!(out.is_empty());
+        assert!(err.contains("frobnicate"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn help_goes_to_stdout_with_status_0() {
+        let (code, out, _) = run_with(&["--help"], Env::empty(), b"").await;
+        assert_eq!(code, EXIT_OK);
+        assert!(out.contains("secret"));
+        assert!(out.contains("batch"));
+    }
+
+    #[tokio::test]
+    async fn no_vault_is_a_usage_error_in_json() {
+        let (code, out, _) = run_with(&["secret", "list"], Env::empty(), b"").await;
+        assert_eq!(code, EXIT_USAGE);
+        let v: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["error"]["code"], "UsageError");
+    }
+
+    #[tokio::test]
+    async fn malformed_vault_url_exits_1() {
+        let (code, out, _) = run_with(
+            &["--vault-url", "ftp://example.com", "secret", "list"],
+            Env::empty(),
+            b"",
+        )
+        .await;
+        assert_eq!(code, EXIT_FAILED);
+        let v: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["error"]["code"], "InvalidVaultUrl");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("ftp://example.com")
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_poll_interval_env_is_a_usage_error() {
+        let env = Env::from_pairs([
+            ("AZURE_KEYVAULT_URL", "https://x.vault.azure.net"),
+            (KV_POLL_INTERVAL_MS, "soon"),
+        ]);
+        let (code, out, _) = run_with(&["secret", "list"], env, b"").await;
+        assert_eq!(code, EXIT_USAGE);
+        assert!(out.contains(KV_POLL_INTERVAL_MS));
+    }
+
+    #[tokio::test]
+    async fn completions_print_a_script() {
+        let (code, out, _) = run_with(&["completions", "bash"], Env::empty(), b"").await;
+        assert_eq!(code, EXIT_OK);
+        assert!(out.contains("_kv()"), "{out}");
+        assert!(out.contains("list-deleted"));
+    }
+
+    #[test]
+    fn credential_flag_becomes_the_selection_variable() {
+        let cli =
+            Cli::try_parse_from(["kv", "--credential", "AzureCliCredential", "secret", "list"])
+                .unwrap();
+        let ctx = credential_context(
+            &cli.global,
+            ProviderContext::isolated()
+                .with_env(Env::from_pairs([(AZURE_TOKEN_CREDENTIALS, "prod")])),
+        );
+        assert_eq!(
+            ctx.env.get(AZURE_TOKEN_CREDENTIALS).as_deref(),
+            Some("azureclicredential")
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_selection_in_the_environment_is_reported() {
+        let env = Env::from_pairs([
+            ("AZURE_KEYVAULT_URL", "https://x.vault.azure.net"),
+            (AZURE_TOKEN_CREDENTIALS, "everything"),
+        ]);
+        let (code, out, _) = run_with(&["secret", "list"], env, b"").await;
+        assert_eq!(code, EXIT_FAILED);
+        let v: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["error"]["code"], "InvalidCredentialConfiguration");
+    }
+}

@@ -1,0 +1,483 @@
+//! One function per `kv secret` command, each calling [`SecretClient`] and
+//! returning the JSON `result` or a [`KvError`].
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use credential_core::Fs;
+use futures::TryStreamExt;
+use keyvault_secrets::{
+    GetSecretOptions, ListOptions, SecretClient, SetSecretOptions, UpdateSecretPropertiesOptions,
+};
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use crate::args::{PropertyArgs, SecretCommand};
+use crate::error::{Doing, KvError, from_client};
+use crate::output::SecretView;
+
+/// What every operation needs: the client (one credential, one token cache),
+/// the file system seam, and the poll interval of delete and recover.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The client.
+    pub client: SecretClient,
+    /// Where `--file` is read from.
+    pub fs: Fs,
+    /// The interval between two polls of delete and recover.
+    pub poll_interval: Duration,
+}
+
+/// Where `secret set -` reads its value from.
+pub enum Stdin<'a> {
+    /// Standard input, to be read to the end.
+    Reader(&'a mut (dyn AsyncRead + Unpin + Send)),
+    /// Not available, with the reason (in `kv batch`, standard input holds
+    /// the operations).
+    Unavailable(&'static str),
+}
+
+/// Progress of long waits, on standard error when it is a terminal.
+pub struct Progress<'a> {
+    out: Option<&'a mut (dyn Write + Send)>,
+}
+
+impl<'a> Progress<'a> {
+    /// Progress shown on `out`, or not at all.
+    pub fn new(out: Option<&'a mut (dyn Write + Send)>) -> Self {
+        Self { out }
+    }
+
+    /// No progress.
+    pub fn none() -> Self {
+        Self { out: None }
+    }
+
+    fn say(&mut self, text: &str) {
+        if let Some(out) = self.out.as_mut() {
+            // Progress is best effort: a closed terminal must not fail the operation.
+            let _ = write!(out, "{text}");
+            let _ = out.flush();
+        }
+    }
+}
+
+impl Session {
+    fn vault(&self) -> String {
+        self.client.vault_url().to_string()
+    }
+
+    fn fail<'n>(
+        &self,
+        verb: &'n str,
+        name: Option<&'n str>,
+        deleted: bool,
+    ) -> impl Fn(keyvault_secrets::Error) -> KvError + 'n {
+        let vault = self.vault();
+        move |e| {
+            from_client(
+                &e,
+                Doing {
+                    verb,
+                    name,
+                    deleted,
+                    vault: &vault,
+                },
+            )
+        }
+    }
+}
+
+/// Runs one secret command.
+pub async fn execute(
+    session: &Session,
+    command: SecretCommand,
+    stdin: Stdin<'_>,
+    progress: &mut Progress<'_>,
+) -> Result<Value, KvError> {
+    match command {
+        SecretCommand::Set {
+            name,
+            value,
+            file,
+            properties,
+        } => {
+            let value = read_value(value, file, &session.fs, stdin).await?;
+            set(session, &name, &value, properties).await
+        }
+        SecretCommand::Show { name, version } => show(session, &name, version).await,
+        SecretCommand::Update {
+            name,
+            version,
+            properties,
+        } => update(session, &name, version, properties).await,
+        SecretCommand::List { max_page_size } => list(session, max_page_size).await,
+        SecretCommand::ListVersions {
+            name,
+            max_page_size,
+        } => list_versions(session, &name, max_page_size).await,
+        SecretCommand::ListDeleted { max_page_size } => list_deleted(session, max_page_size).await,
+        SecretCommand::Delete { name } => delete(session, &name, progress).await,
+        SecretCommand::ShowDeleted { name } => show_deleted(session, &name).await,
+        SecretCommand::Recover { name } => recover(session, &name, progress).await,
+        SecretCommand::Purge { name } => purge(session, &name).await,
+        SecretCommand::Backup { name, file } => backup(session, &name, &file).await,
+        SecretCommand::Restore { file } => restore(session, &file).await,
+    }
+}
+
+/// The value of `secret set`: the argument, standard input for `-` (one
+/// trailing newline dropped, so `echo value | kv secret set NAME -` works),
+/// or a file read exactly.
+pub async fn read_value(
+    value: Option<String>,
+    file: Option<PathBuf>,
+    fs: &Fs,
+    stdin: Stdin<'_>,
+) -> Result<String, KvError> {
+    if let Some(path) = file {
+        return fs.read_to_string(&path).await.map_err(|e| {
+            KvError::new(
+                "FileError",
+                format!("cannot read the value from {}: {e}", path.display()),
+            )
+        });
+    }
+    match value.as_deref() {
+        Some("-") => {
+            let reader = match stdin {
+                Stdin::Reader(reader) => reader,
+                Stdin::Unavailable(why) => return Err(KvError::usage(why)),
+            };
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes).await.map_err(|e| {
+                KvError::new("InvalidInput", format!("cannot read standard input: {e}"))
+            })?;
+            let mut text = String::from_utf8(bytes).map_err(|_| {
+                KvError::new("InvalidInput", "the value on standard input is not UTF-8")
+            })?;
+            if text.ends_with('\n') {
+                text.pop();
+                if text.ends_with('\r') {
+                    text.pop();
+                }
+            }
+            Ok(text)
+        }
+        Some(v) => Ok(v.to_owned()),
+        None => Err(KvError::usage("give a VALUE, `-` or --file PATH")),
+    }
+}
+
+/// `secret set`.
+pub async fn set(
+    session: &Session,
+    name: &str,
+    value: &str,
+    p: PropertyArgs,
+) -> Result<Value, KvError> {
+    let mut options = SetSecretOptions::default();
+    options.content_type = p.content_type;
+    options.tags = p.tags.map(|t| t.0);
+    options.enabled = p.enabled;
+    options.not_before = p.not_before;
+    options.expires_on = p.expires;
+    let secret = session
+        .client
+        .set_secret(name, value, options)
+        .await
+        .map_err(session.fail("set", Some(name), false))?;
+    Ok(SecretView::secret(&secret).to_value())
+}
+
+/// `secret show`.
+pub async fn show(
+    session: &Session,
+    name: &str,
+    version: Option<String>,
+) -> Result<Value, KvError> {
+    let mut options = GetSecretOptions::default();
+    options.version = version;
+    let secret = session
+        .client
+        .get_secret(name, options)
+        .await
+        .map_err(session.fail("read", Some(name), false))?;
+    Ok(SecretView::secret(&secret).to_value())
+}
+
+/// `secret update`.
+pub async fn update(
+    session: &Session,
+    name: &str,
+    version: Option<String>,
+    p: PropertyArgs,
+) -> Result<Value, KvError> {
+    let mut options = UpdateSecretPropertiesOptions::default();
+    options.version = version;
+    options.content_type = p.content_type;
+    options.tags = p.tags.map(|t| t.0);
+    options.enabled = p.enabled;
+    options.not_before = p.not_before;
+    options.expires_on = p.expires;
+    let properties = session
+        .client
+        .update_secret_properties(name, options)
+        .await
+        .map_err(session.fail("update", Some(name), false))?;
+    Ok(SecretView::properties(&properties).to_value())
+}
+
+fn list_options(max_page_size: Option<u32>) -> ListOptions {
+    let mut options = ListOptions::default();
+    options.max_results = max_page_size;
+    options
+}
+
+/// `secret list`.
+pub async fn list(session: &Session, max_page_size: Option<u32>) -> Result<Value, KvError> {
+    let items: Vec<Value> = session
+        .client
+        .list_properties_of_secrets(list_options(max_page_size))
+        .map_ok(|p| SecretView::properties(&p).to_value())
+        .try_collect()
+        .await
+        .map_err(session.fail("list", None, false))?;
+    Ok(Value::Array(items))
+}
+
+/// `secret list-versions`.
+pub async fn list_versions(
+    session: &Session,
+    name: &str,
+    max_page_size: Option<u32>,
+) -> Result<Value, KvError> {
+    let items: Vec<Value> = session
+        .client
+        .list_properties_of_secret_versions(name, list_options(max_page_size))
+        .map_ok(|p| SecretView::properties(&p).to_value())
+        .try_collect()
+        .await
+        .map_err(session.fail("list the versions of", Some(name), false))?;
+    Ok(Value::Array(items))
+}
+
+/// `secret list-deleted`.
+pub async fn list_deleted(session: &Session, max_page_size: Option<u32>) -> Result<Value, KvError> {
+    let items: Vec<Value> = session
+        .client
+        .list_deleted_secrets(list_options(max_page_size))
+        .map_ok(|d| SecretView::deleted(&d).to_value())
+        .try_collect()
+        .await
+        .map_err(session.fail("list", None, true))?;
+    Ok(Value::Array(items))
+}
+
+/// `secret delete`: starts the delete and waits until it is done.
+pub async fn delete(
+    session: &Session,
+    name: &str,
+    progress: &mut Progress<'_>,
+) -> Result<Value, KvError> {
+    let fail = session.fail("delete", Some(name), false);
+    let mut poller = session
+        .client
+        .begin_delete_secret(name)
+        .await
+        .map_err(&fail)?;
+    progress.say(&format!("Deleting secret '{name}'"));
+    while !poller.poll().await.map_err(&fail)? {
+        progress.say(".");
+        tokio::time::sleep(session.poll_interval).await;
+    }
+    progress.say(" done\n");
+    Ok(SecretView::deleted(poller.result()).to_value())
+}
+
+/// `secret show-deleted`.
+pub async fn show_deleted(session: &Session, name: &str) -> Result<Value, KvError> {
+    let deleted = session
+        .client
+        .get_deleted_secret(name)
+        .await
+        .map_err(session.fail("read", Some(name), true))?;
+    Ok(SecretView::deleted(&deleted).to_value())
+}
+
+/// `secret recover`: starts the recovery and waits until it is done.
+pub async fn recover(
+    session: &Session,
+    name: &str,
+    progress: &mut Progress<'_>,
+) -> Result<Value, KvError> {
+    let fail = session.fail("recover", Some(name), true);
+    let mut poller = session
+        .client
+        .begin_recover_deleted_secret(name)
+        .await
+        .map_err(&fail)?;
+    progress.say(&format!("Recovering secret '{name}'"));
+    while !poller.poll().await.map_err(&fail)? {
+        progress.say(".");
+        tokio::time::sleep(session.poll_interval).await;
+    }
+    progress.say(" done\n");
+    Ok(SecretView::properties(poller.result()).to_value())
+}
+
+/// `secret purge`.
+pub async fn purge(session: &Session, name: &str) -> Result<Value, KvError> {
+    session
+        .client
+        .purge_deleted_secret(name)
+        .await
+        .map_err(session.fail("purge", Some(name), true))?;
+    Ok(json!({"name": name, "purged": true}))
+}
+
+/// `secret backup --file`: writes the backup bytes to a new file.
+pub async fn backup(session: &Session, name: &str, file: &Path) -> Result<Value, KvError> {
+    let bytes = session
+        .client
+        .backup_secret(name)
+        .await
+        .map_err(session.fail("back up", Some(name), false))?;
+    let len = bytes.len();
+    write_new_file(file, bytes).await?;
+    Ok(json!({"name": name, "file": file.display().to_string(), "bytes": len}))
+}
+
+/// Writes a new file readable by its owner only; refuses to overwrite.
+async fn write_new_file(path: &Path, bytes: Vec<u8>) -> Result<(), KvError> {
+    let owned = path.to_owned();
+    let write = move || -> std::io::Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&owned)?;
+        file.write_all(&bytes)?;
+        file.sync_all()
+    };
+    tokio::task::spawn_blocking(write)
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|r| r)
+        .map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                "; remove it or choose another path"
+            } else {
+                ""
+            };
+            KvError::new(
+                "FileError",
+                format!("cannot write the backup to {}: {e}{hint}", path.display()),
+            )
+        })
+}
+
+/// `secret restore --file`.
+pub async fn restore(session: &Session, file: &Path) -> Result<Value, KvError> {
+    let bytes = session.fs.read(file).await.map_err(|e| {
+        KvError::new(
+            "FileError",
+            format!("cannot read the backup {}: {e}", file.display()),
+        )
+    })?;
+    let properties = session
+        .client
+        .restore_secret_backup(&bytes)
+        .await
+        .map_err(session.fail("restore", None, false))?;
+    Ok(SecretView::properties(&properties).to_value())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn value_from_stdin_drops_one_newline() {
+        let mut input: &[u8] = b"s3cr3t\r\n";
+        let v = read_value(
+            Some("-".into()),
+            None,
+            &Fs::empty(),
+            Stdin::Reader(&mut input),
+        )
+        .await
+        .unwrap();
+        assert_eq!(v, "s3cr3t");
+        let mut input: &[u8] = b"two\n\n";
+        let v = read_value(
+            Some("-".into()),
+            None,
+            &Fs::empty(),
+            Stdin::Reader(&mut input),
+        )
+        .await
+        .unwrap();
+        assert_eq!(v, "two\n");
+    }
+
+    #[tokio::test]
+    async fn value_from_file_is_exact() {
+        let fs = Fs::from_files([("/v", b"line\n".to_vec())]);
+        let v = read_value(None, Some("/v".into()), &fs, Stdin::Unavailable("no"))
+            .await
+            .unwrap();
+        assert_eq!(v, "line\n");
+        let e = read_value(None, Some("/missing".into()), &fs, Stdin::Unavailable("no"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code.as_deref(), Some("FileError"));
+        assert!(e.message.contains("/missing"));
+    }
+
+    #[tokio::test]
+    async fn stdin_unavailable_in_batch_is_a_usage_error() {
+        let e = read_value(
+            Some("-".into()),
+            None,
+            &Fs::empty(),
+            Stdin::Unavailable("standard input holds the operations"),
+        )
+        .await
+        .unwrap_err();
+        assert!(e.usage);
+        assert!(e.message.contains("holds the operations"));
+    }
+
+    #[tokio::test]
+    async fn literal_value_is_used() {
+        let v = read_value(
+            Some("x".into()),
+            None,
+            &Fs::empty(),
+            Stdin::Unavailable("no"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(v, "x");
+    }
+
+    #[tokio::test]
+    async fn backup_file_is_new_and_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b");
+        write_new_file(&path, b"blob".to_vec()).await.unwrap();
+        let e = write_new_file(&path, b"other".to_vec()).await.unwrap_err();
+        assert!(e.message.contains("remove it or choose another path"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}
