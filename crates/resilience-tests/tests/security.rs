@@ -1,0 +1,330 @@
+//! Security: no bearer token over plain http to a non-loopback host, to a
+//! host whose challenge names another domain, or across a redirect; CLI
+//! arguments with shell metacharacters are refused before launch; an Arc key
+//! file outside the allowed directory is never read; a full quickstart run
+//! at trace level logs no token, client secret, assertion or secret value.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::{Behaviour, Server, TOKEN, static_credential};
+use credential_core::test_util::{LogCapture, ScriptedProcessRunner};
+use credential_core::{
+    AccessToken, CredentialError, Env, Fs, LoopbackOnlyHttpClient, ProviderContext,
+    TokenCredential, TokenRequestOptions, token_credential_fn,
+};
+use keyvault_secrets::{Error, GetSecretOptions, SecretClient};
+
+/// A credential that counts how often it was asked for a token.
+fn counting_credential(calls: Arc<AtomicUsize>) -> credential_core::FnCredential {
+    token_credential_fn("Counting", move |_s, _o| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        async {
+            Ok(AccessToken::new(
+                TOKEN,
+                time::OffsetDateTime::from_unix_timestamp(4_000_000_000).unwrap(),
+            ))
+        }
+    })
+}
+
+#[test]
+fn plain_http_to_a_non_loopback_vault_is_refused() {
+    for url in [
+        "http://myvault.vault.azure.net",
+        "http://10.0.0.1",
+        "http://localhost.evil.example",
+        "http://127.0.0.1.nip.io",
+    ] {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let err = SecretClient::new(url, counting_credential(calls.clone())).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{url}: {err:?}");
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+    }
+}
+
+#[tokio::test]
+async fn no_token_for_a_challenge_naming_another_domain() {
+    for resource in [
+        "https://vault.evil.example",
+        "http://127.0.0.2",
+        "https://127.0.0.1.evil.example",
+    ] {
+        let server = Server::start(
+            |_| false,
+            move |_, _| {
+                Behaviour::status(401).with_header(
+                    "www-authenticate",
+                    &format!(
+                        r#"Bearer authorization="https://login.microsoftonline.com/t", resource="{resource}""#
+                    ),
+                )
+            },
+        )
+        .await;
+        let calls = Arc::new(AtomicUsize::new(0));
+        let client = SecretClient::builder(server.url(), counting_credential(calls.clone()))
+            .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+            .build()
+            .unwrap();
+        let err = client
+            .get_secret("s", GetSecretOptions::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Challenge { .. }),
+            "{resource}: {err:?}"
+        );
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "{resource}: a token was requested"
+        );
+        assert_eq!(server.authorized(), 0, "{resource}: a token was sent");
+    }
+}
+
+#[tokio::test]
+async fn no_token_follows_a_redirect_to_another_host() {
+    let elsewhere = Server::start(|_| false, |_, _| Behaviour::status(200)).await;
+    let target = format!("{}/secrets/s", elsewhere.url());
+    let vault = Server::start(
+        |_| false,
+        move |seen, server| {
+            if seen.header("authorization").is_none() {
+                let origin = server.url();
+                Behaviour::status(401).with_header(
+                    "www-authenticate",
+                    &format!(r#"Bearer authorization="{origin}/t", resource="{origin}""#),
+                )
+            } else {
+                Behaviour::status(302).with_header("location", &target)
+            }
+        },
+    )
+    .await;
+    let err = common::client(&vault.url())
+        .get_secret("s", GetSecretOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(302), "{err:?}");
+    assert_eq!(vault.authorized(), 1);
+    assert_eq!(elsewhere.count(), 0, "the redirect was followed");
+    assert!(
+        elsewhere
+            .seen()
+            .iter()
+            .all(|s| s.header("authorization").is_none()),
+        "a token crossed the redirect"
+    );
+}
+
+type Built = Result<Box<dyn TokenCredential>, CredentialError>;
+
+fn cli_context(runner: &ScriptedProcessRunner) -> ProviderContext {
+    ProviderContext::isolated()
+        .with_env(Env::from_pairs([("PATH", "/usr/bin")]))
+        .with_fs(Fs::from_files([
+            ("/usr/bin/az", ""),
+            ("/usr/bin/azd", ""),
+            ("/usr/bin/pwsh", ""),
+        ]))
+        .with_process(Arc::new(runner.clone()))
+}
+
+const METACHARACTERS: [&str; 10] = [
+    "a;rm -rf /",
+    "a|cat /etc/passwd",
+    "a&calc",
+    "$(id)",
+    "`id`",
+    "a>out",
+    "a\nb",
+    "'quoted'",
+    "a\"b",
+    "%PATH%",
+];
+
+#[tokio::test]
+async fn cli_arguments_with_shell_metacharacters_are_refused_before_launch() {
+    for bad in METACHARACTERS {
+        let runner = ScriptedProcessRunner::new();
+        let ctx = cli_context(&runner);
+        let credentials: Vec<(&str, Built)> = vec![
+            (
+                "az tenant",
+                credential_cli::AzureCliCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_tenant_id(bad)
+                    .build()
+                    .map(|c| Box::new(c) as Box<dyn TokenCredential>),
+            ),
+            (
+                "az subscription",
+                credential_cli::AzureCliCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_subscription(bad)
+                    .build()
+                    .map(|c| Box::new(c) as Box<dyn TokenCredential>),
+            ),
+            (
+                "azd tenant",
+                credential_cli::AzureDeveloperCliCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_tenant_id(bad)
+                    .build()
+                    .map(|c| Box::new(c) as Box<dyn TokenCredential>),
+            ),
+            (
+                "pwsh tenant",
+                credential_cli::AzurePowerShellCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_tenant_id(bad)
+                    .build()
+                    .map(|c| Box::new(c) as Box<dyn TokenCredential>),
+            ),
+        ];
+        for (what, credential) in credentials {
+            if let Ok(credential) = credential {
+                let err = credential
+                    .get_token(
+                        &["https://vault.azure.net/.default"],
+                        &TokenRequestOptions::default(),
+                    )
+                    .await
+                    .unwrap_err();
+                assert!(
+                    matches!(err, CredentialError::InvalidConfiguration { .. }),
+                    "{what} {bad:?}: {err:?}"
+                );
+            }
+        }
+        // Metacharacters in the scope or a request's tenant, too.
+        let az = credential_cli::AzureCliCredential::builder()
+            .with_context(ctx.clone())
+            .build()
+            .unwrap();
+        let scope = format!("https://vault.azure.net/{bad}");
+        assert!(
+            az.get_token(&[&scope], &TokenRequestOptions::default())
+                .await
+                .is_err()
+        );
+        let options = TokenRequestOptions::default().with_tenant_id(bad);
+        assert!(
+            az.get_token(&["https://vault.azure.net/.default"], &options)
+                .await
+                .is_err()
+        );
+        assert!(
+            runner.requests().is_empty(),
+            "{bad:?}: a process was launched"
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn an_arc_key_file_outside_the_allowed_directory_is_never_read() {
+    for path in [
+        "/etc/shadow.key",
+        "/var/opt/azcmagent/tokens/../../../../etc/x.key",
+        "/var/opt/azcmagent/tokens/sub/x.key",
+        "/var/opt/azcmagent/tokens/x.txt",
+        "relative.key",
+    ] {
+        let server = Server::start(
+            |_| false,
+            move |_, _| {
+                Behaviour::status(401)
+                    .with_header("www-authenticate", &format!("Basic realm={path}"))
+            },
+        )
+        .await;
+        let endpoint = format!("{}/metadata/identity/oauth2/token", server.url());
+        let ctx = ProviderContext::isolated()
+            .with_env(Env::from_pairs([
+                ("IDENTITY_ENDPOINT", endpoint.as_str()),
+                ("IMDS_ENDPOINT", server.url().as_str()),
+            ]))
+            // The file exists: only the path check keeps it from being read.
+            .with_fs(Fs::from_files([(path, "stolen-key-material")]))
+            .with_http(Arc::new(LoopbackOnlyHttpClient::real()));
+        let credential = credential_msi::ManagedIdentityCredential::builder()
+            .with_context(ctx)
+            .build()
+            .unwrap();
+        assert_eq!(
+            credential.source_kind().unwrap(),
+            credential_msi::SourceKind::AzureArc
+        );
+        let err = credential
+            .get_token(
+                &["https://vault.azure.net/.default"],
+                &TokenRequestOptions::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("refusing to read it"),
+            "{path}: {err}"
+        );
+        assert!(!err.to_string().contains("stolen-key-material"));
+        // The key never went out: only the challenge request was sent.
+        assert_eq!(server.count(), 1, "{path}");
+        assert!(
+            server
+                .seen()
+                .iter()
+                .all(|s| s.header("authorization").is_none())
+        );
+    }
+}
+
+#[test]
+fn a_quickstart_run_at_trace_level_logs_no_secret() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let logs = LogCapture::start();
+    let mut out = Vec::new();
+    runtime
+        .block_on(examples::quickstart::run(&Env::empty(), &mut out))
+        .unwrap();
+    let contents = logs.contents();
+    assert!(
+        contents.contains("TRACE") || contents.contains("DEBUG"),
+        "nothing was captured"
+    );
+    let narration = String::from_utf8(out).unwrap();
+    assert!(narration.contains("Done."), "{narration}");
+    logs.assert_absent(&[
+        keyvault_emulator::DEFAULT_CLIENT_SECRET,
+        "first-value",
+        "second-value",
+        "client_secret=",
+        "client_assertion",
+        "Bearer ey",
+        // The emulator's tokens and any assertion are JWTs: base64 of '{"'.
+        "eyJ",
+    ]);
+    assert!(!narration.contains("eyJ") && !narration.contains("first-value"));
+}
+
+#[tokio::test]
+async fn the_static_token_of_these_tests_is_what_the_servers_see() {
+    // Guards the helpers above: an authorized request carries the token.
+    let server = common::vault_server().await;
+    common::client(&server.url())
+        .get_secret("s", GetSecretOptions::default())
+        .await
+        .unwrap();
+    let seen = server.seen();
+    let auth = seen.iter().find_map(|s| s.header("authorization")).unwrap();
+    assert_eq!(auth, format!("Bearer {TOKEN}"));
+    let _ = static_credential();
+}

@@ -1,0 +1,255 @@
+//! The token endpoint (client secret credential) and IMDS (managed identity)
+//! failing the ways a vault can: retried within the budget, reported
+//! clearly past it; the cache keeps a valid token through a failed refresh;
+//! a cold failure reaches every waiter once (one fetch, one error each).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Behaviour, Server, fast_retry};
+use credential_core::{
+    CredentialError, LoopbackOnlyHttpClient, ManualClock, ProviderContext, TokenCredential,
+    TokenRequestOptions, TransportErrorKind,
+};
+use credential_env::ClientSecretCredential;
+use credential_msi::{ImdsRetryPolicy, ManagedIdentityCredential};
+
+const SCOPE: &str = "https://vault.azure.net/.default";
+
+/// A token server: every request matches the script; then tokens `tok-N`.
+async fn token_server() -> Server {
+    Server::start(
+        |_| true,
+        |_, server| {
+            Behaviour::json(
+                200,
+                &format!(
+                    r#"{{"access_token":"tok-{}","expires_in":"3600","token_type":"Bearer"}}"#,
+                    server.count()
+                ),
+            )
+        },
+    )
+    .await
+}
+
+fn context(clock: &ManualClock) -> ProviderContext {
+    ProviderContext::isolated()
+        .with_clock(Arc::new(clock.clone()))
+        .with_http(Arc::new(LoopbackOnlyHttpClient::real()))
+}
+
+fn secret_credential(server: &Server, clock: &ManualClock) -> Arc<dyn TokenCredential> {
+    Arc::new(
+        ClientSecretCredential::builder("tenant-1", "client-1", "the-client-secret")
+            .with_authority_host(server.url())
+            .with_retry_policy(fast_retry())
+            .with_context(context(clock))
+            .build()
+            .unwrap(),
+    )
+}
+
+fn imds_credential(server: &Server, clock: &ManualClock) -> Arc<dyn TokenCredential> {
+    Arc::new(
+        ManagedIdentityCredential::builder()
+            .with_context(context(clock))
+            .with_imds_endpoint(url::Url::parse(&server.url()).unwrap())
+            .with_probe(false)
+            .with_imds_retry_policy(ImdsRetryPolicy {
+                initial_delay: Duration::from_millis(10),
+                gone_initial_delay: Duration::from_millis(10),
+                ..ImdsRetryPolicy::default()
+            })
+            .build()
+            .unwrap(),
+    )
+}
+
+type Make = fn(&Server, &ManualClock) -> Arc<dyn TokenCredential>;
+
+/// (name, constructor, tries in the budget)
+const CREDENTIALS: [(&str, Make, usize); 2] = [
+    ("client secret", secret_credential, 4),
+    ("managed identity (IMDS)", imds_credential, 6),
+];
+
+async fn get(credential: &dyn TokenCredential) -> Result<String, CredentialError> {
+    credential
+        .get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .map(|t| t.token.expose_secret().to_owned())
+}
+
+fn clock() -> ManualClock {
+    ManualClock::new(ProviderContext::ISOLATED_EPOCH)
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_within_the_budget() {
+    for (name, make, budget) in CREDENTIALS {
+        for failure in [
+            Behaviour::status(429).with_header("retry-after-ms", "20"),
+            Behaviour::status(429),
+            Behaviour::status(500),
+            Behaviour::status(502),
+            Behaviour::json(503, "<html>unavailable</html>"),
+            Behaviour::status(504),
+            Behaviour::ResetMidResponse,
+            Behaviour::Truncated,
+        ] {
+            let transport = matches!(failure, Behaviour::ResetMidResponse | Behaviour::Truncated);
+            if transport && budget == 6 {
+                // IMDS does not retry transport failures (credential-msi's
+                // documented choice): one try, a clear transport error.
+                let server = token_server().await;
+                server.push(failure.clone());
+                let err = get(&*make(&server, &clock())).await.unwrap_err();
+                assert!(
+                    matches!(err, CredentialError::Transport { .. }),
+                    "{name} {failure:?}: {err:?}"
+                );
+                assert!(err.to_string().contains("could not reach"), "{err}");
+                assert_eq!(server.count(), 1, "{name} {failure:?}");
+                continue;
+            }
+            let server = token_server().await;
+            server.push_n(budget - 1, failure.clone());
+            let credential = make(&server, &clock());
+            let token = get(&*credential)
+                .await
+                .unwrap_or_else(|e| panic!("{name} {failure:?}: {e}"));
+            assert_eq!(token, format!("tok-{}", budget - 1), "{name} {failure:?}");
+            assert_eq!(server.count(), budget, "{name} {failure:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn failures_past_the_budget_are_clear_errors_and_stop_retrying() {
+    for (name, make, budget) in CREDENTIALS {
+        for status in [429u16, 500, 503] {
+            let server = token_server().await;
+            server.push_n(
+                20,
+                Behaviour::json(
+                    status,
+                    r#"{"error":"temporarily_unavailable","error_description":"try later"}"#,
+                ),
+            );
+            let err = get(&*make(&server, &clock())).await.unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains(&status.to_string()), "{name}: {text}");
+            assert!(err.is_transient(), "{name}: {err:?}");
+            assert_eq!(
+                server.count(),
+                budget,
+                "{name} {status}: retried past the budget"
+            );
+        }
+        // A non-JSON 200 is not retried and does not echo the body.
+        let server = token_server().await;
+        server.push(Behaviour::json(
+            200,
+            "<html>captive portal tok-secret</html>",
+        ));
+        let err = get(&*make(&server, &clock())).await.unwrap_err();
+        assert!(
+            matches!(err, CredentialError::UnexpectedResponse { .. }),
+            "{name}: {err:?}"
+        );
+        assert!(!err.to_string().contains("tok-secret"), "{name}: {err}");
+        assert_eq!(server.count(), 1, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_clear_error() {
+    let fake = Server::closed();
+    for (name, make, _) in CREDENTIALS {
+        let err = get(&*make(&fake, &clock())).await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(
+                err,
+                CredentialError::Transport {
+                    kind: TransportErrorKind::Connect,
+                    ..
+                } | CredentialError::Unavailable { .. }
+            ),
+            "{name}: {err:?}"
+        );
+        assert!(
+            text.contains("127.0.0.1") || text.contains("connect"),
+            "{name}: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_cache_keeps_a_valid_token_through_a_failed_refresh() {
+    for (name, make, budget) in CREDENTIALS {
+        let server = token_server().await;
+        let clock = clock();
+        let credential = make(&server, &clock);
+        assert_eq!(get(&*credential).await.unwrap(), "tok-0");
+
+        // 58 minutes on: past the refresh point (55 min - jitter), still
+        // valid (expiry margin 30 s). The refresh fails after its retries.
+        clock.advance(time::Duration::minutes(58));
+        server.push_n(100, Behaviour::status(503));
+        assert_eq!(get(&*credential).await.unwrap(), "tok-0", "{name}");
+        let after_refresh = server.count();
+        assert_eq!(after_refresh, 1 + budget, "{name}");
+        // No new attempt within 30 s.
+        assert_eq!(get(&*credential).await.unwrap(), "tok-0", "{name}");
+        assert_eq!(server.count(), after_refresh, "{name}");
+
+        // Past the expiry (less the 30 s margin) the old token is never
+        // served: the failure is reported, then a healthy endpoint serves.
+        clock.advance(time::Duration::minutes(2));
+        let err = get(&*credential).await.unwrap_err();
+        assert!(err.to_string().contains("503"), "{name}: {err}");
+        server.clear();
+        let token = get(&*credential).await.unwrap();
+        assert!(token != "tok-0", "{name}: an expired token was served");
+    }
+}
+
+#[tokio::test]
+async fn a_cold_failure_reaches_every_waiter_once() {
+    for (name, make, budget) in CREDENTIALS {
+        // A permanent failure: one request, every waiter gets the error.
+        let server = token_server().await;
+        server.push_n(
+            1,
+            Behaviour::json(
+                400,
+                r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]}"#,
+            ),
+        );
+        let credential = make(&server, &clock());
+        let results = futures::future::join_all((0..16).map(|_| get(&*credential))).await;
+        assert_eq!(server.count(), 1, "{name}: one fetch for 16 waiters");
+        for r in &results {
+            let err = r.as_ref().unwrap_err();
+            assert!(err.to_string().contains("400"), "{name}: {err}");
+        }
+        // The failure is not cached: the next call asks again.
+        assert_eq!(get(&*credential).await.unwrap(), "tok-1", "{name}");
+
+        // A transient failure: one fetch with its retries, shared.
+        let server = token_server().await;
+        server.push_n(100, Behaviour::status(503));
+        let credential = make(&server, &clock());
+        let results = futures::future::join_all((0..16).map(|_| get(&*credential))).await;
+        assert_eq!(server.count(), budget, "{name}: one fetch for 16 waiters");
+        for r in &results {
+            let err = r.as_ref().unwrap_err();
+            assert!(err.to_string().contains("503"), "{name}: {err}");
+        }
+    }
+}
