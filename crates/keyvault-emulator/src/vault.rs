@@ -739,72 +739,113 @@ impl Ctx<'_> {
         })
     }
 
-    /// Pages `items` by `maxresults` and `$skiptoken`.
-    fn page(&self, items: Vec<Value>) -> Response<Body> {
-        let max = match self.query.max_results.as_deref() {
-            None => 25,
+    /// `maxresults` (1 to 25, default 25), or the service's error message.
+    fn max_results(&self) -> Result<usize, &'static str> {
+        match self.query.max_results.as_deref() {
+            None => Ok(25),
             Some(s) => match s.parse::<usize>() {
-                Ok(n) if (1..=25).contains(&n) => n,
-                _ => {
-                    return bad_parameter(
-                        "The value of the maxresults parameter must be an integer between 1 and 25.",
-                    );
-                }
+                Ok(n) if (1..=25).contains(&n) => Ok(n),
+                _ => Err(
+                    "The value of the maxresults parameter must be an integer between 1 and 25.",
+                ),
             },
-        };
-        let (offset, max) = match self.query.skip_token.as_deref() {
-            None => (0, max),
+        }
+    }
+
+    /// Where a page starts (after which key) and how long it is: from the
+    /// `$skiptoken`, else the start and `maxresults`. An explicit
+    /// `maxresults` wins over the one the token remembers.
+    fn cursor(&self) -> Result<(Option<String>, usize), &'static str> {
+        let max = self.max_results()?;
+        match self.query.skip_token.as_deref() {
+            None => Ok((None, max)),
             Some(token) => match decode_skip_token(token) {
-                Some((o, m)) => (
-                    o,
-                    if self.query.max_results.is_some() {
+                Some((after, remembered)) => {
+                    let max = if self.query.max_results.is_some() {
                         max
                     } else {
-                        m
-                    },
-                ),
-                None => return bad_parameter("The $skiptoken is not valid."),
+                        remembered
+                    };
+                    Ok((Some(after), max))
+                }
+                None => Err("The $skiptoken is not valid."),
             },
-        };
-        let end = offset.saturating_add(max).min(items.len());
-        let page: Vec<Value> = items
-            .get(offset.min(items.len())..end)
-            .map(<[Value]>::to_vec)
-            .unwrap_or_default();
-        let next = (end < items.len()).then(|| {
+        }
+    }
+
+    /// Answers one page. `items` holds up to `max + 1` (key, item) pairs in
+    /// key order after the cursor: the extra one says there is a next page,
+    /// which starts after the last key shown. Only the page is ever built,
+    /// so listing a large vault costs linear time in all.
+    fn page(&self, mut items: Vec<(String, Value)>, max: usize) -> Response<Body> {
+        let next = (items.len() > max).then(|| {
+            items.truncate(max);
+            let last = items.last().map(|(k, _)| k.as_str()).unwrap_or_default();
             let api_version = self.query.api_version.as_deref().unwrap_or("2025-07-01");
-            let token = encode_skip_token(end, max);
             format!(
-                "{}{}?api-version={}&$skiptoken={token}",
+                "{}{}?api-version={}&$skiptoken={}",
                 self.origin(),
                 self.path.trim_end_matches('/'),
-                url::form_urlencoded::byte_serialize(api_version.as_bytes()).collect::<String>()
+                url::form_urlencoded::byte_serialize(api_version.as_bytes()).collect::<String>(),
+                encode_skip_token(last, max)
             )
         });
+        let page: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
         Self::ok(json!({ "value": page, "nextLink": next }))
     }
 
-    fn list_secrets(&self) -> Response<Body> {
-        let items = self.read(|store, instant| {
+    /// The secrets in `state` (latest versions), as (key, item) pairs after
+    /// `after`, at most `limit`.
+    fn collect_entries(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        state: EntryState,
+    ) -> Vec<(String, Value)> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        self.read(|store, instant| {
+            let lower = after.map_or(Unbounded, Excluded);
             let mut items = Vec::new();
-            for entry in store.secrets.values_mut() {
-                if entry.state(instant) != EntryState::Active {
+            for (key, entry) in store.secrets.range_mut::<str, _>((lower, Unbounded)) {
+                if items.len() >= limit {
+                    break;
+                }
+                if entry.state(instant) != state {
                     continue;
                 }
-                if let Some(latest) = entry.latest() {
-                    let id = format!("{}/secrets/{}", self.origin(), entry.name);
-                    items.push(Value::Object(Self::item(id, latest)));
-                }
+                let Some(latest) = entry.latest() else {
+                    continue;
+                };
+                let id = format!("{}/secrets/{}", self.origin(), entry.name);
+                let item = Self::item(id, latest);
+                let value = match (state, entry.deleted) {
+                    (EntryState::Deleted, Some(d)) => self.add_deleted(item, &entry.name, &d),
+                    (EntryState::Deleted, None) => continue,
+                    _ => Value::Object(item),
+                };
+                items.push((key.clone(), value));
             }
             items
-        });
-        self.page(items)
+        })
+    }
+
+    fn list_secrets(&self) -> Response<Body> {
+        let (after, max) = match self.cursor() {
+            Ok(c) => c,
+            Err(message) => return bad_parameter(message),
+        };
+        let items = self.collect_entries(after.as_deref(), max + 1, EntryState::Active);
+        self.page(items, max)
     }
 
     fn list_versions(&self, name: &str) -> Response<Body> {
         if !valid_name(name) {
             return invalid_name(name);
         }
+        let (after, max) = match self.cursor() {
+            Ok(c) => c,
+            Err(message) => return bad_parameter(message),
+        };
         let items = self.read(|store, instant| {
             let Some(entry) = store.secrets.get_mut(&name.to_ascii_lowercase()) else {
                 return Vec::new();
@@ -812,47 +853,47 @@ impl Ctx<'_> {
             if entry.state(instant) != EntryState::Active {
                 return Vec::new();
             }
+            // Versions are keyed by their position, zero-padded so keys sort.
+            let start = after
+                .as_deref()
+                .and_then(|a| a.parse::<usize>().ok())
+                .map_or(0, |a| a + 1);
             entry
                 .versions
                 .iter()
-                .map(|v| {
+                .enumerate()
+                .skip(start)
+                .take(max + 1)
+                .map(|(i, v)| {
                     let id = format!("{}/secrets/{}/{}", self.origin(), entry.name, v.id);
-                    Value::Object(Self::item(id, v))
+                    (format!("{i:010}"), Value::Object(Self::item(id, v)))
                 })
                 .collect()
         });
-        self.page(items)
+        self.page(items, max)
     }
 
     fn list_deleted(&self) -> Response<Body> {
-        let items = self.read(|store, instant| {
-            let mut items = Vec::new();
-            for entry in store.secrets.values_mut() {
-                if entry.state(instant) != EntryState::Deleted {
-                    continue;
-                }
-                if let (Some(d), Some(latest)) = (entry.deleted, entry.latest()) {
-                    let id = format!("{}/secrets/{}", self.origin(), entry.name);
-                    items.push(self.add_deleted(Self::item(id, latest), &entry.name, &d));
-                }
-            }
-            items
-        });
-        self.page(items)
+        let (after, max) = match self.cursor() {
+            Ok(c) => c,
+            Err(message) => return bad_parameter(message),
+        };
+        let items = self.collect_entries(after.as_deref(), max + 1, EntryState::Deleted);
+        self.page(items, max)
     }
 }
 
-fn encode_skip_token(offset: usize, max: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("emu1:{offset}:{max}"))
+/// An opaque token: the page length and the last key shown.
+fn encode_skip_token(after: &str, max: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("emu2:{max}:{after}"))
 }
 
-fn decode_skip_token(token: &str) -> Option<(usize, usize)> {
+fn decode_skip_token(token: &str) -> Option<(String, usize)> {
     let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
     let text = String::from_utf8(bytes).ok()?;
-    let mut parts = text.strip_prefix("emu1:")?.split(':');
-    let offset = parts.next()?.parse().ok()?;
-    let max: usize = parts.next()?.parse().ok()?;
-    (1..=25).contains(&max).then_some((offset, max))
+    let (max, after) = text.strip_prefix("emu2:")?.split_once(':')?;
+    let max: usize = max.parse().ok()?;
+    (1..=25).contains(&max).then(|| (after.to_owned(), max))
 }
 
 #[cfg(test)]
@@ -865,7 +906,10 @@ mod tests {
         assert!(!valid_name(""));
         assert!(!valid_name("a_b"));
         assert!(!valid_name(&"a".repeat(128)));
-        assert_eq!(decode_skip_token(&encode_skip_token(5, 2)), Some((5, 2)));
+        assert_eq!(
+            decode_skip_token(&encode_skip_token("name-5", 2)),
+            Some(("name-5".to_owned(), 2))
+        );
         assert_eq!(decode_skip_token("garbage"), None);
         assert_eq!(percent_decode("a%20b%zz"), "a b%zz");
         assert!(api_version_supported("7.6-preview.2"));
