@@ -114,9 +114,12 @@ impl ServicePrincipal {
         Fut: Future<Output = Result<ClientAuthentication, CredentialError>>,
     {
         check_scopes(self.credential, scopes)?;
-        let endpoint = self.endpoint_for(options)?;
+        // The tenant and endpoint are worked out only on a cache miss, so a
+        // cached token costs no allocation. A tenant that is not allowed is
+        // never cached, so it always reaches `endpoint_for` and its error.
         self.cache
             .get_or_fetch(scopes, options, || async {
+                let endpoint = self.endpoint_for(options)?;
                 let authentication = authenticate(endpoint.clone()).await?;
                 let request =
                     build_request(endpoint, &self.client_id, scopes, options, &authentication);
