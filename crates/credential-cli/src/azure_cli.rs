@@ -264,13 +264,18 @@ impl TokenCredential for AzureCliCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         let scope = single_scope(NAME, scopes)?;
-        let tenant = self.common.tenant_for(&TOOL, options)?;
         if let Some(claims) = options.claims() {
+            let tenant = self.common.tenant_for(&TOOL, options)?;
             return Err(claims_error(claims, scope, tenant.as_deref()));
         }
         let resource = scope_to_resource(scope);
+        // The tenant is checked only on a cache miss (a tenant that is not
+        // allowed is never cached), so a cached token costs no allocation.
         self.cache
-            .get_or_fetch(scopes, options, || self.fetch(resource, tenant.as_deref()))
+            .get_or_fetch(scopes, options, || async {
+                let tenant = self.common.tenant_for(&TOOL, options)?;
+                self.fetch(resource, tenant.as_deref()).await
+            })
             .await
     }
 }

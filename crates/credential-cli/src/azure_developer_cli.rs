@@ -227,11 +227,12 @@ impl TokenCredential for AzureDeveloperCliCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         validate_scopes(NAME, scopes)?;
-        let tenant = self.common.tenant_for(&TOOL, options)?;
         let claims = options.claims();
+        // The tenant is checked only on a cache miss (see AzureCliCredential).
         self.cache
-            .get_or_fetch(scopes, options, || {
-                self.fetch(scopes, tenant.as_deref(), claims)
+            .get_or_fetch(scopes, options, || async {
+                let tenant = self.common.tenant_for(&TOOL, options)?;
+                self.fetch(scopes, tenant.as_deref(), claims).await
             })
             .await
     }

@@ -260,13 +260,17 @@ impl TokenCredential for AzurePowerShellCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         let scope = single_scope(NAME, scopes)?;
-        let tenant = self.common.tenant_for(&TOOL, options)?;
         if let Some(claims) = options.claims() {
+            let tenant = self.common.tenant_for(&TOOL, options)?;
             return Err(claims_error(claims, tenant.as_deref()));
         }
         let resource = scope_to_resource(scope);
+        // The tenant is checked only on a cache miss (see AzureCliCredential).
         self.cache
-            .get_or_fetch(scopes, options, || self.fetch(resource, tenant.as_deref()))
+            .get_or_fetch(scopes, options, || async {
+                let tenant = self.common.tenant_for(&TOOL, options)?;
+                self.fetch(resource, tenant.as_deref()).await
+            })
             .await
     }
 }
