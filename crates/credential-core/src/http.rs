@@ -334,18 +334,21 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Tr
 impl HttpClient for ReqwestHttpClient {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let client = self.client()?;
-        let mut builder = client
-            .request(request.method, request.url)
-            .headers(request.headers);
+        let mut builder = client.request(request.method, request.url);
         if let Some(body) = request.body {
             builder = builder.body(body);
         }
         if let Some(timeout) = request.timeout {
             builder = builder.timeout(timeout);
         }
-        let response = builder.send().await.map_err(transport_error)?;
+        let mut outgoing = builder.build().map_err(transport_error)?;
+        // Moved in whole: `RequestBuilder::headers` would re-insert them one
+        // by one into a map that grows as it goes.
+        *outgoing.headers_mut() = request.headers;
+        let mut response = client.execute(outgoing).await.map_err(transport_error)?;
         let status = response.status();
-        let headers = response.headers().clone();
+        // Taken, not cloned: `bytes()` below needs only the body.
+        let headers = std::mem::take(response.headers_mut());
         let body = response.bytes().await.map_err(transport_error)?;
         Ok(HttpResponse {
             status,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use base64::Engine;
+use credential_core::TokenRequestOptions;
 use url::Url;
 
 use crate::error::Error;
@@ -117,6 +118,9 @@ pub(crate) struct Challenge {
     pub scope: String,
     /// The tenant from the authorization URI's path, if any.
     pub tenant_id: Option<String>,
+    /// What to ask the credential for: this tenant, CAE on (built once,
+    /// not per request).
+    pub token_options: TokenRequestOptions,
 }
 
 impl Challenge {
@@ -167,7 +171,15 @@ impl Challenge {
                     .and_then(|mut s| s.find(|s| !s.is_empty()).map(str::to_owned))
             })
             .filter(|t| !t.eq_ignore_ascii_case("adfs"));
-        Ok(Self { scope, tenant_id })
+        let mut token_options = TokenRequestOptions::default().with_cae(true);
+        if let Some(tenant) = &tenant_id {
+            token_options = token_options.with_tenant_id(tenant.clone());
+        }
+        Ok(Self {
+            scope,
+            tenant_id,
+            token_options,
+        })
     }
 }
 

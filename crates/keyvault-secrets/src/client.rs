@@ -17,6 +17,7 @@ use url::Url;
 
 use crate::challenge::ChallengeCache;
 use crate::error::Error;
+use crate::headers::{BearerHeaders, ConstantHeaders, RequestIds};
 use crate::models::{
     DeletedSecret, KeyVaultSecret, SecretProperties, SetBody, UpdateBody, WireAttributes, WireBlob,
     WireBundle, malformed,
@@ -25,7 +26,7 @@ use crate::options::{
     ApiVersion, GetSecretOptions, ListOptions, SetSecretOptions, UpdateSecretPropertiesOptions,
 };
 use crate::paging;
-use crate::pipeline::{Pipeline, Request, service_error, user_agent};
+use crate::pipeline::{Pipeline, Request, service_error};
 use crate::poller::{DeleteSecretPoller, RecoverDeletedSecretPoller};
 use crate::validate;
 
@@ -139,7 +140,9 @@ impl SecretClientBuilder {
             retry: self.retry,
             per_try_timeout: self.per_try_timeout,
             verify_challenge_resource: self.verify_challenge_resource,
-            user_agent: user_agent(),
+            headers: ConstantHeaders::new(),
+            request_ids: RequestIds::new(),
+            bearer: BearerHeaders::default(),
         };
         Ok(SecretClient {
             inner: Arc::new(Inner {

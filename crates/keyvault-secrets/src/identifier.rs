@@ -73,6 +73,28 @@ impl KeyVaultSecretIdentifier {
     /// Parses a secret or deleted-secret id. Errors are
     /// [`Error::InvalidInput`] naming the id and what is wrong with it.
     pub fn parse(id: &str) -> Result<Self, Error> {
+        match fast::parse(id.trim()) {
+            Some(parts) => Ok(parts.into_identifier(id.to_owned())),
+            None => Self::parse_url(id),
+        }
+    }
+
+    /// [`parse`](Self::parse), moving `id` into `source_id` instead of
+    /// copying it.
+    pub(crate) fn parse_owned(id: String) -> Result<Self, Error> {
+        let parsed = match fast::parse(id.trim()) {
+            Some(parts) => parts.into_identifier(String::new()),
+            None => Self::parse_url(&id)?,
+        };
+        Ok(Self {
+            source_id: id,
+            ..parsed
+        })
+    }
+
+    /// The general parse through [`Url::parse`], for every id outside the
+    /// plain shape [`fast::parse`] reads.
+    fn parse_url(id: &str) -> Result<Self, Error> {
         let bad = |why: &str| {
             Error::invalid_input(format!(
                 "'{id}' is not a valid Key Vault secret id: {why} (expected https://{{vault}}/secrets/{{name}}[/{{version}}] or https://{{vault}}/deletedsecrets/{{name}})"
@@ -94,16 +116,11 @@ impl KeyVaultSecretIdentifier {
             .map(|s| s.filter(|s| !s.is_empty()).collect())
             .unwrap_or_default();
         let collection = match segments.first().copied() {
-            Some(c) if c.eq_ignore_ascii_case("secrets") => SecretCollection::Secrets,
-            Some(c) if c.eq_ignore_ascii_case("deletedsecrets") => SecretCollection::DeletedSecrets,
-            Some(_) => return Err(bad("the collection must be 'secrets' or 'deletedsecrets'")),
+            Some(c) => SecretCollection::from_segment(c)
+                .ok_or_else(|| bad("the collection must be 'secrets' or 'deletedsecrets'"))?,
             None => return Err(bad("the path is empty")),
         };
-        let max = match collection {
-            SecretCollection::Secrets => 3,
-            SecretCollection::DeletedSecrets => 2,
-        };
-        if segments.len() < 2 || segments.len() > max {
+        if segments.len() < 2 || segments.len() > collection.max_segments() {
             return Err(bad("bad number of path segments"));
         }
         let decode = |s: &str| {
@@ -123,6 +140,163 @@ impl KeyVaultSecretIdentifier {
             name: decode(segments[1]),
             version: segments.get(2).map(|v| decode(v)),
         })
+    }
+}
+
+impl SecretCollection {
+    /// The collection a first path segment names (case-insensitive).
+    fn from_segment(segment: &str) -> Option<Self> {
+        if segment.eq_ignore_ascii_case("secrets") {
+            Some(Self::Secrets)
+        } else if segment.eq_ignore_ascii_case("deletedsecrets") {
+            Some(Self::DeletedSecrets)
+        } else {
+            None
+        }
+    }
+
+    /// How many non-empty path segments an id in this collection may have.
+    fn max_segments(self) -> usize {
+        match self {
+            Self::Secrets => 3,
+            Self::DeletedSecrets => 2,
+        }
+    }
+}
+
+/// A parse by splitting, for the shape every id the service returns has:
+/// `http(s)://` in lowercase, a lowercase DNS host or a dotted-quad IPv4
+/// address, an optional port, and path segments of `0-9a-zA-Z-` only.
+/// For those, `Url::parse` would change nothing but drop a default port,
+/// and no segment needs decoding, so the parts are slices of the input.
+/// Anything else (`None`) goes through the general parse, which keeps
+/// its rules and its error messages.
+mod fast {
+    use std::fmt::Write;
+
+    use super::{KeyVaultSecretIdentifier, SecretCollection};
+
+    /// The parts of an id, borrowed from it.
+    pub(super) struct Parts<'a> {
+        scheme: &'static str,
+        host: &'a str,
+        port: Option<u16>,
+        collection: SecretCollection,
+        name: &'a str,
+        version: Option<&'a str>,
+    }
+
+    impl Parts<'_> {
+        /// The identifier, with `source_id` as the id.
+        pub(super) fn into_identifier(self, source_id: String) -> KeyVaultSecretIdentifier {
+            let mut vault_url = String::with_capacity(self.scheme.len() + self.host.len() + 9);
+            vault_url.push_str(self.scheme);
+            vault_url.push_str("://");
+            vault_url.push_str(self.host);
+            if let Some(port) = self.port {
+                // Writing to a String cannot fail.
+                let _ = write!(vault_url, ":{port}");
+            }
+            KeyVaultSecretIdentifier {
+                source_id,
+                vault_url,
+                collection: self.collection,
+                name: self.name.to_owned(),
+                version: self.version.map(str::to_owned),
+            }
+        }
+    }
+
+    /// The parts of a plain, valid id; `None` for anything else.
+    pub(super) fn parse(id: &str) -> Option<Parts<'_>> {
+        let (scheme, rest) = match id.strip_prefix("https://") {
+            Some(rest) => ("https", rest),
+            None => ("http", id.strip_prefix("http://")?),
+        };
+        let (authority, path) = rest.split_at(rest.find('/')?);
+        let (host, port) = match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        };
+        if !is_plain_host(host) {
+            return None;
+        }
+        let port = match port {
+            Some(digits) => non_default_port(scheme, digits)?,
+            None => None,
+        };
+        if !path.bytes().all(|b| b == b'/' || is_plain_segment_byte(b)) {
+            return None;
+        }
+        let mut segments = path.split('/').filter(|s| !s.is_empty());
+        let collection = SecretCollection::from_segment(segments.next()?)?;
+        let name = segments.next()?;
+        let version = segments.next();
+        if segments.next().is_some() || (version.is_some() && collection.max_segments() < 3) {
+            return None;
+        }
+        Some(Parts {
+            scheme,
+            host,
+            port,
+            collection,
+            name,
+            version,
+        })
+    }
+
+    /// A lowercase DNS name whose last label starts with a letter (so it is
+    /// not read as an IPv4 address) and has no punycode label, or a
+    /// dotted-quad IPv4 address as `Url` writes it.
+    fn is_plain_host(host: &str) -> bool {
+        is_canonical_ipv4(host) || is_plain_domain(host)
+    }
+
+    fn is_plain_domain(host: &str) -> bool {
+        let mut labels = host.split('.');
+        let last_starts_with_letter = host
+            .rsplit('.')
+            .next()
+            .and_then(|l| l.bytes().next())
+            .is_some_and(|b| b.is_ascii_lowercase());
+        last_starts_with_letter
+            && labels.all(|label| {
+                !label.is_empty()
+                    && !label.starts_with("xn--")
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            })
+    }
+
+    fn is_canonical_ipv4(host: &str) -> bool {
+        let mut count = 0;
+        let all_octets = host.split('.').all(|part| {
+            count += 1;
+            (part == "0" || !part.starts_with('0'))
+                && part.bytes().all(|b| b.is_ascii_digit())
+                && part.parse::<u8>().is_ok()
+        });
+        all_octets && count == 4
+    }
+
+    /// The port, `None` inside when it is the scheme's default; `None`
+    /// outside when the digits are not a plain port number.
+    fn non_default_port(scheme: &str, digits: &str) -> Option<Option<u16>> {
+        if digits.is_empty()
+            || digits.starts_with('0')
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let port: u16 = digits.parse().ok()?;
+        let default = if scheme == "https" { 443 } else { 80 };
+        Some((port != default).then_some(port))
+    }
+
+    /// A byte a path segment may hold without `Url` changing or decoding it.
+    fn is_plain_segment_byte(b: u8) -> bool {
+        b.is_ascii_alphanumeric() || b == b'-'
     }
 }
 
@@ -148,6 +322,19 @@ mod tests {
     }
 
     #[test]
+    fn parse_owned_matches_parse() {
+        for id in [
+            "https://v.vault.azure.net/secrets/n/abc",
+            " https://V.vault.azure.net:443/secrets/a%2Db/ ",
+        ] {
+            let owned = KeyVaultSecretIdentifier::parse_owned(id.to_owned()).unwrap();
+            assert_eq!(owned, KeyVaultSecretIdentifier::parse(id).unwrap());
+        }
+        let err = KeyVaultSecretIdentifier::parse_owned("https://v/keys/n".into()).unwrap_err();
+        assert!(err.to_string().contains("not a valid Key Vault secret id"));
+    }
+
+    #[test]
     fn rejects_malformed_ids() {
         for bad in [
             "",
@@ -166,6 +353,73 @@ mod tests {
                 err.to_string().contains("not a valid Key Vault secret id"),
                 "{err}"
             );
+        }
+    }
+
+    /// The split parse gives exactly what the general parse gives, for
+    /// every id it accepts.
+    fn assert_fast_agrees(id: &str) {
+        if fast::parse(id.trim()).is_some() {
+            let fast = KeyVaultSecretIdentifier::parse(id).unwrap();
+            let full = KeyVaultSecretIdentifier::parse_url(id).unwrap();
+            assert_eq!(fast, full, "{id}");
+            let owned = KeyVaultSecretIdentifier::parse_owned(id.to_owned()).unwrap();
+            assert_eq!(owned, full, "{id}");
+            assert_eq!(fast.vault_url, full.vault_url, "{id}");
+        }
+    }
+
+    #[test]
+    fn fast_parse_takes_plain_ids_only() {
+        for plain in [
+            "https://v.vault.azure.net/secrets/n/0123abcd",
+            "https://v.vault.azure.net/secrets/n/",
+            "https://v.vault.azure.net:443/secrets/n",
+            "https://v.vault.azure.net:8443/deletedsecrets/n",
+            "http://127.0.0.1:8080/secrets/My-Name/v1",
+            "http://localhost:80/SECRETS/n",
+            "https://v.vault.azure.net//secrets//n//",
+        ] {
+            assert!(fast::parse(plain).is_some(), "{plain}");
+            assert_fast_agrees(plain);
+        }
+        for other in [
+            "HTTPS://v.vault.azure.net/secrets/n",
+            "https://V.vault.azure.net/secrets/n",
+            "https://xn--bcher-kva.example/secrets/n",
+            "https://v.vault.azure.123/secrets/n",
+            "https://127.1/secrets/n",
+            "https://127.0.0.01/secrets/n",
+            "https://[::1]/secrets/n",
+            "https://u@v.vault.azure.net/secrets/n",
+            "https://v.vault.azure.net:/secrets/n",
+            "https://v.vault.azure.net:0443/secrets/n",
+            "https://v.vault.azure.net/secrets/a%2Db",
+            "https://v.vault.azure.net/secrets/a+b",
+            "https://v.vault.azure.net/secrets/./n",
+            "https://v.vault.azure.net/secrets/n?x=1",
+            "https://v.vault.azure.net/keys/n",
+            "https://v.vault.azure.net/deletedsecrets/n/v",
+            "https://v.vault.azure.net/secrets/n/v/extra",
+            "https://v.vault.azure.net",
+        ] {
+            assert!(fast::parse(other).is_none(), "{other}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn fast_parse_agrees_with_url_parse(
+            scheme in "https?",
+            host in "[a-z0-9.-]{1,20}",
+            port in proptest::option::of("[0-9]{1,6}"),
+            path in "(/[a-zA-Z0-9-]{0,8}){0,5}",
+        ) {
+            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+            assert_fast_agrees(&format!("{scheme}://{host}{port}{path}"));
+            assert_fast_agrees(&format!("{scheme}://{host}{port}/secrets{path}"));
         }
     }
 }

@@ -43,11 +43,15 @@
 //!   not first probe `GET /secrets/{name}/` as JS does.
 //! - `set_secret` omits an empty `attributes` object (as Python; JS sends `{}`).
 //! - `x-ms-client-request-id` is one UUID per operation, kept across its
-//!   retries (as JS), so service logs correlate the tries.
+//!   retries (as JS), so service logs correlate the tries. The UUIDs are a
+//!   random per-client prefix and a counter (version-4 layout), not fresh
+//!   random numbers, so that each operation does not ask the OS for
+//!   randomness.
 
 mod challenge;
 mod client;
 mod error;
+mod headers;
 mod identifier;
 mod models;
 mod options;

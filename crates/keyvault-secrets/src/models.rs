@@ -239,17 +239,18 @@ impl fmt::Debug for DeletedSecret {
 }
 
 impl WireBundle {
-    /// The properties; the id must be a valid secret id.
-    pub(crate) fn properties(&self) -> Result<SecretProperties, String> {
-        let id = self.id.clone().ok_or("the secret has no 'id'")?;
-        let parsed = KeyVaultSecretIdentifier::parse(&id).map_err(|e| e.to_string())?;
-        let attrs = self.attributes.clone().unwrap_or_default();
+    /// The properties; the id must be a valid secret id. Takes the bundle
+    /// so that its strings and tags move instead of being copied.
+    pub(crate) fn properties(self) -> Result<SecretProperties, String> {
+        let id = self.id.ok_or("the secret has no 'id'")?;
+        let parsed = KeyVaultSecretIdentifier::parse_owned(id).map_err(|e| e.to_string())?;
+        let attrs = self.attributes.unwrap_or_default();
         Ok(SecretProperties {
-            id,
+            id: parsed.source_id,
             name: parsed.name,
             version: parsed.version,
             vault_url: parsed.vault_url,
-            content_type: self.content_type.clone(),
+            content_type: self.content_type,
             enabled: attrs.enabled,
             not_before: attrs.nbf,
             expires_on: attrs.exp,
@@ -257,29 +258,34 @@ impl WireBundle {
             updated_on: attrs.updated,
             recovery_level: attrs.recovery_level,
             recoverable_days: attrs.recoverable_days,
-            tags: self.tags.clone().unwrap_or_default(),
+            tags: self.tags.unwrap_or_default(),
             managed: self.managed,
-            key_id: self.kid.clone(),
-            previous_version: self.previous_version.clone(),
+            key_id: self.kid,
+            previous_version: self.previous_version,
         })
     }
 
-    pub(crate) fn into_secret(self) -> Result<KeyVaultSecret, String> {
+    pub(crate) fn into_secret(mut self) -> Result<KeyVaultSecret, String> {
+        let value = self.value.take();
         let properties = self.properties()?;
         Ok(KeyVaultSecret {
-            value: self.value.ok_or("the secret has no 'value'")?,
+            value: value.ok_or("the secret has no 'value'")?,
             properties,
         })
     }
 
-    pub(crate) fn into_deleted(self) -> Result<DeletedSecret, String> {
+    pub(crate) fn into_deleted(mut self) -> Result<DeletedSecret, String> {
+        let value = self.value.take();
+        let recovery_id = self.recovery_id.take();
+        let deleted_on = self.deleted_date;
+        let scheduled_purge_date = self.scheduled_purge_date;
         let properties = self.properties()?;
         Ok(DeletedSecret {
-            value: self.value,
+            value,
             properties,
-            recovery_id: self.recovery_id,
-            deleted_on: self.deleted_date,
-            scheduled_purge_date: self.scheduled_purge_date,
+            recovery_id,
+            deleted_on,
+            scheduled_purge_date,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Sending one operation: challenge authentication, retries and headers.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,23 +9,15 @@ use credential_core::http::is_loopback;
 use credential_core::retry::{RetryPolicy, random_unit};
 use credential_core::{
     AccessToken, HttpRequest, HttpResponse, SharedClock, SharedHttpClient, TokenCache,
-    TokenCredential, TokenRequestOptions,
+    TokenCredential,
 };
 use reqwest::Method;
+use reqwest::header::HeaderValue;
 use url::Url;
 
 use crate::challenge::{Challenge, ChallengeCache, parse_www_authenticate};
 use crate::error::{Error, ServiceError};
-
-/// The `User-Agent` every request carries.
-pub(crate) fn user_agent() -> String {
-    format!(
-        "azsdk-rust-keyvault-secrets/{} ({}; {})",
-        env!("CARGO_PKG_VERSION"),
-        std::env::consts::OS,
-        std::env::consts::ARCH
-    )
-}
+use crate::headers::{BearerHeaders, ConstantHeaders, RequestIds};
 
 /// One logical request.
 #[derive(Debug, Clone)]
@@ -46,7 +39,9 @@ pub(crate) struct Pipeline {
     pub retry: RetryPolicy,
     pub per_try_timeout: Option<Duration>,
     pub verify_challenge_resource: bool,
-    pub user_agent: String,
+    pub headers: ConstantHeaders,
+    pub request_ids: RequestIds,
+    pub bearer: BearerHeaders,
 }
 
 enum Discovery {
@@ -75,9 +70,13 @@ impl Pipeline {
     /// Whether `url` is on the vault's origin (scheme, host, port), so that
     /// a token may go there.
     pub(crate) fn same_origin(&self, url: &Url) -> bool {
+        let same_host = match (url.host_str(), self.vault_url.host_str()) {
+            (Some(host), Some(vault)) => host.eq_ignore_ascii_case(vault),
+            (None, None) => true,
+            _ => false,
+        };
         url.scheme() == self.vault_url.scheme()
-            && url.host_str().map(str::to_ascii_lowercase)
-                == self.vault_url.host_str().map(str::to_ascii_lowercase)
+            && same_host
             && url.port_or_known_default() == self.vault_url.port_or_known_default()
     }
 
@@ -98,7 +97,7 @@ impl Pipeline {
                 "refusing to send a token over plain http",
             ));
         }
-        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let client_request_id = self.request_ids.next_header();
         let mut attempt = 0;
         loop {
             let result = self.send_authorized(request, &client_request_id).await;
@@ -121,25 +120,26 @@ impl Pipeline {
                 status = result.as_ref().map(|r| r.status.as_u16()).unwrap_or(0),
                 "retrying a Key Vault request"
             );
-            tokio::time::sleep(delay).await;
+            // Boxed: the retry path is cold; the hot future stays small.
+            Box::pin(tokio::time::sleep(delay)).await;
             attempt += 1;
         }
     }
 
-    fn build(&self, request: &Request, id: &str, token: Option<&AccessToken>) -> HttpRequest {
-        let mut http = HttpRequest::new(request.method.clone(), request.url.clone())
-            .with_header("x-ms-client-request-id", id)
-            .with_header("user-agent", &self.user_agent)
-            .with_header("accept", "application/json");
+    fn build(
+        &self,
+        request: &Request,
+        id: &HeaderValue,
+        token: Option<&AccessToken>,
+    ) -> HttpRequest {
+        let mut http = HttpRequest::new(request.method.clone(), request.url.clone());
+        http.headers = self.headers.for_request(id);
         let has_body_method = matches!(request.method, Method::PUT | Method::POST | Method::PATCH);
         match (token, &request.body) {
             (Some(token), body) => {
-                http = http.with_header(
-                    "authorization",
-                    &format!("Bearer {}", token.token.expose_secret()),
-                );
+                self.bearer.add(&mut http.headers, &token.token);
                 if let Some(body) = body {
-                    http = http.with_header("content-type", "application/json");
+                    ConstantHeaders::add_json_content_type(&mut http.headers);
                     http.body = Some(body.clone());
                 } else if has_body_method {
                     http.body = Some(Bytes::new());
@@ -163,20 +163,16 @@ impl Pipeline {
         challenge: &Challenge,
         claims: Option<String>,
     ) -> Result<AccessToken, Error> {
-        let mut options = TokenRequestOptions::default().with_cae(true);
-        if let Some(tenant) = &challenge.tenant_id {
-            options = options.with_tenant_id(tenant.clone());
-        }
-        if let Some(claims) = claims {
-            options = options.with_claims(claims);
-        }
+        let options = match claims {
+            Some(claims) => Cow::Owned(challenge.token_options.clone().with_claims(claims)),
+            None => Cow::Borrowed(&challenge.token_options),
+        };
+        let options = options.as_ref();
         let scopes = [challenge.scope.as_str()];
         let credential = &self.credential;
         let token = self
             .tokens
-            .get_or_fetch(&scopes, &options, || {
-                credential.get_token(&scopes, &options)
-            })
+            .get_or_fetch(&scopes, options, || credential.get_token(&scopes, options))
             .await?;
         Ok(token)
     }
@@ -195,7 +191,7 @@ impl Pipeline {
 
     /// The first request(s) of a client: one discovery at a time; the
     /// others wait for it and use its challenge.
-    async fn discover(&self, request: &Request, id: &str) -> Result<Discovery, Error> {
+    async fn discover(&self, request: &Request, id: &HeaderValue) -> Result<Discovery, Error> {
         let _guard = self.challenge.discovery.lock().await;
         if let Some(challenge) = self.challenge.get() {
             return Ok(Discovery::Ready(challenge));
@@ -223,52 +219,78 @@ impl Pipeline {
         )))
     }
 
-    async fn send_authorized(&self, request: &Request, id: &str) -> Result<HttpResponse, Error> {
-        let mut challenge = match self.challenge.get() {
+    /// One try: the cached challenge (discovering it first if needed) and
+    /// token, then the request. A `401` goes to [`Self::reauthorize`].
+    async fn send_authorized(
+        &self,
+        request: &Request,
+        id: &HeaderValue,
+    ) -> Result<HttpResponse, Error> {
+        let challenge = match self.challenge.get() {
             Some(c) => c,
-            None => match self.discover(request, id).await? {
+            // Boxed: discovery is cold; the hot future stays small.
+            None => match Box::pin(self.discover(request, id)).await? {
                 Discovery::Ready(c) => c,
                 Discovery::Answered(response) => return Ok(response),
             },
         };
-        let mut token = self.token(&challenge, None).await?;
+        let token = self.token(&challenge, None).await?;
+        let response = self
+            .http
+            .send(self.build(request, id, Some(&token)))
+            .await?;
+        if response.status.as_u16() != 401 {
+            return Ok(response);
+        }
+        Box::pin(self.reauthorize(request, id, challenge, response)).await
+    }
+
+    /// After a `401` to an authorized request: one retry with the claims of
+    /// a CAE claims challenge, and one with a new challenge (the vault
+    /// moved tenant); otherwise the `401` is the answer.
+    async fn reauthorize(
+        &self,
+        request: &Request,
+        id: &HeaderValue,
+        mut challenge: Arc<Challenge>,
+        mut response: HttpResponse,
+    ) -> Result<HttpResponse, Error> {
         let mut claims_retried = false;
         let mut rechallenged = false;
         loop {
-            let response = self
-                .http
-                .send(self.build(request, id, Some(&token)))
-                .await?;
-            if response.status.as_u16() != 401 {
-                return Ok(response);
-            }
             let parsed = response
                 .header("www-authenticate")
                 .and_then(parse_www_authenticate);
             let Some(parsed) = parsed else {
                 return Err(no_challenge(&response));
             };
-            if parsed.is_claims_challenge() {
+            let token = if parsed.is_claims_challenge() {
                 if claims_retried {
                     return Ok(response);
                 }
                 claims_retried = true;
-                token = self.token(&challenge, Some(parsed.claims()?)).await?;
-                continue;
-            }
-            // A new challenge (the vault moved tenant): accept it once.
-            let fresh = Arc::new(Challenge::accept(
-                &parsed,
-                self.vault_host(),
-                self.verify_challenge_resource,
-            )?);
-            if rechallenged || fresh == challenge {
+                self.token(&challenge, Some(parsed.claims()?)).await?
+            } else {
+                let fresh = Arc::new(Challenge::accept(
+                    &parsed,
+                    self.vault_host(),
+                    self.verify_challenge_resource,
+                )?);
+                if rechallenged || fresh == challenge {
+                    return Ok(response);
+                }
+                rechallenged = true;
+                self.challenge.set(fresh.clone());
+                challenge = fresh;
+                self.token(&challenge, None).await?
+            };
+            response = self
+                .http
+                .send(self.build(request, id, Some(&token)))
+                .await?;
+            if response.status.as_u16() != 401 {
                 return Ok(response);
             }
-            rechallenged = true;
-            self.challenge.set(fresh.clone());
-            challenge = fresh;
-            token = self.token(&challenge, None).await?;
         }
     }
 }

@@ -1,0 +1,205 @@
+//! The request headers, prepared once per client where they can be:
+//! the constant ones, the `Authorization` value for the current token and
+//! the source of `x-ms-client-request-id` values.
+
+use std::fmt;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use credential_core::Secret;
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+};
+
+/// The header carrying the per-operation request id.
+pub(crate) const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-request-id");
+
+/// The `User-Agent` every request carries.
+pub(crate) fn user_agent() -> String {
+    format!(
+        "azsdk-rust-keyvault-secrets/{} ({}; {})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+/// The headers every request of a client carries (`User-Agent`, `Accept`),
+/// validated once.
+#[derive(Debug, Clone)]
+pub(crate) struct ConstantHeaders {
+    user_agent: HeaderValue,
+}
+
+impl ConstantHeaders {
+    /// The headers for this crate's user agent.
+    pub(crate) fn new() -> Self {
+        let user_agent = HeaderValue::from_str(&user_agent())
+            .unwrap_or_else(|_| HeaderValue::from_static("azsdk-rust-keyvault-secrets"));
+        Self { user_agent }
+    }
+
+    /// A header map holding the constant headers and the request id, with
+    /// room for `Authorization` and `Content-Type`.
+    pub(crate) fn for_request(&self, request_id: &HeaderValue) -> HeaderMap {
+        let mut headers = HeaderMap::with_capacity(5);
+        headers.insert(CLIENT_REQUEST_ID, request_id.clone());
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers
+    }
+
+    /// Adds `Content-Type: application/json`.
+    pub(crate) fn add_json_content_type(headers: &mut HeaderMap) {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+}
+
+/// `x-ms-client-request-id` values: a random 64-bit prefix per client and a
+/// counter, laid out as a version-4 UUID (`8-4-4-4-12` hex digits), so that
+/// each operation gets a distinct id without asking the OS for randomness.
+#[derive(Debug)]
+pub(crate) struct RequestIds {
+    prefix: [u8; 8],
+    next: AtomicU64,
+}
+
+impl RequestIds {
+    /// A fresh random prefix, the counter at zero.
+    pub(crate) fn new() -> Self {
+        let random = uuid::Uuid::new_v4().into_bytes();
+        let mut prefix = [0; 8];
+        prefix.copy_from_slice(&random[..8]);
+        Self {
+            prefix,
+            next: AtomicU64::new(0),
+        }
+    }
+
+    /// The next id. The UUID variant bits take the counter's top two
+    /// bits, so ids repeat only after 2^62 operations of one client.
+    pub(crate) fn next(&self) -> uuid::Uuid {
+        let count = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut bytes = [0; 16];
+        bytes[..8].copy_from_slice(&self.prefix);
+        bytes[8..].copy_from_slice(&count.to_be_bytes());
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
+
+    /// The next id as a header value.
+    pub(crate) fn next_header(&self) -> HeaderValue {
+        let mut buffer = uuid::Uuid::encode_buffer();
+        let text = self.next().hyphenated().encode_lower(&mut buffer);
+        // Hex digits and hyphens are always a valid header value.
+        HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid-id"))
+    }
+}
+
+/// The `Authorization: Bearer …` value of the token last used, so that the
+/// value is formatted and validated once per token, not once per request.
+#[derive(Default)]
+pub(crate) struct BearerHeaders {
+    current: RwLock<Option<(Secret, HeaderValue)>>,
+}
+
+impl fmt::Debug for BearerHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BearerHeaders").finish_non_exhaustive()
+    }
+}
+
+impl BearerHeaders {
+    /// Adds `Authorization: Bearer {token}` (marked sensitive) to `headers`.
+    /// A token that is not a valid header value is left out with a warning.
+    pub(crate) fn add(&self, headers: &mut HeaderMap, token: &Secret) {
+        if let Some(value) = self.value_for(token) {
+            headers.insert(AUTHORIZATION, value);
+        }
+    }
+
+    fn value_for(&self, token: &Secret) -> Option<HeaderValue> {
+        if let Some(value) = self.cached(token) {
+            return Some(value);
+        }
+        let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+        else {
+            tracing::warn!(
+                header = "authorization",
+                "dropping a header value that is not valid"
+            );
+            return None;
+        };
+        value.set_sensitive(true);
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        *current = Some((token.clone(), value.clone()));
+        Some(value)
+    }
+
+    fn cached(&self, token: &Secret) -> Option<HeaderValue> {
+        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+        current
+            .as_ref()
+            .filter(|(cached, _)| cached.expose_secret() == token.expose_secret())
+            .map(|(_, value)| value.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_distinct_version_4_uuids() {
+        let ids = RequestIds::new();
+        let first = ids.next();
+        let second = ids.next();
+        assert_ne!(first, second);
+        assert_eq!(first.get_version_num(), 4);
+        assert_eq!(first.get_variant(), uuid::Variant::RFC4122);
+        assert_eq!(first.as_bytes()[..8], second.as_bytes()[..8]);
+        let header = ids.next_header();
+        let text = header.to_str().unwrap();
+        assert_eq!(text.len(), 36);
+        assert!(uuid::Uuid::parse_str(text).is_ok(), "{text}");
+        // Another client draws another prefix.
+        assert_ne!(
+            RequestIds::new().next().as_bytes()[..8],
+            first.as_bytes()[..8]
+        );
+    }
+
+    #[test]
+    fn bearer_value_follows_the_token_and_is_sensitive() {
+        let bearer = BearerHeaders::default();
+        let mut headers = HeaderMap::new();
+        bearer.add(&mut headers, &Secret::new("token-1"));
+        assert_eq!(headers[AUTHORIZATION], "Bearer token-1");
+        assert!(headers[AUTHORIZATION].is_sensitive());
+        bearer.add(&mut headers, &Secret::new("token-1"));
+        assert_eq!(headers[AUTHORIZATION], "Bearer token-1");
+        bearer.add(&mut headers, &Secret::new("token-2"));
+        assert_eq!(headers[AUTHORIZATION], "Bearer token-2");
+        assert!(!format!("{bearer:?}").contains("token-2"));
+        // A token that cannot be a header value is not sent.
+        let mut headers = HeaderMap::new();
+        bearer.add(&mut headers, &Secret::new("bad\ntoken"));
+        assert!(headers.get(AUTHORIZATION).is_none());
+    }
+
+    #[test]
+    fn constant_headers() {
+        let ids = RequestIds::new();
+        let id = ids.next_header();
+        let mut headers = ConstantHeaders::new().for_request(&id);
+        ConstantHeaders::add_json_content_type(&mut headers);
+        assert_eq!(headers[ACCEPT], "application/json");
+        assert_eq!(headers[CONTENT_TYPE], "application/json");
+        assert_eq!(headers[CLIENT_REQUEST_ID], id);
+        assert!(
+            headers[USER_AGENT]
+                .to_str()
+                .unwrap()
+                .starts_with("azsdk-rust-keyvault-secrets/")
+        );
+    }
+}
