@@ -275,6 +275,19 @@ pub async fn list_deleted(session: &Session, max_page_size: Option<u32>) -> Resu
     Ok(Value::Array(items))
 }
 
+/// Polls a delete or recover poller to completion at the session's interval,
+/// printing a dot per poll (the two pollers are different types with the
+/// same `poll` method).
+macro_rules! wait_with_progress {
+    ($poller:ident, $session:ident, $progress:ident, $fail:ident) => {
+        while !$poller.poll().await.map_err(&$fail)? {
+            $progress.say(".");
+            tokio::time::sleep($session.poll_interval).await;
+        }
+        $progress.say(" done\n");
+    };
+}
+
 /// `secret delete`: starts the delete and waits until it is done.
 pub async fn delete(
     session: &Session,
@@ -288,11 +301,7 @@ pub async fn delete(
         .await
         .map_err(&fail)?;
     progress.say(&format!("Deleting secret '{name}'"));
-    while !poller.poll().await.map_err(&fail)? {
-        progress.say(".");
-        tokio::time::sleep(session.poll_interval).await;
-    }
-    progress.say(" done\n");
+    wait_with_progress!(poller, session, progress, fail);
     Ok(SecretView::deleted(poller.result()).to_value())
 }
 
@@ -319,11 +328,7 @@ pub async fn recover(
         .await
         .map_err(&fail)?;
     progress.say(&format!("Recovering secret '{name}'"));
-    while !poller.poll().await.map_err(&fail)? {
-        progress.say(".");
-        tokio::time::sleep(session.poll_interval).await;
-    }
-    progress.say(" done\n");
+    wait_with_progress!(poller, session, progress, fail);
     Ok(SecretView::properties(poller.result()).to_value())
 }
 
