@@ -31,6 +31,38 @@ impl ApiVersion {
     }
 }
 
+/// The setters shared by the options that carry a secret's attributes
+/// (content type, tags, enabled, not-before, expiry).
+macro_rules! secret_attribute_setters {
+    () => {
+        /// Sets the content type.
+        pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
+            self.content_type = Some(content_type.into());
+            self
+        }
+        /// Sets the tags.
+        pub fn with_tags(mut self, tags: HashMap<String, String>) -> Self {
+            self.tags = Some(tags);
+            self
+        }
+        /// Sets `enabled`.
+        pub fn with_enabled(mut self, enabled: bool) -> Self {
+            self.enabled = Some(enabled);
+            self
+        }
+        /// Sets the not-before time.
+        pub fn with_not_before(mut self, at: OffsetDateTime) -> Self {
+            self.not_before = Some(at);
+            self
+        }
+        /// Sets the expiry time.
+        pub fn with_expires_on(mut self, at: OffsetDateTime) -> Self {
+            self.expires_on = Some(at);
+            self
+        }
+    };
+}
+
 /// Options for [`SecretClient::set_secret`](crate::SecretClient::set_secret).
 /// Unset fields are not sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -49,31 +81,7 @@ pub struct SetSecretOptions {
 }
 
 impl SetSecretOptions {
-    /// Sets the content type.
-    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
-        self.content_type = Some(content_type.into());
-        self
-    }
-    /// Sets the tags.
-    pub fn with_tags(mut self, tags: HashMap<String, String>) -> Self {
-        self.tags = Some(tags);
-        self
-    }
-    /// Sets `enabled`.
-    pub fn with_enabled(mut self, enabled: bool) -> Self {
-        self.enabled = Some(enabled);
-        self
-    }
-    /// Sets the not-before time.
-    pub fn with_not_before(mut self, at: OffsetDateTime) -> Self {
-        self.not_before = Some(at);
-        self
-    }
-    /// Sets the expiry time.
-    pub fn with_expires_on(mut self, at: OffsetDateTime) -> Self {
-        self.expires_on = Some(at);
-        self
-    }
+    secret_attribute_setters!();
 }
 
 /// Options for [`SecretClient::get_secret`](crate::SecretClient::get_secret).
@@ -126,31 +134,7 @@ impl UpdateSecretPropertiesOptions {
         self.version = Some(version.into());
         self
     }
-    /// Sets the content type.
-    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
-        self.content_type = Some(content_type.into());
-        self
-    }
-    /// Sets the tags.
-    pub fn with_tags(mut self, tags: HashMap<String, String>) -> Self {
-        self.tags = Some(tags);
-        self
-    }
-    /// Sets `enabled`.
-    pub fn with_enabled(mut self, enabled: bool) -> Self {
-        self.enabled = Some(enabled);
-        self
-    }
-    /// Sets the not-before time.
-    pub fn with_not_before(mut self, at: OffsetDateTime) -> Self {
-        self.not_before = Some(at);
-        self
-    }
-    /// Sets the expiry time.
-    pub fn with_expires_on(mut self, at: OffsetDateTime) -> Self {
-        self.expires_on = Some(at);
-        self
-    }
+    secret_attribute_setters!();
 }
 
 /// Options for the listings.
