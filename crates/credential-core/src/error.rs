@@ -200,7 +200,8 @@ impl CredentialError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
-    /// The connection could not be made (refused, unreachable, DNS, TLS).
+    /// The connection could not be made (refused, unreachable, DNS, TLS,
+    /// connect timeout).
     Connect,
     /// No answer came in time.
     Timeout,

@@ -359,10 +359,12 @@ impl HttpClient for ReqwestHttpClient {
 }
 
 fn transport_error(error: reqwest::Error) -> TransportError {
-    let kind = if error.is_timeout() {
-        TransportErrorKind::Timeout
-    } else if error.is_connect() {
+    // A connect timeout is a connection that could not be made (`Connect`);
+    // `Timeout` is left for a request whose answer did not come in time.
+    let kind = if error.is_connect() {
         TransportErrorKind::Connect
+    } else if error.is_timeout() {
+        TransportErrorKind::Timeout
     } else if error.is_body() || error.is_decode() {
         TransportErrorKind::Decode
     } else {

@@ -5,12 +5,14 @@ use credential_core::entra::AllowedTenants;
 use credential_core::retry::RetryPolicy;
 
 /// The options behind every builder's `with_authority_host`,
-/// `with_additionally_allowed_tenants`, `with_retry_policy` and `with_context`.
+/// `with_additionally_allowed_tenants`, `with_retry_policy`,
+/// `with_request_timeout` and `with_context`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CommonOptions {
     pub(crate) authority_host: Option<String>,
     pub(crate) additionally_allowed_tenants: Option<AllowedTenants>,
     pub(crate) retry_policy: Option<RetryPolicy>,
+    pub(crate) request_timeout: Option<std::time::Duration>,
     pub(crate) context: Option<ProviderContext>,
 }
 
@@ -49,6 +51,14 @@ macro_rules! common_builder_methods {
         /// 5xx and connection failures, exponential backoff from 0.8 s).
         pub fn with_retry_policy(mut self, policy: credential_core::retry::RetryPolicy) -> Self {
             self.common.retry_policy = Some(policy);
+            self
+        }
+
+        /// How long one try of a token request may take before it is
+        /// abandoned as timed out (and retried under the retry policy).
+        /// Default: 30 s (`credential_core::entra::TOKEN_REQUEST_TIMEOUT`).
+        pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.common.request_timeout = Some(timeout);
             self
         }
 

@@ -24,6 +24,7 @@ pub(crate) struct ServicePrincipal {
     pub(crate) authority: Url,
     pub(crate) allowed_tenants: AllowedTenants,
     pub(crate) retry_policy: RetryPolicy,
+    pub(crate) request_timeout: std::time::Duration,
     pub(crate) context: ProviderContext,
     cache: TokenCache,
 }
@@ -79,6 +80,7 @@ impl ServicePrincipal {
                 .clone()
                 .unwrap_or_default(),
             retry_policy: common.retry_policy.clone().unwrap_or_default(),
+            request_timeout: common.request_timeout.unwrap_or(TOKEN_REQUEST_TIMEOUT),
             cache: TokenCache::new(context.clock.clone()),
             context,
         })
@@ -122,7 +124,8 @@ impl ServicePrincipal {
                 let endpoint = self.endpoint_for(options)?;
                 let authentication = authenticate(endpoint.clone()).await?;
                 let request =
-                    build_request(endpoint, &self.client_id, scopes, options, &authentication);
+                    build_request(endpoint, &self.client_id, scopes, options, &authentication)
+                        .with_timeout(self.request_timeout);
                 entra::send_token_request(
                     self.credential,
                     &*self.context.http,
@@ -136,7 +139,7 @@ impl ServicePrincipal {
     }
 }
 
-/// The client-credentials request (pure).
+/// The client-credentials request (pure); the caller sets its timeout.
 pub(crate) fn build_request(
     endpoint: Url,
     client_id: &str,
@@ -153,7 +156,6 @@ pub(crate) fn build_request(
         authentication,
     }
     .to_http_request()
-    .with_timeout(TOKEN_REQUEST_TIMEOUT)
 }
 
 /// At least one scope, none blank.

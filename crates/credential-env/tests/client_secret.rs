@@ -469,3 +469,42 @@ async fn logs_never_show_secret_or_token() {
         .unwrap();
     logs.assert_absent(&[SECRET, "logged-token-value"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_try_carries_the_per_try_timeout() {
+    let timeouts = |http: &ScriptedHttp| -> Vec<Option<std::time::Duration>> {
+        http.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.timeout)
+            .collect()
+    };
+    // Default: 30 s on each try.
+    let http = ScriptedHttp::new();
+    http.push_status(200, &token_body("t", 3600));
+    scripted_credential(http.clone())
+        .get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(timeouts(&http), [Some(std::time::Duration::from_secs(30))]);
+
+    // Configured: the same value on the first try and on the retry.
+    let http = ScriptedHttp::new();
+    http.push_error(TransportError::new(
+        TransportErrorKind::Timeout,
+        "no answer",
+    ));
+    http.push_status(200, &token_body("t", 3600));
+    let (ctx, _clock) = scripted_context(Env::empty(), http.clone());
+    ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_request_timeout(std::time::Duration::from_millis(2500))
+        .with_context(ctx)
+        .build()
+        .unwrap()
+        .get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    let configured = Some(std::time::Duration::from_millis(2500));
+    assert_eq!(timeouts(&http), [configured, configured]);
+}

@@ -3,9 +3,11 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use credential_core::entra::{
-    AllowedTenants, resolve_tenant, scope_to_resource, send_token_request, validate_scope,
+    AllowedTenants, TOKEN_REQUEST_TIMEOUT, resolve_tenant, scope_to_resource, send_token_request,
+    validate_scope,
 };
 use credential_core::retry::{RetryPolicy, send_with_retry};
 use credential_core::{
@@ -54,6 +56,7 @@ pub struct ManagedIdentityCredential {
     cache: TokenCache,
     retry: RetryPolicy,
     imds_retry: ImdsRetryPolicy,
+    request_timeout: Duration,
     probe: bool,
     probe_succeeded: AtomicBool,
 }
@@ -112,23 +115,28 @@ impl ManagedIdentityCredential {
                     options.claims(),
                     options.enable_cae,
                     &assertion,
-                );
+                )
+                .with_timeout(self.request_timeout);
                 send_token_request(NAME, http, &request, &self.retry, &*self.ctx.clock).await
             }
             Source::ServiceFabric { config, http } => {
-                let request = service_fabric::build_request(config, resource);
+                let request = service_fabric::build_request(config, resource)
+                    .with_timeout(self.request_timeout);
                 self.send_and_parse(kind, &**http, request).await
             }
             Source::AppService(config) => {
-                let request = app_service::build_request(config, resource);
+                let request =
+                    app_service::build_request(config, resource).with_timeout(self.request_timeout);
                 self.send_and_parse(kind, http, request).await
             }
             Source::AzureMl(config) => {
-                let request = azure_ml::build_request(config, resource);
+                let request =
+                    azure_ml::build_request(config, resource).with_timeout(self.request_timeout);
                 self.send_and_parse(kind, http, request).await
             }
             Source::CloudShell(config) => {
-                let request = cloud_shell::build_request(config, resource);
+                let request =
+                    cloud_shell::build_request(config, resource).with_timeout(self.request_timeout);
                 self.send_and_parse(kind, http, request).await
             }
             Source::AzureArc(config) => self.azure_arc(config, resource).await,
@@ -164,6 +172,7 @@ impl ManagedIdentityCredential {
         let http = &*self.ctx.http;
         let requested_at = clock.now();
         let send = |request: HttpRequest| async move {
+            let request = request.with_timeout(self.request_timeout);
             send_with_retry(http, &request, &self.retry, || clock.now())
                 .await
                 .map_err(|e| e.into_credential_error(NAME))
@@ -221,7 +230,7 @@ impl ManagedIdentityCredential {
             tracing::debug!("the IMDS endpoint answered the probe");
         }
         let requested_at = clock.now();
-        let request = imds::build_request(config, resource);
+        let request = imds::build_request(config, resource).with_timeout(self.request_timeout);
         let response = send_with_imds_retry(http, &request, &self.imds_retry, || clock.now())
             .await
             .map_err(imds::transport_failure)?;
@@ -294,6 +303,7 @@ pub struct ManagedIdentityCredentialBuilder {
     probe: bool,
     retry: Option<RetryPolicy>,
     imds_retry: Option<ImdsRetryPolicy>,
+    request_timeout: Option<Duration>,
     service_fabric_http: Option<SharedHttpClient>,
 }
 
@@ -352,6 +362,14 @@ impl ManagedIdentityCredentialBuilder {
     /// Retries for IMDS (default: [`ImdsRetryPolicy::default`]).
     pub fn with_imds_retry_policy(mut self, policy: ImdsRetryPolicy) -> Self {
         self.imds_retry = Some(policy);
+        self
+    }
+
+    /// How long one try of a token request may take before it is abandoned
+    /// as timed out and retried under the source's retry policy (default
+    /// 30 s). The IMDS probe keeps its own 1 s timeout.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
         self
     }
 
@@ -424,6 +442,7 @@ impl ManagedIdentityCredentialBuilder {
             source,
             retry: self.retry.unwrap_or_default(),
             imds_retry: self.imds_retry.unwrap_or_default(),
+            request_timeout: self.request_timeout.unwrap_or(TOKEN_REQUEST_TIMEOUT),
             probe: self.probe,
             probe_succeeded: AtomicBool::new(false),
         }

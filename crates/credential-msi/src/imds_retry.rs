@@ -1,12 +1,17 @@
 //! IMDS's own retry policy (identity-spec.md section 5.6): 404, 410, 429
 //! and 5xx are retried with exponential delays; 410 (IMDS is being updated,
-//! which can last 70 s) starts from a longer delay. Connection failures are
-//! not retried: they mean "no IMDS here", reported at once.
+//! which can last 70 s) starts from a longer delay. Failures after a
+//! connection was made (a response that never comes within the per-try
+//! timeout, a reset, a truncated body) are retried on the same schedule, as
+//! the references retry `ETIMEDOUT` and `ECONNRESET`. A connection that
+//! cannot be made at all (refused, unreachable, connect timeout) is not: it
+//! means "no IMDS here" and is reported at once, where the JavaScript SDK
+//! would spend its whole retry budget (about 25 s) on it.
 
 use std::time::Duration;
 
 use credential_core::retry::{random_unit, retry_after};
-use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
 use time::OffsetDateTime;
 
 /// When and how often IMDS requests are retried.
@@ -74,11 +79,23 @@ impl ImdsRetryPolicy {
             .min(self.max_delay)
     }
 
+    /// Whether a request that failed with `kind` is worth another try: only
+    /// failures after the connection was made.
+    pub fn retries_transport(kind: TransportErrorKind) -> bool {
+        matches!(
+            kind,
+            TransportErrorKind::Timeout | TransportErrorKind::Request | TransportErrorKind::Decode
+        )
+    }
+
     fn delay(&self, response: &HttpResponse, attempt: u32, now: OffsetDateTime) -> Duration {
         if let Some(wait) = retry_after(&response.headers, now) {
             return wait.min(self.max_delay);
         }
-        let delay = self.backoff(response.status.as_u16(), attempt);
+        self.jittered(self.backoff(response.status.as_u16(), attempt))
+    }
+
+    fn jittered(&self, delay: Duration) -> Duration {
         if self.jitter {
             delay.mul_f64(0.8 + 0.2 * random_unit())
         } else {
@@ -88,8 +105,9 @@ impl ImdsRetryPolicy {
 }
 
 /// Sends an IMDS request under `policy`, sleeping with `tokio::time`.
-/// Returns the last response when a retryable status persists, or the first
-/// transport error.
+/// Returns the last response when a retryable status persists, the last
+/// transport error when a retryable one persists, or the first connection
+/// failure.
 pub async fn send_with_imds_retry(
     http: &dyn HttpClient,
     request: &HttpRequest,
@@ -98,7 +116,25 @@ pub async fn send_with_imds_retry(
 ) -> Result<HttpResponse, TransportError> {
     let mut attempt = 0;
     loop {
-        let response = http.send(request.clone()).await?;
+        let response = match http.send(request.clone()).await {
+            Ok(response) => response,
+            Err(error)
+                if ImdsRetryPolicy::retries_transport(error.kind)
+                    && attempt < policy.max_retries =>
+            {
+                let delay = policy.jittered(policy.backoff(0, attempt));
+                tracing::debug!(
+                    error = %error,
+                    attempt = attempt + 1,
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying an IMDS request"
+                );
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
         let status = response.status.as_u16();
         if !ImdsRetryPolicy::retries_status(status) || attempt >= policy.max_retries {
             return Ok(response);
@@ -127,6 +163,17 @@ mod tests {
         let gone: Vec<_> = (0..5).map(|n| p.backoff(410, n).as_millis()).collect();
         assert_eq!(gone, [3000, 6000, 12000, 24000, 48000]);
         assert_eq!(p.backoff(410, 10), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn retried_transport_failures() {
+        use TransportErrorKind::*;
+        for kind in [Timeout, Request, Decode] {
+            assert!(ImdsRetryPolicy::retries_transport(kind), "{kind:?}");
+        }
+        for kind in [Connect, Status(503)] {
+            assert!(!ImdsRetryPolicy::retries_transport(kind), "{kind:?}");
+        }
     }
 
     #[test]

@@ -34,8 +34,14 @@
 //!   turns it off (both SDKs); our `with_imds_endpoint` option does not.
 //! - **IMDS retries**: 404, 410, 429 and 5xx, 5 retries, delays doubling
 //!   from 0.8 s (from 3 s after a 410) with 80–100 % jitter, `Retry-After`
-//!   honoured; connection failures are not retried (no IMDS means no IMDS).
-//!   Other sources use `credential_core::retry::RetryPolicy::default()`.
+//!   honoured; failures after the connection was made (no response within
+//!   the per-try timeout, a reset, a truncated body) are retried on the same
+//!   schedule; a connection that cannot be made (refused, unreachable,
+//!   connect timeout) is not retried (no IMDS means no IMDS; JavaScript
+//!   retries it for about 25 s). Other sources use
+//!   `credential_core::retry::RetryPolicy::default()`.
+//! - **Per-try timeout**: 30 s for every token request,
+//!   `with_request_timeout` to change it; the probe keeps its 1 s.
 //! - **`expires_on`**: every format either SDK reads (epoch seconds as a
 //!   number or a string, RFC 3339 / ISO 8601, both US date formats), then
 //!   `expires_in`. `refresh_in` is honoured (MSAL for JavaScript ignores it);

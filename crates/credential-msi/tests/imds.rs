@@ -406,3 +406,58 @@ async fn isolated_context_never_reaches_the_network() {
         .unwrap();
     assert!(get(&credential).await.unwrap_err().is_unavailable());
 }
+
+#[tokio::test(start_paused = true)]
+async fn failures_after_connecting_are_retried_on_the_schedule() {
+    let http = ScriptedHttp::default();
+    http.push_error(TransportError::new(
+        TransportErrorKind::Timeout,
+        "no answer",
+    ))
+    .push_error(TransportError::new(TransportErrorKind::Request, "reset"))
+    .push_error(TransportError::new(TransportErrorKind::Decode, "truncated"))
+    .push(200, &[], &token_body());
+    get(&scripted(&http, no_jitter())).await.unwrap();
+    assert_eq!(gaps(&http), [800, 1600, 3200]);
+
+    // Past the budget: the last failure, reported as "no IMDS answered".
+    let http = ScriptedHttp::default();
+    for _ in 0..6 {
+        http.push_error(TransportError::new(
+            TransportErrorKind::Timeout,
+            "no answer",
+        ));
+    }
+    let err = get(&scripted(&http, no_jitter())).await.unwrap_err();
+    assert_eq!(http.times().len(), 6, "1 try + 5 retries");
+    assert!(err.is_unavailable(), "{err}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_try_carries_the_per_try_timeout() {
+    let timeouts = |http: &ScriptedHttp| -> Vec<Option<Duration>> {
+        http.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, r)| r.timeout)
+            .collect()
+    };
+    let http = ScriptedHttp::default();
+    http.push(200, &[], &token_body());
+    get(&scripted(&http, no_jitter())).await.unwrap();
+    assert_eq!(timeouts(&http), [Some(Duration::from_secs(30))]);
+
+    let http = ScriptedHttp::default();
+    http.push(503, &[], "").push(200, &[], &token_body());
+    let credential = ManagedIdentityCredential::builder()
+        .with_context(ctx(&[], vec![]).with_http(Arc::new(http.clone())))
+        .with_imds_retry_policy(no_jitter())
+        .with_request_timeout(Duration::from_millis(1500))
+        .build()
+        .unwrap();
+    get(&credential).await.unwrap();
+    let configured = Some(Duration::from_millis(1500));
+    assert_eq!(timeouts(&http), [configured, configured]);
+}

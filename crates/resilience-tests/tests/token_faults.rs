@@ -42,39 +42,65 @@ fn context(clock: &ManualClock) -> ProviderContext {
         .with_http(Arc::new(LoopbackOnlyHttpClient::real()))
 }
 
+/// The per-try timeout the "response never comes" test sets.
+const SHORT_TIMEOUT: Duration = Duration::from_millis(300);
+
+fn secret_credential_with(
+    server: &Server,
+    clock: &ManualClock,
+    timeout: Option<Duration>,
+) -> Arc<dyn TokenCredential> {
+    let mut builder = ClientSecretCredential::builder("tenant-1", "client-1", "the-client-secret")
+        .with_authority_host(server.url())
+        .with_retry_policy(fast_retry())
+        .with_context(context(clock));
+    if let Some(timeout) = timeout {
+        builder = builder.with_request_timeout(timeout);
+    }
+    Arc::new(builder.build().unwrap())
+}
+
+fn imds_credential_with(
+    server: &Server,
+    clock: &ManualClock,
+    timeout: Option<Duration>,
+) -> Arc<dyn TokenCredential> {
+    let mut builder = ManagedIdentityCredential::builder()
+        .with_context(context(clock))
+        .with_imds_endpoint(url::Url::parse(&server.url()).unwrap())
+        .with_probe(false)
+        .with_imds_retry_policy(ImdsRetryPolicy {
+            initial_delay: Duration::from_millis(10),
+            gone_initial_delay: Duration::from_millis(10),
+            ..ImdsRetryPolicy::default()
+        });
+    if let Some(timeout) = timeout {
+        builder = builder.with_request_timeout(timeout);
+    }
+    Arc::new(builder.build().unwrap())
+}
+
 fn secret_credential(server: &Server, clock: &ManualClock) -> Arc<dyn TokenCredential> {
-    Arc::new(
-        ClientSecretCredential::builder("tenant-1", "client-1", "the-client-secret")
-            .with_authority_host(server.url())
-            .with_retry_policy(fast_retry())
-            .with_context(context(clock))
-            .build()
-            .unwrap(),
-    )
+    secret_credential_with(server, clock, None)
 }
 
 fn imds_credential(server: &Server, clock: &ManualClock) -> Arc<dyn TokenCredential> {
-    Arc::new(
-        ManagedIdentityCredential::builder()
-            .with_context(context(clock))
-            .with_imds_endpoint(url::Url::parse(&server.url()).unwrap())
-            .with_probe(false)
-            .with_imds_retry_policy(ImdsRetryPolicy {
-                initial_delay: Duration::from_millis(10),
-                gone_initial_delay: Duration::from_millis(10),
-                ..ImdsRetryPolicy::default()
-            })
-            .build()
-            .unwrap(),
-    )
+    imds_credential_with(server, clock, None)
 }
 
 type Make = fn(&Server, &ManualClock) -> Arc<dyn TokenCredential>;
+type MakeWithTimeout = fn(&Server, &ManualClock, Option<Duration>) -> Arc<dyn TokenCredential>;
 
 /// (name, constructor, tries in the budget)
 const CREDENTIALS: [(&str, Make, usize); 2] = [
     ("client secret", secret_credential, 4),
     ("managed identity (IMDS)", imds_credential, 6),
+];
+
+/// The same two, with a per-try timeout.
+const TIMED_CREDENTIALS: [(&str, MakeWithTimeout, usize); 2] = [
+    ("client secret", secret_credential_with, 4),
+    ("managed identity (IMDS)", imds_credential_with, 6),
 ];
 
 async fn get(credential: &dyn TokenCredential) -> Result<String, CredentialError> {
@@ -101,21 +127,6 @@ async fn transient_failures_are_retried_within_the_budget() {
             Behaviour::ResetMidResponse,
             Behaviour::Truncated,
         ] {
-            let transport = matches!(failure, Behaviour::ResetMidResponse | Behaviour::Truncated);
-            if transport && budget == 6 {
-                // IMDS does not retry transport failures (credential-msi's
-                // documented choice): one try, a clear transport error.
-                let server = token_server().await;
-                server.push(failure.clone());
-                let err = get(&*make(&server, &clock())).await.unwrap_err();
-                assert!(
-                    matches!(err, CredentialError::Transport { .. }),
-                    "{name} {failure:?}: {err:?}"
-                );
-                assert!(err.to_string().contains("could not reach"), "{err}");
-                assert_eq!(server.count(), 1, "{name} {failure:?}");
-                continue;
-            }
             let server = token_server().await;
             server.push_n(budget - 1, failure.clone());
             let credential = make(&server, &clock());
@@ -124,6 +135,45 @@ async fn transient_failures_are_retried_within_the_budget() {
                 .unwrap_or_else(|e| panic!("{name} {failure:?}: {e}"));
             assert_eq!(token, format!("tok-{}", budget - 1), "{name} {failure:?}");
             assert_eq!(server.count(), budget, "{name} {failure:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_response_that_never_comes_times_out_and_the_retry_succeeds() {
+    for (name, make, budget) in TIMED_CREDENTIALS {
+        // One try hangs: the per-try timeout fires and the retry succeeds.
+        let server = token_server().await;
+        server.push(Behaviour::Hang);
+        let credential = make(&server, &clock(), Some(SHORT_TIMEOUT));
+        let started = tokio::time::Instant::now();
+        let token = get(&*credential)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(token, "tok-1", "{name}");
+        assert_eq!(server.count(), 2, "{name}");
+        let elapsed = started.elapsed();
+        assert!(elapsed >= SHORT_TIMEOUT, "{name}: no timeout fired");
+        // Not the 30 s default: the configured per-try timeout was used.
+        assert!(elapsed < Duration::from_secs(20), "{name}: {elapsed:?}");
+
+        // Every try hangs: as many tries as the budget, then a timeout error.
+        let server = token_server().await;
+        server.push_n(budget + 5, Behaviour::Hang);
+        let credential = make(&server, &clock(), Some(SHORT_TIMEOUT));
+        let err = get(&*credential).await.unwrap_err();
+        assert_eq!(server.count(), budget, "{name}: retried past the budget");
+        let text = err.to_string();
+        assert!(text.contains("timed out"), "{name}: {text}");
+        match err {
+            CredentialError::Transport { kind, .. } => {
+                assert_eq!(kind, TransportErrorKind::Timeout, "{name}");
+                assert!(kind.is_transient());
+            }
+            // IMDS reports an endpoint that never answers as "no managed
+            // identity here", so that a chain moves on.
+            CredentialError::Unavailable { .. } => assert_eq!(budget, 6, "{name}"),
+            other => panic!("{name}: {other:?}"),
         }
     }
 }
