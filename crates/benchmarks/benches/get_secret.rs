@@ -1,18 +1,25 @@
 //! `SecretClient::get_secret` against the local emulator, beside a plain
-//! `reqwest` loop sending the same GET with the same bearer token to the same
-//! server, at concurrency 1, 16 and 64.
+//! `reqwest` loop sending the same request (the same URL, the same headers,
+//! the same bearer token) to the same server, at concurrency 1, 16 and 64.
 //!
 //! The emulator runs in a child process (this binary re-executed with
 //! `--emulator-child`), so its CPU time is not in the client's process.
 //! Modes take turns in slices (1 s by default, 6 per mode and concurrency,
 //! the order rotating each cycle) so that load from other work on the
-//! machine falls on all of them alike; figures are pooled over the slices:
+//! machine falls on all of them alike; figures are pooled over the slices,
+//! and the per-cycle ratios (ours against each mode in the same cycle) are
+//! summarised by their median:
 //! - `ours` (`BENCH_MODES` key `ours`): `SecretClient::get_secret` (default transport, challenge
 //!   discovered during the warm-up, a credential handing out the token);
-//! - plain reqwest (`reqwest`): `GET {vault}/secrets/bench-secret/?api-version=2025-07-01`
-//!   with `Authorization: Bearer <token>` and `Accept: application/json`,
-//!   the status checked and the body read to the end;
-//! - plain reqwest + JSON (`json`): the same, and the body parsed with `serde_json` into a
+//! - plain reqwest, the same request (`reqwest`): `GET {vault}/secrets/bench-secret/?api-version=2025-07-01`
+//!   with the four headers `SecretClient` sends (`Authorization: Bearer <token>`,
+//!   `Accept: application/json`, the same `User-Agent`, and an
+//!   `x-ms-client-request-id` per request), the status checked and the body
+//!   read to the end; the reference loop;
+//! - plain reqwest, minimal request (`minimal`): the same with only
+//!   `Authorization` and `Accept` (two headers fewer for the client to send,
+//!   the server to parse and echo), to show what the headers cost;
+//! - plain reqwest + JSON (`json`): the same request, and the body parsed with `serde_json` into a
 //!   `Value` and its `value` read (the work a client must do anyway);
 //! - reqwest + JSON configured as ours (`like-ours`): the same with a
 //!   `reqwest::Client` built as `credential_core::ReqwestHttpClient` builds
@@ -41,11 +48,15 @@ use keyvault_secrets::{GetSecretOptions, SecretClient, SetSecretOptions};
 const NAME: &str = "bench-secret";
 const VALUE: &str = "a-secret-value-of-about-forty-bytes-0123";
 const CONCURRENCY: [usize; 3] = [1, 16, 64];
+/// keyvault-secrets' version, as its `User-Agent` carries it (the
+/// workspace version, which this crate shares).
+const KEYVAULT_SECRETS_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Mode {
     Ours,
     Reqwest,
+    ReqwestMinimal,
     ReqwestJson,
     ReqwestLikeOurs,
     /// Opt-in (`BENCH_MODES=...,transport`): our transport alone.
@@ -56,7 +67,8 @@ impl Mode {
     fn label(self) -> &'static str {
         match self {
             Mode::Ours => "ours (SecretClient)",
-            Mode::Reqwest => "plain reqwest",
+            Mode::Reqwest => "plain reqwest, the same request",
+            Mode::ReqwestMinimal => "plain reqwest, minimal request (2 headers fewer)",
             Mode::ReqwestJson => "plain reqwest + JSON",
             Mode::ReqwestLikeOurs => "reqwest + JSON, client configured as ours",
             Mode::Transport => "credential_core::ReqwestHttpClient + our headers + JSON",
@@ -72,6 +84,14 @@ struct Target {
     transport: Arc<credential_core::ReqwestHttpClient>,
     url: String,
     authorization: String,
+    user_agent: String,
+    request_ids: Arc<AtomicU64>,
+}
+
+/// An `x-ms-client-request-id` value in UUID layout, one per request.
+fn next_request_id(counter: &AtomicU64) -> String {
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    format!("5f0c2d4e-3b1a-4c7e-9d2f-{:012x}", n & 0xffff_ffff_ffff)
 }
 
 impl Target {
@@ -93,12 +113,9 @@ impl Target {
                 let request = credential_core::HttpRequest::new(reqwest::Method::GET, url)
                     .with_header(
                         "x-ms-client-request-id",
-                        "5f0c2d4e-3b1a-4c7e-9d2f-0a1b2c3d4e5f",
+                        &next_request_id(&self.request_ids),
                     )
-                    .with_header(
-                        "user-agent",
-                        "azsdk-rust-keyvault-secrets/0.1.0 (linux; x86_64)",
-                    )
+                    .with_header("user-agent", &self.user_agent)
                     .with_header("accept", "application/json")
                     .with_header("authorization", &self.authorization);
                 let Ok(response) = self.transport.send(request).await else {
@@ -112,18 +129,22 @@ impl Target {
                 };
                 json.get("value").and_then(|v| v.as_str()).map(str::len) == Some(VALUE.len())
             }
-            Mode::Reqwest | Mode::ReqwestJson | Mode::ReqwestLikeOurs => {
+            Mode::Reqwest | Mode::ReqwestMinimal | Mode::ReqwestJson | Mode::ReqwestLikeOurs => {
                 let http = if mode == Mode::ReqwestLikeOurs {
                     &self.http_like_ours
                 } else {
                     &self.http
                 };
-                let response = http
+                let mut request = http
                     .get(&self.url)
                     .header("authorization", &self.authorization)
-                    .header("accept", "application/json")
-                    .send()
-                    .await;
+                    .header("accept", "application/json");
+                if mode != Mode::ReqwestMinimal {
+                    request = request
+                        .header("user-agent", &self.user_agent)
+                        .header("x-ms-client-request-id", next_request_id(&self.request_ids));
+                }
+                let response = request.send().await;
                 let Ok(response) = response else { return false };
                 if response.status().as_u16() != 200 {
                     return false;
@@ -131,7 +152,7 @@ impl Target {
                 let Ok(body) = response.bytes().await else {
                     return false;
                 };
-                if mode == Mode::Reqwest {
+                if matches!(mode, Mode::Reqwest | Mode::ReqwestMinimal) {
                     return !body.is_empty();
                 }
                 let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) else {
@@ -231,6 +252,7 @@ fn modes_from_env() -> Vec<Mode> {
     let all = vec![
         Mode::Ours,
         Mode::Reqwest,
+        Mode::ReqwestMinimal,
         Mode::ReqwestJson,
         Mode::ReqwestLikeOurs,
         Mode::Transport,
@@ -242,6 +264,7 @@ fn modes_from_env() -> Vec<Mode> {
                 let key = match m {
                     Mode::Ours => "ours",
                     Mode::Reqwest => "reqwest",
+                    Mode::ReqwestMinimal => "minimal",
                     Mode::ReqwestJson => "json",
                     Mode::ReqwestLikeOurs => "like-ours",
                     Mode::Transport => "transport",
@@ -335,6 +358,14 @@ fn main() {
                 .unwrap(),
             url: format!("{vault}/secrets/{NAME}/?api-version=2025-07-01"),
             authorization: format!("Bearer {token}"),
+            // The value `SecretClient` sends (keyvault-secrets' headers.rs).
+            user_agent: format!(
+                "azsdk-rust-keyvault-secrets/{} ({}; {})",
+                KEYVAULT_SECRETS_VERSION,
+                std::env::consts::OS,
+                std::env::consts::ARCH
+            ),
+            request_ids: Arc::new(AtomicU64::new(0)),
         };
         println!(
             "get_secret vs plain reqwest; emulator (child process) pid {} at {vault}; {cycles} slices of {:.1} s per mode and concurrency, modes taking turns",
@@ -394,24 +425,30 @@ fn main() {
         println!(
             "Our overhead against each other mode: its throughput / ours - 1 (pooled over all slices; per-cycle min–max), and ours / its p50, p99 and client CPU per request:"
         );
-        println!("| concurrency | against | overhead (throughput) | per-cycle min–max | p50 ours / it | p99 ours / it | client CPU/req ours / it |");
-        println!("|---|---|---|---|---|---|---|");
+        println!("| concurrency | against | overhead (throughput, pooled) | per-cycle median | per-cycle min–max | p50 ours / it | p99 ours / it | client CPU/req ours / it |");
+        println!("|---|---|---|---|---|---|---|---|");
         for (c, pooled, per_cycle) in overheads {
             let ours = &pooled[0].1;
             for (i, (m, other)) in pooled.iter().enumerate().skip(1) {
-                let (lo, hi) = per_cycle
-                    .iter()
-                    .filter_map(|row| row.get(i))
-                    .fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+                let mut ratios: Vec<f64> =
+                    per_cycle.iter().filter_map(|row| row.get(i).copied()).collect();
+                ratios.sort_by(f64::total_cmp);
+                let (lo, hi) = (ratios[0], ratios[ratios.len() - 1]);
+                let median = if ratios.len() % 2 == 1 {
+                    ratios[ratios.len() / 2]
+                } else {
+                    (ratios[ratios.len() / 2 - 1] + ratios[ratios.len() / 2]) / 2.0
+                };
                 let lat = |p: f64| {
                     percentile(&ours.lat, p).as_secs_f64() / percentile(&other.lat, p).as_secs_f64()
                 };
                 let cpu = (ours.client_cpu.as_secs_f64() / ours.ops as f64)
                     / (other.client_cpu.as_secs_f64() / other.ops as f64);
                 println!(
-                    "| {c} | {} | {:+.1} % | {:+.0} % – {:+.0} % | {:.2}× | {:.2}× | {:.2}× |",
+                    "| {c} | {} | {:+.1} % | {:+.1} % | {:+.0} % – {:+.0} % | {:.2}× | {:.2}× | {:.2}× |",
                     m.label(),
                     (other.throughput() / ours.throughput() - 1.0) * 100.0,
+                    median * 100.0,
                     lo * 100.0,
                     hi * 100.0,
                     lat(50.0),

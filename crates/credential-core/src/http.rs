@@ -334,17 +334,13 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Tr
 impl HttpClient for ReqwestHttpClient {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let client = self.client()?;
-        let mut builder = client.request(request.method, request.url);
-        if let Some(body) = request.body {
-            builder = builder.body(body);
-        }
-        if let Some(timeout) = request.timeout {
-            builder = builder.timeout(timeout);
-        }
-        let mut outgoing = builder.build().map_err(transport_error)?;
-        // Moved in whole: `RequestBuilder::headers` would re-insert them one
-        // by one into a map that grows as it goes.
+        // Built directly rather than through `RequestBuilder` (which clones
+        // the client and re-inserts headers one by one): the headers move in
+        // whole.
+        let mut outgoing = reqwest::Request::new(request.method, request.url);
         *outgoing.headers_mut() = request.headers;
+        *outgoing.body_mut() = request.body.map(reqwest::Body::from);
+        *outgoing.timeout_mut() = request.timeout;
         let mut response = client.execute(outgoing).await.map_err(transport_error)?;
         let status = response.status();
         // Taken, not cloned: `bytes()` below needs only the body.

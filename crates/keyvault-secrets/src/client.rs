@@ -53,6 +53,8 @@ pub struct SecretClient {
 #[derive(Debug)]
 struct Inner {
     pipeline: Pipeline,
+    /// `scheme://host[:port]` of the vault, as its secret ids begin.
+    vault_origin: String,
     api_version: ApiVersion,
     poll_interval: Duration,
 }
@@ -126,6 +128,7 @@ impl SecretClientBuilder {
     /// that is not `https://host` (or `http://` to a loopback host).
     pub fn build(self) -> Result<SecretClient, Error> {
         let vault_url = validate::vault_url(&self.vault_url)?;
+        let vault_origin = vault_url.origin().ascii_serialization();
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let http = self
             .http
@@ -147,6 +150,7 @@ impl SecretClientBuilder {
         Ok(SecretClient {
             inner: Arc::new(Inner {
                 pipeline,
+                vault_origin,
                 api_version: self.api_version,
                 poll_interval: self.poll_interval,
             }),
@@ -212,6 +216,11 @@ impl SecretClient {
     /// The vault URL.
     pub fn vault_url(&self) -> &Url {
         &self.inner.pipeline.vault_url
+    }
+
+    /// `scheme://host[:port]` of the vault, for reading its ids.
+    fn origin(&self) -> Option<&str> {
+        Some(&self.inner.vault_origin)
     }
 
     pub(crate) fn poll_interval(&self) -> Duration {
@@ -283,7 +292,7 @@ impl SecretClient {
         let response = self
             .send(Method::PUT, self.url(&["secrets", name], &[]), Some(body))
             .await?;
-        read_with(&response, WireBundle::into_secret)
+        read_with(&response, |b| b.into_secret_in(self.origin()))
     }
 
     /// Gets the latest version (`GET /secrets/{name}/`) or a given version.
@@ -303,7 +312,7 @@ impl SecretClient {
             .collect();
         let url = self.url(&["secrets", name, version], &query);
         let response = self.send(Method::GET, url, None).await?;
-        read_with(&response, WireBundle::into_secret)
+        read_with(&response, |b| b.into_secret_in(self.origin()))
     }
 
     /// Updates a version's properties (`PATCH /secrets/{name}/{version}`,
@@ -328,7 +337,7 @@ impl SecretClient {
         })?;
         let url = self.url(&["secrets", name, version], &[]);
         let response = self.send(Method::PATCH, url, Some(body)).await?;
-        read_with(&response, |b| b.properties())
+        read_with(&response, |b| b.properties_in(self.origin()))
     }
 
     /// Deletes a secret (`DELETE /secrets/{name}`) and returns a poller that
@@ -377,7 +386,7 @@ impl SecretClient {
         validate::secret_name(name)?;
         let url = self.url(&["deletedsecrets", name, "recover"], &[]);
         let response = self.send(Method::POST, url, None).await?;
-        let properties = read_with(&response, |b| b.properties())?;
+        let properties = read_with(&response, |b| b.properties_in(self.origin()))?;
         Ok(RecoverDeletedSecretPoller::new(
             self.clone(),
             name,
@@ -416,7 +425,7 @@ impl SecretClient {
         })?;
         let url = self.url(&["secrets", "restore"], &[]);
         let response = self.send(Method::POST, url, Some(body)).await?;
-        read_with(&response, |b| b.properties())
+        read_with(&response, |b| b.properties_in(self.origin()))
     }
 
     fn list_query(options: &ListOptions) -> Result<Vec<(&'static str, String)>, Error> {

@@ -79,6 +79,30 @@ impl KeyVaultSecretIdentifier {
         }
     }
 
+    /// [`parse_owned`](Self::parse_owned) for an id from the vault at
+    /// `vault` (`scheme://host[:port]` as the client's vault URL writes it):
+    /// when the id starts with `vault/`, only its path is checked, as the
+    /// host is the client's own. Any other id is parsed in full.
+    pub(crate) fn parse_owned_in(id: String, vault: &str) -> Result<Self, Error> {
+        let known = id
+            .strip_prefix(vault)
+            .filter(|path| path.starts_with('/'))
+            .and_then(fast::parse_path);
+        match known {
+            Some((collection, name, version)) => {
+                let (name, version) = (name.to_owned(), version.map(str::to_owned));
+                Ok(Self {
+                    source_id: id,
+                    vault_url: vault.to_owned(),
+                    collection,
+                    name,
+                    version,
+                })
+            }
+            None => Self::parse_owned(id),
+        }
+    }
+
     /// [`parse`](Self::parse), moving `id` into `source_id` instead of
     /// copying it.
     pub(crate) fn parse_owned(id: String) -> Result<Self, Error> {
@@ -225,6 +249,20 @@ mod fast {
             Some(digits) => non_default_port(scheme, digits)?,
             None => None,
         };
+        let (collection, name, version) = parse_path(path)?;
+        Some(Parts {
+            scheme,
+            host,
+            port,
+            collection,
+            name,
+            version,
+        })
+    }
+
+    /// The collection, name and version of a plain path (`/` and
+    /// `0-9a-zA-Z-` only); `None` for anything else.
+    pub(super) fn parse_path(path: &str) -> Option<(SecretCollection, &str, Option<&str>)> {
         if !path.bytes().all(|b| b == b'/' || is_plain_segment_byte(b)) {
             return None;
         }
@@ -235,14 +273,7 @@ mod fast {
         if segments.next().is_some() || (version.is_some() && collection.max_segments() < 3) {
             return None;
         }
-        Some(Parts {
-            scheme,
-            host,
-            port,
-            collection,
-            name,
-            version,
-        })
+        Some((collection, name, version))
     }
 
     /// A lowercase DNS name whose last label starts with a letter (so it is
@@ -335,6 +366,48 @@ mod tests {
     }
 
     #[test]
+    fn parse_owned_in_matches_parse_owned() {
+        let vault = "https://v.vault.azure.net";
+        for id in [
+            "https://v.vault.azure.net/secrets/n/abc",
+            "https://v.vault.azure.net/secrets/n",
+            "https://v.vault.azure.net/deletedsecrets/n",
+            "https://v.vault.azure.net/secrets/a%2Db/",
+            "https://v.vault.azure.net:443/secrets/n/abc",
+            "https://other.vault.azure.net/secrets/n/abc",
+            "https://v.vault.azure.net.evil/secrets/n",
+            "http://127.0.0.1:8443/secrets/n/v",
+        ] {
+            let fast = KeyVaultSecretIdentifier::parse_owned_in(id.to_owned(), vault).unwrap();
+            assert_eq!(
+                fast,
+                KeyVaultSecretIdentifier::parse_owned(id.to_owned()).unwrap()
+            );
+        }
+        let vault = "http://127.0.0.1:8443";
+        let id = KeyVaultSecretIdentifier::parse_owned_in(
+            "http://127.0.0.1:8443/secrets/n/v".to_owned(),
+            vault,
+        )
+        .unwrap();
+        assert_eq!(id.vault_url, vault);
+        assert_eq!((id.name.as_str(), id.version.as_deref()), ("n", Some("v")));
+        for bad in [
+            "https://v.vault.azure.net/keys/n",
+            "https://v.vault.azure.net/secrets/n/v/extra",
+            "https://v.vault.azure.net/deletedsecrets/n/v",
+            "https://v.vault.azure.net/secrets/n?x=1",
+            "https://v.vault.azure.net/secrets",
+        ] {
+            let err = KeyVaultSecretIdentifier::parse_owned_in(bad.to_owned(), vault).unwrap_err();
+            assert!(
+                err.to_string().contains("not a valid Key Vault secret id"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn rejects_malformed_ids() {
         for bad in [
             "",
@@ -420,6 +493,42 @@ mod tests {
             let port = port.map(|p| format!(":{p}")).unwrap_or_default();
             assert_fast_agrees(&format!("{scheme}://{host}{port}{path}"));
             assert_fast_agrees(&format!("{scheme}://{host}{port}/secrets{path}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod shortcut_properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Reading an id with the client's origin known gives what the full
+        /// parse gives, for ids on that origin and off it.
+        #[test]
+        fn knowing_the_origin_changes_nothing(
+            origin in prop::sample::select(vec![
+                "https://v.vault.azure.net", "http://127.0.0.1:8443", "https://[::1]:9",
+            ]),
+            host in prop::sample::select(vec![
+                "", "https://v.vault.azure.net", "http://127.0.0.1:8443", "https://V.vault.azure.net",
+                "https://v.vault.azure.net:443", "https://v.vault.azure.net.x", "https://[::1]:9",
+            ]),
+            collection in prop::sample::select(vec!["secrets", "deletedsecrets", "keys", "Secrets", ""]),
+            segments in "(/[a-zA-Z0-9%._-]{0,6}){0,3}/?",
+            tail in "(\\?[a-z=]{0,3})?",
+        ) {
+            let origin_or_host = if host.is_empty() { origin } else { host };
+            let id = format!("{origin_or_host}/{collection}{segments}{tail}");
+            let known = KeyVaultSecretIdentifier::parse_owned_in(id.clone(), origin);
+            let full = KeyVaultSecretIdentifier::parse_owned(id);
+            match (known, full) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                (Err(_), Err(_)) => {}
+                (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
+            }
         }
     }
 }

@@ -242,8 +242,19 @@ impl WireBundle {
     /// The properties; the id must be a valid secret id. Takes the bundle
     /// so that its strings and tags move instead of being copied.
     pub(crate) fn properties(self) -> Result<SecretProperties, String> {
+        self.properties_in(None)
+    }
+
+    /// [`properties`](Self::properties) of a bundle from the vault at
+    /// `vault` (`scheme://host[:port]`), whose ids need only their path
+    /// checked.
+    pub(crate) fn properties_in(self, vault: Option<&str>) -> Result<SecretProperties, String> {
         let id = self.id.ok_or("the secret has no 'id'")?;
-        let parsed = KeyVaultSecretIdentifier::parse_owned(id).map_err(|e| e.to_string())?;
+        let parsed = match vault {
+            Some(vault) => KeyVaultSecretIdentifier::parse_owned_in(id, vault),
+            None => KeyVaultSecretIdentifier::parse_owned(id),
+        }
+        .map_err(|e| e.to_string())?;
         let attrs = self.attributes.unwrap_or_default();
         Ok(SecretProperties {
             id: parsed.source_id,
@@ -265,9 +276,11 @@ impl WireBundle {
         })
     }
 
-    pub(crate) fn into_secret(mut self) -> Result<KeyVaultSecret, String> {
+    /// The secret of a bundle from the vault at `vault`, if known (see
+    /// [`properties_in`](Self::properties_in)).
+    pub(crate) fn into_secret_in(mut self, vault: Option<&str>) -> Result<KeyVaultSecret, String> {
         let value = self.value.take();
-        let properties = self.properties()?;
+        let properties = self.properties_in(vault)?;
         Ok(KeyVaultSecret {
             value: value.ok_or("the secret has no 'value'")?,
             properties,
@@ -312,7 +325,7 @@ mod tests {
         let json = r#"{"value":"v","id":"https://x.vault.azure.net/secrets/n/abc","attributes":{"enabled":true,"exp":1798761600,"created":1774425179,"updated":1774425179,"recoveryLevel":"Recoverable+Purgeable","recoverableDays":90},"tags":{"a":"b"},"previousVersion":"p","surprise":1}"#;
         let secret = serde_json::from_str::<WireBundle>(json)
             .unwrap()
-            .into_secret()
+            .into_secret_in(None)
             .unwrap();
         assert_eq!(secret.value, "v");
         let p = &secret.properties;
