@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use time::macros::datetime;
+use url::Url;
 
 use crate::clock::{ManualClock, SharedClock, SystemClock};
 use crate::env::Env;
@@ -20,6 +21,8 @@ use crate::process::{NoProcessRunner, SharedProcessRunner, SystemProcessRunner};
 /// let ctx = ProviderContext::isolated()
 ///     .with_env(Env::from_pairs([("AZURE_TENANT_ID", "contoso")]));
 /// assert_eq!(ctx.env.get("AZURE_TENANT_ID").as_deref(), Some("contoso"));
+/// // Managed identity never aims at the real IMDS address from here.
+/// assert_eq!(ctx.imds_endpoint.unwrap().as_str(), "http://127.0.0.1:1/");
 /// ```
 #[derive(Clone, Debug)]
 pub struct ProviderContext {
@@ -33,6 +36,13 @@ pub struct ProviderContext {
     pub http: SharedHttpClient,
     /// Process launches.
     pub process: SharedProcessRunner,
+    /// The IMDS endpoint a managed identity credential built with this
+    /// context uses when neither its own option nor
+    /// `AZURE_POD_IDENTITY_AUTHORITY_HOST` names one. `None` means the real
+    /// address, `http://169.254.169.254` (the system context); the isolated
+    /// context sets [`ProviderContext::ISOLATED_IMDS_ENDPOINT`], a loopback
+    /// port where nothing listens, so that no test addresses the real one.
+    pub imds_endpoint: Option<Url>,
 }
 
 impl ProviderContext {
@@ -44,13 +54,15 @@ impl ProviderContext {
             clock: Arc::new(SystemClock),
             http: Arc::new(ReqwestHttpClient::new()),
             process: Arc::new(SystemProcessRunner),
+            imds_endpoint: None,
         }
     }
 
     /// Nothing real: no variables, no files, a [`ManualClock`] stopped at
     /// 2030-01-01T00:00:00Z, an HTTP client that sends nothing (every request
-    /// fails to connect, so the IMDS address is never reached), and a process
-    /// runner that finds no program.
+    /// fails to connect), a process runner that finds no program, and IMDS
+    /// pointed at [`Self::ISOLATED_IMDS_ENDPOINT`] on loopback, so that even
+    /// a test that swaps in real HTTP never addresses `169.254.169.254`.
     pub fn isolated() -> Self {
         Self {
             env: Env::empty(),
@@ -58,8 +70,13 @@ impl ProviderContext {
             clock: Arc::new(ManualClock::new(Self::ISOLATED_EPOCH)),
             http: Arc::new(NoNetworkHttpClient),
             process: Arc::new(NoProcessRunner),
+            imds_endpoint: Url::parse(Self::ISOLATED_IMDS_ENDPOINT).ok(),
         }
     }
+
+    /// The isolated context's IMDS endpoint: loopback port 1, where nothing
+    /// listens (a connection there is refused at once).
+    pub const ISOLATED_IMDS_ENDPOINT: &'static str = "http://127.0.0.1:1";
 
     /// The time an isolated context's clock starts at.
     pub const ISOLATED_EPOCH: time::OffsetDateTime = datetime!(2030-01-01 0:00 UTC);
@@ -91,6 +108,13 @@ impl ProviderContext {
     /// Replaces the process runner.
     pub fn with_process(mut self, process: SharedProcessRunner) -> Self {
         self.process = process;
+        self
+    }
+
+    /// Replaces the default IMDS endpoint (`None`: the real
+    /// `http://169.254.169.254`).
+    pub fn with_imds_endpoint(mut self, endpoint: Option<Url>) -> Self {
+        self.imds_endpoint = endpoint;
         self
     }
 }

@@ -428,6 +428,7 @@ impl ManagedIdentityCredentialBuilder {
             fs: &ctx.fs,
             id: id.as_ref(),
             imds_endpoint: self.imds_endpoint.as_ref(),
+            default_imds_endpoint: ctx.imds_endpoint.as_ref(),
             service_fabric_http: self.service_fabric_http.as_ref(),
         });
         match &source {

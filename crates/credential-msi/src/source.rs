@@ -97,6 +97,8 @@ pub(crate) struct Detection<'a> {
     pub fs: &'a Fs,
     pub id: Option<&'a UserAssignedId>,
     pub imds_endpoint: Option<&'a Url>,
+    /// The context's IMDS endpoint, used when nothing else names one.
+    pub default_imds_endpoint: Option<&'a Url>,
     pub service_fabric_http: Option<&'a SharedHttpClient>,
 }
 
@@ -178,7 +180,12 @@ pub(crate) fn detect(d: &Detection<'_>) -> Result<Source, CredentialError> {
             skip_probe: true,
             ..ImdsConfig::from_base(AZURE_POD_IDENTITY_AUTHORITY_HOST, &host, id.cloned())?
         },
-        (None, None) => ImdsConfig::from_base("the IMDS address", DEFAULT_IMDS_HOST, id.cloned())?,
+        (None, None) => match d.default_imds_endpoint {
+            Some(url) => {
+                ImdsConfig::from_base("the context's IMDS endpoint", url.as_str(), id.cloned())?
+            }
+            None => ImdsConfig::from_base("the IMDS address", DEFAULT_IMDS_HOST, id.cloned())?,
+        },
     };
     Ok(Source::Imds(config))
 }

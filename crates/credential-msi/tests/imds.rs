@@ -276,8 +276,12 @@ async fn probe_403_unreachable_is_unavailable_and_sends_no_token_request() {
 async fn probe_request_shape() {
     let http = ScriptedHttp::default();
     http.push(400, &[], "{}").push(200, &[], &token_body());
+    // The production default address; the scripted client sends nothing.
+    let production = ctx(&[], vec![])
+        .with_http(Arc::new(http.clone()))
+        .with_imds_endpoint(None);
     let credential = ManagedIdentityCredential::builder()
-        .with_context(ctx(&[], vec![]).with_http(Arc::new(http.clone())))
+        .with_context(production)
         .with_probe(true)
         .build()
         .unwrap();
@@ -460,4 +464,54 @@ async fn every_try_carries_the_per_try_timeout() {
     get(&credential).await.unwrap();
     let configured = Some(Duration::from_millis(1500));
     assert_eq!(timeouts(&http), [configured, configured]);
+}
+
+#[tokio::test]
+async fn the_isolated_context_aims_imds_at_loopback() {
+    let http = ScriptedHttp::default();
+    http.push(400, &[], "{}").push(200, &[], &token_body());
+    let credential = ManagedIdentityCredential::builder()
+        .with_context(ctx(&[], vec![]).with_http(Arc::new(http.clone())))
+        .with_probe(true)
+        .build()
+        .unwrap();
+    get(&credential).await.unwrap();
+    let urls: Vec<String> = http
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, r)| r.url.as_str().to_owned())
+        .collect();
+    assert_eq!(urls[0], "http://127.0.0.1:1/metadata/identity/oauth2/token");
+    assert!(urls[1].starts_with("http://127.0.0.1:1/metadata/identity/oauth2/token?"));
+
+    // AZURE_POD_IDENTITY_AUTHORITY_HOST still wins over the context's default.
+    let http = ScriptedHttp::default();
+    http.push(200, &[], &token_body());
+    let credential = ManagedIdentityCredential::builder()
+        .with_context(
+            ctx(
+                &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.9:2579")],
+                vec![],
+            )
+            .with_http(Arc::new(http.clone())),
+        )
+        .build()
+        .unwrap();
+    get(&credential).await.unwrap();
+    let url = http.requests.lock().unwrap()[0].1.url.to_string();
+    assert!(
+        url.starts_with("http://127.0.0.9:2579/metadata/identity/oauth2/token?"),
+        "{url}"
+    );
+
+    // With real (loopback-only) HTTP, nothing listens there: unavailable.
+    let credential = ManagedIdentityCredential::builder()
+        .with_context(ctx(&[], vec![]))
+        .with_probe(true)
+        .build()
+        .unwrap();
+    let err = get(&credential).await.unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
 }
