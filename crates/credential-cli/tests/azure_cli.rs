@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use credential_cli::AzureCliCredential;
@@ -39,32 +38,51 @@ fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
 
+/// The arguments for the vault scope, followed by `tail`.
+fn vault_args(tail: &[&str]) -> Vec<String> {
+    let mut args = base_args("https://vault.azure.net");
+    args.extend(strings(tail));
+    args
+}
+
+/// The credential with default settings over `h`.
+fn credential(h: &Harness) -> AzureCliCredential {
+    AzureCliCredential::builder()
+        .with_context(h.ctx.clone())
+        .build()
+        .unwrap()
+}
+
+/// Has `credential` get a vault token with `options` from a successful
+/// scripted run; returns the arguments of the launch.
+async fn launched_args(
+    h: &Harness,
+    credential: &AzureCliCredential,
+    options: &TokenRequestOptions,
+) -> Vec<String> {
+    h.runner.push_output(0, &ok_output(), "");
+    credential.get_token(&[VAULT_SCOPE], options).await.unwrap();
+    let requests = h.runner.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    requests[0].args.clone()
+}
+
 #[tokio::test]
 async fn default_launch_is_exact() {
     let h = harness("az");
     h.runner.push_output(0, &ok_output(), "");
-    let credential = AzureCliCredential::builder()
-        .with_context(h.ctx)
-        .build()
-        .unwrap();
-    let token = credential
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(token.token.expose_secret(), TOKEN);
-    assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
+    let token = vault_token(&credential(&h)).await.unwrap();
+    assert_is_the_token(&token);
 
     let requests = h.runner.requests();
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
-    assert_eq!(request.program, PathBuf::from("/usr/bin/az"));
+    assert_launched_in_bin(request, "az", Duration::from_secs(10));
     assert_eq!(request.args, base_args("https://vault.azure.net"));
     assert_eq!(
         request.env,
         vec![("AZURE_CORE_NO_COLOR".to_owned(), "true".to_owned())]
     );
-    assert_eq!(request.current_dir, Some(PathBuf::from("/bin")));
-    assert_eq!(request.timeout, Duration::from_secs(10));
 }
 
 #[tokio::test]
@@ -100,40 +118,25 @@ async fn tenant_subscription_and_timeout_are_passed() {
 #[tokio::test]
 async fn subscription_alone() {
     let h = harness("az");
-    h.runner.push_output(0, &ok_output(), "");
     let credential = AzureCliCredential::builder()
-        .with_context(h.ctx)
+        .with_context(h.ctx.clone())
         .with_subscription("00000000-0000-0000-0000-000000000000")
         .build()
         .unwrap();
-    credential
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
-    let mut expected = base_args("https://vault.azure.net");
-    expected.extend(strings(&[
-        "--subscription",
-        "00000000-0000-0000-0000-000000000000",
-    ]));
-    assert_eq!(h.runner.requests()[0].args, expected);
+    assert_eq!(
+        launched_args(&h, &credential, &TokenRequestOptions::default()).await,
+        vault_args(&["--subscription", "00000000-0000-0000-0000-000000000000"])
+    );
 }
 
 #[tokio::test]
 async fn request_tenant_without_configured_tenant_is_used() {
     let h = harness("az");
-    h.runner.push_output(0, &ok_output(), "");
-    let credential = AzureCliCredential::builder()
-        .with_context(h.ctx)
-        .build()
-        .unwrap();
     let options = TokenRequestOptions::default().with_tenant_id("fabrikam");
-    credential
-        .get_token(&[VAULT_SCOPE], &options)
-        .await
-        .unwrap();
-    let mut expected = base_args("https://vault.azure.net");
-    expected.extend(strings(&["--tenant", "fabrikam"]));
-    assert_eq!(h.runner.requests()[0].args, expected);
+    assert_eq!(
+        launched_args(&h, &credential(&h), &options).await,
+        vault_args(&["--tenant", "fabrikam"])
+    );
 }
 
 #[tokio::test]
@@ -144,32 +147,21 @@ async fn request_tenant_needs_allowing() {
         .with_tenant_id("contoso")
         .build()
         .unwrap();
-    let options = TokenRequestOptions::default().with_tenant_id("fabrikam");
-    let err = credential
-        .get_token(&[VAULT_SCOPE], &options)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, CredentialError::Authentication { .. }),
-        "{err:?}"
-    );
+    let err = fabrikam_token_is_refused(&h, &credential).await;
     assert!(err.to_string().contains("fabrikam"), "{err}");
-    assert!(h.runner.requests().is_empty());
 
-    h.runner.push_output(0, &ok_output(), "");
+    let options = TokenRequestOptions::default().with_tenant_id("fabrikam");
+
     let credential = AzureCliCredential::builder()
-        .with_context(h.ctx)
+        .with_context(h.ctx.clone())
         .with_tenant_id("contoso")
         .with_additionally_allowed_tenants(["fabrikam"])
         .build()
         .unwrap();
-    credential
-        .get_token(&[VAULT_SCOPE], &options)
-        .await
-        .unwrap();
-    let mut expected = base_args("https://vault.azure.net");
-    expected.extend(strings(&["--tenant", "fabrikam"]));
-    assert_eq!(h.runner.requests()[0].args, expected);
+    assert_eq!(
+        launched_args(&h, &credential, &options).await,
+        vault_args(&["--tenant", "fabrikam"])
+    );
 }
 
 #[tokio::test]
@@ -181,20 +173,16 @@ async fn multitenant_disabled_keeps_configured_tenant() {
         ]),
         &["az"],
     );
-    h.runner.push_output(0, &ok_output(), "");
     let credential = AzureCliCredential::builder()
-        .with_context(h.ctx)
+        .with_context(h.ctx.clone())
         .with_tenant_id("contoso")
         .build()
         .unwrap();
     let options = TokenRequestOptions::default().with_tenant_id("fabrikam");
-    credential
-        .get_token(&[VAULT_SCOPE], &options)
-        .await
-        .unwrap();
-    let mut expected = base_args("https://vault.azure.net");
-    expected.extend(strings(&["--tenant", "contoso"]));
-    assert_eq!(h.runner.requests()[0].args, expected);
+    assert_eq!(
+        launched_args(&h, &credential, &options).await,
+        vault_args(&["--tenant", "contoso"])
+    );
 }
 
 async fn parse(
@@ -207,63 +195,49 @@ async fn parse(
     if let Some(offset) = credential_offset {
         builder = builder.with_local_offset(offset);
     }
-    builder
-        .build()
-        .unwrap()
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
+    vault_token(&builder.build().unwrap()).await
 }
 
 #[tokio::test]
-async fn expires_on_epoch_wins_over_local_time() {
-    let token = parse(
-        &az_json(&format!(
-            r#", "expiresOn": "2031-06-01 00:00:00.000000", "expires_on": {EXPIRES_EPOCH}"#
-        )),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
-}
-
-#[tokio::test]
-async fn expires_on_as_string() {
-    let token = parse(
-        &az_json(&format!(r#", "expires_on": "{EXPIRES_EPOCH}""#)),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
-}
-
-#[tokio::test]
-async fn missing_expires_on_falls_back_to_local_expires_on() {
-    // Default: the local time is read as UTC (documented).
-    let token = parse(
-        &az_json(r#", "expiresOn": "2030-01-01 01:00:00.123456""#),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(token.expires_on, datetime!(2030-01-01 1:00:00.123456 UTC));
-    // With the machine's offset given, it is applied.
-    let token = parse(
-        &az_json(r#", "expiresOn": "2030-01-01 03:00:00.000000""#),
-        Some(offset!(+2)),
-    )
-    .await
-    .unwrap();
-    assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
-    // A null expires_on is missing too; no fraction is fine.
-    let token = parse(
-        &az_json(r#", "expires_on": null, "expiresOn": "2030-01-01 01:00:00""#),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
+async fn expires_on_variants() {
+    for (case, extra, local_offset, expected) in [
+        (
+            "the epoch wins over the local time",
+            format!(
+                r#", "expiresOn": "2031-06-01 00:00:00.000000", "expires_on": {EXPIRES_EPOCH}"#
+            ),
+            None,
+            datetime!(2030-01-01 1:00 UTC),
+        ),
+        (
+            "the epoch as a string",
+            format!(r#", "expires_on": "{EXPIRES_EPOCH}""#),
+            None,
+            datetime!(2030-01-01 1:00 UTC),
+        ),
+        // Without expires_on, the local expiresOn is used.
+        (
+            "by default the local time is read as UTC (documented)",
+            r#", "expiresOn": "2030-01-01 01:00:00.123456""#.to_owned(),
+            None,
+            datetime!(2030-01-01 1:00:00.123456 UTC),
+        ),
+        (
+            "the machine's offset, when given, is applied",
+            r#", "expiresOn": "2030-01-01 03:00:00.000000""#.to_owned(),
+            Some(offset!(+2)),
+            datetime!(2030-01-01 1:00 UTC),
+        ),
+        (
+            "a null expires_on is missing too; no fraction is fine",
+            r#", "expires_on": null, "expiresOn": "2030-01-01 01:00:00""#.to_owned(),
+            None,
+            datetime!(2030-01-01 1:00 UTC),
+        ),
+    ] {
+        let token = parse(&az_json(&extra), local_offset).await.unwrap();
+        assert_eq!(token.expires_on, expected, "{case}");
+    }
 }
 
 #[tokio::test]
@@ -278,10 +252,7 @@ async fn malformed_outputs_are_unexpected_responses_without_echo() {
         r#"["a"]"#.to_owned(),
     ] {
         let err = parse(&stdout, None).await.unwrap_err();
-        assert!(
-            matches!(err, CredentialError::UnexpectedResponse { .. }),
-            "{stdout}: {err:?}"
-        );
+        assert_unexpected_response_in(&stdout, &err);
         assert_no_token(&err.to_string());
         assert_no_token(&format!("{err:?}"));
         assert!(!err.to_string().contains("WARNING"), "{err}");
@@ -295,12 +266,7 @@ async fn fail(exit: i32, stderr: &str, tenant: Option<&str>) -> CredentialError 
     if let Some(tenant) = tenant {
         builder = builder.with_tenant_id(tenant);
     }
-    builder
-        .build()
-        .unwrap()
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err()
+    vault_token(&builder.build().unwrap()).await.unwrap_err()
 }
 
 #[tokio::test]
@@ -331,13 +297,7 @@ async fn not_installed_variants() {
 
     let h = harness("az");
     h.runner.push_failure(ScriptedFailure::NotFound);
-    let err = AzureCliCredential::builder()
-        .with_context(h.ctx)
-        .build()
-        .unwrap()
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
+    let err = vault_token(&credential(&h)).await.unwrap_err();
     assert_unavailable(&err, "not found on PATH");
 }
 
@@ -349,13 +309,7 @@ async fn not_on_path_launches_nothing() {
         Env::from_pairs([("PATH", "usr/bin:.")]),
     ] {
         let h = harness_with(env, &["az"]);
-        let err = AzureCliCredential::builder()
-            .with_context(h.ctx)
-            .build()
-            .unwrap()
-            .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-            .await
-            .unwrap_err();
+        let err = vault_token(&credential(&h)).await.unwrap_err();
         assert_unavailable(&err, "Azure CLI was not found on PATH");
         assert!(h.runner.requests().is_empty());
     }
@@ -365,14 +319,12 @@ async fn not_on_path_launches_nothing() {
 async fn timeout_is_unavailable_and_says_how_to_raise_it() {
     let h = harness("az");
     h.runner.push_failure(ScriptedFailure::TimedOut);
-    let err = AzureCliCredential::builder()
+    let credential = AzureCliCredential::builder()
         .with_context(h.ctx)
         .with_timeout(Duration::from_secs(3))
         .build()
-        .unwrap()
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
+        .unwrap();
+    let err = vault_token(&credential).await.unwrap_err();
     assert_unavailable(&err, "within the timeout of 3s");
     assert!(
         err.to_string()
@@ -387,10 +339,7 @@ async fn other_failure_is_authentication_error_with_sanitized_stderr() {
         "ERROR: AADSTS70043: The refresh token has expired. Run 'az login'. {TOKEN}\n{{\"accessToken\": \"opaque-value\"}}"
     );
     let err = fail(1, &stderr, None).await;
-    assert!(
-        matches!(err, CredentialError::Authentication { .. }),
-        "{err:?}"
-    );
+    assert_authentication(&err);
     let text = err.to_string();
     assert!(text.contains("AADSTS70043"), "{text}");
     assert!(text.contains("exited with code 1"), "{text}");
@@ -399,44 +348,30 @@ async fn other_failure_is_authentication_error_with_sanitized_stderr() {
     assert_no_token(&text);
 
     let err = fail(2, "", None).await;
-    assert!(
-        matches!(err, CredentialError::Authentication { .. }),
-        "{err:?}"
-    );
+    assert_authentication(&err);
     assert!(err.to_string().contains("no error message"), "{err}");
 }
 
 #[tokio::test]
 async fn injection_attempts_are_rejected_before_launch() {
     let h = harness("az");
-    let credential = AzureCliCredential::builder()
-        .with_context(h.ctx.clone())
-        .build()
-        .unwrap();
-    for scope in [
-        "https://vault.azure.net/.default; rm -rf ~",
-        "https://vault.azure.net/.default\" --debug \"",
-        "https://vault.azure.net/.default'",
-        "https://vault.azure.net /.default",
-        "https://vault.azure.net/.default\nwhoami",
-        "$(whoami)",
-        "--debug",
-        "",
-    ] {
-        let err = credential
-            .get_token(&[scope], &TokenRequestOptions::default())
-            .await
-            .unwrap_err();
-        assert_invalid(&err);
-    }
-    for tenant in ["a;b", "a b", "a\"b", "a'b", "a\nb", "-a"] {
-        let options = TokenRequestOptions::default().with_tenant_id(tenant);
-        let err = credential
-            .get_token(&[VAULT_SCOPE], &options)
-            .await
-            .unwrap_err();
-        assert_invalid(&err);
-    }
+    let credential = credential(&h);
+    assert_scopes_rejected(
+        &credential,
+        &[
+            "https://vault.azure.net/.default; rm -rf ~",
+            "https://vault.azure.net/.default\" --debug \"",
+            "https://vault.azure.net/.default'",
+            "https://vault.azure.net /.default",
+            "https://vault.azure.net/.default\nwhoami",
+            "$(whoami)",
+            "--debug",
+            "",
+        ],
+    )
+    .await;
+    assert_request_tenants_rejected(&credential, &["a;b", "a b", "a\"b", "a'b", "a\nb", "-a"])
+        .await;
     for tenant in ["a;b", "a b", "a\"b", "a\nb"] {
         let err = AzureCliCredential::builder()
             .with_context(h.ctx.clone())
@@ -460,10 +395,7 @@ async fn injection_attempts_are_rejected_before_launch() {
 #[tokio::test]
 async fn exactly_one_scope() {
     let h = harness("az");
-    let credential = AzureCliCredential::builder()
-        .with_context(h.ctx)
-        .build()
-        .unwrap();
+    let credential = credential(&h);
     for scopes in [
         &[][..],
         &[VAULT_SCOPE, "https://management.azure.com/.default"][..],
@@ -502,20 +434,10 @@ async fn claims_challenge_names_the_login_command() {
 async fn second_call_within_token_life_starts_no_process() {
     let h = harness("az");
     h.runner.push_output(0, &ok_output(), "");
-    let credential = AzureCliCredential::builder()
-        .with_context(h.ctx.clone())
-        .build()
-        .unwrap();
-    let options = TokenRequestOptions::default();
-    let first = credential
-        .get_token(&[VAULT_SCOPE], &options)
-        .await
-        .unwrap();
+    let credential = credential(&h);
+    let first = vault_token(&credential).await.unwrap();
     h.clock.advance(time::Duration::minutes(30));
-    let second = credential
-        .get_token(&[VAULT_SCOPE], &options)
-        .await
-        .unwrap();
+    let second = vault_token(&credential).await.unwrap();
     assert_eq!(first, second);
     assert_eq!(h.runner.requests().len(), 1);
 
@@ -537,10 +459,7 @@ async fn second_call_within_token_life_starts_no_process() {
         &az_json(&format!(r#", "expires_on": {}"#, EXPIRES_EPOCH + 3600)),
         "",
     );
-    let third = credential
-        .get_token(&[VAULT_SCOPE], &options)
-        .await
-        .unwrap();
+    let third = vault_token(&credential).await.unwrap();
     assert_eq!(third.expires_on, datetime!(2030-01-01 2:00 UTC));
     assert_eq!(h.runner.requests().len(), 3);
 }
@@ -555,10 +474,7 @@ async fn debug_never_shows_the_token() {
         .with_subscription("sub")
         .build()
         .unwrap();
-    let token = credential
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    let token = vault_token(&credential).await.unwrap();
     let debug = format!(
         "{credential:?} {token:?} {:?}",
         AzureCliCredential::builder()

@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use credential_cli::AzureDeveloperCliCredential;
@@ -41,10 +40,9 @@ async fn every_scope_is_passed_exactly() {
         .get_token(&[VAULT_SCOPE, ARM_SCOPE], &TokenRequestOptions::default())
         .await
         .unwrap();
-    assert_eq!(token.token.expose_secret(), TOKEN);
-    assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
+    assert_is_the_token(&token);
     let request = &h.runner.requests()[0];
-    assert_eq!(request.program, PathBuf::from("/usr/bin/azd"));
+    assert_launched_in_bin(request, "azd", Duration::from_secs(10));
     assert_eq!(
         request.args,
         args(&["--scope", VAULT_SCOPE, "--scope", ARM_SCOPE])
@@ -53,8 +51,6 @@ async fn every_scope_is_passed_exactly() {
         request.env,
         vec![("NO_COLOR".to_owned(), "true".to_owned())]
     );
-    assert_eq!(request.current_dir, Some(PathBuf::from("/bin")));
-    assert_eq!(request.timeout, Duration::from_secs(10));
 }
 
 #[tokio::test]
@@ -113,30 +109,19 @@ async fn disallowed_request_tenant_launches_nothing() {
         .with_tenant_id("contoso")
         .build()
         .unwrap();
-    let options = TokenRequestOptions::default().with_tenant_id("fabrikam");
-    let err = credential
-        .get_token(&[VAULT_SCOPE], &options)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, CredentialError::Authentication { .. }),
-        "{err:?}"
-    );
-    assert!(h.runner.requests().is_empty());
+    fabrikam_token_is_refused(&h, &credential).await;
 }
 
 #[tokio::test]
 async fn expires_on_with_offset_is_converted_to_utc() {
-    let h = harness("azd");
-    h.runner.push_output(
+    let token = scripted_run(
+        Tool::Azd,
         0,
         &format!(r#"{{"token": "{TOKEN}", "expiresOn": "2030-01-01T03:00:00+02:00"}}"#),
         "",
-    );
-    let token = credential(&h)
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    )
+    .await
+    .unwrap();
     assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
 }
 
@@ -148,52 +133,41 @@ async fn malformed_outputs() {
         format!(r#"{{"token": "{TOKEN}"}}"#),
         format!(r#"{{"token": "{TOKEN}", "expiresOn": "2030-01-01 01:00:00"}}"#),
     ] {
-        let h = harness("azd");
-        h.runner.push_output(0, &stdout, "");
-        let err = credential(&h)
-            .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, CredentialError::UnexpectedResponse { .. }),
-            "{err:?}"
-        );
+        let err = fail(0, &stdout, "").await;
+        assert_unexpected_response_in(&stdout, &err);
         assert_no_token(&err.to_string());
     }
 }
 
+/// Runs azd once against a scripted output, expecting an error.
 async fn fail(exit: i32, stdout: &str, stderr: &str) -> CredentialError {
-    let h = harness("azd");
-    h.runner.push_output(exit, stdout, stderr);
-    credential(&h)
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+    scripted_run(Tool::Azd, exit, stdout, stderr)
         .await
         .unwrap_err()
 }
 
 #[tokio::test]
 async fn error_mapping() {
-    let err = fail(
-        1,
-        "",
-        "ERROR: not logged in, run `azd auth login` to login\n",
-    )
-    .await;
-    assert_unavailable(&err, "Run `azd auth login`");
-    // azd's JSON error lines.
-    let err = fail(
-        1,
-        "",
-        r#"{"type":"consoleMessage","data":{"message":"\nERROR: not logged in, run `azd auth login` to login\n"}}"#,
-    )
-    .await;
-    assert_unavailable(&err, "Run `azd auth login`");
-    let err = fail(127, "", "").await;
-    assert_unavailable(&err, "Azure Developer CLI was not found on PATH");
-    let err = fail(1, "", "Error: unknown flag: --claims").await;
-    assert_unavailable(&err, "1.18.1");
-    let err = fail(1, "", "ERROR: reauthentication required").await;
-    assert_unavailable(&err, &format!("azd auth login --scope {VAULT_SCOPE}"));
+    let reauthenticate = format!("azd auth login --scope {VAULT_SCOPE}");
+    for (exit, stderr, needle) in [
+        (
+            1,
+            "ERROR: not logged in, run `azd auth login` to login\n",
+            "Run `azd auth login`",
+        ),
+        // azd's JSON error lines.
+        (
+            1,
+            r#"{"type":"consoleMessage","data":{"message":"\nERROR: not logged in, run `azd auth login` to login\n"}}"#,
+            "Run `azd auth login`",
+        ),
+        (127, "", "Azure Developer CLI was not found on PATH"),
+        (1, "Error: unknown flag: --claims", "1.18.1"),
+        (1, "ERROR: reauthentication required", &reauthenticate),
+    ] {
+        let err = fail(exit, "", stderr).await;
+        assert_unavailable_in(&format!("exit {exit}, {stderr:?}"), &err, needle);
+    }
 
     let err = fail(
         1,
@@ -201,10 +175,7 @@ async fn error_mapping() {
         &format!("ERROR: fetching token: AADSTS50173 {TOKEN}"),
     )
     .await;
-    assert!(
-        matches!(err, CredentialError::Authentication { .. }),
-        "{err:?}"
-    );
+    assert_authentication(&err);
     assert!(err.to_string().contains("AADSTS50173"), "{err}");
     assert_no_token(&err.to_string());
 }
@@ -213,10 +184,7 @@ async fn error_mapping() {
 async fn timeout_and_not_found() {
     let h = harness("azd");
     h.runner.push_failure(ScriptedFailure::TimedOut);
-    let err = credential(&h)
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
+    let err = vault_token(&credential(&h)).await.unwrap_err();
     assert_unavailable(&err, "within the timeout of 10s");
     assert!(
         err.to_string()
@@ -224,10 +192,7 @@ async fn timeout_and_not_found() {
     );
 
     let h = harness("az");
-    let err = credential(&h)
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
+    let err = vault_token(&credential(&h)).await.unwrap_err();
     assert_unavailable(&err, "Azure Developer CLI was not found on PATH");
     assert!(h.runner.requests().is_empty());
 }
@@ -250,13 +215,7 @@ async fn injection_attempts_are_rejected_before_launch() {
             .unwrap_err();
         assert_invalid(&err);
     }
-    let options = TokenRequestOptions::default().with_tenant_id("a;b");
-    assert_invalid(
-        &credential
-            .get_token(&[VAULT_SCOPE], &options)
-            .await
-            .unwrap_err(),
-    );
+    assert_request_tenants_rejected(&credential, &["a;b"]).await;
     assert_invalid(
         &AzureDeveloperCliCredential::builder()
             .with_tenant_id("a b")

@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -44,17 +43,11 @@ fn decoded_script(request: &ProcessRequest) -> String {
 async fn launches_pwsh_with_encoded_script() {
     let h = harness("pwsh");
     h.runner.push_output(0, &ok_output(), "");
-    let token = credential(&h)
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(token.token.expose_secret(), TOKEN);
-    assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
+    let token = vault_token(&credential(&h)).await.unwrap();
+    assert_is_the_token(&token);
 
     let request = &h.runner.requests()[0];
-    assert_eq!(request.program, PathBuf::from("/usr/bin/pwsh"));
-    assert_eq!(request.current_dir, Some(PathBuf::from("/bin")));
-    assert_eq!(request.timeout, Duration::from_secs(10));
+    assert_launched_in_bin(request, "pwsh", Duration::from_secs(10));
     let script = decoded_script(request);
     assert!(
         script.contains("Get-Module -ListAvailable -Name Az.Accounts"),
@@ -102,10 +95,7 @@ async fn tenant_and_timeout() {
 #[tokio::test]
 async fn powershell_is_not_a_fallback_on_unix() {
     let h = harness("powershell");
-    let err = credential(&h)
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
+    let err = vault_token(&credential(&h)).await.unwrap_err();
     if cfg!(windows) {
         assert_eq!(h.runner.requests().len(), 1);
     } else {
@@ -121,16 +111,14 @@ async fn expires_on_variants() {
         format!("\"{EXPIRES_EPOCH}\""),
         "\"2030-01-01T01:00:00+00:00\"".to_owned(),
     ] {
-        let h = harness("pwsh");
-        h.runner.push_output(
+        let token = scripted_run(
+            Tool::Pwsh,
             0,
             &format!("{{\"Token\":\"{TOKEN}\",\"ExpiresOn\":{expires}}}"),
             "",
-        );
-        let token = credential(&h)
-            .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-            .await
-            .unwrap();
+        )
+        .await
+        .unwrap();
         assert_eq!(
             token.expires_on,
             datetime!(2030-01-01 1:00 UTC),
@@ -148,63 +136,59 @@ async fn malformed_outputs() {
         format!("{{\"Token\":\"{TOKEN}\",\"ExpiresOn\":\"someday\"}}"),
         String::new(),
     ] {
-        let h = harness("pwsh");
-        h.runner.push_output(0, &stdout, "");
-        let err = credential(&h)
-            .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, CredentialError::UnexpectedResponse { .. }),
-            "{err:?}"
-        );
+        let err = fail(0, &stdout, "").await;
+        assert_unexpected_response_in(&stdout, &err);
         assert_no_token(&err.to_string());
     }
 }
 
+/// Runs pwsh once against a scripted output, expecting an error.
 async fn fail(exit: i32, stdout: &str, stderr: &str) -> CredentialError {
-    let h = harness("pwsh");
-    h.runner.push_output(exit, stdout, stderr);
-    credential(&h)
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
+    scripted_run(Tool::Pwsh, exit, stdout, stderr)
         .await
         .unwrap_err()
 }
 
 #[tokio::test]
 async fn error_mapping() {
-    let err = fail(1, "", "Get-AzAccessToken: Run Connect-AzAccount to login.").await;
-    assert_unavailable(&err, "Run `Connect-AzAccount`");
-    let err = fail(0, "NO_AZ_ACCOUNT_MODULE\n", "").await;
-    assert_unavailable(&err, "Install-Module -Name Az.Accounts");
-    let err = fail(
-        1,
-        "",
-        "Import-Module: The specified module 'Az.Accounts' was not loaded because no valid module file was found",
-    )
-    .await;
-    assert_unavailable(&err, "Az.Accounts module");
-    let err = fail(127, "", "").await;
-    assert_unavailable(&err, "Azure PowerShell was not found on PATH");
+    for (exit, stdout, stderr, needle) in [
+        (
+            1,
+            "",
+            "Get-AzAccessToken: Run Connect-AzAccount to login.",
+            "Run `Connect-AzAccount`",
+        ),
+        (
+            0,
+            "NO_AZ_ACCOUNT_MODULE\n",
+            "",
+            "Install-Module -Name Az.Accounts",
+        ),
+        (
+            1,
+            "",
+            "Import-Module: The specified module 'Az.Accounts' was not loaded because no valid module file was found",
+            "Az.Accounts module",
+        ),
+        (127, "", "", "Azure PowerShell was not found on PATH"),
+    ] {
+        let err = fail(exit, stdout, stderr).await;
+        let case = format!("exit {exit}, {stdout:?}, {stderr:?}");
+        assert_unavailable_in(&case, &err, needle);
+    }
     let err = fail(
         1,
         "",
         &format!("AuthorizationManager check failed. {TOKEN}"),
     )
     .await;
-    assert!(
-        matches!(err, CredentialError::Authentication { .. }),
-        "{err:?}"
-    );
+    assert_authentication(&err);
     assert!(err.to_string().contains("AuthorizationManager"), "{err}");
     assert_no_token(&err.to_string());
 
     let h = harness("pwsh");
     h.runner.push_failure(ScriptedFailure::TimedOut);
-    let err = credential(&h)
-        .get_token(&[VAULT_SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
+    let err = vault_token(&credential(&h)).await.unwrap_err();
     assert_unavailable(&err, "AzurePowerShellCredentialBuilder::with_timeout");
 }
 
@@ -226,25 +210,17 @@ async fn claims_and_injection_launch_nothing() {
         "Connect-AzAccount -ClaimsChallenge eyJhIjoxfQ== -Tenant contoso",
     );
 
-    for scope in [
-        "https://x/.default'; Remove-Item -Recurse ~; '",
-        "a b",
-        "a\nb",
-        "a\"b",
-    ] {
-        let err = credential
-            .get_token(&[scope], &TokenRequestOptions::default())
-            .await
-            .unwrap_err();
-        assert_invalid(&err);
-    }
-    let options = TokenRequestOptions::default().with_tenant_id("x'");
-    assert_invalid(
-        &credential
-            .get_token(&[VAULT_SCOPE], &options)
-            .await
-            .unwrap_err(),
-    );
+    assert_scopes_rejected(
+        &credential,
+        &[
+            "https://x/.default'; Remove-Item -Recurse ~; '",
+            "a b",
+            "a\nb",
+            "a\"b",
+        ],
+    )
+    .await;
+    assert_request_tenants_rejected(&credential, &["x'"]).await;
     assert!(h.runner.requests().is_empty());
 }
 
@@ -253,15 +229,8 @@ async fn cached_and_redacted() {
     let h = harness("pwsh");
     h.runner.push_output(0, &ok_output(), "");
     let credential = credential(&h);
-    let options = TokenRequestOptions::default();
-    let first = credential
-        .get_token(&[VAULT_SCOPE], &options)
-        .await
-        .unwrap();
-    let second = credential
-        .get_token(&[VAULT_SCOPE], &options)
-        .await
-        .unwrap();
+    let first = vault_token(&credential).await.unwrap();
+    let second = vault_token(&credential).await.unwrap();
     assert_eq!(first, second);
     assert_eq!(h.runner.requests().len(), 1);
     assert_no_token(&format!("{credential:?} {first:?}"));
