@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use credential_core::entra::scope_to_resource;
 use credential_core::{
     AccessToken, CredentialError, ProcessOutput, ProcessRequest, ProviderContext, TokenCache,
     TokenCredential, TokenRequestOptions, async_trait,
@@ -15,10 +14,14 @@ use serde_json::Value;
 use time::UtcOffset;
 
 use crate::classify::{Failure, classify_az};
-use crate::common::{Common, CommonOptions, Tool, tool_builder_methods, tool_failed};
+use crate::common::{
+    Common, CommonOptions, Tool, claims_unsupported, in_directory, non_blank_str, not_signed_in,
+    tool_builder_methods, tool_credential_constructors, tool_failed, unexpected_output,
+    with_tenant,
+};
 use crate::expiry;
 use crate::platform::Platform;
-use crate::validate::{single_scope, validate_subscription};
+use crate::validate::validate_subscription;
 
 const NAME: &str = "AzureCliCredential";
 
@@ -102,15 +105,7 @@ impl AzureCliCredentialBuilder {
 }
 
 impl AzureCliCredential {
-    /// A builder with the defaults.
-    pub fn builder() -> AzureCliCredentialBuilder {
-        AzureCliCredentialBuilder::default()
-    }
-
-    /// A credential with the defaults.
-    pub fn new() -> Result<Self, CredentialError> {
-        Self::builder().build()
-    }
+    tool_credential_constructors!(AzureCliCredentialBuilder);
 
     async fn fetch(
         &self,
@@ -171,9 +166,7 @@ pub(crate) fn build_request(
     request
         .env
         .push(("AZURE_CORE_NO_COLOR".into(), "true".into()));
-    request.current_dir = Some(cwd);
-    request.timeout = timeout;
-    request
+    in_directory(request, cwd, timeout)
 }
 
 /// Reads `accessToken` and `expires_on` (epoch seconds, number or string),
@@ -183,21 +176,16 @@ pub(crate) fn parse_output(
     local_offset: UtcOffset,
 ) -> Result<AccessToken, CredentialError> {
     let unexpected = |what: &str| {
-        CredentialError::unexpected_response(
-            NAME,
-            None,
-            format!(
-                "the Azure CLI printed {what} (the output is not shown because it may hold a token); \
-                 run `az account get-access-token --output json` yourself to see it, and update the CLI if it is old"
-            ),
+        unexpected_output(
+            &TOOL,
+            "the Azure CLI",
+            what,
+            "run `az account get-access-token --output json` yourself to see it, and update the CLI if it is old",
         )
     };
     let json: Value =
         serde_json::from_str(stdout.trim()).map_err(|_| unexpected("output that is not JSON"))?;
-    let token = json
-        .get("accessToken")
-        .and_then(Value::as_str)
-        .filter(|t| !t.trim().is_empty())
+    let token = non_blank_str(&json, "accessToken")
         .ok_or_else(|| unexpected("JSON without an \"accessToken\" string"))?;
     let expires_on = match json.get("expires_on").filter(|v| !v.is_null()) {
         Some(epoch) => expiry::from_epoch(epoch)
@@ -219,41 +207,27 @@ pub(crate) fn parse_output(
 pub(crate) fn failure_error(output: &ProcessOutput, tenant: Option<&str>) -> CredentialError {
     match classify_az(output.exit_code, &output.stderr) {
         Failure::NotInstalled => crate::common::not_installed(&TOOL),
-        Failure::NotLoggedIn => CredentialError::unavailable(
-            NAME,
-            format!(
-                "the Azure CLI is not signed in. Run `{}` and try again",
-                login_command(tenant)
-            ),
-        ),
+        Failure::NotLoggedIn => not_signed_in(&TOOL, "the Azure CLI", &login_command(tenant), ""),
         _ => tool_failed(&TOOL, output, &output.stderr),
     }
 }
 
 fn login_command(tenant: Option<&str>) -> String {
-    match tenant {
-        Some(tenant) => format!("az login --tenant {tenant}"),
-        None => "az login".to_owned(),
-    }
+    with_tenant("az login".to_owned(), "--tenant", tenant)
 }
 
 /// The Unavailable error for a claims challenge, with the command that
 /// satisfies it.
 pub(crate) fn claims_error(claims: &str, scope: &str, tenant: Option<&str>) -> CredentialError {
-    let mut command = format!(
-        "az login --claims-challenge {} --scope {scope}",
-        STANDARD.encode(claims)
-    );
-    if let Some(tenant) = tenant {
-        command.push_str(&format!(" --tenant {tenant}"));
-    }
-    CredentialError::unavailable(
-        NAME,
+    let command = with_tenant(
         format!(
-            "this credential does not support claims challenges. To sign in with the required claims, \
-             run the following command (Azure CLI 2.76.0 or later): {command}"
+            "az login --claims-challenge {} --scope {scope}",
+            STANDARD.encode(claims)
         ),
-    )
+        "--tenant",
+        tenant,
+    );
+    claims_unsupported(&TOOL, " (Azure CLI 2.76.0 or later)", &command)
 }
 
 #[async_trait]
@@ -263,12 +237,9 @@ impl TokenCredential for AzureCliCredential {
         scopes: &[&str],
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
-        let scope = single_scope(NAME, scopes)?;
-        if let Some(claims) = options.claims() {
-            let tenant = self.common.tenant_for(&TOOL, options)?;
-            return Err(claims_error(claims, scope, tenant.as_deref()));
-        }
-        let resource = scope_to_resource(scope);
+        let resource = self
+            .common
+            .resource_for(&TOOL, scopes, options, claims_error)?;
         // The tenant is checked only on a cache miss (a tenant that is not
         // allowed is never cached), so a cached token costs no allocation.
         self.cache

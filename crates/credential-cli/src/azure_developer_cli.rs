@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use crate::classify::{Failure, classify_azd};
 use crate::common::{
-    Common, CommonOptions, Tool, not_installed, tool_builder_methods, tool_failed,
+    Common, CommonOptions, Tool, common_only_build, debug_tool_credential, in_directory,
+    non_blank_str, not_installed, not_signed_in, tool_builder_methods,
+    tool_credential_constructors, tool_failed, unexpected_output, with_tenant,
 };
 use crate::expiry;
 use crate::validate::validate_scopes;
@@ -59,26 +61,11 @@ pub struct AzureDeveloperCliCredentialBuilder {
 impl AzureDeveloperCliCredentialBuilder {
     tool_builder_methods!("--tenant-id", "`azd`");
 
-    /// Checks the options (tenant characters, timeout).
-    pub fn build(self) -> Result<AzureDeveloperCliCredential, CredentialError> {
-        let common = self.common.build(&TOOL)?;
-        Ok(AzureDeveloperCliCredential {
-            cache: TokenCache::new(common.ctx.clock.clone()),
-            common,
-        })
-    }
+    common_only_build!(AzureDeveloperCliCredential);
 }
 
 impl AzureDeveloperCliCredential {
-    /// A builder with the defaults.
-    pub fn builder() -> AzureDeveloperCliCredentialBuilder {
-        AzureDeveloperCliCredentialBuilder::default()
-    }
-
-    /// A credential with the defaults.
-    pub fn new() -> Result<Self, CredentialError> {
-        Self::builder().build()
-    }
+    tool_credential_constructors!(AzureDeveloperCliCredentialBuilder);
 
     async fn fetch(
         &self,
@@ -120,29 +107,22 @@ pub(crate) fn build_request(
     }
     let mut request = ProcessRequest::new(program, args);
     request.env.push(("NO_COLOR".into(), "true".into()));
-    request.current_dir = Some(cwd);
-    request.timeout = timeout;
-    request
+    in_directory(request, cwd, timeout)
 }
 
 /// Reads `token` and `expiresOn` (RFC 3339, UTC). Never echoes the output.
 pub(crate) fn parse_output(stdout: &str) -> Result<AccessToken, CredentialError> {
     let unexpected = |what: &str| {
-        CredentialError::unexpected_response(
-            NAME,
-            None,
-            format!(
-                "the Azure Developer CLI printed {what} (the output is not shown because it may hold a token); \
-                 run `azd auth token --output json` yourself to see it, and update azd if it is old"
-            ),
+        unexpected_output(
+            &TOOL,
+            "the Azure Developer CLI",
+            what,
+            "run `azd auth token --output json` yourself to see it, and update azd if it is old",
         )
     };
     let json: Value =
         serde_json::from_str(stdout.trim()).map_err(|_| unexpected("output that is not JSON"))?;
-    let token = json
-        .get("token")
-        .and_then(Value::as_str)
-        .filter(|t| !t.trim().is_empty())
+    let token = non_blank_str(&json, "token")
         .ok_or_else(|| unexpected("JSON without a \"token\" string"))?;
     let expires_on = json
         .get("expiresOn")
@@ -202,14 +182,8 @@ pub(crate) fn failure_error(
     match classify_azd(output.exit_code, &text) {
         Failure::NotInstalled => not_installed(&TOOL),
         Failure::NotLoggedIn => {
-            let command = match tenant {
-                Some(tenant) => format!("azd auth login --tenant-id {tenant}"),
-                None => "azd auth login".to_owned(),
-            };
-            CredentialError::unavailable(
-                NAME,
-                format!("the Azure Developer CLI is not signed in. Run `{command}` and try again"),
-            )
+            let command = with_tenant("azd auth login".to_owned(), "--tenant-id", tenant);
+            not_signed_in(&TOOL, "the Azure Developer CLI", &command, "")
         }
         Failure::ClaimsUnsupported => CredentialError::unavailable(
             NAME,
@@ -240,11 +214,6 @@ impl TokenCredential for AzureDeveloperCliCredential {
 
 impl fmt::Debug for AzureDeveloperCliCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(NAME)
-            .field("tenant_id", &self.common.tenant_id)
-            .field("timeout", &self.common.timeout)
-            .field("additionally_allowed_tenants", &self.common.allowed)
-            .field("cache", &self.cache)
-            .finish()
+        debug_tool_credential(f, NAME, &self.common, &self.cache)
     }
 }

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use credential_core::entra::scope_to_resource;
 use credential_core::{
     AccessToken, CredentialError, ProcessOutput, ProcessRequest, ProviderContext, TokenCache,
     TokenCredential, TokenRequestOptions, async_trait,
@@ -16,11 +15,12 @@ use serde_json::Value;
 
 use crate::classify::{Failure, NO_MODULE_MARKER, classify_powershell};
 use crate::common::{
-    Common, CommonOptions, Tool, not_installed, tool_builder_methods, tool_failed,
+    Common, CommonOptions, Tool, claims_unsupported, common_only_build, debug_tool_credential,
+    in_directory, non_blank_str, not_installed, not_signed_in, tool_builder_methods,
+    tool_credential_constructors, tool_failed, unexpected_output, with_tenant,
 };
 use crate::expiry;
 use crate::platform::Platform;
-use crate::validate::single_scope;
 
 const NAME: &str = "AzurePowerShellCredential";
 
@@ -67,26 +67,11 @@ pub struct AzurePowerShellCredentialBuilder {
 impl AzurePowerShellCredentialBuilder {
     tool_builder_methods!("-TenantId", "PowerShell");
 
-    /// Checks the options (tenant characters, timeout).
-    pub fn build(self) -> Result<AzurePowerShellCredential, CredentialError> {
-        let common = self.common.build(&TOOL)?;
-        Ok(AzurePowerShellCredential {
-            cache: TokenCache::new(common.ctx.clock.clone()),
-            common,
-        })
-    }
+    common_only_build!(AzurePowerShellCredential);
 }
 
 impl AzurePowerShellCredential {
-    /// A builder with the defaults.
-    pub fn builder() -> AzurePowerShellCredentialBuilder {
-        AzurePowerShellCredentialBuilder::default()
-    }
-
-    /// A credential with the defaults.
-    pub fn new() -> Result<Self, CredentialError> {
-        Self::builder().build()
-    }
+    tool_credential_constructors!(AzurePowerShellCredentialBuilder);
 
     async fn fetch(
         &self,
@@ -156,7 +141,7 @@ pub(crate) fn build_request(
     tenant: Option<&str>,
     timeout: Duration,
 ) -> ProcessRequest {
-    let mut request = ProcessRequest::new(
+    let request = ProcessRequest::new(
         program,
         [
             "-NoProfile".to_owned(),
@@ -165,22 +150,18 @@ pub(crate) fn build_request(
             encode_command(&script(resource, tenant)),
         ],
     );
-    request.current_dir = Some(cwd);
-    request.timeout = timeout;
-    request
+    in_directory(request, cwd, timeout)
 }
 
 /// Reads the last JSON line holding `Token`; `ExpiresOn` is epoch seconds
 /// (number or string) or an RFC 3339 time. Never echoes the output.
 pub(crate) fn parse_output(stdout: &str) -> Result<AccessToken, CredentialError> {
     let unexpected = |what: &str| {
-        CredentialError::unexpected_response(
-            NAME,
-            None,
-            format!(
-                "Azure PowerShell printed {what} (the output is not shown because it may hold a token); \
-                 run `Get-AzAccessToken` in PowerShell yourself to see it, and update Az.Accounts if it is old"
-            ),
+        unexpected_output(
+            &TOOL,
+            "Azure PowerShell",
+            what,
+            "run `Get-AzAccessToken` in PowerShell yourself to see it, and update Az.Accounts if it is old",
         )
     };
     let line = stdout
@@ -190,10 +171,7 @@ pub(crate) fn parse_output(stdout: &str) -> Result<AccessToken, CredentialError>
         .ok_or_else(|| unexpected("no JSON line with a token"))?;
     let json: Value =
         serde_json::from_str(line).map_err(|_| unexpected("a line that is not valid JSON"))?;
-    let token = json
-        .get("Token")
-        .and_then(Value::as_str)
-        .filter(|t| !t.trim().is_empty())
+    let token = non_blank_str(&json, "Token")
         .ok_or_else(|| unexpected("JSON without a \"Token\" string"))?;
     let expires = json
         .get("ExpiresOn")
@@ -215,41 +193,32 @@ pub(crate) fn failure_error(output: &ProcessOutput, tenant: Option<&str>) -> Cre
              `Install-Module -Name Az.Accounts -Scope CurrentUser -Repository PSGallery -Force` in PowerShell, \
              then `Connect-AzAccount`",
         ),
-        Failure::NotLoggedIn => CredentialError::unavailable(
-            NAME,
-            format!(
-                "Azure PowerShell is not signed in. Run `{}` in PowerShell and try again",
-                connect_command(tenant)
-            ),
+        Failure::NotLoggedIn => not_signed_in(
+            &TOOL,
+            "Azure PowerShell",
+            &connect_command(tenant),
+            " in PowerShell",
         ),
         _ => tool_failed(&TOOL, output, &output.stderr),
     }
 }
 
 fn connect_command(tenant: Option<&str>) -> String {
-    match tenant {
-        Some(tenant) => format!("Connect-AzAccount -Tenant {tenant}"),
-        None => "Connect-AzAccount".to_owned(),
-    }
+    with_tenant("Connect-AzAccount".to_owned(), "-Tenant", tenant)
 }
 
 /// The Unavailable error for a claims challenge, with the command that
 /// satisfies it.
 pub(crate) fn claims_error(claims: &str, tenant: Option<&str>) -> CredentialError {
-    let mut command = format!(
-        "Connect-AzAccount -ClaimsChallenge {}",
-        STANDARD.encode(claims)
-    );
-    if let Some(tenant) = tenant {
-        command.push_str(&format!(" -Tenant {tenant}"));
-    }
-    CredentialError::unavailable(
-        NAME,
+    let command = with_tenant(
         format!(
-            "this credential does not support claims challenges. To sign in with the required claims, \
-             run the following command in PowerShell: {command}"
+            "Connect-AzAccount -ClaimsChallenge {}",
+            STANDARD.encode(claims)
         ),
-    )
+        "-Tenant",
+        tenant,
+    );
+    claims_unsupported(&TOOL, " in PowerShell", &command)
 }
 
 #[async_trait]
@@ -259,12 +228,11 @@ impl TokenCredential for AzurePowerShellCredential {
         scopes: &[&str],
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
-        let scope = single_scope(NAME, scopes)?;
-        if let Some(claims) = options.claims() {
-            let tenant = self.common.tenant_for(&TOOL, options)?;
-            return Err(claims_error(claims, tenant.as_deref()));
-        }
-        let resource = scope_to_resource(scope);
+        let resource =
+            self.common
+                .resource_for(&TOOL, scopes, options, |claims, _scope, tenant| {
+                    claims_error(claims, tenant)
+                })?;
         // The tenant is checked only on a cache miss (see AzureCliCredential).
         self.cache
             .get_or_fetch(scopes, options, || async {
@@ -277,11 +245,6 @@ impl TokenCredential for AzurePowerShellCredential {
 
 impl fmt::Debug for AzurePowerShellCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(NAME)
-            .field("tenant_id", &self.common.tenant_id)
-            .field("timeout", &self.common.timeout)
-            .field("additionally_allowed_tenants", &self.common.allowed)
-            .field("cache", &self.cache)
-            .finish()
+        debug_tool_credential(f, NAME, &self.common, &self.cache)
     }
 }

@@ -1,17 +1,19 @@
 //! What the three tool credentials share: builder options, the resolved
 //! configuration, and launching a tool with its failures mapped to errors.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use credential_core::entra::{AllowedTenants, resolve_tenant};
+use credential_core::entra::{AllowedTenants, resolve_tenant, scope_to_resource};
 use credential_core::{
-    CredentialError, ProcessError, ProcessOutput, ProcessRequest, ProviderContext,
+    CredentialError, ProcessError, ProcessOutput, ProcessRequest, ProviderContext, TokenCache,
     TokenRequestOptions,
 };
+use serde_json::Value;
 
 use crate::platform::{Platform, find_program, working_directory};
-use crate::validate::validate_tenant;
+use crate::validate::{single_scope, validate_tenant};
 
 /// How long a tool may run before it is stopped, unless configured otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -105,6 +107,24 @@ impl Common {
         Ok(tenant)
     }
 
+    /// The resource of a request for a single scope. The tool cannot satisfy
+    /// a claims challenge, so a request with claims is refused with
+    /// `claims_error(claims, scope, tenant)`.
+    pub(crate) fn resource_for<'s>(
+        &self,
+        tool: &Tool,
+        scopes: &[&'s str],
+        options: &TokenRequestOptions,
+        claims_error: impl FnOnce(&str, &str, Option<&str>) -> CredentialError,
+    ) -> Result<&'s str, CredentialError> {
+        let scope = single_scope(tool.credential, scopes)?;
+        if let Some(claims) = options.claims() {
+            let tenant = self.tenant_for(tool, options)?;
+            return Err(claims_error(claims, scope, tenant.as_deref()));
+        }
+        Ok(scope_to_resource(scope))
+    }
+
     /// The first of `names` on `PATH`, or "not installed".
     pub(crate) fn program(&self, tool: &Tool, names: &[&str]) -> Result<PathBuf, CredentialError> {
         find_program(&self.ctx.env, &self.ctx.fs, self.platform, names)
@@ -193,6 +213,98 @@ pub(crate) fn tool_failed(tool: &Tool, output: &ProcessOutput, details: &str) ->
     )
 }
 
+/// `request`, run in the safe directory `cwd` and stopped after `timeout`.
+pub(crate) fn in_directory(
+    mut request: ProcessRequest,
+    cwd: PathBuf,
+    timeout: Duration,
+) -> ProcessRequest {
+    request.current_dir = Some(cwd);
+    request.timeout = timeout;
+    request
+}
+
+/// "Unexpected output": `subject` (the tool) printed `what`. The output is
+/// never echoed (it may hold a token); `advice` says how to see it and what
+/// to update.
+pub(crate) fn unexpected_output(
+    tool: &Tool,
+    subject: &str,
+    what: &str,
+    advice: &str,
+) -> CredentialError {
+    CredentialError::unexpected_response(
+        tool.credential,
+        None,
+        format!(
+            "{subject} printed {what} (the output is not shown because it may hold a token); {advice}"
+        ),
+    )
+}
+
+/// "Not signed in": `subject` (the tool) needs `command`, run
+/// `where_to_run` (e.g. " in PowerShell").
+pub(crate) fn not_signed_in(
+    tool: &Tool,
+    subject: &str,
+    command: &str,
+    where_to_run: &str,
+) -> CredentialError {
+    CredentialError::unavailable(
+        tool.credential,
+        format!("{subject} is not signed in. Run `{command}`{where_to_run} and try again"),
+    )
+}
+
+/// `base` followed by `flag tenant` when there is a tenant: a command line
+/// for the user to run.
+pub(crate) fn with_tenant(base: String, flag: &str, tenant: Option<&str>) -> String {
+    match tenant {
+        Some(tenant) => format!("{base} {flag} {tenant}"),
+        None => base,
+    }
+}
+
+/// The Unavailable error for a claims challenge: the tool cannot satisfy one,
+/// so the message names the `command` that signs in with the claims, to be
+/// run `where_to_run` (e.g. " in PowerShell").
+pub(crate) fn claims_unsupported(
+    tool: &Tool,
+    where_to_run: &str,
+    command: &str,
+) -> CredentialError {
+    CredentialError::unavailable(
+        tool.credential,
+        format!(
+            "this credential does not support claims challenges. To sign in with the required claims, \
+             run the following command{where_to_run}: {command}"
+        ),
+    )
+}
+
+/// The non-blank string at `key` of a tool's JSON output (the token).
+pub(crate) fn non_blank_str<'a>(json: &'a Value, key: &str) -> Option<&'a str> {
+    json.get(key)
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// `Debug` of a tool credential with only the common configuration and the
+/// token cache.
+pub(crate) fn debug_tool_credential(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    common: &Common,
+    cache: &TokenCache,
+) -> fmt::Result {
+    f.debug_struct(name)
+        .field("tenant_id", &common.tenant_id)
+        .field("timeout", &common.timeout)
+        .field("additionally_allowed_tenants", &common.allowed)
+        .field("cache", cache)
+        .finish()
+}
+
 /// The builder methods every tool credential shares: context, tenant,
 /// timeout and additionally allowed tenants. `$flag` is the tool's tenant
 /// argument and `$tool` its name, for the docs.
@@ -231,3 +343,37 @@ macro_rules! tool_builder_methods {
 }
 
 pub(crate) use tool_builder_methods;
+
+/// `builder()` and `new()` of a tool credential whose builder is `$builder`.
+macro_rules! tool_credential_constructors {
+    ($builder:ident) => {
+        /// A builder with the defaults.
+        pub fn builder() -> $builder {
+            $builder::default()
+        }
+
+        /// A credential with the defaults.
+        pub fn new() -> Result<Self, CredentialError> {
+            Self::builder().build()
+        }
+    };
+}
+
+pub(crate) use tool_credential_constructors;
+
+/// `build()` of a builder with only the common options, for a credential with
+/// only `common` and `cache` fields and a `TOOL` in scope.
+macro_rules! common_only_build {
+    ($credential:ident) => {
+        /// Checks the options (tenant characters, timeout).
+        pub fn build(self) -> Result<$credential, CredentialError> {
+            let common = self.common.build(&TOOL)?;
+            Ok($credential {
+                cache: TokenCache::new(common.ctx.clock.clone()),
+                common,
+            })
+        }
+    };
+}
+
+pub(crate) use common_only_build;

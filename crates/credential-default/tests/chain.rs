@@ -10,10 +10,109 @@ use credential_default::{CredentialError, CredentialKind, TokenCredential, Token
 use mockito::Matcher;
 use std::error::Error as _;
 
+/// A chain with the harness's context and IMDS on a closed port, so managed
+/// identity is unavailable.
+fn chain_without_imds(h: &Harness) -> credential_default::DefaultAzureCredential {
+    builder(h, &closed_port_url()).build().unwrap()
+}
+
+/// The mock server's URL, used as the IMDS endpoint.
+fn imds_url(server: &mockito::ServerGuard) -> url::Url {
+    url::Url::parse(&server.url()).unwrap()
+}
+
+/// A harness whose environment configures a client-secret service principal
+/// with Entra at `authority`, and the given `tools` installed.
+fn client_secret_harness(authority: &str, tools: &[&str]) -> Harness {
+    harness(
+        &[
+            ("AZURE_TENANT_ID", TENANT),
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+            ("AZURE_CLIENT_SECRET", SECRET),
+            ("AZURE_AUTHORITY_HOST", authority),
+        ],
+        tools,
+        &[],
+    )
+}
+
+/// A harness whose environment configures workload identity with Entra at
+/// `authority`, the federated token file holding `assertion`, and `tools`.
+fn workload_identity_harness(authority: &str, tools: &[&str], assertion: &str) -> Harness {
+    harness(
+        &[
+            ("AZURE_TENANT_ID", TENANT),
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+            ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token"),
+            ("AZURE_AUTHORITY_HOST", authority),
+        ],
+        tools,
+        &[("/var/run/token", assertion)],
+    )
+}
+
+/// Mocks Entra rejecting the token request for the `contoso` tenant with
+/// 401 and `body`.
+async fn entra_rejection(server: &mut mockito::ServerGuard, body: &str) -> mockito::Mock {
+    server
+        .mock("POST", "/contoso/oauth2/v2.0/token")
+        .with_status(401)
+        .with_body(body)
+        .create_async()
+        .await
+}
+
+/// Mocks one IMDS token request whose query carries `key=value`.
+async fn imds_token_with_query(
+    server: &mut mockito::ServerGuard,
+    key: &str,
+    value: &str,
+) -> mockito::Mock {
+    server
+        .mock("GET", IMDS_PATH)
+        .match_query(Matcher::UrlEncoded(key.into(), value.into()))
+        .with_body(imds_body("mi-token"))
+        .expect(1)
+        .create_async()
+        .await
+}
+
+/// A harness with `AZURE_CLIENT_ID` set and `AZURE_TOKEN_CREDENTIALS`
+/// selecting managed identity, spelled as `selection`.
+fn managed_identity_only_harness(selection: &str) -> Harness {
+    harness(
+        &[
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+            ("AZURE_TOKEN_CREDENTIALS", selection),
+        ],
+        &[],
+        &[],
+    )
+}
+
+/// With only `installed` tools on PATH and the first to run answering with
+/// `output` (holding `expected_token`), the chain picks `kind` and starts
+/// only `program`.
+async fn assert_tool_chosen(
+    installed: &[&str],
+    output: String,
+    expected_token: &str,
+    kind: CredentialKind,
+    program: &str,
+) {
+    let h = harness(&[], installed, &[]);
+    h.runner.push_output(0, &output, "");
+    let c = chain_without_imds(&h);
+    let token = get(&c).await.unwrap();
+    assert_eq!(token.token.expose_secret(), expected_token, "{kind:?}");
+    assert_eq!(c.selected(), Some(kind), "{kind:?}");
+    assert_eq!(programs(&h.runner), [program], "{kind:?}");
+}
+
 #[tokio::test]
 async fn nothing_configured_lists_every_attempt_and_what_to_do() {
     let h = harness(&[], &[], &[]);
-    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let c = chain_without_imds(&h);
     let err = get(&c).await.unwrap_err();
     assert!(err.is_unavailable(), "every link unavailable: {err:?}");
     assert!(err.source().is_none());
@@ -94,18 +193,8 @@ async fn environment_chosen_first_and_no_tool_runs() {
         .expect(1)
         .create_async()
         .await;
-    let url = server.url();
-    let h = harness(
-        &[
-            ("AZURE_TENANT_ID", TENANT),
-            ("AZURE_CLIENT_ID", CLIENT_ID),
-            ("AZURE_CLIENT_SECRET", SECRET),
-            ("AZURE_AUTHORITY_HOST", &url),
-        ],
-        &["az", "pwsh", "azd"],
-        &[],
-    );
-    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let h = client_secret_harness(&server.url(), &["az", "pwsh", "azd"]);
+    let c = chain_without_imds(&h);
     let token = get(&c).await.unwrap();
     assert_eq!(token.token.expose_secret(), "env-token");
     assert_eq!(c.selected(), Some(CredentialKind::Environment));
@@ -131,18 +220,8 @@ async fn workload_identity_chosen_after_environment_is_skipped() {
         .expect(1)
         .create_async()
         .await;
-    let url = server.url();
-    let h = harness(
-        &[
-            ("AZURE_TENANT_ID", TENANT),
-            ("AZURE_CLIENT_ID", CLIENT_ID),
-            ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token"),
-            ("AZURE_AUTHORITY_HOST", &url),
-        ],
-        &["az"],
-        &[("/var/run/token", "federated-jwt\n")],
-    );
-    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let h = workload_identity_harness(&server.url(), &["az"], "federated-jwt\n");
+    let c = chain_without_imds(&h);
     let token = get(&c).await.unwrap();
     assert_eq!(token.token.expose_secret(), "wi-token");
     assert_eq!(c.selected(), Some(CredentialKind::WorkloadIdentity));
@@ -209,8 +288,7 @@ async fn managed_identity_chosen_with_probe_after_earlier_links_are_skipped() {
     let probe = probe.expect(1);
     let token_mock = token_mock.expect(1);
     let h = harness(&[], &[], &[]);
-    let imds = url::Url::parse(&server.url()).unwrap();
-    let c = builder(&h, &imds).build().unwrap();
+    let c = builder(&h, &imds_url(&server)).build().unwrap();
     let token = get(&c).await.unwrap();
     assert_eq!(token.token.expose_secret(), "mi-token");
     assert_eq!(c.selected(), Some(CredentialKind::ManagedIdentity));
@@ -221,23 +299,9 @@ async fn managed_identity_chosen_with_probe_after_earlier_links_are_skipped() {
 #[tokio::test]
 async fn managed_identity_client_id_defaults_to_azure_client_id() {
     let mut server = mockito::Server::new_async().await;
-    let token_mock = server
-        .mock("GET", IMDS_PATH)
-        .match_query(Matcher::UrlEncoded("client_id".into(), CLIENT_ID.into()))
-        .with_body(imds_body("mi-token"))
-        .expect(1)
-        .create_async()
-        .await;
-    let h = harness(
-        &[
-            ("AZURE_CLIENT_ID", CLIENT_ID),
-            ("AZURE_TOKEN_CREDENTIALS", "ManagedIdentityCredential"),
-        ],
-        &[],
-        &[],
-    );
-    let imds = url::Url::parse(&server.url()).unwrap();
-    let c = builder(&h, &imds).build().unwrap();
+    let token_mock = imds_token_with_query(&mut server, "client_id", CLIENT_ID).await;
+    let h = managed_identity_only_harness("ManagedIdentityCredential");
+    let c = builder(&h, &imds_url(&server)).build().unwrap();
     get(&c).await.unwrap();
     token_mock.assert_async().await;
 }
@@ -245,22 +309,9 @@ async fn managed_identity_client_id_defaults_to_azure_client_id() {
 #[tokio::test]
 async fn managed_identity_resource_id_is_passed() {
     let mut server = mockito::Server::new_async().await;
-    let token_mock = server
-        .mock("GET", IMDS_PATH)
-        .match_query(Matcher::UrlEncoded("msi_res_id".into(), "/sub/rid".into()))
-        .with_body(imds_body("mi-token"))
-        .expect(1)
-        .create_async()
-        .await;
-    let h = harness(
-        &[
-            ("AZURE_CLIENT_ID", CLIENT_ID),
-            ("AZURE_TOKEN_CREDENTIALS", "managedidentitycredential"),
-        ],
-        &[],
-        &[],
-    );
-    let imds = url::Url::parse(&server.url()).unwrap();
+    let token_mock = imds_token_with_query(&mut server, "msi_res_id", "/sub/rid").await;
+    let h = managed_identity_only_harness("managedidentitycredential");
+    let imds = imds_url(&server);
     let c = builder(&h, &imds)
         .with_managed_identity_resource_id("/sub/rid")
         .build()
@@ -277,35 +328,38 @@ async fn managed_identity_resource_id_is_passed() {
 
 #[tokio::test]
 async fn azure_cli_chosen_when_managed_identity_is_unavailable() {
-    let h = harness(&[], &["az", "pwsh", "azd"], &[]);
-    h.runner.push_output(0, &az_output("az-token"), "");
-    let c = builder(&h, &closed_port_url()).build().unwrap();
-    let token = get(&c).await.unwrap();
-    assert_eq!(token.token.expose_secret(), "az-token");
-    assert_eq!(c.selected(), Some(CredentialKind::AzureCli));
-    assert_eq!(programs(&h.runner), ["/fakebin/az"]);
+    assert_tool_chosen(
+        &["az", "pwsh", "azd"],
+        az_output("az-token"),
+        "az-token",
+        CredentialKind::AzureCli,
+        "/fakebin/az",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn azure_powershell_chosen_when_az_is_not_installed() {
-    let h = harness(&[], &["pwsh", "azd"], &[]);
-    h.runner.push_output(0, &pwsh_output("pwsh-token"), "");
-    let c = builder(&h, &closed_port_url()).build().unwrap();
-    let token = get(&c).await.unwrap();
-    assert_eq!(token.token.expose_secret(), "pwsh-token");
-    assert_eq!(c.selected(), Some(CredentialKind::AzurePowerShell));
-    assert_eq!(programs(&h.runner), ["/fakebin/pwsh"]);
+    assert_tool_chosen(
+        &["pwsh", "azd"],
+        pwsh_output("pwsh-token"),
+        "pwsh-token",
+        CredentialKind::AzurePowerShell,
+        "/fakebin/pwsh",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn azure_developer_cli_chosen_last() {
-    let h = harness(&[], &["azd"], &[]);
-    h.runner.push_output(0, &azd_output("azd-token"), "");
-    let c = builder(&h, &closed_port_url()).build().unwrap();
-    let token = get(&c).await.unwrap();
-    assert_eq!(token.token.expose_secret(), "azd-token");
-    assert_eq!(c.selected(), Some(CredentialKind::AzureDeveloperCli));
-    assert_eq!(programs(&h.runner), ["/fakebin/azd"]);
+    assert_tool_chosen(
+        &["azd"],
+        azd_output("azd-token"),
+        "azd-token",
+        CredentialKind::AzureDeveloperCli,
+        "/fakebin/azd",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -319,7 +373,7 @@ async fn a_tool_that_fails_is_skipped_inside_the_chain() {
         "ERROR: AADSTS50076: multi-factor authentication required",
     );
     h.runner.push_output(0, &pwsh_output("pwsh-token"), "");
-    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let c = chain_without_imds(&h);
     let token = get(&c).await.unwrap();
     assert_eq!(token.token.expose_secret(), "pwsh-token");
     assert_eq!(programs(&h.runner), ["/fakebin/az", "/fakebin/pwsh"]);
@@ -347,26 +401,15 @@ async fn a_tool_timeout_is_skipped_and_the_process_timeout_is_passed() {
 #[tokio::test]
 async fn rejected_client_secret_stops_the_chain() {
     let mut server = mockito::Server::new_async().await;
-    let entra = server
-        .mock("POST", "/contoso/oauth2/v2.0/token")
-        .with_status(401)
-        .with_body(r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]}"#)
-        .expect(1)
-        .create_async()
-        .await;
-    let url = server.url();
-    let h = harness(
-        &[
-            ("AZURE_TENANT_ID", TENANT),
-            ("AZURE_CLIENT_ID", CLIENT_ID),
-            ("AZURE_CLIENT_SECRET", SECRET),
-            ("AZURE_AUTHORITY_HOST", &url),
-        ],
-        &["az"],
-        &[],
-    );
+    let entra = entra_rejection(
+        &mut server,
+        r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]}"#,
+    )
+    .await
+    .expect(1);
+    let h = client_secret_harness(&server.url(), &["az"]);
     h.runner.push_output(0, &az_output("az-token"), "");
-    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let c = chain_without_imds(&h);
     let err = get(&c).await.unwrap_err();
     assert_eq!(attempt_names(&err), ["EnvironmentCredential"]);
     assert!(!err.is_unavailable());
@@ -386,24 +429,13 @@ async fn rejected_client_secret_stops_the_chain() {
 #[tokio::test]
 async fn rejected_workload_identity_stops_with_earlier_attempts() {
     let mut server = mockito::Server::new_async().await;
-    let _entra = server
-        .mock("POST", "/contoso/oauth2/v2.0/token")
-        .with_status(401)
-        .with_body(r#"{"error":"invalid_client","error_description":"AADSTS700213: No matching federated identity record found.","error_codes":[700213]}"#)
-        .create_async()
-        .await;
-    let url = server.url();
-    let h = harness(
-        &[
-            ("AZURE_TENANT_ID", TENANT),
-            ("AZURE_CLIENT_ID", CLIENT_ID),
-            ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token"),
-            ("AZURE_AUTHORITY_HOST", &url),
-        ],
-        &["az"],
-        &[("/var/run/token", "federated-jwt")],
-    );
-    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let _entra = entra_rejection(
+        &mut server,
+        r#"{"error":"invalid_client","error_description":"AADSTS700213: No matching federated identity record found.","error_codes":[700213]}"#,
+    )
+    .await;
+    let h = workload_identity_harness(&server.url(), &["az"], "federated-jwt");
+    let c = chain_without_imds(&h);
     let err = get(&c).await.unwrap_err();
     assert_eq!(
         attempt_names(&err),
@@ -471,8 +503,7 @@ async fn sticky_second_call_makes_no_probe_and_starts_no_earlier_tool() {
         .push_output(1, "", "Please run 'az login' to setup account.");
     h.runner.push_output(0, &pwsh_output("pwsh-1"), "");
     h.runner.push_output(0, &pwsh_output("pwsh-2"), "");
-    let imds = url::Url::parse(&server.url()).unwrap();
-    let c = builder(&h, &imds).build().unwrap();
+    let c = builder(&h, &imds_url(&server)).build().unwrap();
     assert_eq!(get(&c).await.unwrap().token.expose_secret(), "pwsh-1");
     assert_eq!(c.selected(), Some(CredentialKind::AzurePowerShell));
     // A different scope misses pwsh's cache: exactly one more process, pwsh.
@@ -490,8 +521,7 @@ async fn sticky_managed_identity_probes_once() {
     let (server, probe, _token) = imds_server("mi-token").await;
     let probe = probe.expect(1);
     let h = harness(&[], &[], &[]);
-    let imds = url::Url::parse(&server.url()).unwrap();
-    let c = builder(&h, &imds).build().unwrap();
+    let c = builder(&h, &imds_url(&server)).build().unwrap();
     get(&c).await.unwrap();
     get(&c).await.unwrap();
     probe.assert_async().await;
@@ -504,7 +534,7 @@ async fn nothing_is_sticky_after_a_failure() {
     h.runner
         .push_output(1, "", "Please run 'az login' to setup account.");
     h.runner.push_output(0, &az_output("az-token"), "");
-    let c = builder(&h, &closed_port_url()).build().unwrap();
+    let c = chain_without_imds(&h);
     assert!(get(&c).await.is_err());
     assert_eq!(c.selected(), None);
     assert_eq!(get(&c).await.unwrap().token.expose_secret(), "az-token");

@@ -78,11 +78,7 @@ impl ClientAssertionCredential {
 
 impl fmt::Debug for ClientAssertionCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(NAME)
-            .field("tenant_id", &self.principal.tenant_id)
-            .field("client_id", &self.principal.client_id)
-            .field("authority", &self.principal.authority.as_str())
-            .finish_non_exhaustive()
+        self.principal.debug_struct(f, NAME).finish_non_exhaustive()
     }
 }
 
@@ -131,14 +127,8 @@ impl ClientAssertionCredentialBuilder {
 
     /// Checks the ids and the authority host.
     pub fn build(self) -> Result<ClientAssertionCredential, CredentialError> {
-        let context = self.common.context();
-        let principal = ServicePrincipal::new(
-            NAME,
-            &self.tenant_id,
-            &self.client_id,
-            &self.common,
-            context,
-        )?;
+        let principal =
+            ServicePrincipal::from_options(NAME, &self.tenant_id, &self.client_id, &self.common)?;
         Ok(ClientAssertionCredential {
             principal,
             get_assertion: self.get_assertion,

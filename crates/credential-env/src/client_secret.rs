@@ -7,7 +7,7 @@ use credential_core::{
     AccessToken, CredentialError, Secret, TokenCredential, TokenRequestOptions, async_trait,
 };
 
-use crate::options::{CommonOptions, common_builder_methods};
+use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
 const NAME: &str = "ClientSecretCredential";
@@ -61,10 +61,8 @@ impl ClientSecretCredential {
 
 impl fmt::Debug for ClientSecretCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(NAME)
-            .field("tenant_id", &self.principal.tenant_id)
-            .field("client_id", &self.principal.client_id)
-            .field("authority", &self.principal.authority.as_str())
+        self.principal
+            .debug_struct(f, NAME)
             .field("client_secret", &"***")
             .finish_non_exhaustive()
     }
@@ -108,27 +106,15 @@ impl fmt::Debug for ClientSecretCredentialBuilder {
 impl ClientSecretCredentialBuilder {
     common_builder_methods!();
 
-    /// Replaces the shared options (for `EnvironmentCredential`).
-    pub(crate) fn with_common(mut self, common: CommonOptions) -> Self {
-        self.common = common;
-        self
-    }
-
-    /// Names the credential in errors (for `EnvironmentCredential`).
-    pub(crate) fn named(mut self, name: &'static str) -> Self {
-        self.name = name;
-        self
-    }
+    environment_builder_methods!();
 
     /// Checks the ids, the secret and the authority host.
     pub fn build(self) -> Result<ClientSecretCredential, CredentialError> {
-        let context = self.common.context();
-        let principal = ServicePrincipal::new(
+        let principal = ServicePrincipal::from_options(
             self.name,
             &self.tenant_id,
             &self.client_id,
             &self.common,
-            context,
         )?;
         if self.client_secret.is_blank() {
             return Err(CredentialError::invalid_configuration(

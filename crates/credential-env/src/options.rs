@@ -72,3 +72,23 @@ macro_rules! common_builder_methods {
 }
 
 pub(crate) use common_builder_methods;
+
+/// Adds `with_common` and `named`, with which `EnvironmentCredential` hands a
+/// builder (with `common` and `name` fields) its options and its name.
+macro_rules! environment_builder_methods {
+    () => {
+        /// Replaces the shared options (for `EnvironmentCredential`).
+        pub(crate) fn with_common(mut self, common: $crate::options::CommonOptions) -> Self {
+            self.common = common;
+            self
+        }
+
+        /// Names the credential in errors (for `EnvironmentCredential`).
+        pub(crate) fn named(mut self, name: &'static str) -> Self {
+            self.name = name;
+            self
+        }
+    };
+}
+
+pub(crate) use environment_builder_methods;

@@ -42,6 +42,33 @@ impl fmt::Debug for ServicePrincipal {
 }
 
 impl ServicePrincipal {
+    /// [`ServicePrincipal::new`] with the builder's context (or the real
+    /// system): what every builder's `build` starts with.
+    pub(crate) fn from_options(
+        credential: &'static str,
+        tenant_id: &str,
+        client_id: &str,
+        common: &CommonOptions,
+    ) -> Result<Self, CredentialError> {
+        let context = common.context();
+        Self::new(credential, tenant_id, client_id, common, context)
+    }
+
+    /// Starts a credential's `Debug` output named `name` with the fields
+    /// every credential shows: tenant id, client id and authority.
+    pub(crate) fn debug_struct<'a, 'b: 'a>(
+        &self,
+        f: &'a mut fmt::Formatter<'b>,
+        name: &str,
+    ) -> fmt::DebugStruct<'a, 'b> {
+        let mut debug = f.debug_struct(name);
+        debug
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("authority", &self.authority.as_str());
+        debug
+    }
+
     /// Checks the ids and resolves the authority host (pure).
     pub(crate) fn new(
         credential: &'static str,

@@ -115,10 +115,8 @@ async fn read_token_file(ctx: &ProviderContext, path: &Path) -> Result<Secret, C
 
 impl fmt::Debug for WorkloadIdentityCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(NAME)
-            .field("tenant_id", &self.principal.tenant_id)
-            .field("client_id", &self.principal.client_id)
-            .field("authority", &self.principal.authority.as_str())
+        self.principal
+            .debug_struct(f, NAME)
             .field("token_file", &self.token_file)
             .finish_non_exhaustive()
     }

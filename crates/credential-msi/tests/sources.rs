@@ -19,16 +19,83 @@ fn build(env: &[(&str, &str)]) -> credential_msi::ManagedIdentityCredentialBuild
     ManagedIdentityCredential::builder().with_context(ctx(env, vec![]))
 }
 
+/// A credential for `env` that makes a single attempt, without retries.
+fn build_without_retry(env: &[(&str, &str)]) -> ManagedIdentityCredential {
+    build(env)
+        .with_retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+/// The App Service variables: `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`.
+fn app_service_env<'a>(endpoint: &'a str, header: &'a str) -> [(&'a str, &'a str); 2] {
+    [("IDENTITY_ENDPOINT", endpoint), ("IDENTITY_HEADER", header)]
+}
+
+/// The Service Fabric variables: the App Service ones plus the thumbprint.
+fn service_fabric_env<'a>(
+    endpoint: &'a str,
+    header: &'a str,
+    thumbprint: &'a str,
+) -> [(&'a str, &'a str); 3] {
+    [
+        ("IDENTITY_ENDPOINT", endpoint),
+        ("IDENTITY_HEADER", header),
+        ("IDENTITY_SERVER_THUMBPRINT", thumbprint),
+    ]
+}
+
+/// A Service Fabric credential for `env` whose HTTP client is plain
+/// loopback HTTP instead of the pinning TLS client.
+fn service_fabric_with_plain_http(env: &[(&str, &str)]) -> ManagedIdentityCredential {
+    build(env)
+        .with_service_fabric_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
+        .build()
+        .unwrap()
+}
+
+/// Asserts the credential detected `kind`, gets a token, and checks it
+/// expires `EPOCH + expires_in` seconds; returns the token.
+async fn assert_token_from(
+    credential: &ManagedIdentityCredential,
+    kind: SourceKind,
+    expires_in: i64,
+) -> credential_core::AccessToken {
+    assert_eq!(credential.source_kind().unwrap(), kind);
+    let token = get(credential).await.unwrap();
+    assert_eq!(
+        token.expires_on.unix_timestamp(),
+        EPOCH + expires_in,
+        "{kind:?}"
+    );
+    token
+}
+
+/// Asserts `err` is an invalid-configuration error whose text contains
+/// `needle`.
+fn assert_invalid_configuration(err: &CredentialError, needle: &str) {
+    assert!(
+        matches!(err, CredentialError::InvalidConfiguration { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains(needle), "{needle:?} in {err}");
+}
+
+/// Asserts `err` is an authentication error carrying HTTP `status`.
+fn assert_authentication_status(err: &CredentialError, status: u16) {
+    assert!(
+        matches!(err, CredentialError::Authentication { status: Some(s), .. } if *s == status),
+        "{err}"
+    );
+}
+
 // ---- App Service ----
 
 #[tokio::test]
 async fn app_service_request_and_user_assigned_names() {
     let mut server = mockito::Server::new_async().await;
     let endpoint = format!("{}/msi/token", server.url());
-    let env = [
-        ("IDENTITY_ENDPOINT", endpoint.as_str()),
-        ("IDENTITY_HEADER", "hdr-secret"),
-    ];
+    let env = app_service_env(&endpoint, "hdr-secret");
     for (id, extra) in [
         (None, ""),
         (Some(("client", "cid")), "&client_id=cid"),
@@ -53,9 +120,7 @@ async fn app_service_request_and_user_assigned_names() {
             Some((_, v)) => builder.with_resource_id(v),
         };
         let credential = builder.build().unwrap();
-        assert_eq!(credential.source_kind().unwrap(), SourceKind::AppService);
-        let token = get(&credential).await.unwrap();
-        assert_eq!(token.expires_on.unix_timestamp(), EPOCH + 3600);
+        assert_token_from(&credential, SourceKind::AppService, 3600).await;
         mock.assert_async().await;
         mock.remove_async().await;
     }
@@ -65,10 +130,7 @@ async fn app_service_request_and_user_assigned_names() {
 async fn app_service_errors() {
     let mut server = mockito::Server::new_async().await;
     let endpoint = format!("{}/msi/token", server.url());
-    let env = [
-        ("IDENTITY_ENDPOINT", endpoint.as_str()),
-        ("IDENTITY_HEADER", "hdr-secret"),
-    ];
+    let env = app_service_env(&endpoint, "hdr-secret");
     server
         .mock("GET", "/msi/token")
         .match_query(Matcher::Any)
@@ -78,16 +140,7 @@ async fn app_service_errors() {
         .await;
     let err = get(&build(&env).build().unwrap()).await.unwrap_err();
     // A detected source's failure stops a chain, even a 400.
-    assert!(
-        matches!(
-            err,
-            CredentialError::Authentication {
-                status: Some(400),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_authentication_status(&err, 400);
     let text = err.to_string();
     assert!(
         text.contains("Unable to load") && text.contains("c0ffee"),
@@ -97,10 +150,7 @@ async fn app_service_errors() {
 
     let mut server = mockito::Server::new_async().await;
     let endpoint = format!("{}/msi/token", server.url());
-    let env = [
-        ("IDENTITY_ENDPOINT", endpoint.as_str()),
-        ("IDENTITY_HEADER", "h"),
-    ];
+    let env = app_service_env(&endpoint, "h");
     let mock = server
         .mock("GET", "/msi/token")
         .match_query(Matcher::Any)
@@ -108,12 +158,7 @@ async fn app_service_errors() {
         .expect(1)
         .create_async()
         .await;
-    let err = get(&build(&env)
-        .with_retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap())
-    .await
-    .unwrap_err();
+    let err = get(&build_without_retry(&env)).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -128,16 +173,8 @@ async fn app_service_errors() {
 
     // Unreachable App Service endpoint: a transport error, not "unavailable".
     let endpoint = format!("{}/msi/token", closed_port_url());
-    let env = [
-        ("IDENTITY_ENDPOINT", endpoint.as_str()),
-        ("IDENTITY_HEADER", "h"),
-    ];
-    let err = get(&build(&env)
-        .with_retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap())
-    .await
-    .unwrap_err();
+    let env = app_service_env(&endpoint, "h");
+    let err = get(&build_without_retry(&env)).await.unwrap_err();
     assert!(!err.is_unavailable() && err.is_transient(), "{err}");
 }
 
@@ -174,10 +211,8 @@ async fn azure_ml_request_variants() {
             builder = builder.with_client_id(id);
         }
         let credential = builder.build().unwrap();
-        assert_eq!(credential.source_kind().unwrap(), SourceKind::AzureMl);
-        let token = get(&credential).await.unwrap();
         // The US date format, 2 h: refreshed at half-life.
-        assert_eq!(token.expires_on.unix_timestamp(), EPOCH + 7200);
+        let token = assert_token_from(&credential, SourceKind::AzureMl, 7200).await;
         assert_eq!(token.refresh_on.unwrap().unix_timestamp(), EPOCH + 3600);
         mock.assert_async().await;
         mock.remove_async().await;
@@ -195,11 +230,7 @@ async fn azure_ml_rejects_object_and_resource_ids() {
         build(&env).with_resource_id("/r"),
     ] {
         let err = get(&builder.build().unwrap()).await.unwrap_err();
-        assert!(
-            matches!(err, CredentialError::InvalidConfiguration { .. }),
-            "{err}"
-        );
-        assert!(err.to_string().contains("only a client id"), "{err}");
+        assert_invalid_configuration(&err, "only a client id");
     }
 }
 
@@ -224,9 +255,7 @@ async fn cloud_shell_posts_a_form() {
     let credential = build(&[("MSI_ENDPOINT", endpoint.as_str())])
         .build()
         .unwrap();
-    assert_eq!(credential.source_kind().unwrap(), SourceKind::CloudShell);
-    let token = get(&credential).await.unwrap();
-    assert_eq!(token.expires_on.unix_timestamp(), EPOCH + 3600);
+    assert_token_from(&credential, SourceKind::CloudShell, 3600).await;
     mock.assert_async().await;
 }
 
@@ -239,11 +268,7 @@ async fn cloud_shell_rejects_user_assigned() {
         build(&env).with_resource_id("/r"),
     ] {
         let err = get(&builder.build().unwrap()).await.unwrap_err();
-        assert!(
-            matches!(err, CredentialError::InvalidConfiguration { .. }),
-            "{err}"
-        );
-        assert!(err.to_string().contains("Cloud Shell"), "{err}");
+        assert_invalid_configuration(&err, "Cloud Shell");
     }
 }
 
@@ -255,11 +280,7 @@ const THUMBPRINT: &str = "A9993E364706816ABA3E25717850C26C9CD0D89D";
 async fn service_fabric_request_with_injected_client() {
     let mut server = mockito::Server::new_async().await;
     let endpoint = format!("{}/metadata/identity/oauth2/token", server.url());
-    let env = [
-        ("IDENTITY_ENDPOINT", endpoint.as_str()),
-        ("IDENTITY_HEADER", "sf-secret"),
-        ("IDENTITY_SERVER_THUMBPRINT", THUMBPRINT),
-    ];
+    let env = service_fabric_env(&endpoint, "sf-secret", THUMBPRINT);
     let mock = server
         .mock("GET", "/metadata/identity/oauth2/token")
         .match_query(Matcher::Exact(format!(
@@ -273,10 +294,7 @@ async fn service_fabric_request_with_injected_client() {
         .expect(1)
         .create_async()
         .await;
-    let credential = build(&env)
-        .with_service_fabric_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
-        .build()
-        .unwrap();
+    let credential = service_fabric_with_plain_http(&env);
     assert_eq!(credential.source_kind().unwrap(), SourceKind::ServiceFabric);
     get(&credential).await.unwrap();
     mock.assert_async().await;
@@ -287,11 +305,7 @@ async fn service_fabric_request_with_injected_client() {
 async fn service_fabric_error_body() {
     let mut server = mockito::Server::new_async().await;
     let endpoint = format!("{}/t", server.url());
-    let env = [
-        ("IDENTITY_ENDPOINT", endpoint.as_str()),
-        ("IDENTITY_HEADER", "sf-secret"),
-        ("IDENTITY_SERVER_THUMBPRINT", THUMBPRINT),
-    ];
+    let env = service_fabric_env(&endpoint, "sf-secret", THUMBPRINT);
     server
         .mock("GET", "/t")
         .match_query(Matcher::Any)
@@ -299,41 +313,20 @@ async fn service_fabric_error_body() {
         .with_body(r#"{"error":{"correlationId":"abc","code":"SecretHeaderNotFound","message":"Secret is not found in the request headers."}}"#)
         .create_async()
         .await;
-    let credential = build(&env)
-        .with_service_fabric_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
-        .build()
-        .unwrap();
+    let credential = service_fabric_with_plain_http(&env);
     let err = get(&credential).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::Authentication {
-                status: Some(401),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_authentication_status(&err, 401);
     assert!(err.to_string().contains("SecretHeaderNotFound"), "{err}");
 }
 
 #[tokio::test]
 async fn service_fabric_rejects_user_assigned_and_bad_thumbprints() {
-    let env = [
-        ("IDENTITY_ENDPOINT", "https://127.0.0.1:2377/t"),
-        ("IDENTITY_HEADER", "h"),
-        ("IDENTITY_SERVER_THUMBPRINT", THUMBPRINT),
-    ];
+    let env = service_fabric_env("https://127.0.0.1:2377/t", "h", THUMBPRINT);
     let err = get(&build(&env).with_client_id("c").build().unwrap())
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("Service Fabric"), "{err}");
-    assert!(matches!(err, CredentialError::InvalidConfiguration { .. }));
-    let env = [
-        ("IDENTITY_ENDPOINT", "https://127.0.0.1:2377/t"),
-        ("IDENTITY_HEADER", "h"),
-        ("IDENTITY_SERVER_THUMBPRINT", "not-hex"),
-    ];
+    assert_invalid_configuration(&err, "Service Fabric");
+    let env = service_fabric_env("https://127.0.0.1:2377/t", "h", "not-hex");
     let err = get(&build(&env).build().unwrap()).await.unwrap_err();
     assert!(
         err.to_string().contains("IDENTITY_SERVER_THUMBPRINT"),
@@ -352,15 +345,8 @@ async fn service_fabric_default_client_speaks_only_tls() {
         .create_async()
         .await;
     let endpoint = format!("{}/t", server.url()).replace("http://", "https://");
-    let env = [
-        ("IDENTITY_ENDPOINT", endpoint.as_str()),
-        ("IDENTITY_HEADER", "h"),
-        ("IDENTITY_SERVER_THUMBPRINT", THUMBPRINT),
-    ];
-    let credential = build(&env)
-        .with_retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let env = service_fabric_env(&endpoint, "h", THUMBPRINT);
+    let credential = build_without_retry(&env);
     assert!(get(&credential).await.is_err());
     mock.assert_async().await;
 }
@@ -408,9 +394,7 @@ async fn token_exchange_comes_first_and_sends_the_assertion() {
         .with_context(ctx(&env, files))
         .build()
         .unwrap();
-    assert_eq!(credential.source_kind().unwrap(), SourceKind::TokenExchange);
-    let token = get(&credential).await.unwrap();
-    assert_eq!(token.expires_on.unix_timestamp(), EPOCH + 3600);
+    assert_token_from(&credential, SourceKind::TokenExchange, 3600).await;
     mock.assert_async().await;
 }
 
@@ -429,14 +413,7 @@ async fn token_exchange_client_id_option_and_missing_file() {
     let credential = build(&env).with_client_id("c").build().unwrap();
     assert_eq!(credential.source_kind().unwrap(), SourceKind::TokenExchange);
     let err = get(&credential).await.unwrap_err();
-    assert!(
-        matches!(err, CredentialError::InvalidConfiguration { .. }),
-        "{err}"
-    );
-    assert!(
-        err.to_string().contains("AZURE_FEDERATED_TOKEN_FILE"),
-        "{err}"
-    );
+    assert_invalid_configuration(&err, "AZURE_FEDERATED_TOKEN_FILE");
     // An object id cannot be used for token exchange.
     let env = [
         ("AZURE_FEDERATED_TOKEN_FILE", "/token"),
@@ -571,10 +548,7 @@ fn no_secret_is_logged() {
     rt.block_on(async {
         let mut server = mockito::Server::new_async().await;
         let endpoint = format!("{}/msi/token", server.url());
-        let env = [
-            ("IDENTITY_ENDPOINT", endpoint.as_str()),
-            ("IDENTITY_HEADER", "hdr-secret"),
-        ];
+        let env = app_service_env(&endpoint, "hdr-secret");
         server
             .mock("GET", "/msi/token")
             .match_query(Matcher::Any)

@@ -5,7 +5,50 @@ mod common;
 
 use std::time::Duration;
 
-use keyvault_emulator::Emulator;
+use keyvault_emulator::{Emulator, RunningEmulator};
+
+/// Status, headers and JSON body of a response, as `common::send` returns.
+type Response = (u16, reqwest::header::HeaderMap, serde_json::Value);
+
+/// A `client_credentials` form body with a client secret.
+fn client_secret_form(client_id: &str, client_secret: &str, scope: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "client_credentials")
+        .append_pair("client_id", client_id)
+        .append_pair("client_secret", client_secret)
+        .append_pair("scope", scope)
+        .finish()
+}
+
+/// Posts the form `body` to `token_url`.
+async fn post_form(http: &reqwest::Client, token_url: &str, body: String) -> Response {
+    common::send(
+        http.post(token_url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body),
+    )
+    .await
+}
+
+/// Lists the secrets of `emulator`, presenting `token`.
+async fn list_secrets(http: &reqwest::Client, emulator: &RunningEmulator, token: &str) -> Response {
+    common::send(
+        http.get(common::url(emulator, "/secrets"))
+            .bearer_auth(token),
+    )
+    .await
+}
+
+/// Asserts `response` carries `status` and the Key Vault error `code`;
+/// `case` names the request in the failure message.
+fn assert_error_code(case: &str, response: &Response, status: u16, code: &str) {
+    let (actual, _, body) = response;
+    assert_eq!(
+        (*actual, body["error"]["code"].as_str()),
+        (status, Some(code)),
+        "{case}: {body}"
+    );
+}
 
 #[tokio::test]
 async fn request_without_token_gets_the_key_vault_challenge() {
@@ -32,11 +75,7 @@ async fn request_without_token_gets_the_key_vault_challenge() {
         serde_json::json!({"error": {"code": "Unauthorized", "message": "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token."}})
     );
     // A garbage token is refused with the same challenge.
-    let (status, headers, body) = common::send(
-        http.get(common::url(&emulator, "/secrets"))
-            .bearer_auth("not-a-jwt"),
-    )
-    .await;
+    let (status, headers, body) = list_secrets(&http, &emulator, "not-a-jwt").await;
     assert_eq!(status, 401);
     assert!(headers.contains_key("www-authenticate"));
     assert_eq!(body["error"]["code"], "Unauthorized");
@@ -58,27 +97,17 @@ async fn challenge_resource_can_be_overridden_and_vault_azure_net_is_accepted() 
             .unwrap()
             .ends_with("resource=\"https://vault.azure.net\"")
     );
-    let body: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "client_credentials")
-        .append_pair("client_id", emulator.client_id())
-        .append_pair("client_secret", emulator.client_secret())
-        .append_pair("scope", "https://vault.azure.net/.default")
-        .finish();
-    let (status, _, json) = common::send(
-        http.post(emulator.token_endpoint())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body),
-    )
-    .await;
+    let body = client_secret_form(
+        emulator.client_id(),
+        emulator.client_secret(),
+        "https://vault.azure.net/.default",
+    );
+    let (status, _, json) = post_form(&http, &emulator.token_endpoint(), body).await;
     assert_eq!(status, 200);
     assert_eq!(json["token_type"], "Bearer");
     assert!(json["expires_in"].as_i64().unwrap() > 3000);
     let token = json["access_token"].as_str().unwrap();
-    let (status, _, json) = common::send(
-        http.get(common::url(&emulator, "/secrets"))
-            .bearer_auth(token),
-    )
-    .await;
+    let (status, _, json) = list_secrets(&http, &emulator, token).await;
     assert_eq!(status, 200);
     assert_eq!(json, serde_json::json!({"value": [], "nextLink": null}));
     emulator.shutdown().await;
@@ -88,23 +117,14 @@ async fn challenge_resource_can_be_overridden_and_vault_azure_net_is_accepted() 
 async fn token_for_another_audience_is_refused() {
     let emulator = Emulator::builder().start().await.unwrap();
     let http = reqwest::Client::new();
-    let body: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "client_credentials")
-        .append_pair("client_id", emulator.client_id())
-        .append_pair("client_secret", emulator.client_secret())
-        .append_pair("scope", "https://storage.azure.com/.default")
-        .finish();
-    let (_, _, json) = common::send(
-        http.post(emulator.token_endpoint())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body),
-    )
-    .await;
-    let (status, _, body) = common::send(
-        http.get(common::url(&emulator, "/secrets"))
-            .bearer_auth(json["access_token"].as_str().unwrap()),
-    )
-    .await;
+    let body = client_secret_form(
+        emulator.client_id(),
+        emulator.client_secret(),
+        "https://storage.azure.com/.default",
+    );
+    let (_, _, json) = post_form(&http, &emulator.token_endpoint(), body).await;
+    let (status, _, body) =
+        list_secrets(&http, &emulator, json["access_token"].as_str().unwrap()).await;
     assert_eq!(status, 401);
     assert!(
         body["error"]["message"]
@@ -124,19 +144,10 @@ async fn bad_client_secret_gets_the_entra_error() {
         .unwrap();
     let http = reqwest::Client::new();
     let form = |secret: &str, client: &str| {
-        url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "client_credentials")
-            .append_pair("client_id", client)
-            .append_pair("client_secret", secret)
-            .append_pair("scope", "https://vault.azure.net/.default")
-            .finish()
+        client_secret_form(client, secret, "https://vault.azure.net/.default")
     };
-    let post = |body: String| {
-        http.post(emulator.token_endpoint())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-    };
-    let (status, headers, json) = common::send(post(form("wrong", "app-1"))).await;
+    let token_url = emulator.token_endpoint();
+    let (status, headers, json) = post_form(&http, &token_url, form("wrong", "app-1")).await;
     assert_eq!(status, 401);
     assert_eq!(headers["content-type"], "application/json; charset=utf-8");
     assert_eq!(json["error"], "invalid_client");
@@ -153,32 +164,23 @@ async fn bad_client_secret_gets_the_entra_error() {
         "the real secret is never echoed"
     );
 
-    let (status, _, json) = common::send(post(form("right", "unknown-app"))).await;
+    let (status, _, json) = post_form(&http, &token_url, form("right", "unknown-app")).await;
     assert_eq!(status, 400);
     assert_eq!(json["error"], "unauthorized_client");
     assert_eq!(json["error_codes"], serde_json::json!([700016]));
 
     // Wrong tenant in the path.
-    let (status, _, json) = common::send(
-        http.post(format!(
-            "{}/other-tenant/oauth2/v2.0/token",
-            emulator.authority_host()
-        ))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form("right", "app-1")),
-    )
-    .await;
+    let other_tenant = format!(
+        "{}/other-tenant/oauth2/v2.0/token",
+        emulator.authority_host()
+    );
+    let (status, _, json) = post_form(&http, &other_tenant, form("right", "app-1")).await;
     assert_eq!(status, 400);
     assert_eq!(json["error_codes"], serde_json::json!([90002]));
 
     // A scope without /.default.
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "client_credentials")
-        .append_pair("client_id", "app-1")
-        .append_pair("client_secret", "right")
-        .append_pair("scope", "https://vault.azure.net")
-        .finish();
-    let (status, _, json) = common::send(post(body)).await;
+    let body = client_secret_form("app-1", "right", "https://vault.azure.net");
+    let (status, _, json) = post_form(&http, &token_url, body).await;
     assert_eq!(status, 400);
     assert_eq!(json["error"], "invalid_scope");
     emulator.shutdown().await;
@@ -210,18 +212,10 @@ async fn client_assertion_is_accepted_for_a_configured_client() {
         .append_pair("scope", &format!("{}/.default", emulator.vault_url()))
         .finish();
     let http = reqwest::Client::new();
-    let (status, _, json) = common::send(
-        http.post(emulator.token_endpoint())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body),
-    )
-    .await;
+    let (status, _, json) = post_form(&http, &emulator.token_endpoint(), body).await;
     assert_eq!(status, 200, "{json}");
-    let (status, _, _) = common::send(
-        http.get(common::url(&emulator, "/secrets"))
-            .bearer_auth(json["access_token"].as_str().unwrap()),
-    )
-    .await;
+    let (status, _, _) =
+        list_secrets(&http, &emulator, json["access_token"].as_str().unwrap()).await;
     assert_eq!(status, 200);
     emulator.shutdown().await;
 }
@@ -263,11 +257,8 @@ async fn imds_endpoint_needs_the_metadata_header() {
     assert_eq!(json["token_type"], "Bearer");
     assert_eq!(json["resource"], emulator.vault_url());
     assert_eq!(json["client_id"], emulator.managed_identity_client_id());
-    let (status, _, _) = common::send(
-        http.get(common::url(&emulator, "/secrets"))
-            .bearer_auth(json["access_token"].as_str().unwrap()),
-    )
-    .await;
+    let (status, _, _) =
+        list_secrets(&http, &emulator, json["access_token"].as_str().unwrap()).await;
     assert_eq!(status, 200);
 
     // An unknown user-assigned identity.
@@ -288,13 +279,9 @@ async fn expired_token_is_rejected() {
         .start()
         .await
         .unwrap();
+    let http = reqwest::Client::new();
     let token = common::token(&emulator).await;
-    let (status, headers, body) = common::send(
-        reqwest::Client::new()
-            .get(common::url(&emulator, "/secrets"))
-            .bearer_auth(&token),
-    )
-    .await;
+    let (status, headers, body) = list_secrets(&http, &emulator, &token).await;
     assert_eq!(status, 401);
     assert!(headers.contains_key("www-authenticate"));
     assert!(
@@ -307,12 +294,7 @@ async fn expired_token_is_rejected() {
     // Longer-lived tokens issued later work.
     emulator.set_token_lifetime(Duration::from_secs(600));
     let token = common::token(&emulator).await;
-    let (status, _, _) = common::send(
-        reqwest::Client::new()
-            .get(common::url(&emulator, "/secrets"))
-            .bearer_auth(&token),
-    )
-    .await;
+    let (status, _, _) = list_secrets(&http, &emulator, &token).await;
     assert_eq!(status, 200);
     emulator.shutdown().await;
 }
@@ -357,58 +339,49 @@ async fn service_errors_match_the_recordings() {
             .unwrap()
             .starts_with("A secret with (name/id) missing was not found in this key vault.")
     );
-    let (status, _, body) = common::send(
-        http.put(common::url(&emulator, "/secrets/"))
-            .bearer_auth(&token)
-            .header("content-type", "application/json")
-            .body(r#"{"value":"v"}"#),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (405, Some("MethodNotAllowed"))
-    );
-    let (status, _, body) = common::send(
-        http.put(common::url(&emulator, "/secrets/bad_name"))
-            .bearer_auth(&token)
-            .body(r#"{"value":"v"}"#),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("BadParameter"))
-    );
-    let (status, _, body) = common::send(
-        http.put(common::url(&emulator, "/secrets/ok"))
-            .bearer_auth(&token)
-            .body(r#"{"contentType":"x"}"#),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("BadParameter"))
-    );
-    let (status, _, body) = common::send(
-        http.get(format!("{}/secrets", emulator.vault_url()))
-            .bearer_auth(&token),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("BadParameter"))
-    );
-    let (status, _, body) = common::send(
-        http.get(format!(
-            "{}/secrets?api-version=2016-10-01",
-            emulator.vault_url()
-        ))
-        .bearer_auth(&token),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("BadParameter"))
-    );
+    let rejected = [
+        (
+            "PUT without a name",
+            http.put(common::url(&emulator, "/secrets/"))
+                .header("content-type", "application/json")
+                .body(r#"{"value":"v"}"#),
+            405,
+            "MethodNotAllowed",
+        ),
+        (
+            "PUT with an invalid name",
+            http.put(common::url(&emulator, "/secrets/bad_name"))
+                .body(r#"{"value":"v"}"#),
+            400,
+            "BadParameter",
+        ),
+        (
+            "PUT without a value",
+            http.put(common::url(&emulator, "/secrets/ok"))
+                .body(r#"{"contentType":"x"}"#),
+            400,
+            "BadParameter",
+        ),
+        (
+            "GET without api-version",
+            http.get(format!("{}/secrets", emulator.vault_url())),
+            400,
+            "BadParameter",
+        ),
+        (
+            "GET with an unsupported api-version",
+            http.get(format!(
+                "{}/secrets?api-version=2016-10-01",
+                emulator.vault_url()
+            )),
+            400,
+            "BadParameter",
+        ),
+    ];
+    for (case, request, status, code) in rejected {
+        let response = common::send(request.bearer_auth(&token)).await;
+        assert_error_code(case, &response, status, code);
+    }
     // Versions of a name that does not exist: 200 with an empty page.
     let (status, _, body) = common::send(
         http.get(common::url(

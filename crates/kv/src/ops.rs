@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use credential_core::Fs;
-use futures::TryStreamExt;
+use futures::{TryStream, TryStreamExt};
 use keyvault_secrets::{
     GetSecretOptions, ListOptions, SecretClient, SetSecretOptions, UpdateSecretPropertiesOptions,
 };
@@ -170,6 +170,19 @@ pub async fn read_value(
     }
 }
 
+/// Copies the `--content-type`, `--tags`, `--enabled`, `--not-before` and
+/// `--expires` arguments into the options of a set or an update (two types
+/// with the same fields).
+macro_rules! apply_properties {
+    ($options:ident, $p:ident) => {
+        $options.content_type = $p.content_type;
+        $options.tags = $p.tags.map(|t| t.0);
+        $options.enabled = $p.enabled;
+        $options.not_before = $p.not_before;
+        $options.expires_on = $p.expires;
+    };
+}
+
 /// `secret set`.
 pub async fn set(
     session: &Session,
@@ -178,11 +191,7 @@ pub async fn set(
     p: PropertyArgs,
 ) -> Result<Value, KvError> {
     let mut options = SetSecretOptions::default();
-    options.content_type = p.content_type;
-    options.tags = p.tags.map(|t| t.0);
-    options.enabled = p.enabled;
-    options.not_before = p.not_before;
-    options.expires_on = p.expires;
+    apply_properties!(options, p);
     let secret = session
         .client
         .set_secret(name, value, options)
@@ -216,11 +225,7 @@ pub async fn update(
 ) -> Result<Value, KvError> {
     let mut options = UpdateSecretPropertiesOptions::default();
     options.version = version;
-    options.content_type = p.content_type;
-    options.tags = p.tags.map(|t| t.0);
-    options.enabled = p.enabled;
-    options.not_before = p.not_before;
-    options.expires_on = p.expires;
+    apply_properties!(options, p);
     let properties = session
         .client
         .update_secret_properties(name, options)
@@ -235,16 +240,30 @@ fn list_options(max_page_size: Option<u32>) -> ListOptions {
     options
 }
 
+/// Reads every page of a listing into a JSON array, each item shown by
+/// `view`.
+async fn collect_pages<S>(
+    pages: S,
+    view: impl Fn(S::Ok) -> Value,
+    fail: impl Fn(keyvault_secrets::Error) -> KvError,
+) -> Result<Value, KvError>
+where
+    S: TryStream<Error = keyvault_secrets::Error>,
+{
+    let items: Vec<Value> = pages.map_ok(view).try_collect().await.map_err(fail)?;
+    Ok(Value::Array(items))
+}
+
 /// `secret list`.
 pub async fn list(session: &Session, max_page_size: Option<u32>) -> Result<Value, KvError> {
-    let items: Vec<Value> = session
-        .client
-        .list_properties_of_secrets(list_options(max_page_size))
-        .map_ok(|p| SecretView::properties(&p).to_value())
-        .try_collect()
-        .await
-        .map_err(session.fail("list", None, false))?;
-    Ok(Value::Array(items))
+    collect_pages(
+        session
+            .client
+            .list_properties_of_secrets(list_options(max_page_size)),
+        |p| SecretView::properties(&p).to_value(),
+        session.fail("list", None, false),
+    )
+    .await
 }
 
 /// `secret list-versions`.
@@ -253,39 +272,43 @@ pub async fn list_versions(
     name: &str,
     max_page_size: Option<u32>,
 ) -> Result<Value, KvError> {
-    let items: Vec<Value> = session
-        .client
-        .list_properties_of_secret_versions(name, list_options(max_page_size))
-        .map_ok(|p| SecretView::properties(&p).to_value())
-        .try_collect()
-        .await
-        .map_err(session.fail("list the versions of", Some(name), false))?;
-    Ok(Value::Array(items))
+    collect_pages(
+        session
+            .client
+            .list_properties_of_secret_versions(name, list_options(max_page_size)),
+        |p| SecretView::properties(&p).to_value(),
+        session.fail("list the versions of", Some(name), false),
+    )
+    .await
 }
 
 /// `secret list-deleted`.
 pub async fn list_deleted(session: &Session, max_page_size: Option<u32>) -> Result<Value, KvError> {
-    let items: Vec<Value> = session
-        .client
-        .list_deleted_secrets(list_options(max_page_size))
-        .map_ok(|d| SecretView::deleted(&d).to_value())
-        .try_collect()
-        .await
-        .map_err(session.fail("list", None, true))?;
-    Ok(Value::Array(items))
+    collect_pages(
+        session
+            .client
+            .list_deleted_secrets(list_options(max_page_size)),
+        |d| SecretView::deleted(&d).to_value(),
+        session.fail("list", None, true),
+    )
+    .await
 }
 
-/// Polls a delete or recover poller to completion at the session's interval,
-/// printing a dot per poll (the two pollers are different types with the
-/// same `poll` method).
+/// Starts a delete or recover (`$start`, a future of its poller), says
+/// `$message`, then polls to completion at the session's interval, printing a
+/// dot per poll, and gives the finished poller (the two pollers are
+/// different types with the same `poll` method).
 macro_rules! wait_with_progress {
-    ($poller:ident, $session:ident, $progress:ident, $fail:ident) => {
-        while !$poller.poll().await.map_err(&$fail)? {
+    ($start:expr, $message:expr, $session:ident, $progress:ident, $fail:ident) => {{
+        let mut poller = $start.await.map_err(&$fail)?;
+        $progress.say($message);
+        while !poller.poll().await.map_err(&$fail)? {
             $progress.say(".");
             tokio::time::sleep($session.poll_interval).await;
         }
         $progress.say(" done\n");
-    };
+        poller
+    }};
 }
 
 /// `secret delete`: starts the delete and waits until it is done.
@@ -295,13 +318,13 @@ pub async fn delete(
     progress: &mut Progress<'_>,
 ) -> Result<Value, KvError> {
     let fail = session.fail("delete", Some(name), false);
-    let mut poller = session
-        .client
-        .begin_delete_secret(name)
-        .await
-        .map_err(&fail)?;
-    progress.say(&format!("Deleting secret '{name}'"));
-    wait_with_progress!(poller, session, progress, fail);
+    let poller = wait_with_progress!(
+        session.client.begin_delete_secret(name),
+        &format!("Deleting secret '{name}'"),
+        session,
+        progress,
+        fail
+    );
     Ok(SecretView::deleted(poller.result()).to_value())
 }
 
@@ -322,13 +345,13 @@ pub async fn recover(
     progress: &mut Progress<'_>,
 ) -> Result<Value, KvError> {
     let fail = session.fail("recover", Some(name), true);
-    let mut poller = session
-        .client
-        .begin_recover_deleted_secret(name)
-        .await
-        .map_err(&fail)?;
-    progress.say(&format!("Recovering secret '{name}'"));
-    wait_with_progress!(poller, session, progress, fail);
+    let poller = wait_with_progress!(
+        session.client.begin_recover_deleted_secret(name),
+        &format!("Recovering secret '{name}'"),
+        session,
+        progress,
+        fail
+    );
     Ok(SecretView::properties(poller.result()).to_value())
 }
 

@@ -17,7 +17,7 @@ use tokio::sync::OnceCell;
 
 pub use load::ClientCertificate;
 
-use crate::options::{CommonOptions, common_builder_methods};
+use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
 pub(crate) const NAME: &str = "ClientCertificateCredential";
@@ -144,10 +144,8 @@ async fn load_file(
 
 impl fmt::Debug for ClientCertificateCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(NAME)
-            .field("tenant_id", &self.principal.tenant_id)
-            .field("client_id", &self.principal.client_id)
-            .field("authority", &self.principal.authority.as_str())
+        self.principal
+            .debug_struct(f, NAME)
             .field("source", &self.source)
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("send_certificate_chain", &self.send_certificate_chain)
@@ -232,28 +230,16 @@ impl ClientCertificateCredentialBuilder {
         self
     }
 
-    /// Replaces the shared options (for `EnvironmentCredential`).
-    pub(crate) fn with_common(mut self, common: CommonOptions) -> Self {
-        self.common = common;
-        self
-    }
-
-    /// Names the credential in errors (for `EnvironmentCredential`).
-    pub(crate) fn named(mut self, name: &'static str) -> Self {
-        self.name = name;
-        self
-    }
+    environment_builder_methods!();
 
     /// Checks the ids, the path and the authority host. The file itself is
     /// read on the first token request.
     pub fn build(self) -> Result<ClientCertificateCredential, CredentialError> {
-        let context = self.common.context();
-        let principal = ServicePrincipal::new(
+        let principal = ServicePrincipal::from_options(
             self.name,
             &self.tenant_id,
             &self.client_id,
             &self.common,
-            context,
         )?;
         if let Source::Path(path) = &self.source {
             if path.as_os_str().is_empty() {
