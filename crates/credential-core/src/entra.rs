@@ -524,12 +524,12 @@ pub async fn send_token_request(
     let response = crate::retry::send_with_retry(http, request, policy, || clock.now())
         .await
         .map_err(|e| e.into_credential_error(credential))?;
-    let result = parse_token_response(
+    let result = response.tag_error(parse_token_response(
         credential,
         response.status.as_u16(),
         &response.body,
         requested_at,
-    );
+    ));
     match &result {
         Ok(_) => tracing::debug!(credential, "token endpoint issued a token"),
         Err(error) => tracing::debug!(credential, error = %error, "token request failed"),

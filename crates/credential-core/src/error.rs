@@ -139,6 +139,36 @@ impl CredentialError {
         }
     }
 
+    /// This error with the request id of the response it came from
+    /// (`x-ms-request-id`, or whatever id the endpoint gave) appended to its
+    /// message, so that a failure can be traced on the service side: for
+    /// [`Authentication`](Self::Authentication),
+    /// [`Transport`](Self::Transport) and
+    /// [`UnexpectedResponse`](Self::UnexpectedResponse); other variants are
+    /// returned as they are. An id already in the message is not repeated.
+    ///
+    /// ```
+    /// use credential_core::CredentialError;
+    /// let err = CredentialError::unexpected_response("C", Some(200), "not JSON")
+    ///     .with_request_id("2c5b1d0e-77aa");
+    /// assert!(err.to_string().ends_with("not JSON (request id 2c5b1d0e-77aa)"));
+    /// ```
+    pub fn with_request_id(mut self, request_id: &str) -> Self {
+        let request_id = request_id.trim();
+        if request_id.is_empty() {
+            return self;
+        }
+        let text = match &mut self {
+            Self::Authentication { description, .. } => description,
+            Self::Transport { message, .. } | Self::UnexpectedResponse { message, .. } => message,
+            _ => return self,
+        };
+        if !text.contains(request_id) {
+            text.push_str(&format!(" (request id {request_id})"));
+        }
+        self
+    }
+
     /// A [`CredentialError::ChainFailed`] over `attempts` (in chain order). If
     /// the last attempt is not "unavailable", it stopped the chain and becomes
     /// the `source()`.
@@ -359,6 +389,22 @@ mod tests {
              1. A is unavailable: x\n       \
              2. B is unavailable: y"
         );
+    }
+
+    #[test]
+    fn request_ids_are_appended_once_where_they_help() {
+        let auth = CredentialError::authentication("C", "AADSTS700016: no such app")
+            .with_request_id("rid-1");
+        assert_eq!(
+            auth.to_string(),
+            "C authentication failed: AADSTS700016: no such app (request id rid-1)"
+        );
+        let again = auth.clone().with_request_id("rid-1");
+        assert_eq!(again.to_string(), auth.to_string());
+        let unavailable = CredentialError::unavailable("C", "not here").with_request_id("rid-2");
+        assert!(!unavailable.to_string().contains("rid-2"));
+        let blank = CredentialError::unexpected_response("C", None, "x").with_request_id("  ");
+        assert_eq!(blank.to_string(), "C received an unexpected response: x");
     }
 
     #[test]

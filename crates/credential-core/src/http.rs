@@ -107,6 +107,26 @@ impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The service's id for this exchange, `x-ms-request-id`, if it sent one
+    /// (Microsoft Entra ID, Key Vault and the App Service identity endpoint
+    /// do).
+    pub fn request_id(&self) -> Option<&str> {
+        self.header("x-ms-request-id")
+            .filter(|id| !id.trim().is_empty())
+    }
+
+    /// `result` with this response's request id added to its error, if any
+    /// (see [`crate::CredentialError::with_request_id`]).
+    pub fn tag_error<T>(
+        &self,
+        result: Result<T, crate::CredentialError>,
+    ) -> Result<T, crate::CredentialError> {
+        match (result, self.request_id()) {
+            (Err(error), Some(id)) => Err(error.with_request_id(id)),
+            (result, _) => result,
+        }
+    }
 }
 
 impl fmt::Debug for HttpResponse {

@@ -160,7 +160,12 @@ impl ManagedIdentityCredential {
         let response = send_with_retry(http, &request, &self.retry, || clock.now())
             .await
             .map_err(|e| e.into_credential_error(NAME))?;
-        parse_token_response(kind, response.status.as_u16(), &response.body, requested_at)
+        response.tag_error(parse_token_response(
+            kind,
+            response.status.as_u16(),
+            &response.body,
+            requested_at,
+        ))
     }
 
     async fn azure_arc(
@@ -207,12 +212,12 @@ impl ManagedIdentityCredential {
         } else {
             first
         };
-        let token = parse_token_response(
+        let token = response.tag_error(parse_token_response(
             SourceKind::AzureArc,
             response.status.as_u16(),
             &response.body,
             requested_at,
-        )?;
+        ))?;
         azure_arc::confirm_identity(&response.body, config.id.as_ref())?;
         Ok(token)
     }
@@ -234,12 +239,12 @@ impl ManagedIdentityCredential {
         let response = send_with_imds_retry(http, &request, &self.imds_retry, || clock.now())
             .await
             .map_err(imds::transport_failure)?;
-        parse_token_response(
+        response.tag_error(parse_token_response(
             SourceKind::Imds,
             response.status.as_u16(),
             &response.body,
             requested_at,
-        )
+        ))
     }
 }
 

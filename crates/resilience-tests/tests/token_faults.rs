@@ -188,11 +188,16 @@ async fn failures_past_the_budget_are_clear_errors_and_stop_retrying() {
                 Behaviour::json(
                     status,
                     r#"{"error":"temporarily_unavailable","error_description":"try later"}"#,
-                ),
+                )
+                .with_header("x-ms-request-id", &format!("rid-{status}")),
             );
             let err = get(&*make(&server, &clock())).await.unwrap_err();
             let text = err.to_string();
-            assert!(text.contains(&status.to_string()), "{name}: {text}");
+            assert!(text.contains(&format!("HTTP {status}")), "{name}: {text}");
+            assert!(
+                text.contains(&format!("request id rid-{status}")),
+                "{name}: {text}"
+            );
             assert!(err.is_transient(), "{name}: {err:?}");
             assert_eq!(
                 server.count(),
@@ -279,14 +284,16 @@ async fn a_cold_failure_reaches_every_waiter_once() {
             Behaviour::json(
                 400,
                 r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]}"#,
-            ),
+            )
+            .with_header("x-ms-request-id", "rid-400"),
         );
         let credential = make(&server, &clock());
         let results = futures::future::join_all((0..16).map(|_| get(&*credential))).await;
         assert_eq!(server.count(), 1, "{name}: one fetch for 16 waiters");
         for r in &results {
-            let err = r.as_ref().unwrap_err();
-            assert!(err.to_string().contains("400"), "{name}: {err}");
+            let text = r.as_ref().unwrap_err().to_string();
+            assert!(text.contains("400"), "{name}: {text}");
+            assert!(text.contains("request id rid-400"), "{name}: {text}");
         }
         // The failure is not cached: the next call asks again.
         assert_eq!(get(&*credential).await.unwrap(), "tok-1", "{name}");
