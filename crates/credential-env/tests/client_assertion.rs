@@ -11,8 +11,6 @@ use common::*;
 use credential_core::{CredentialError, Env, Secret, TokenCredential, TokenRequestOptions};
 use credential_env::ClientAssertionCredential;
 
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
 fn counting_credential(
     server: &mockito::ServerGuard,
     tenants: &[&str],
@@ -35,39 +33,19 @@ fn counting_credential(
 #[tokio::test]
 async fn sends_the_callbacks_assertion() {
     let mut server = mockito::Server::new_async().await;
-    let (mock, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
+    let (mock, recorder) = token_mock(&mut server, TOKEN_PATH, "tok").await;
     let (cred, calls) = counting_credential(&server, &[]);
-    let token = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    let token = fetch_token(&cred).await;
     assert_eq!(token.token.expose_secret(), "tok");
     mock.assert_async().await;
-    let request = recorder.last();
-    assert_eq!(request.method, "POST");
-    assert_eq!(request.path, "/contoso/oauth2/v2.0/token");
-    assert_eq!(
-        request.content_type.as_deref(),
-        Some("application/x-www-form-urlencoded")
-    );
-    let expected: std::collections::BTreeMap<String, String> = [
-        ("client_assertion", "assertion-1"),
-        ("client_assertion_type", JWT_BEARER),
-        ("client_id", CLIENT_ID),
-        ("grant_type", "client_credentials"),
-        ("scope", SCOPE),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    assert_eq!(request.form, expected);
+    assert_assertion_post(&recorder.last(), "assertion-1");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
 async fn cached_tokens_do_not_call_the_callback() {
     let mut server = mockito::Server::new_async().await;
-    let (_m, own) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "a").await;
+    let (_m, own) = token_mock(&mut server, TOKEN_PATH, "a").await;
     let (_m2, other) = token_mock(&mut server, "/fabrikam/oauth2/v2.0/token", "b").await;
     let (cred, calls) = counting_credential(&server, &["fabrikam"]);
     let none = TokenRequestOptions::default();
@@ -76,7 +54,7 @@ async fn cached_tokens_do_not_call_the_callback() {
     assert_eq!((own.count(), calls.load(Ordering::SeqCst)), (1, 1));
     cred.get_token(&["other/.default"], &none).await.unwrap();
     assert_eq!(own.last().form["client_assertion"], "assertion-2");
-    let fabrikam = TokenRequestOptions::default().with_tenant_id("fabrikam");
+    let fabrikam = for_tenant("fabrikam");
     cred.get_token(&[SCOPE], &fabrikam).await.unwrap();
     assert_eq!(other.count(), 1);
     assert_eq!(other.last().form["client_assertion"], "assertion-3");
@@ -85,25 +63,11 @@ async fn cached_tokens_do_not_call_the_callback() {
 #[tokio::test]
 async fn tenant_not_allowed_is_refused_before_the_callback() {
     let mut server = mockito::Server::new_async().await;
-    let (_m, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "a").await;
+    let (_m, recorder) = token_mock(&mut server, TOKEN_PATH, "a").await;
     let (cred, calls) = counting_credential(&server, &[]);
-    let err = cred
-        .get_token(
-            &[SCOPE],
-            &TokenRequestOptions::default().with_tenant_id("other"),
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::Authentication {
-                credential: "ClientAssertionCredential",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let other = for_tenant("other");
+    let err = cred.get_token(&[SCOPE], &other).await.unwrap_err();
+    assert_authentication(&err, "ClientAssertionCredential");
     assert_eq!((recorder.count(), calls.load(Ordering::SeqCst)), (0, 0));
 }
 
@@ -119,10 +83,7 @@ async fn callback_errors_pass_through_and_blank_assertions_are_refused() {
     .with_context(ctx.clone())
     .build()
     .unwrap();
-    let err = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
+    let err = fetch_error(&cred).await;
     assert!(err.to_string().contains("no assertion today"), "{err}");
 
     let cred =
@@ -130,36 +91,19 @@ async fn callback_errors_pass_through_and_blank_assertions_are_refused() {
             .with_context(ctx)
             .build()
             .unwrap();
-    let err = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::InvalidConfiguration {
-                credential: "ClientAssertionCredential",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let err = fetch_error(&cred).await;
+    assert_invalid_configuration(&err, "ClientAssertionCredential");
 }
 
 #[tokio::test]
 async fn entra_error_keeps_code_and_hides_assertion() {
-    let mut server = mockito::Server::new_async().await;
-    let _m = server
-        .mock("POST", "/contoso/oauth2/v2.0/token")
-        .with_status(400)
-        .with_body(r#"{"error":"invalid_client","error_description":"AADSTS700027: Client assertion failed signature validation.","error_codes":[700027]}"#)
-        .create_async()
-        .await;
+    let (server, _m) = entra_error_server(
+        400,
+        r#"{"error":"invalid_client","error_description":"AADSTS700027: Client assertion failed signature validation.","error_codes":[700027]}"#,
+    )
+    .await;
     let (cred, _calls) = counting_credential(&server, &[]);
-    let err = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
+    let err = fetch_error(&cred).await;
     let CredentialError::Authentication { error_code, .. } = &err else {
         panic!("{err:?}")
     };
@@ -180,16 +124,7 @@ fn bad_configuration_is_refused() {
             .with_context(credential_core::ProviderContext::isolated())
             .build()
             .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::InvalidConfiguration {
-                credential: "ClientAssertionCredential",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_invalid_configuration(&err, "ClientAssertionCredential");
 }
 
 #[test]

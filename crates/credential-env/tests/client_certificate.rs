@@ -17,7 +17,6 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use time::Duration;
 
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const PASSWORD: &str = "test-password";
 
 macro_rules! data {
@@ -89,39 +88,18 @@ fn decode(
 #[tokio::test]
 async fn sends_a_signed_ps256_assertion() {
     let mut server = mockito::Server::new_async().await;
-    let (mock, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
+    let (mock, recorder) = token_mock(&mut server, TOKEN_PATH, "tok").await;
     let (cred, _clock) = credential(&server, CERT_KEY_FIRST, None, false);
-    let token = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    let token = fetch_token(&cred).await;
     assert_eq!(token.token.expose_secret(), "tok");
     mock.assert_async().await;
     let request = recorder.last();
-    assert_eq!(request.method, "POST");
-    assert_eq!(request.path, "/contoso/oauth2/v2.0/token");
-    assert_eq!(
-        request.content_type.as_deref(),
-        Some("application/x-www-form-urlencoded")
-    );
-    let keys: Vec<&str> = request.form.keys().map(String::as_str).collect();
-    assert_eq!(
-        keys,
-        [
-            "client_assertion",
-            "client_assertion_type",
-            "client_id",
-            "grant_type",
-            "scope"
-        ]
-    );
-    assert_eq!(request.form["client_assertion_type"], JWT_BEARER);
-    assert_eq!(request.form["client_id"], CLIENT_ID);
-    assert_eq!(request.form["grant_type"], "client_credentials");
-    assert_eq!(request.form["scope"], SCOPE);
+    // The assertion is checked by decoding it below; every other field exactly.
+    let assertion = request.form["client_assertion"].clone();
+    assert_assertion_post(&request, &assertion);
 
-    let audience = format!("{}/contoso/oauth2/v2.0/token", server.url());
-    let (header, claims) = decode(&request.form["client_assertion"], LEAF_PUBLIC, &audience);
+    let audience = format!("{}{TOKEN_PATH}", server.url());
+    let (header, claims) = decode(&assertion, LEAF_PUBLIC, &audience);
     assert_eq!(header.alg, Algorithm::PS256);
     assert_eq!(header.typ.as_deref(), Some("JWT"));
     assert_eq!(header.x5t_s256, Some(thumbprint(LEAF_CERT)));
@@ -142,7 +120,7 @@ async fn sends_a_signed_ps256_assertion() {
 #[tokio::test]
 async fn each_request_gets_a_fresh_assertion_and_cache_is_used() {
     let mut server = mockito::Server::new_async().await;
-    let (_m, own) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "a").await;
+    let (_m, own) = token_mock(&mut server, TOKEN_PATH, "a").await;
     let (_m2, other) = token_mock(&mut server, "/fabrikam/oauth2/v2.0/token", "b").await;
     let (ctx, clock) = context(Env::empty());
     let cred = ClientCertificateCredential::builder(TENANT, CLIENT_ID, "/c.pem")
@@ -157,12 +135,12 @@ async fn each_request_gets_a_fresh_assertion_and_cache_is_used() {
     assert_eq!(own.count(), 1, "cached");
     clock.advance(Duration::seconds(5));
     cred.get_token(&["other/.default"], &none).await.unwrap();
-    let fabrikam = TokenRequestOptions::default().with_tenant_id("fabrikam");
+    let fabrikam = for_tenant("fabrikam");
     cred.get_token(&[SCOPE], &fabrikam).await.unwrap();
     let first = own.all()[0].form["client_assertion"].clone();
     let second = own.all()[1].form["client_assertion"].clone();
     let third = other.last().form["client_assertion"].clone();
-    let aud_own = format!("{}/contoso/oauth2/v2.0/token", server.url());
+    let aud_own = format!("{}{TOKEN_PATH}", server.url());
     let aud_other = format!("{}/fabrikam/oauth2/v2.0/token", server.url());
     let (_, c1) = decode(&first, LEAF_PUBLIC, &aud_own);
     let (_, c2) = decode(&second, LEAF_PUBLIC, &aud_own);
@@ -185,36 +163,32 @@ async fn each_request_gets_a_fresh_assertion_and_cache_is_used() {
 async fn chain_is_sent_leaf_first_only_when_asked() {
     for (file, password) in [(CHAIN_PEM, None), (CHAIN_P12, Some(PASSWORD))] {
         let mut server = mockito::Server::new_async().await;
-        let (_m, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "t").await;
-        let audience = format!("{}/contoso/oauth2/v2.0/token", server.url());
+        let (_m, recorder) = token_mock(&mut server, TOKEN_PATH, "t").await;
+        let audience = format!("{}{TOKEN_PATH}", server.url());
+        let last_header = || {
+            let assertion = recorder.last().form["client_assertion"].clone();
+            decode(&assertion, CHAIN_PUBLIC, &audience).0
+        };
         let (cred, _clock) = credential(&server, file, password, true);
-        cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-            .await
-            .unwrap();
-        let (header, _claims) = decode(
-            &recorder.last().form["client_assertion"],
-            CHAIN_PUBLIC,
-            &audience,
+        fetch_token(&cred).await;
+        let header = last_header();
+        assert_eq!(
+            header.x5t_s256,
+            Some(thumbprint(CHAIN_LEAF_CERT)),
+            "password {password:?}"
         );
-        assert_eq!(header.x5t_s256, Some(thumbprint(CHAIN_LEAF_CERT)));
         assert_eq!(
             header.x5c,
             Some(vec![
                 STANDARD.encode(der(CHAIN_LEAF_CERT)),
                 STANDARD.encode(der(CA_CERT))
-            ])
+            ]),
+            "password {password:?}"
         );
 
         let (cred, _clock) = credential(&server, file, password, false);
-        cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-            .await
-            .unwrap();
-        let (header, _) = decode(
-            &recorder.last().form["client_assertion"],
-            CHAIN_PUBLIC,
-            &audience,
-        );
-        assert_eq!(header.x5c, None);
+        fetch_token(&cred).await;
+        assert_eq!(last_header().x5c, None, "password {password:?}");
     }
 }
 
@@ -229,11 +203,12 @@ fn every_supported_format_yields_the_same_leaf() {
         (P12_NO_PASSWORD, None),
         (P12_NO_PASSWORD, Some("")),
     ];
-    for (bytes, password) in cases {
-        let cert = ClientCertificate::from_bytes(bytes, password).unwrap();
-        assert_eq!(cert.thumbprint_sha256(), expected);
-        assert_eq!(cert.chain_der().len(), 1);
-        assert_eq!(cert.leaf_der(), der(LEAF_CERT).as_slice());
+    for (case, (bytes, password)) in cases.into_iter().enumerate() {
+        let cert = ClientCertificate::from_bytes(bytes, password)
+            .unwrap_or_else(|err| panic!("case {case}: {err:?}"));
+        assert_eq!(cert.thumbprint_sha256(), expected, "case {case}");
+        assert_eq!(cert.chain_der().len(), 1, "case {case}");
+        assert_eq!(cert.leaf_der(), der(LEAF_CERT).as_slice(), "case {case}");
     }
     // The leaf is the key's certificate even when the CA comes first.
     let mut ca_first = CA_CERT.to_vec();
@@ -247,7 +222,7 @@ fn every_supported_format_yields_the_same_leaf() {
 #[tokio::test]
 async fn parsed_certificate_can_be_passed_directly() {
     let mut server = mockito::Server::new_async().await;
-    let (_m, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "t").await;
+    let (_m, recorder) = token_mock(&mut server, TOKEN_PATH, "t").await;
     let (ctx, _clock) = context(Env::empty());
     let certificate = ClientCertificate::from_bytes(P12_PASSWORD, Some(PASSWORD)).unwrap();
     let cred =
@@ -256,10 +231,8 @@ async fn parsed_certificate_can_be_passed_directly() {
             .with_context(ctx)
             .build()
             .unwrap();
-    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
-    let audience = format!("{}/contoso/oauth2/v2.0/token", server.url());
+    fetch_token(&cred).await;
+    let audience = format!("{}{TOKEN_PATH}", server.url());
     decode(
         &recorder.last().form["client_assertion"],
         LEAF_PUBLIC,
@@ -269,16 +242,7 @@ async fn parsed_certificate_can_be_passed_directly() {
 
 fn load_error(bytes: &[u8], password: Option<&str>) -> String {
     let err = ClientCertificate::from_bytes(bytes, password).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::InvalidConfiguration {
-                credential: "ClientCertificateCredential",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_invalid_configuration(&err, "ClientCertificateCredential");
     err.to_string()
 }
 
@@ -328,20 +292,8 @@ async fn unreadable_file_and_wrong_password_fail_get_token() {
         .with_context(ctx.clone())
         .build()
         .unwrap();
-    let err = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::InvalidConfiguration {
-                credential: "ClientCertificateCredential",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let err = fetch_error(&cred).await;
+    assert_invalid_configuration(&err, "ClientCertificateCredential");
     assert!(err.to_string().contains("/missing.pem"), "{err}");
 
     let cred = ClientCertificateCredential::builder(TENANT, CLIENT_ID, "/c.p12")
@@ -349,11 +301,7 @@ async fn unreadable_file_and_wrong_password_fail_get_token() {
         .with_context(ctx.with_fs(Fs::from_files([("/c.p12", P12_PASSWORD)])))
         .build()
         .unwrap();
-    let err = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
-    let text = err.to_string();
+    let text = fetch_error(&cred).await.to_string();
     assert!(
         text.contains("password is wrong") && text.contains("/c.p12"),
         "{text}"
@@ -363,18 +311,13 @@ async fn unreadable_file_and_wrong_password_fail_get_token() {
 
 #[tokio::test]
 async fn entra_error_keeps_aadsts_code() {
-    let mut server = mockito::Server::new_async().await;
-    let _m = server
-        .mock("POST", "/contoso/oauth2/v2.0/token")
-        .with_status(401)
-        .with_body(r#"{"error":"invalid_client","error_description":"AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application.","error_codes":[700027]}"#)
-        .create_async()
-        .await;
+    let (server, _m) = entra_error_server(
+        401,
+        r#"{"error":"invalid_client","error_description":"AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application.","error_codes":[700027]}"#,
+    )
+    .await;
     let (cred, _clock) = credential(&server, CERT_KEY_FIRST, None, false);
-    let err = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
+    let err = fetch_error(&cred).await;
     let CredentialError::Authentication {
         error_code,
         description,

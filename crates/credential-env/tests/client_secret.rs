@@ -4,44 +4,42 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use common::*;
-use credential_core::http::TransportError;
 use credential_core::retry::RetryPolicy;
 use credential_core::{
-    CredentialError, Env, TokenCredential, TokenRequestOptions, TransportErrorKind,
+    CredentialError, Env, ManualClock, TokenCredential, TokenRequestOptions, TransportErrorKind,
 };
-use credential_env::ClientSecretCredential;
+use credential_env::{ClientSecretCredential, ClientSecretCredentialBuilder};
 use time::Duration;
 
 const SECRET: &str = "s3cr3t-client-value";
 
-fn credential(server: &mockito::ServerGuard, env: Env) -> ClientSecretCredential {
-    let (ctx, _clock) = context(env);
-    ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+/// A credential against `server` that also allows `tenants`, with its clock.
+fn credential_allowing(
+    server: &mockito::ServerGuard,
+    env: Env,
+    tenants: &[&str],
+) -> (ClientSecretCredential, ManualClock) {
+    let (ctx, clock) = context(env);
+    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
         .with_authority_host(server.url())
+        .with_additionally_allowed_tenants(tenants.iter().copied())
         .with_context(ctx)
         .build()
-        .unwrap()
+        .unwrap();
+    (cred, clock)
 }
 
-fn expected_form(scope: &str) -> BTreeMap<String, String> {
-    [
-        ("client_id", CLIENT_ID),
-        ("client_secret", SECRET),
-        ("grant_type", "client_credentials"),
-        ("scope", scope),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+fn credential(server: &mockito::ServerGuard, env: Env) -> ClientSecretCredential {
+    credential_allowing(server, env, &[]).0
 }
 
 #[tokio::test]
 async fn sends_exact_client_credentials_request() {
     let mut server = mockito::Server::new_async().await;
-    let (mock, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok-1").await;
+    let (mock, recorder) = token_mock(&mut server, TOKEN_PATH, "tok-1").await;
     let cred = credential(&server, Env::empty());
     let token = cred
         .get_token(&[SCOPE, "offline_access"], &TokenRequestOptions::default())
@@ -50,23 +48,13 @@ async fn sends_exact_client_credentials_request() {
     assert_eq!(token.token.expose_secret(), "tok-1");
     assert_eq!(token.expires_on, NOW + Duration::hours(1));
     mock.assert_async().await;
-    let request = recorder.last();
-    assert_eq!(request.method, "POST");
-    assert_eq!(request.path, "/contoso/oauth2/v2.0/token");
-    assert_eq!(
-        request.content_type.as_deref(),
-        Some("application/x-www-form-urlencoded")
-    );
-    assert_eq!(
-        request.form,
-        expected_form(&format!("{SCOPE} offline_access"))
-    );
+    assert_secret_post(&recorder.last(), SECRET, &format!("{SCOPE} offline_access"));
 }
 
 #[tokio::test]
 async fn claims_and_cae_are_sent_and_bypass_cache() {
     let mut server = mockito::Server::new_async().await;
-    let (_mock, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
+    let (_mock, recorder) = token_mock(&mut server, TOKEN_PATH, "tok").await;
     let cred = credential(&server, Env::empty());
     let options = TokenRequestOptions::default()
         .with_claims(r#"{"access_token":{"nbf":{"essential":true}}}"#);
@@ -87,15 +75,9 @@ async fn claims_and_cae_are_sent_and_bypass_cache() {
 #[tokio::test]
 async fn second_call_is_cached_other_scopes_and_tenants_are_not() {
     let mut server = mockito::Server::new_async().await;
-    let (_m1, own) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok-own").await;
+    let (_m1, own) = token_mock(&mut server, TOKEN_PATH, "tok-own").await;
     let (_m2, other) = token_mock(&mut server, "/fabrikam/oauth2/v2.0/token", "tok-other").await;
-    let (ctx, _clock) = context(Env::empty());
-    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
-        .with_authority_host(server.url())
-        .with_additionally_allowed_tenants(["fabrikam"])
-        .with_context(ctx)
-        .build()
-        .unwrap();
+    let (cred, _clock) = credential_allowing(&server, Env::empty(), &["fabrikam"]);
     let none = TokenRequestOptions::default();
     cred.get_token(&[SCOPE], &none).await.unwrap();
     let again = cred.get_token(&[SCOPE], &none).await.unwrap();
@@ -107,7 +89,7 @@ async fn second_call_is_cached_other_scopes_and_tenants_are_not() {
         .unwrap();
     assert_eq!(own.count(), 2, "other scopes need a request");
 
-    let fabrikam = TokenRequestOptions::default().with_tenant_id("fabrikam");
+    let fabrikam = for_tenant("fabrikam");
     let token = cred.get_token(&[SCOPE], &fabrikam).await.unwrap();
     assert_eq!(token.token.expose_secret(), "tok-other");
     cred.get_token(&[SCOPE], &fabrikam).await.unwrap();
@@ -118,40 +100,22 @@ async fn second_call_is_cached_other_scopes_and_tenants_are_not() {
 #[tokio::test]
 async fn expired_token_is_fetched_again() {
     let mut server = mockito::Server::new_async().await;
-    let (_m, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
-    let (ctx, clock) = context(Env::empty());
-    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
-        .with_authority_host(server.url())
-        .with_context(ctx)
-        .build()
-        .unwrap();
-    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    let (_m, recorder) = token_mock(&mut server, TOKEN_PATH, "tok").await;
+    let (cred, clock) = credential_allowing(&server, Env::empty(), &[]);
+    fetch_token(&cred).await;
     clock.advance(Duration::hours(2));
-    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    fetch_token(&cred).await;
     assert_eq!(recorder.count(), 2);
 }
 
 #[tokio::test]
 async fn tenant_not_allowed_is_an_authentication_error_without_request() {
     let mut server = mockito::Server::new_async().await;
-    let (_m, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
+    let (_m, recorder) = token_mock(&mut server, TOKEN_PATH, "tok").await;
     let cred = credential(&server, Env::empty());
-    let options = TokenRequestOptions::default().with_tenant_id("fabrikam");
+    let options = for_tenant("fabrikam");
     let err = cred.get_token(&[SCOPE], &options).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::Authentication {
-                credential: "ClientSecretCredential",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_authentication(&err, "ClientSecretCredential");
     let text = err.to_string();
     assert!(
         text.contains("fabrikam") && text.contains("allowed"),
@@ -159,7 +123,7 @@ async fn tenant_not_allowed_is_an_authentication_error_without_request() {
     );
     assert_eq!(recorder.count(), 0);
 
-    let bad = TokenRequestOptions::default().with_tenant_id("bad/tenant");
+    let bad = for_tenant("bad/tenant");
     let err = cred.get_token(&[SCOPE], &bad).await.unwrap_err();
     assert!(
         matches!(err, CredentialError::InvalidConfiguration { .. }),
@@ -170,62 +134,39 @@ async fn tenant_not_allowed_is_an_authentication_error_without_request() {
 #[tokio::test]
 async fn wildcard_allows_any_tenant_and_own_tenant_is_always_allowed() {
     let mut server = mockito::Server::new_async().await;
-    let (_m1, own) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "a").await;
+    let (_m1, own) = token_mock(&mut server, TOKEN_PATH, "a").await;
     let (_m2, any) = token_mock(&mut server, "/anything/oauth2/v2.0/token", "b").await;
-    let (ctx, _clock) = context(Env::empty());
-    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
-        .with_authority_host(server.url())
-        .with_additionally_allowed_tenants(["x", "*"])
-        .with_context(ctx)
-        .build()
-        .unwrap();
-    cred.get_token(
-        &[SCOPE],
-        &TokenRequestOptions::default().with_tenant_id("anything"),
-    )
-    .await
-    .unwrap();
-    cred.get_token(
-        &[SCOPE],
-        &TokenRequestOptions::default().with_tenant_id(TENANT),
-    )
-    .await
-    .unwrap();
+    let (cred, _clock) = credential_allowing(&server, Env::empty(), &["x", "*"]);
+    for tenant in ["anything", TENANT] {
+        let options = for_tenant(tenant);
+        let result = cred.get_token(&[SCOPE], &options).await;
+        assert!(result.is_ok(), "tenant {tenant}: {result:?}");
+    }
     assert_eq!((own.count(), any.count()), (1, 1));
 }
 
 #[tokio::test]
 async fn disable_multitenant_auth_pins_configured_tenant() {
     let mut server = mockito::Server::new_async().await;
-    let (_m, own) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "a").await;
+    let (_m, own) = token_mock(&mut server, TOKEN_PATH, "a").await;
     let cred = credential(
         &server,
         Env::from_pairs([("AZURE_IDENTITY_DISABLE_MULTITENANTAUTH", "1")]),
     );
-    cred.get_token(
-        &[SCOPE],
-        &TokenRequestOptions::default().with_tenant_id("fabrikam"),
-    )
-    .await
-    .unwrap();
-    assert_eq!(own.last().path, "/contoso/oauth2/v2.0/token");
+    let fabrikam = for_tenant("fabrikam");
+    cred.get_token(&[SCOPE], &fabrikam).await.unwrap();
+    assert_eq!(own.last().path, TOKEN_PATH);
 }
 
 #[tokio::test]
 async fn entra_error_keeps_aadsts_code_and_hides_secret() {
-    let mut server = mockito::Server::new_async().await;
-    let _m = server
-        .mock("POST", "/contoso/oauth2/v2.0/token")
-        .with_status(401)
-        .with_body(r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: t\r\nCorrelation ID: c","error_codes":[7000215]}"#)
-        .expect(1)
-        .create_async()
-        .await;
+    let (server, _m) = entra_error_server(
+        401,
+        r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: t\r\nCorrelation ID: c","error_codes":[7000215]}"#,
+    )
+    .await;
     let cred = credential(&server, Env::empty());
-    let err = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
+    let err = fetch_error(&cred).await;
     let CredentialError::Authentication {
         credential,
         status,
@@ -247,12 +188,22 @@ async fn entra_error_keeps_aadsts_code_and_hides_secret() {
     assert!(!shown.contains("grant_type"), "no request body: {shown}");
 }
 
-fn scripted_credential(http: std::sync::Arc<ScriptedHttp>) -> ClientSecretCredential {
-    let (ctx, _clock) = scripted_context(Env::empty(), http);
-    ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+/// A credential answered by `http`, from `env`, with `configure` applied to
+/// its builder.
+fn scripted_credential_with(
+    http: Arc<ScriptedHttp>,
+    env: Env,
+    configure: impl FnOnce(ClientSecretCredentialBuilder) -> ClientSecretCredentialBuilder,
+) -> ClientSecretCredential {
+    let (ctx, _clock) = scripted_context(env, http);
+    configure(ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET))
         .with_context(ctx)
         .build()
         .unwrap()
+}
+
+fn scripted_credential(http: Arc<ScriptedHttp>) -> ClientSecretCredential {
+    scripted_credential_with(http, Env::empty(), |builder| builder)
 }
 
 #[tokio::test(start_paused = true)]
@@ -261,23 +212,9 @@ async fn server_errors_are_retried_then_transient_transport() {
     for _ in 0..4 {
         http.push_status(503, r#"{"error":"temporarily_unavailable"}"#);
     }
-    let cred = scripted_credential(http.clone());
-    let err = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::Transport {
-                credential: "ClientSecretCredential",
-                kind: TransportErrorKind::Status(503),
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(err.is_transient());
+    let err = fetch_error(&scripted_credential(http.clone())).await;
+    assert_transient_transport(&err, TransportErrorKind::Status(503));
+    assert_eq!(err.credential(), "ClientSecretCredential");
     assert_eq!(http.count(), 4, "one try and three retries");
 }
 
@@ -285,16 +222,9 @@ async fn server_errors_are_retried_then_transient_transport() {
 async fn a_blip_is_retried_to_success() {
     let http = ScriptedHttp::new();
     http.push_status(500, "");
-    http.push_error(TransportError::new(
-        TransportErrorKind::Timeout,
-        "no answer",
-    ));
+    http.push_timeout();
     http.push_status(200, &token_body("after-retry", 3600));
-    let cred = scripted_credential(http.clone());
-    let token = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    let token = fetch_token(&scripted_credential(http.clone())).await;
     assert_eq!(token.token.expose_secret(), "after-retry");
     assert_eq!(http.count(), 3);
     assert_eq!(
@@ -307,35 +237,16 @@ async fn a_blip_is_retried_to_success() {
 async fn timeouts_exhaust_into_transient_transport() {
     let http = ScriptedHttp::new();
     for _ in 0..2 {
-        http.push_error(TransportError::new(
-            TransportErrorKind::Timeout,
-            "no answer",
-        ));
+        http.push_timeout();
     }
-    let (ctx, _clock) = scripted_context(Env::empty(), http.clone());
-    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
-        .with_retry_policy(RetryPolicy {
+    let cred = scripted_credential_with(http.clone(), Env::empty(), |builder| {
+        builder.with_retry_policy(RetryPolicy {
             max_retries: 1,
             ..RetryPolicy::default()
         })
-        .with_context(ctx)
-        .build()
-        .unwrap();
-    let err = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::Transport {
-                kind: TransportErrorKind::Timeout,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(err.is_transient());
+    });
+    let err = fetch_error(&cred).await;
+    assert_transient_transport(&err, TransportErrorKind::Timeout);
     assert_eq!(http.count(), 2);
 }
 
@@ -344,24 +255,15 @@ async fn sovereign_cloud_from_option_and_environment() {
     let http = ScriptedHttp::new();
     http.push_status(200, &token_body("a", 3600));
     http.push_status(200, &token_body("b", 3600));
-    let (ctx, _clock) = scripted_context(Env::empty(), http.clone());
-    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
-        .with_authority_host(credential_core::entra::AZURE_US_GOVERNMENT)
-        .with_context(ctx)
-        .build()
-        .unwrap();
-    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    let cred = scripted_credential_with(http.clone(), Env::empty(), |builder| {
+        builder.with_authority_host(credential_core::entra::AZURE_US_GOVERNMENT)
+    });
+    fetch_token(&cred).await;
     let env = Env::from_pairs([("AZURE_AUTHORITY_HOST", "login.chinacloudapi.cn/")]);
-    let (ctx, _clock) = scripted_context(env, http.clone());
-    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
-        .with_context(ctx)
-        .build()
-        .unwrap();
-    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    fetch_token(&scripted_credential_with(http.clone(), env, |builder| {
+        builder
+    }))
+    .await;
     assert_eq!(
         http.urls(),
         [
@@ -411,16 +313,7 @@ fn bad_configuration_is_refused_clearly() {
         ),
     ];
     for (err, expected) in cases {
-        assert!(
-            matches!(
-                err,
-                CredentialError::InvalidConfiguration {
-                    credential: "ClientSecretCredential",
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        assert_invalid_configuration(&err, "ClientSecretCredential");
         assert!(
             err.to_string().contains(expected),
             "{err} should say {expected}"
@@ -457,54 +350,27 @@ fn debug_never_shows_the_secret() {
 async fn logs_never_show_secret_or_token() {
     let logs = credential_core::test_util::LogCapture::start();
     let mut server = mockito::Server::new_async().await;
-    let (_m, _r) = token_mock(
-        &mut server,
-        "/contoso/oauth2/v2.0/token",
-        "logged-token-value",
-    )
-    .await;
-    let cred = credential(&server, Env::empty());
-    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    let (_m, _r) = token_mock(&mut server, TOKEN_PATH, "logged-token-value").await;
+    fetch_token(&credential(&server, Env::empty())).await;
     logs.assert_absent(&[SECRET, "logged-token-value"]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn every_try_carries_the_per_try_timeout() {
-    let timeouts = |http: &ScriptedHttp| -> Vec<Option<std::time::Duration>> {
-        http.requests
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|r| r.timeout)
-            .collect()
-    };
     // Default: 30 s on each try.
     let http = ScriptedHttp::new();
     http.push_status(200, &token_body("t", 3600));
-    scripted_credential(http.clone())
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(timeouts(&http), [Some(std::time::Duration::from_secs(30))]);
+    fetch_token(&scripted_credential(http.clone())).await;
+    assert_eq!(http.timeouts(), [Some(std::time::Duration::from_secs(30))]);
 
     // Configured: the same value on the first try and on the retry.
     let http = ScriptedHttp::new();
-    http.push_error(TransportError::new(
-        TransportErrorKind::Timeout,
-        "no answer",
-    ));
+    http.push_timeout();
     http.push_status(200, &token_body("t", 3600));
-    let (ctx, _clock) = scripted_context(Env::empty(), http.clone());
-    ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
-        .with_request_timeout(std::time::Duration::from_millis(2500))
-        .with_context(ctx)
-        .build()
-        .unwrap()
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
-    let configured = Some(std::time::Duration::from_millis(2500));
-    assert_eq!(timeouts(&http), [configured, configured]);
+    let configured = std::time::Duration::from_millis(2500);
+    let cred = scripted_credential_with(http.clone(), Env::empty(), |builder| {
+        builder.with_request_timeout(configured)
+    });
+    fetch_token(&cred).await;
+    assert_eq!(http.timeouts(), [Some(configured), Some(configured)]);
 }

@@ -128,7 +128,7 @@ fn username_password_is_ignored_and_explained() {
 #[tokio::test]
 async fn secret_row_sends_client_secret_to_environment_authority() {
     let mut server = mockito::Server::new_async().await;
-    let (mock, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
+    let (mock, recorder) = token_mock(&mut server, TOKEN_PATH, "tok").await;
     let (ctx, _clock) = context(Env::from_pairs([
         ("AZURE_TENANT_ID", TENANT),
         ("AZURE_CLIENT_ID", CLIENT_ID),
@@ -138,31 +138,11 @@ async fn secret_row_sends_client_secret_to_environment_authority() {
     ]));
     let cred = EnvironmentCredential::from_context(ctx).unwrap();
     assert_eq!(cred.selected(), Some("ClientSecretCredential"));
-    let token = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    let token = fetch_token(&cred).await;
     assert_eq!(token.token.expose_secret(), "tok");
-    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    fetch_token(&cred).await;
     mock.assert_async().await;
-    let request = recorder.last();
-    assert_eq!(request.method, "POST");
-    assert_eq!(
-        request.content_type.as_deref(),
-        Some("application/x-www-form-urlencoded")
-    );
-    let expected: std::collections::BTreeMap<String, String> = [
-        ("client_id", CLIENT_ID),
-        ("client_secret", SECRET),
-        ("grant_type", "client_credentials"),
-        ("scope", SCOPE),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    assert_eq!(request.form, expected);
+    assert_secret_post(&recorder.last(), SECRET, SCOPE);
     assert!(!format!("{cred:?}").contains(SECRET));
 }
 
@@ -183,7 +163,7 @@ async fn certificate_row_honours_password_and_send_chain_values() {
     ];
     for (value, sends_chain) in cases {
         let mut server = mockito::Server::new_async().await;
-        let (_m, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "t").await;
+        let (_m, recorder) = token_mock(&mut server, TOKEN_PATH, "t").await;
         let (ctx, _clock) = context(Env::from_pairs([
             ("AZURE_TENANT_ID", TENANT),
             ("AZURE_CLIENT_ID", CLIENT_ID),
@@ -194,15 +174,14 @@ async fn certificate_row_honours_password_and_send_chain_values() {
         ]));
         let ctx = ctx.with_fs(Fs::from_files([("/certs/chain.pem", CHAIN_PEM)]));
         let cred = EnvironmentCredential::from_context(ctx).unwrap();
-        assert_eq!(cred.selected(), Some("ClientCertificateCredential"));
-        cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-            .await
-            .unwrap();
-        let form = recorder.last().form;
         assert_eq!(
-            form["client_assertion_type"],
-            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+            cred.selected(),
+            Some("ClientCertificateCredential"),
+            "{value:?}"
         );
+        fetch_token(&cred).await;
+        let form = recorder.last().form;
+        assert_eq!(form["client_assertion_type"], JWT_BEARER, "{value:?}");
         let header = jwt_header(&form["client_assertion"]);
         assert_eq!(
             header.x5c.map(|c| c.len()),
@@ -212,7 +191,7 @@ async fn certificate_row_honours_password_and_send_chain_values() {
     }
 
     let mut server = mockito::Server::new_async().await;
-    let (_m, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "t").await;
+    let (_m, recorder) = token_mock(&mut server, TOKEN_PATH, "t").await;
     let (ctx, _clock) = context(Env::from_pairs([
         ("AZURE_TENANT_ID", TENANT),
         ("AZURE_CLIENT_ID", CLIENT_ID),
@@ -224,9 +203,7 @@ async fn certificate_row_honours_password_and_send_chain_values() {
         .with_context(ctx.with_fs(Fs::from_files([("/c.p12", P12)])))
         .build()
         .unwrap();
-    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    fetch_token(&cred).await;
     assert_eq!(recorder.count(), 1);
     assert!(!format!("{cred:?}").contains("test-password"));
 }
@@ -238,21 +215,8 @@ async fn errors_name_environment_credential() {
         ("AZURE_CLIENT_ID", CLIENT_ID),
         ("AZURE_CLIENT_CERTIFICATE_PATH", "/missing.pem"),
     ]));
-    let cred = EnvironmentCredential::from_context(ctx).unwrap();
-    let err = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::InvalidConfiguration {
-                credential: "EnvironmentCredential",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let err = fetch_error(&EnvironmentCredential::from_context(ctx).unwrap()).await;
+    assert_invalid_configuration(&err, "EnvironmentCredential");
 
     let bad_tenant = ProviderContext::isolated().with_env(Env::from_pairs([
         ("AZURE_TENANT_ID", "not a tenant"),
@@ -260,16 +224,7 @@ async fn errors_name_environment_credential() {
         ("AZURE_CLIENT_SECRET", SECRET),
     ]));
     let err = EnvironmentCredential::from_context(bad_tenant).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::InvalidConfiguration {
-                credential: "EnvironmentCredential",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_invalid_configuration(&err, "EnvironmentCredential");
     let http = ProviderContext::isolated().with_env(Env::from_pairs([
         ("AZURE_TENANT_ID", TENANT),
         ("AZURE_CLIENT_ID", CLIENT_ID),
@@ -282,24 +237,18 @@ async fn errors_name_environment_credential() {
         "{err}"
     );
 
-    let mut server = mockito::Server::new_async().await;
-    let _m = server
-        .mock("POST", "/contoso/oauth2/v2.0/token")
-        .with_status(401)
-        .with_body(r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]}"#)
-        .create_async()
-        .await;
+    let (server, _m) = entra_error_server(
+        401,
+        r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]}"#,
+    )
+    .await;
     let (ctx, _clock) = context(Env::from_pairs([
         ("AZURE_TENANT_ID", TENANT),
         ("AZURE_CLIENT_ID", CLIENT_ID),
         ("AZURE_CLIENT_SECRET", SECRET),
         ("AZURE_AUTHORITY_HOST", server.url().as_str()),
     ]));
-    let err = EnvironmentCredential::from_context(ctx)
-        .unwrap()
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
+    let err = fetch_error(&EnvironmentCredential::from_context(ctx).unwrap()).await;
     let CredentialError::Authentication {
         credential,
         error_code,
@@ -325,7 +274,7 @@ async fn allowed_tenants_from_environment_unless_given() {
         ("AZURE_AUTHORITY_HOST", server.url().as_str()),
         ("AZURE_ADDITIONALLY_ALLOWED_TENANTS", "a; fabrikam"),
     ]);
-    let fabrikam = TokenRequestOptions::default().with_tenant_id("fabrikam");
+    let fabrikam = for_tenant("fabrikam");
     let (ctx, _clock) = context(env.clone());
     let cred = EnvironmentCredential::from_context(ctx).unwrap();
     cred.get_token(&[SCOPE], &fabrikam).await.unwrap();
@@ -338,14 +287,5 @@ async fn allowed_tenants_from_environment_unless_given() {
         .build()
         .unwrap();
     let err = cred.get_token(&[SCOPE], &fabrikam).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::Authentication {
-                credential: "EnvironmentCredential",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_authentication(&err, "EnvironmentCredential");
 }

@@ -11,7 +11,6 @@ use credential_core::{CredentialError, Env, Fs, TokenCredential, TokenRequestOpt
 use credential_env::WorkloadIdentityCredential;
 use time::Duration;
 
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const FILE: &str = "/var/run/secrets/azure/tokens/azure-identity-token";
 
 fn env(server: &mockito::ServerGuard) -> Env {
@@ -26,34 +25,14 @@ fn env(server: &mockito::ServerGuard) -> Env {
 #[tokio::test]
 async fn from_context_sends_trimmed_file_as_assertion() {
     let mut server = mockito::Server::new_async().await;
-    let (mock, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
+    let (mock, recorder) = token_mock(&mut server, TOKEN_PATH, "tok").await;
     let (ctx, _clock) = context(env(&server));
     let ctx = ctx.with_fs(Fs::from_files([(FILE, "\n  federated-jwt  \n")]));
     let cred = WorkloadIdentityCredential::from_context(ctx).unwrap();
-    let token = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    let token = fetch_token(&cred).await;
     assert_eq!(token.token.expose_secret(), "tok");
     mock.assert_async().await;
-    let request = recorder.last();
-    assert_eq!(request.method, "POST");
-    assert_eq!(request.path, "/contoso/oauth2/v2.0/token");
-    assert_eq!(
-        request.content_type.as_deref(),
-        Some("application/x-www-form-urlencoded")
-    );
-    let expected: std::collections::BTreeMap<String, String> = [
-        ("client_assertion", "federated-jwt"),
-        ("client_assertion_type", JWT_BEARER),
-        ("client_id", CLIENT_ID),
-        ("grant_type", "client_credentials"),
-        ("scope", SCOPE),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    assert_eq!(request.form, expected);
+    assert_assertion_post(&recorder.last(), "federated-jwt");
 }
 
 #[tokio::test]
@@ -74,9 +53,7 @@ async fn options_win_over_environment() {
         .with_context(ctx)
         .build()
         .unwrap();
-    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    fetch_token(&cred).await;
     let form = recorder.last().form;
     assert_eq!(form["client_id"], "option-client");
     assert_eq!(form["client_assertion"], "from-option");
@@ -88,7 +65,7 @@ async fn file_is_reread_only_when_older_than_five_minutes() {
     let path = dir.path().join("token");
     std::fs::write(&path, "first").unwrap();
     let mut server = mockito::Server::new_async().await;
-    let (_m, recorder) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
+    let (_m, recorder) = token_mock(&mut server, TOKEN_PATH, "tok").await;
     let (ctx, clock) = context(Env::empty());
     let cred = WorkloadIdentityCredential::builder()
         .with_tenant_id(TENANT)
@@ -99,22 +76,15 @@ async fn file_is_reread_only_when_older_than_five_minutes() {
         .build()
         .unwrap();
     let none = TokenRequestOptions::default();
+    let last_assertion = || recorder.last().form["client_assertion"].clone();
     cred.get_token(&["a/.default"], &none).await.unwrap();
     std::fs::write(&path, "second").unwrap();
     clock.advance(Duration::minutes(4));
     cred.get_token(&["b/.default"], &none).await.unwrap();
-    assert_eq!(
-        recorder.last().form["client_assertion"],
-        "first",
-        "read < 5 min ago"
-    );
+    assert_eq!(last_assertion(), "first", "read < 5 min ago");
     clock.advance(Duration::minutes(1));
     cred.get_token(&["c/.default"], &none).await.unwrap();
-    assert_eq!(
-        recorder.last().form["client_assertion"],
-        "second",
-        "re-read at 5 min"
-    );
+    assert_eq!(last_assertion(), "second", "re-read at 5 min");
     // A cached token sends nothing and reads nothing.
     std::fs::remove_file(&path).unwrap();
     cred.get_token(&["c/.default"], &none).await.unwrap();
@@ -129,20 +99,8 @@ async fn unreadable_or_empty_file_is_invalid_configuration() {
         ("AZURE_FEDERATED_TOKEN_FILE", "/missing"),
     ]));
     let cred = WorkloadIdentityCredential::from_context(ctx.clone()).unwrap();
-    let err = cred
-        .get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CredentialError::InvalidConfiguration {
-                credential: "WorkloadIdentityCredential",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let err = fetch_error(&cred).await;
+    assert_invalid_configuration(&err, "WorkloadIdentityCredential");
     assert!(err.to_string().contains("/missing"), "{err}");
 
     for content in ["", " \n\t"] {
@@ -151,11 +109,8 @@ async fn unreadable_or_empty_file_is_invalid_configuration() {
             .with_context(ctx.clone().with_fs(Fs::from_files([("/empty", content)])))
             .build()
             .unwrap();
-        let err = cred
-            .get_token(&[SCOPE], &TokenRequestOptions::default())
-            .await
-            .unwrap_err();
-        assert!(err.to_string().contains("is empty"), "{err}");
+        let err = fetch_error(&cred).await;
+        assert!(err.to_string().contains("is empty"), "{err:?}: {content:?}");
     }
 }
 
@@ -230,20 +185,11 @@ async fn allowed_tenants_come_from_environment() {
     let (ctx, _clock) = context(env.clone());
     let cred = WorkloadIdentityCredential::from_context(ctx.with_fs(Fs::from_files([(FILE, "t")])))
         .unwrap();
-    cred.get_token(
-        &[SCOPE],
-        &TokenRequestOptions::default().with_tenant_id("fabrikam"),
-    )
-    .await
-    .unwrap();
+    let fabrikam = for_tenant("fabrikam");
+    cred.get_token(&[SCOPE], &fabrikam).await.unwrap();
     assert_eq!(recorder.count(), 1);
-    let err = cred
-        .get_token(
-            &[SCOPE],
-            &TokenRequestOptions::default().with_tenant_id("other"),
-        )
-        .await
-        .unwrap_err();
+    let other = for_tenant("other");
+    let err = cred.get_token(&[SCOPE], &other).await.unwrap_err();
     assert!(
         matches!(err, CredentialError::Authentication { .. }),
         "{err:?}"
@@ -253,15 +199,13 @@ async fn allowed_tenants_come_from_environment() {
 #[tokio::test]
 async fn debug_never_shows_the_federated_token() {
     let mut server = mockito::Server::new_async().await;
-    let (_m, _r) = token_mock(&mut server, "/contoso/oauth2/v2.0/token", "tok").await;
+    let (_m, _r) = token_mock(&mut server, TOKEN_PATH, "tok").await;
     let (ctx, _clock) = context(env(&server));
     let cred = WorkloadIdentityCredential::from_context(
         ctx.with_fs(Fs::from_files([(FILE, "federated-secret-jwt")])),
     )
     .unwrap();
-    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
-        .await
-        .unwrap();
+    fetch_token(&cred).await;
     let debug = format!("{cred:?}");
     assert!(
         debug.contains(FILE) && !debug.contains("federated-secret-jwt"),

@@ -26,17 +26,28 @@ fn credential_at(base: &str) -> credential_msi::ManagedIdentityCredentialBuilder
         .with_imds_endpoint(Url::parse(base).unwrap())
 }
 
-#[tokio::test]
-async fn token_request_is_exact_and_cached() {
-    let mut server = mockito::Server::new_async().await;
-    let mock = server
+/// A credential aimed at `base` that probes IMDS before its first token request.
+fn probing_credential_at(base: &str) -> ManagedIdentityCredential {
+    credential_at(base).with_probe(true).build().unwrap()
+}
+
+/// Expects exactly one token request (with `extra` after the resource in
+/// the query, and the `Metadata: true` header) and answers it with a token.
+async fn expect_token_request(server: &mut mockito::ServerGuard, extra: &str) -> mockito::Mock {
+    server
         .mock("GET", PATH)
-        .match_query(imds_query(""))
+        .match_query(imds_query(extra))
         .match_header("metadata", "true")
         .with_body(token_body())
         .expect(1)
         .create_async()
-        .await;
+        .await
+}
+
+#[tokio::test]
+async fn token_request_is_exact_and_cached() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = expect_token_request(&mut server, "").await;
     let credential = credential_at(&server.url()).build().unwrap();
     assert_eq!(credential.source_kind().unwrap(), SourceKind::Imds);
     let token = get(&credential).await.unwrap();
@@ -64,14 +75,7 @@ async fn user_assigned_parameters() {
             "&msi_res_id=%2Fsubscriptions%2Fs%2Frg",
         ),
     ] {
-        let mock = server
-            .mock("GET", PATH)
-            .match_query(imds_query(extra))
-            .match_header("metadata", "true")
-            .with_body(token_body())
-            .expect(1)
-            .create_async()
-            .await;
+        let mock = expect_token_request(&mut server, extra).await;
         get(&builder.build().unwrap()).await.unwrap();
         mock.assert_async().await;
     }
@@ -186,10 +190,7 @@ async fn error_mapping() {
 
 #[tokio::test]
 async fn probe_refused_port_is_unavailable() {
-    let credential = credential_at(&closed_port_url())
-        .with_probe(true)
-        .build()
-        .unwrap();
+    let credential = probing_credential_at(&closed_port_url());
     let err = get(&credential).await.unwrap_err();
     assert!(err.is_unavailable(), "{err}");
     assert!(err.to_string().contains("probe"), "{err}");
@@ -207,14 +208,7 @@ async fn probe_400_means_available_and_success_is_remembered() {
         .expect(1)
         .create_async()
         .await;
-    let token_a = server
-        .mock("GET", PATH)
-        .match_query(imds_query(""))
-        .match_header("metadata", "true")
-        .with_body(token_body())
-        .expect(1)
-        .create_async()
-        .await;
+    let token_a = expect_token_request(&mut server, "").await;
     let token_b = server
         .mock("GET", PATH)
         .match_query(Matcher::Exact(
@@ -225,10 +219,7 @@ async fn probe_400_means_available_and_success_is_remembered() {
         .expect(1)
         .create_async()
         .await;
-    let credential = credential_at(&server.url())
-        .with_probe(true)
-        .build()
-        .unwrap();
+    let credential = probing_credential_at(&server.url());
     get(&credential).await.unwrap();
     // Another scope misses the cache: a token request, but no second probe.
     credential
@@ -261,10 +252,7 @@ async fn probe_403_unreachable_is_unavailable_and_sends_no_token_request() {
         .expect(0)
         .create_async()
         .await;
-    let credential = credential_at(&server.url())
-        .with_probe(true)
-        .build()
-        .unwrap();
+    let credential = probing_credential_at(&server.url());
     assert!(get(&credential).await.unwrap_err().is_unavailable());
     // A failed probe is not remembered: the next call probes again.
     assert!(get(&credential).await.unwrap_err().is_unavailable());
@@ -300,9 +288,14 @@ async fn probe_request_shape() {
 
 // ---- Retry schedule (paused time, scripted HTTP: nothing is sent) ----
 
-fn scripted(http: &ScriptedHttp, policy: ImdsRetryPolicy) -> ManagedIdentityCredential {
+/// A builder whose context sends every request to `http`.
+fn scripted_builder(http: &ScriptedHttp) -> credential_msi::ManagedIdentityCredentialBuilder {
     ManagedIdentityCredential::builder()
         .with_context(ctx(&[], vec![]).with_http(Arc::new(http.clone())))
+}
+
+fn scripted(http: &ScriptedHttp, policy: ImdsRetryPolicy) -> ManagedIdentityCredential {
+    scripted_builder(http)
         .with_imds_retry_policy(policy)
         .build()
         .unwrap()
@@ -455,8 +448,7 @@ async fn every_try_carries_the_per_try_timeout() {
 
     let http = ScriptedHttp::default();
     http.push(503, &[], "").push(200, &[], &token_body());
-    let credential = ManagedIdentityCredential::builder()
-        .with_context(ctx(&[], vec![]).with_http(Arc::new(http.clone())))
+    let credential = scripted_builder(&http)
         .with_imds_retry_policy(no_jitter())
         .with_request_timeout(Duration::from_millis(1500))
         .build()
@@ -470,11 +462,7 @@ async fn every_try_carries_the_per_try_timeout() {
 async fn the_isolated_context_aims_imds_at_loopback() {
     let http = ScriptedHttp::default();
     http.push(400, &[], "{}").push(200, &[], &token_body());
-    let credential = ManagedIdentityCredential::builder()
-        .with_context(ctx(&[], vec![]).with_http(Arc::new(http.clone())))
-        .with_probe(true)
-        .build()
-        .unwrap();
+    let credential = scripted_builder(&http).with_probe(true).build().unwrap();
     get(&credential).await.unwrap();
     let urls: Vec<String> = http
         .requests

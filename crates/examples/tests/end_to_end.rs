@@ -18,7 +18,9 @@ use credential_default::{
     ClientCertificateCredential, CredentialKind, DefaultAzureCredential, ManagedIdentityCredential,
 };
 use keyvault_emulator::{Emulator, RunningEmulator};
-use keyvault_secrets::{GetSecretOptions, SecretClient, SetSecretOptions};
+use keyvault_secrets::{
+    DeletedSecret, Error, GetSecretOptions, KeyVaultSecret, SecretClient, SetSecretOptions,
+};
 
 /// Counts requests to token endpoints on their way to the real client.
 #[derive(Debug)]
@@ -55,17 +57,29 @@ fn loopback_context(emulator: &RunningEmulator) -> ProviderContext {
         .with_http(Arc::new(LoopbackOnlyHttpClient::real()))
 }
 
+/// Reads the latest version of secret `name`.
+async fn latest(client: &SecretClient, name: &str) -> Result<KeyVaultSecret, Error> {
+    client.get_secret(name, GetSecretOptions::default()).await
+}
+
+/// Deletes secret `name` and waits until the deletion is visible.
+async fn delete_and_wait(client: &SecretClient, name: &str) -> DeletedSecret {
+    client
+        .begin_delete_secret(name)
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap()
+}
+
 /// Set, read, rotate, delete, recover, purge: the lifecycle every test runs.
 async fn lifecycle(client: &SecretClient, name: &str) {
     let first = client
         .set_secret(name, "one", SetSecretOptions::default())
         .await
         .unwrap();
-    let read = client
-        .get_secret(name, GetSecretOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(read.value, "one");
+    assert_eq!(latest(client, name).await.unwrap().value, "one");
     client
         .set_secret(name, "two", SetSecretOptions::default())
         .await
@@ -78,13 +92,7 @@ async fn lifecycle(client: &SecretClient, name: &str) {
         .await
         .unwrap();
     assert_eq!(old.value, "one");
-    let deleted = client
-        .begin_delete_secret(name)
-        .await
-        .unwrap()
-        .wait()
-        .await
-        .unwrap();
+    let deleted = delete_and_wait(client, name).await;
     assert!(deleted.recovery_id.is_some());
     client
         .begin_recover_deleted_secret(name)
@@ -93,28 +101,20 @@ async fn lifecycle(client: &SecretClient, name: &str) {
         .wait()
         .await
         .unwrap();
-    assert_eq!(
-        client
-            .get_secret(name, GetSecretOptions::default())
-            .await
-            .unwrap()
-            .value,
-        "two"
-    );
-    client
-        .begin_delete_secret(name)
-        .await
-        .unwrap()
-        .wait()
-        .await
-        .unwrap();
+    assert_eq!(latest(client, name).await.unwrap().value, "two");
+    delete_and_wait(client, name).await;
     client.purge_deleted_secret(name).await.unwrap();
-    assert!(
-        client
-            .get_secret(name, GetSecretOptions::default())
-            .await
-            .is_err()
-    );
+    assert!(latest(client, name).await.is_err());
+}
+
+/// What an example's `run` printed when run with an empty environment
+/// (so against its embedded emulator).
+macro_rules! narration {
+    ($run:expr) => {{
+        let mut out = Vec::new();
+        $run(&Env::empty(), &mut out).await.unwrap();
+        String::from_utf8(out).unwrap()
+    }};
 }
 
 fn client(
@@ -130,11 +130,7 @@ fn client(
 
 #[tokio::test]
 async fn quickstart_runs_against_the_embedded_emulator() {
-    let mut out = Vec::new();
-    examples::quickstart::run(&Env::empty(), &mut out)
-        .await
-        .unwrap();
-    let out = String::from_utf8(out).unwrap();
+    let out = narration!(examples::quickstart::run);
     let lines: Vec<&str> = out.lines().collect();
     assert!(
         lines[0].starts_with(
@@ -171,23 +167,15 @@ async fn quickstart_runs_against_the_embedded_emulator() {
 
 #[tokio::test]
 async fn set_update_rotate_and_choose_credential_run() {
-    let mut out = Vec::new();
-    examples::set_update_rotate::run(&Env::empty(), &mut out)
-        .await
-        .unwrap();
-    let out = String::from_utf8(out).unwrap();
+    let out = narration!(examples::set_update_rotate::run);
     assert!(
         out.contains("(disabled)") && out.contains("(enabled)"),
         "{out}"
     );
     assert!(out.contains("deleted and purged"), "{out}");
 
-    let mut out = Vec::new();
     // PATH is empty in the emulator's environment, so no `az` is found.
-    examples::choose_credential::run(&Env::empty(), &mut out)
-        .await
-        .unwrap();
-    let out = String::from_utf8(out).unwrap();
+    let out = narration!(examples::choose_credential::run);
     assert!(
         out.contains("ClientSecretCredential: set and read"),
         "{out}"

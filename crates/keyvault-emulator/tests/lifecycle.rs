@@ -13,15 +13,30 @@ use credential_core::LoopbackOnlyHttpClient;
 use futures::TryStreamExt;
 use keyvault_emulator::Emulator;
 use keyvault_secrets::{
-    Error, GetSecretOptions, ListOptions, SecretClient, SetSecretOptions,
+    Error, GetSecretOptions, KeyVaultSecret, ListOptions, SecretClient, SetSecretOptions,
     UpdateSecretPropertiesOptions,
 };
 
-fn service_code(e: &Error) -> (u16, Option<String>, Option<String>) {
+/// The status, code and inner code of a service error (panics on any other error).
+fn service_code(e: &Error) -> (u16, Option<&str>, Option<&str>) {
     match e {
-        Error::Service(s) => (s.status, s.code.clone(), s.inner_code.clone()),
+        Error::Service(s) => (s.status, s.code.as_deref(), s.inner_code.as_deref()),
         other => panic!("expected a service error, got {other:?}"),
     }
+}
+
+/// Asserts `err` is a 409 `Conflict` whose inner code is `inner`.
+fn assert_conflict(err: &Error, inner: &str) {
+    assert_eq!(
+        service_code(err),
+        (409, Some("Conflict"), Some(inner)),
+        "{err:?}"
+    );
+}
+
+/// Reads the latest version of secret `name`.
+async fn get_latest(client: &SecretClient, name: &str) -> Result<KeyVaultSecret, Error> {
+    client.get_secret(name, GetSecretOptions::default()).await
 }
 
 #[tokio::test]
@@ -72,10 +87,7 @@ async fn full_lifecycle_through_secret_client() {
     // One challenge and one token for the whole run so far.
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
-    let got = client
-        .get_secret("db-password", GetSecretOptions::default())
-        .await
-        .unwrap();
+    let got = get_latest(&client, "db-password").await.unwrap();
     assert_eq!(got.value, "hunter2");
     assert_eq!(got.properties.content_type.as_deref(), Some("text/plain"));
 
@@ -86,10 +98,7 @@ async fn full_lifecycle_through_secret_client() {
         .unwrap();
     let version2 = v2.properties.version.clone().unwrap();
     assert_ne!(version1, version2);
-    let latest = client
-        .get_secret("db-password", GetSecretOptions::default())
-        .await
-        .unwrap();
+    let latest = get_latest(&client, "db-password").await.unwrap();
     assert_eq!(latest.value, "hunter3");
     let old = client
         .get_secret(
@@ -122,7 +131,7 @@ async fn full_lifecycle_through_secret_client() {
         .unwrap_err();
     assert_eq!(
         service_code(&err),
-        (403, Some("Forbidden".into()), Some("SecretDisabled".into()))
+        (403, Some("Forbidden"), Some("SecretDisabled"))
     );
 
     // lists, paged by 1
@@ -169,23 +178,13 @@ async fn full_lifecycle_through_secret_client() {
         deleted.scheduled_purge_date.unwrap() - deleted_on,
         time::Duration::days(90)
     );
-    let err = client
-        .get_secret("db-password", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = get_latest(&client, "db-password").await.unwrap_err();
     assert_eq!(service_code(&err).0, 404);
     let err = client
         .set_secret("db-password", "again", SetSecretOptions::default())
         .await
         .unwrap_err();
-    assert_eq!(
-        service_code(&err),
-        (
-            409,
-            Some("Conflict".into()),
-            Some("ObjectIsDeletedButRecoverable".into())
-        )
-    );
+    assert_conflict(&err, "ObjectIsDeletedButRecoverable");
     let got_deleted = client.get_deleted_secret("db-password").await.unwrap();
     assert_eq!(
         got_deleted.properties.version.as_deref(),
@@ -208,10 +207,7 @@ async fn full_lifecycle_through_secret_client() {
         .await
         .unwrap();
     assert_eq!(recovered.version.as_deref(), Some(version2.as_str()));
-    let back = client
-        .get_secret("db-password", GetSecretOptions::default())
-        .await
-        .unwrap();
+    let back = get_latest(&client, "db-password").await.unwrap();
     assert_eq!(back.value, "hunter3");
 
     // backup, delete, purge, restore
@@ -226,16 +222,10 @@ async fn full_lifecycle_through_secret_client() {
         .unwrap();
     client.purge_deleted_secret("db-password").await.unwrap();
     let err = client.get_deleted_secret("db-password").await.unwrap_err();
-    assert_eq!(
-        service_code(&err),
-        (404, Some("SecretNotFound".into()), None)
-    );
+    assert_eq!(service_code(&err), (404, Some("SecretNotFound"), None));
     let restored = client.restore_secret_backup(&blob).await.unwrap();
     assert_eq!(restored.version.as_deref(), Some(version2.as_str()));
-    let after = client
-        .get_secret("db-password", GetSecretOptions::default())
-        .await
-        .unwrap();
+    let after = get_latest(&client, "db-password").await.unwrap();
     assert_eq!(after.value, "hunter3");
     let count = client
         .list_properties_of_secret_versions("db-password", ListOptions::default())
@@ -249,7 +239,7 @@ async fn full_lifecycle_through_secret_client() {
     let err = client.restore_secret_backup(b"garbage").await.unwrap_err();
     assert_eq!(
         service_code(&err),
-        (400, Some("Malformed backup blob".into()), None)
+        (400, Some("Malformed backup blob"), None)
     );
 
     // still one token for everything
@@ -278,14 +268,7 @@ async fn delete_is_visible_only_after_the_delay() {
         .set_secret("slow", "v2", SetSecretOptions::default())
         .await
         .unwrap_err();
-    assert_eq!(
-        service_code(&err),
-        (
-            409,
-            Some("Conflict".into()),
-            Some("ObjectIsBeingDeleted".into())
-        )
-    );
+    assert_conflict(&err, "ObjectIsBeingDeleted");
     let err = client.purge_deleted_secret("slow").await.unwrap_err();
     assert_eq!(service_code(&err).0, 409);
     emulator.set_operation_delay(Duration::ZERO);

@@ -38,28 +38,27 @@ impl Run {
             .collect()
     }
 
-    /// The `result` of a successful one-operation run.
-    fn ok(&self) -> Value {
+    /// The `field` of a one-operation run that exited with `code` and
+    /// reported `"ok": ok`.
+    fn outcome(&self, code: i32, ok: bool, field: &str) -> Value {
         assert_eq!(
-            self.code, 0,
+            self.code, code,
             "stdout: {}\nstderr: {}",
             self.stdout, self.stderr
         );
         let v = self.json();
-        assert_eq!(v["ok"], true, "{v}");
-        v["result"].clone()
+        assert_eq!(v["ok"], ok, "{v}");
+        v[field].clone()
+    }
+
+    /// The `result` of a successful one-operation run.
+    fn ok(&self) -> Value {
+        self.outcome(0, true, "result")
     }
 
     /// The `error` of a failed one-operation run (exit status 1).
     fn err(&self) -> Value {
-        assert_eq!(
-            self.code, 1,
-            "stdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
-        let v = self.json();
-        assert_eq!(v["ok"], false, "{v}");
-        v["error"].clone()
+        self.outcome(1, false, "error")
     }
 }
 
@@ -127,6 +126,22 @@ async fn closed_port() -> u16 {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     port
+}
+
+/// Answers every unauthenticated GET to `vault` with a Bearer challenge that
+/// names `authorization` as the authority and the vault as the resource.
+async fn mock_challenge(vault: &mut mockito::ServerGuard, authorization: &str) -> mockito::Mock {
+    let challenge = format!(
+        "Bearer authorization=\"{authorization}\", resource=\"{}\"",
+        vault.url()
+    );
+    vault
+        .mock("GET", mockito::Matcher::Any)
+        .match_header("authorization", mockito::Matcher::Missing)
+        .with_status(401)
+        .with_header("www-authenticate", &challenge)
+        .create_async()
+        .await
 }
 
 fn names(list: &Value) -> Vec<String> {
@@ -607,19 +622,8 @@ async fn permission_denied_says_what_to_do() {
     // authenticated request, with tokens from the emulator's issuer.
     let f = Fixture::start().await;
     let mut vault = mockito::Server::new_async().await;
-    let challenge = format!(
-        "Bearer authorization=\"{}/{}\", resource=\"{}\"",
-        f.emulator.authority_host(),
-        f.emulator.tenant_id(),
-        vault.url()
-    );
-    let _challenge = vault
-        .mock("GET", mockito::Matcher::Any)
-        .match_header("authorization", mockito::Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", &challenge)
-        .create_async()
-        .await;
+    let authority = format!("{}/{}", f.emulator.authority_host(), f.emulator.tenant_id());
+    let _challenge = mock_challenge(&mut vault, &authority).await;
     let forbidden = vault
         .mock("GET", mockito::Matcher::Regex("^/secrets/db-password/".into()))
         .match_header("authorization", mockito::Matcher::Regex("^Bearer .+".into()))
@@ -707,18 +711,7 @@ async fn batch_signs_in_once() {
         .create_async()
         .await;
     let mut vault = mockito::Server::new_async().await;
-    let challenge = format!(
-        "Bearer authorization=\"{}/{tenant}\", resource=\"{}\"",
-        authority.url(),
-        vault.url()
-    );
-    let _challenge = vault
-        .mock("GET", mockito::Matcher::Any)
-        .match_header("authorization", mockito::Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", &challenge)
-        .create_async()
-        .await;
+    let _challenge = mock_challenge(&mut vault, &format!("{}/{tenant}", authority.url())).await;
     let body = format!(
         r#"{{"value":"v","id":"{}/secrets/a/1234","attributes":{{"enabled":true,"created":1893456000,"updated":1893456000}}}}"#,
         vault.url()

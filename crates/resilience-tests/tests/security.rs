@@ -16,7 +16,7 @@ use credential_core::{
     AccessToken, CredentialError, Env, Fs, LoopbackOnlyHttpClient, ProviderContext,
     TokenCredential, TokenRequestOptions, token_credential_fn,
 };
-use keyvault_secrets::{Error, GetSecretOptions, SecretClient};
+use keyvault_secrets::{Error, SecretClient};
 
 /// A credential that counts how often it was asked for a token.
 fn counting_credential(calls: Arc<AtomicUsize>) -> credential_core::FnCredential {
@@ -70,10 +70,7 @@ async fn no_token_for_a_challenge_naming_another_domain() {
             .transport(Arc::new(LoopbackOnlyHttpClient::real()))
             .build()
             .unwrap();
-        let err = client
-            .get_secret("s", GetSecretOptions::default())
-            .await
-            .unwrap_err();
+        let err = common::get_s(&client).await.unwrap_err();
         assert!(
             matches!(err, Error::Challenge { .. }),
             "{resource}: {err:?}"
@@ -106,10 +103,7 @@ async fn no_token_follows_a_redirect_to_another_host() {
         },
     )
     .await;
-    let err = common::client(&vault.url())
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = common::get_s_from(&vault).await.unwrap_err();
     assert_eq!(err.status(), Some(302), "{err:?}");
     assert_eq!(vault.authorized(), 1);
     assert_eq!(elsewhere.count(), 0, "the redirect was followed");
@@ -124,6 +118,21 @@ async fn no_token_follows_a_redirect_to_another_host() {
 
 type Built = Result<Box<dyn TokenCredential>, CredentialError>;
 
+/// Boxes a freshly built credential so that different kinds share a table.
+fn boxed<C: TokenCredential + 'static>(built: Result<C, CredentialError>) -> Built {
+    built.map(|c| Box::new(c) as Box<dyn TokenCredential>)
+}
+
+/// Asks `credential` for a Key Vault token with default options.
+async fn vault_token(credential: &dyn TokenCredential) -> Result<AccessToken, CredentialError> {
+    credential
+        .get_token(
+            &["https://vault.azure.net/.default"],
+            &TokenRequestOptions::default(),
+        )
+        .await
+}
+
 fn cli_context(runner: &ScriptedProcessRunner) -> ProviderContext {
     ProviderContext::isolated()
         .with_env(Env::from_pairs([("PATH", "/usr/bin")]))
@@ -133,6 +142,51 @@ fn cli_context(runner: &ScriptedProcessRunner) -> ProviderContext {
             ("/usr/bin/pwsh", ""),
         ]))
         .with_process(Arc::new(runner.clone()))
+}
+
+/// Every CLI-backed credential, built with `bad` as a tenant or subscription.
+fn cli_credentials_with(ctx: &ProviderContext, bad: &str) -> Vec<(&'static str, Built)> {
+    use credential_cli::{
+        AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential,
+    };
+    vec![
+        (
+            "az tenant",
+            boxed(
+                AzureCliCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_tenant_id(bad)
+                    .build(),
+            ),
+        ),
+        (
+            "az subscription",
+            boxed(
+                AzureCliCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_subscription(bad)
+                    .build(),
+            ),
+        ),
+        (
+            "azd tenant",
+            boxed(
+                AzureDeveloperCliCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_tenant_id(bad)
+                    .build(),
+            ),
+        ),
+        (
+            "pwsh tenant",
+            boxed(
+                AzurePowerShellCredential::builder()
+                    .with_context(ctx.clone())
+                    .with_tenant_id(bad)
+                    .build(),
+            ),
+        ),
+    ]
 }
 
 const METACHARACTERS: [&str; 10] = [
@@ -153,49 +207,9 @@ async fn cli_arguments_with_shell_metacharacters_are_refused_before_launch() {
     for bad in METACHARACTERS {
         let runner = ScriptedProcessRunner::new();
         let ctx = cli_context(&runner);
-        let credentials: Vec<(&str, Built)> = vec![
-            (
-                "az tenant",
-                credential_cli::AzureCliCredential::builder()
-                    .with_context(ctx.clone())
-                    .with_tenant_id(bad)
-                    .build()
-                    .map(|c| Box::new(c) as Box<dyn TokenCredential>),
-            ),
-            (
-                "az subscription",
-                credential_cli::AzureCliCredential::builder()
-                    .with_context(ctx.clone())
-                    .with_subscription(bad)
-                    .build()
-                    .map(|c| Box::new(c) as Box<dyn TokenCredential>),
-            ),
-            (
-                "azd tenant",
-                credential_cli::AzureDeveloperCliCredential::builder()
-                    .with_context(ctx.clone())
-                    .with_tenant_id(bad)
-                    .build()
-                    .map(|c| Box::new(c) as Box<dyn TokenCredential>),
-            ),
-            (
-                "pwsh tenant",
-                credential_cli::AzurePowerShellCredential::builder()
-                    .with_context(ctx.clone())
-                    .with_tenant_id(bad)
-                    .build()
-                    .map(|c| Box::new(c) as Box<dyn TokenCredential>),
-            ),
-        ];
-        for (what, credential) in credentials {
+        for (what, credential) in cli_credentials_with(&ctx, bad) {
             if let Ok(credential) = credential {
-                let err = credential
-                    .get_token(
-                        &["https://vault.azure.net/.default"],
-                        &TokenRequestOptions::default(),
-                    )
-                    .await
-                    .unwrap_err();
+                let err = vault_token(credential.as_ref()).await.unwrap_err();
                 assert!(
                     matches!(err, CredentialError::InvalidConfiguration { .. }),
                     "{what} {bad:?}: {err:?}"
@@ -261,13 +275,7 @@ async fn an_arc_key_file_outside_the_allowed_directory_is_never_read() {
             credential.source_kind().unwrap(),
             credential_msi::SourceKind::AzureArc
         );
-        let err = credential
-            .get_token(
-                &["https://vault.azure.net/.default"],
-                &TokenRequestOptions::default(),
-            )
-            .await
-            .unwrap_err();
+        let err = vault_token(&credential).await.unwrap_err();
         assert!(
             err.to_string().contains("refusing to read it"),
             "{path}: {err}"
@@ -319,10 +327,7 @@ fn a_quickstart_run_at_trace_level_logs_no_secret() {
 async fn the_static_token_of_these_tests_is_what_the_servers_see() {
     // Guards the helpers above: an authorized request carries the token.
     let server = common::vault_server().await;
-    common::client(&server.url())
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap();
+    common::get_s_from(&server).await.unwrap();
     let seen = server.seen();
     let auth = seen.iter().find_map(|s| s.header("authorization")).unwrap();
     assert_eq!(auth, format!("Bearer {TOKEN}"));

@@ -9,10 +9,10 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Behaviour, client, fast_retry, static_credential, vault_server};
+use common::{Behaviour, client, fast_retry, get_s, get_s_from, static_credential, vault_server};
 use credential_core::{LoopbackOnlyHttpClient, TransportErrorKind};
 use keyvault_emulator::{Emulator, Faults};
-use keyvault_secrets::{Error, GetSecretOptions, SecretClient, SetSecretOptions};
+use keyvault_secrets::{Error, SecretClient, SetSecretOptions};
 
 /// 1 try + 3 retries.
 const BUDGET: usize = 4;
@@ -30,8 +30,7 @@ async fn retryable_statuses_succeed_within_the_budget() {
     for status in [408, 429, 500, 502, 503, 504] {
         let server = vault_server().await;
         server.push_n(BUDGET - 1, failing(status, "rid-x"));
-        let secret = client(&server.url())
-            .get_secret("s", GetSecretOptions::default())
+        let secret = get_s_from(&server)
             .await
             .unwrap_or_else(|e| panic!("{status}: {e}"));
         assert_eq!(secret.value, "the-value");
@@ -44,10 +43,7 @@ async fn retryable_statuses_past_the_budget_fail_naming_status_and_request_id() 
     for status in [429, 500, 502, 503, 504] {
         let server = vault_server().await;
         server.push_n(10, failing(status, &format!("rid-{status}")));
-        let err = client(&server.url())
-            .get_secret("s", GetSecretOptions::default())
-            .await
-            .unwrap_err();
+        let err = get_s_from(&server).await.unwrap_err();
         assert_eq!(err.status(), Some(status), "{err}");
         assert_eq!(err.request_id(), Some(format!("rid-{status}").as_str()));
         let text = err.to_string();
@@ -67,10 +63,7 @@ async fn retry_after_seconds_and_milliseconds_are_honoured() {
     server.push(failing(429, "r1").with_header("retry-after-ms", "120"));
     server.push(failing(429, "r2").with_header("retry-after", "1"));
     let started = tokio::time::Instant::now();
-    let secret = client(&server.url())
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap();
+    let secret = get_s_from(&server).await.unwrap();
     assert_eq!(secret.value, "the-value");
     // The waits were the server's, not the 10 ms backoff.
     assert!(
@@ -98,10 +91,7 @@ async fn non_retryable_statuses_are_not_retried() {
     for status in [400, 403, 404, 409] {
         let server = vault_server().await;
         server.push(failing(status, "rid-n"));
-        let err = client(&server.url())
-            .get_secret("s", GetSecretOptions::default())
-            .await
-            .unwrap_err();
+        let err = get_s_from(&server).await.unwrap_err();
         assert_eq!(err.status(), Some(status));
         assert_eq!(err.request_id(), Some("rid-n"));
         assert_eq!(server.authorized(), 1, "{status}");
@@ -114,8 +104,7 @@ async fn connection_refused_fails_after_the_budget_with_a_transport_error() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let err = client(&format!("http://127.0.0.1:{port}"))
-        .get_secret("s", GetSecretOptions::default())
+    let err = get_s(&client(&format!("http://127.0.0.1:{port}")))
         .await
         .unwrap_err();
     assert!(
@@ -138,19 +127,13 @@ async fn connection_refused_fails_after_the_budget_with_a_transport_error() {
 async fn connection_reset_mid_response_is_retried() {
     let server = vault_server().await;
     server.push_n(2, Behaviour::ResetMidResponse);
-    let secret = client(&server.url())
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap();
+    let secret = get_s_from(&server).await.unwrap();
     assert_eq!(secret.value, "the-value");
     assert_eq!(server.authorized(), 3);
 
     let server = vault_server().await;
     server.push_n(10, Behaviour::ResetMidResponse);
-    let err = client(&server.url())
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = get_s_from(&server).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(server.authorized(), BUDGET);
 }
@@ -165,18 +148,12 @@ async fn a_response_that_never_comes_times_out_and_the_retry_succeeds() {
         .transport(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap();
-    let secret = client
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap();
+    let secret = get_s(&client).await.unwrap();
     assert_eq!(secret.value, "the-value");
     assert_eq!(server.authorized(), 2);
 
     server.push_n(10, Behaviour::Hang);
-    let err = client
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = get_s(&client).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -194,18 +171,12 @@ async fn a_response_that_never_comes_times_out_and_the_retry_succeeds() {
 async fn a_truncated_body_is_retried_then_reported() {
     let server = vault_server().await;
     server.push(Behaviour::Truncated);
-    let secret = client(&server.url())
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap();
+    let secret = get_s_from(&server).await.unwrap();
     assert_eq!(secret.value, "the-value");
     assert_eq!(server.authorized(), 2);
 
     server.push_n(10, Behaviour::Truncated);
-    let err = client(&server.url())
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = get_s_from(&server).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(server.authorized(), 2 + BUDGET);
 }
@@ -216,10 +187,7 @@ async fn a_non_json_body_is_a_clear_error_naming_status_and_request_id() {
     server.push(
         Behaviour::json(200, "<html>not json</html>").with_header("x-ms-request-id", "rid-html"),
     );
-    let err = client(&server.url())
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = get_s_from(&server).await.unwrap_err();
     assert!(
         matches!(err, Error::MalformedResponse { status: 200, .. }),
         "{err:?}"
@@ -234,10 +202,7 @@ async fn a_non_json_body_is_a_clear_error_naming_status_and_request_id() {
         10,
         Behaviour::json(502, "<html>bad gateway</html>").with_header("x-ms-request-id", "rid-gw"),
     );
-    let err = client(&server.url())
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = get_s_from(&server).await.unwrap_err();
     assert_eq!(err.status(), Some(502));
     assert_eq!(err.request_id(), Some("rid-gw"));
     assert!(err.to_string().contains("not a Key Vault error"), "{err}");
@@ -276,14 +241,7 @@ async fn emulator_faults_are_absorbed_within_the_budget() {
         .unwrap();
 
     emulator.set_faults(Faults::none().throttle(3, None));
-    assert_eq!(
-        client
-            .get_secret("s", GetSecretOptions::default())
-            .await
-            .unwrap()
-            .value,
-        "v1"
-    );
+    assert_eq!(get_s(&client).await.unwrap().value, "v1");
     assert_eq!(emulator.fault_counts().throttled, 3);
 
     emulator.set_faults(
@@ -297,24 +255,14 @@ async fn emulator_faults_are_absorbed_within_the_budget() {
         .unwrap();
 
     emulator.set_faults(Faults::none().drop_connections(3));
-    assert_eq!(
-        client
-            .get_secret("s", GetSecretOptions::default())
-            .await
-            .unwrap()
-            .value,
-        "v2"
-    );
+    assert_eq!(get_s(&client).await.unwrap().value, "v2");
     assert_eq!(emulator.fault_counts().dropped, 3);
 
     // Past the budget: the 503 is reported with the emulator's request id.
     // (FaultCounts are cumulative over the emulator's life.)
     let before = emulator.fault_counts();
     emulator.set_faults(Faults::none().unavailable(10));
-    let err = client
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = get_s(&client).await.unwrap_err();
     assert_eq!(err.status(), Some(503), "{err}");
     assert!(err.request_id().is_some_and(|id| !id.is_empty()), "{err:?}");
     assert!(err.to_string().contains("x-ms-request-id"), "{err}");
@@ -325,10 +273,7 @@ async fn emulator_faults_are_absorbed_within_the_budget() {
 
     let before = emulator.fault_counts();
     emulator.set_faults(Faults::none().drop_connections(10));
-    let err = client
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = get_s(&client).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(
         emulator.fault_counts().dropped - before.dropped,

@@ -7,13 +7,20 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
-use credential_core::{Env, LoopbackOnlyHttpClient, ManualClock, ProviderContext, async_trait};
+use credential_core::{
+    AccessToken, CredentialError, Env, LoopbackOnlyHttpClient, ManualClock, ProviderContext,
+    TokenCredential, TokenRequestOptions, TransportErrorKind, async_trait,
+};
 use time::OffsetDateTime;
 
 pub const NOW: OffsetDateTime = ProviderContext::ISOLATED_EPOCH;
 pub const SCOPE: &str = "https://vault.azure.net/.default";
 pub const TENANT: &str = "contoso";
 pub const CLIENT_ID: &str = "00000000-0000-0000-0000-000000000001";
+/// The token endpoint path of [`TENANT`].
+pub const TOKEN_PATH: &str = "/contoso/oauth2/v2.0/token";
+/// The `client_assertion_type` of a signed JWT assertion.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// One request the mock token endpoint received.
 #[derive(Debug, Clone)]
@@ -50,6 +57,54 @@ pub fn parse_form(body: &[u8]) -> BTreeMap<String, String> {
         );
     }
     map
+}
+
+/// Asserts `request` is a form-encoded POST to `path` whose fields are
+/// exactly `expected`.
+#[track_caller]
+pub fn assert_form_post(request: &Recorded, path: &str, expected: &[(&str, &str)]) {
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, path);
+    assert_eq!(
+        request.content_type.as_deref(),
+        Some("application/x-www-form-urlencoded")
+    );
+    let expected: BTreeMap<String, String> = expected
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    assert_eq!(request.form, expected);
+}
+
+/// Asserts `request` is the client-credentials grant to [`TOKEN_PATH`] for
+/// [`CLIENT_ID`] and `scope`, authenticated by exactly the `auth` fields.
+#[track_caller]
+pub fn assert_client_credentials_post(request: &Recorded, auth: &[(&str, &str)], scope: &str) {
+    let mut expected = vec![
+        ("client_id", CLIENT_ID),
+        ("grant_type", "client_credentials"),
+        ("scope", scope),
+    ];
+    expected.extend_from_slice(auth);
+    assert_form_post(request, TOKEN_PATH, &expected);
+}
+
+/// Asserts `request` is the client-credentials grant for [`SCOPE`] signed in
+/// with the JWT `assertion`.
+#[track_caller]
+pub fn assert_assertion_post(request: &Recorded, assertion: &str) {
+    let auth = [
+        ("client_assertion", assertion),
+        ("client_assertion_type", JWT_BEARER),
+    ];
+    assert_client_credentials_post(request, &auth, SCOPE);
+}
+
+/// Asserts `request` is the client-credentials grant for `scope` signed in
+/// with the client `secret`.
+#[track_caller]
+pub fn assert_secret_post(request: &Recorded, secret: &str, scope: &str) {
+    assert_client_credentials_post(request, &[("client_secret", secret)], scope);
 }
 
 pub fn token_body(token: &str, expires_in: i64) -> String {
@@ -89,6 +144,75 @@ pub async fn token_mock(
     (mock, recorder)
 }
 
+/// A server whose [`TOKEN_PATH`] answers every request with `status` and
+/// the Entra error `body`, expected once.
+pub async fn entra_error_server(
+    status: usize,
+    body: &str,
+) -> (mockito::ServerGuard, mockito::Mock) {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("POST", TOKEN_PATH)
+        .with_status(status)
+        .with_body(body)
+        .expect(1)
+        .create_async()
+        .await;
+    (server, mock)
+}
+
+/// Request options asking for a token in `tenant`.
+pub fn for_tenant(tenant: &str) -> TokenRequestOptions {
+    TokenRequestOptions::default().with_tenant_id(tenant)
+}
+
+/// `cred.get_token` for [`SCOPE`] with default options.
+pub async fn request_token(
+    cred: &(impl TokenCredential + ?Sized),
+) -> Result<AccessToken, CredentialError> {
+    cred.get_token(&[SCOPE], &TokenRequestOptions::default())
+        .await
+}
+
+/// The token [`request_token`] gets; panics on an error.
+pub async fn fetch_token(cred: &(impl TokenCredential + ?Sized)) -> AccessToken {
+    request_token(cred).await.unwrap()
+}
+
+/// The error [`request_token`] gets; panics on a token.
+pub async fn fetch_error(cred: &(impl TokenCredential + ?Sized)) -> CredentialError {
+    request_token(cred).await.unwrap_err()
+}
+
+/// Asserts `err` is `InvalidConfiguration` from `credential`.
+#[track_caller]
+pub fn assert_invalid_configuration(err: &CredentialError, credential: &str) {
+    assert!(
+        matches!(err, CredentialError::InvalidConfiguration { .. })
+            && err.credential() == credential,
+        "{err:?}"
+    );
+}
+
+/// Asserts `err` is `Authentication` from `credential`.
+#[track_caller]
+pub fn assert_authentication(err: &CredentialError, credential: &str) {
+    assert!(
+        matches!(err, CredentialError::Authentication { .. }) && err.credential() == credential,
+        "{err:?}"
+    );
+}
+
+/// Asserts `err` is a transient `Transport` error of `kind`.
+#[track_caller]
+pub fn assert_transient_transport(err: &CredentialError, kind: TransportErrorKind) {
+    assert!(
+        matches!(err, CredentialError::Transport { kind: k, .. } if *k == kind),
+        "{err:?}"
+    );
+    assert!(err.is_transient());
+}
+
 /// An isolated context whose HTTP reaches loopback only, with a manual clock.
 pub fn context(env: Env) -> (ProviderContext, ManualClock) {
     let clock = ManualClock::new(NOW);
@@ -119,6 +243,22 @@ impl ScriptedHttp {
     }
     pub fn push_error(&self, error: TransportError) {
         self.script.lock().unwrap().push_back(Err(error));
+    }
+    /// Scripts a per-try timeout.
+    pub fn push_timeout(&self) {
+        self.push_error(TransportError::new(
+            TransportErrorKind::Timeout,
+            "no answer",
+        ));
+    }
+    /// The per-try timeout each request carried, in order.
+    pub fn timeouts(&self) -> Vec<Option<std::time::Duration>> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.timeout)
+            .collect()
     }
     pub fn count(&self) -> usize {
         self.requests.lock().unwrap().len()
