@@ -258,11 +258,15 @@ impl RunningEmulator {
             ),
         ]
     }
-    /// Replaces the faults to inject (counters start afresh).
+    /// Replaces the faults to inject: the budgets in `faults` (how many
+    /// requests to throttle, fail or drop) start afresh, while
+    /// [`fault_counts`](Self::fault_counts) keeps counting from the start.
     pub fn set_faults(&self, faults: Faults) {
         self.state.faults.set(faults);
     }
-    /// How many faults have been injected so far.
+    /// How many faults have been injected since the emulator started, across
+    /// every [`set_faults`](Self::set_faults) (take a difference to count one
+    /// phase).
     pub fn fault_counts(&self) -> FaultCounts {
         self.state.faults.counts()
     }
