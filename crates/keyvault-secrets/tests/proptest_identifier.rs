@@ -25,7 +25,9 @@ proptest! {
 
     #[test]
     fn valid_ids_round_trip(
-        vault in "[a-z][a-z0-9-]{2,20}",
+        // A Key Vault name: a letter, then letters, digits and single
+        // hyphens (never two in a row, so never an `xn--` punycode label).
+        vault in "[a-z]([a-z0-9]|-[a-z0-9]){2,20}",
         port in prop::option::of(1u16..65535),
         name in "[0-9a-zA-Z-]{1,127}",
         version in prop::option::of("[0-9a-f]{32}"),
