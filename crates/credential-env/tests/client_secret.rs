@@ -9,7 +9,8 @@ use std::sync::Arc;
 use common::*;
 use credential_core::retry::RetryPolicy;
 use credential_core::{
-    CredentialError, Env, ManualClock, TokenCredential, TokenRequestOptions, TransportErrorKind,
+    CredentialError, Env, ManualClock, ProviderContext, TokenCredential, TokenRequestOptions,
+    TransportErrorKind,
 };
 use credential_env::{ClientSecretCredential, ClientSecretCredentialBuilder};
 use time::Duration;
@@ -373,4 +374,19 @@ async fn every_try_carries_the_per_try_timeout() {
     });
     fetch_token(&cred).await;
     assert_eq!(http.timeouts(), [Some(configured), Some(configured)]);
+}
+
+#[test]
+fn a_zero_request_timeout_is_refused_at_build() {
+    let err = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_request_timeout(std::time::Duration::ZERO)
+        .with_context(ProviderContext::isolated())
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(err, CredentialError::InvalidConfiguration { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("with_request_timeout"), "{err}");
+    assert!(!err.to_string().contains(SECRET), "{err}");
 }

@@ -409,6 +409,13 @@ impl ManagedIdentityCredentialBuilder {
                 ),
             ));
         }
+        if self.request_timeout.is_some_and(|t| t.is_zero()) {
+            return Err(CredentialError::invalid_configuration(
+                NAME,
+                "the request timeout is zero, so every token request would time out at once; \
+                 pass a positive duration to with_request_timeout (the default is 30 s)",
+            ));
+        }
         let id = given.into_iter().next();
         if let Some(id) = &id {
             if id.value().trim().is_empty() {

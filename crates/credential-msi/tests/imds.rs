@@ -503,3 +503,17 @@ async fn the_isolated_context_aims_imds_at_loopback() {
     let err = get(&credential).await.unwrap_err();
     assert!(err.is_unavailable(), "{err}");
 }
+
+#[test]
+fn a_zero_request_timeout_is_refused_at_build() {
+    let err = ManagedIdentityCredential::builder()
+        .with_context(ctx(&[], vec![]))
+        .with_request_timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(err, CredentialError::InvalidConfiguration { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("with_request_timeout"), "{err}");
+}

@@ -128,6 +128,12 @@ impl SecretClientBuilder {
     /// that is not `https://host` (or `http://` to a loopback host).
     pub fn build(self) -> Result<SecretClient, Error> {
         let vault_url = validate::vault_url(&self.vault_url)?;
+        if self.per_try_timeout.is_some_and(|t| t.is_zero()) {
+            return Err(Error::invalid_input(
+                "the per-try timeout is zero, so every request would time out at once; pass a \
+                 positive duration to per_try_timeout, or leave it unset for the HTTP client's",
+            ));
+        }
         let vault_origin = vault_url.origin().ascii_serialization();
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let http = self

@@ -523,3 +523,16 @@ async fn next_link_to_another_host_is_not_followed() {
     );
     assert_eq!(http.seen().len(), 3);
 }
+
+#[test]
+fn a_zero_per_try_timeout_is_refused_at_build() {
+    let err = SecretClient::builder(
+        "https://v.vault.azure.net",
+        Counting::default().credential(),
+    )
+    .per_try_timeout(Duration::ZERO)
+    .build()
+    .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    assert!(err.to_string().contains("per_try_timeout"), "{err}");
+}
