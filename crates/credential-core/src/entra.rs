@@ -511,6 +511,22 @@ fn first_line(text: &str) -> String {
 /// The default timeout for one token request.
 pub const TOKEN_REQUEST_TIMEOUT: StdDuration = StdDuration::from_secs(30);
 
+/// Refuses a zero per-try timeout given to a credential's
+/// `with_request_timeout`: every request would time out at once.
+pub fn validate_request_timeout(
+    credential: &'static str,
+    timeout: Option<StdDuration>,
+) -> Result<(), CredentialError> {
+    if timeout.is_some_and(|t| t.is_zero()) {
+        return Err(CredentialError::invalid_configuration(
+            credential,
+            "the request timeout is zero, so every token request would time out at once; \
+             pass a positive duration to with_request_timeout (the default is 30 s)",
+        ));
+    }
+    Ok(())
+}
+
 /// Sends a token request with retries (see [`crate::retry::RetryPolicy`]) and
 /// parses the answer with [`parse_token_response`].
 pub async fn send_token_request(

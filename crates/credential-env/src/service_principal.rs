@@ -77,13 +77,7 @@ impl ServicePrincipal {
         common: &CommonOptions,
         context: ProviderContext,
     ) -> Result<Self, CredentialError> {
-        if common.request_timeout.is_some_and(|t| t.is_zero()) {
-            return Err(CredentialError::invalid_configuration(
-                credential,
-                "the request timeout is zero, so every token request would time out at once; \
-                 pass a positive duration to with_request_timeout (the default is 30 s)",
-            ));
-        }
+        entra::validate_request_timeout(credential, common.request_timeout)?;
         let tenant_id = tenant_id.trim();
         if tenant_id.is_empty() {
             return Err(CredentialError::invalid_configuration(

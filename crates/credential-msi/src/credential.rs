@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use credential_core::entra::{
     AllowedTenants, TOKEN_REQUEST_TIMEOUT, resolve_tenant, scope_to_resource, send_token_request,
-    validate_scope,
+    validate_request_timeout, validate_scope,
 };
 use credential_core::retry::{RetryPolicy, send_with_retry};
 use credential_core::{
@@ -409,13 +409,7 @@ impl ManagedIdentityCredentialBuilder {
                 ),
             ));
         }
-        if self.request_timeout.is_some_and(|t| t.is_zero()) {
-            return Err(CredentialError::invalid_configuration(
-                NAME,
-                "the request timeout is zero, so every token request would time out at once; \
-                 pass a positive duration to with_request_timeout (the default is 30 s)",
-            ));
-        }
+        validate_request_timeout(NAME, self.request_timeout)?;
         let id = given.into_iter().next();
         if let Some(id) = &id {
             if id.value().trim().is_empty() {
