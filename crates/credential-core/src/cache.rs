@@ -18,7 +18,7 @@
 //! - No background task and no sleeping: an injected clock drives it all.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -37,8 +37,8 @@ pub const MAX_JITTER: Duration = Duration::seconds(30);
 pub const REFRESH_RETRY_DELAY: Duration = Duration::seconds(30);
 
 /// Copies of each token, one per thread slot, so that threads cloning a token
-/// do not contend on one reference count.
-const COPIES: usize = 8;
+/// do not contend on one reference count (see [`crate::per_thread`]).
+const COPIES: usize = crate::per_thread::SLOTS;
 
 /// A per-credential token cache. See the module docs for the rules.
 ///
@@ -145,16 +145,8 @@ struct Cached {
 
 impl Cached {
     fn token(&self) -> AccessToken {
-        self.copies[thread_slot()].clone()
+        self.copies[crate::per_thread::thread_slot()].clone()
     }
-}
-
-fn thread_slot() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static SLOT: usize = NEXT.fetch_add(1, Ordering::Relaxed) % COPIES;
-    }
-    SLOT.with(|slot| *slot)
 }
 
 impl TokenCache {

@@ -33,6 +33,7 @@ mod error;
 mod fs;
 pub mod http;
 mod options;
+pub mod per_thread;
 pub mod process;
 pub mod retry;
 mod secret;

@@ -3,10 +3,12 @@
 //! single-flight discovery.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
+use arc_swap::ArcSwapOption;
 use base64::Engine;
 use credential_core::TokenRequestOptions;
+use credential_core::per_thread::PerThread;
 use url::Url;
 
 use crate::error::Error;
@@ -187,23 +189,23 @@ impl Challenge {
 /// first requests share one discovery.
 #[derive(Debug, Default)]
 pub(crate) struct ChallengeCache {
-    current: RwLock<Option<Arc<Challenge>>>,
+    /// One copy per thread slot: every request clones the challenge, and
+    /// one shared `Arc` would have every thread write its count.
+    current: ArcSwapOption<PerThread<Arc<Challenge>>>,
     pub(crate) discovery: tokio::sync::Mutex<()>,
 }
 
 impl ChallengeCache {
     pub(crate) fn get(&self) -> Option<Arc<Challenge>> {
         self.current
-            .read()
-            .map(|c| c.clone())
-            .unwrap_or_else(|e| e.into_inner().clone())
+            .load()
+            .as_ref()
+            .map(|copies| copies.get().clone())
     }
 
     pub(crate) fn set(&self, challenge: Arc<Challenge>) {
-        match self.current.write() {
-            Ok(mut c) => *c = Some(challenge),
-            Err(e) => *e.into_inner() = Some(challenge),
-        }
+        let copies = PerThread::from_fn(|_| Arc::new(Challenge::clone(&challenge)));
+        self.current.store(Some(Arc::new(copies)));
     }
 }
 

@@ -3,10 +3,13 @@
 //! the source of `x-ms-client-request-id` values.
 
 use std::fmt;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 
+use arc_swap::ArcSwapOption;
+use bytes::Bytes;
 use credential_core::Secret;
+use credential_core::per_thread::PerThread;
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };
@@ -15,17 +18,21 @@ use reqwest::header::{
 pub(crate) const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-request-id");
 
 /// The `User-Agent` every request carries.
-pub(crate) fn user_agent() -> String {
-    format!(
-        "azsdk-rust-keyvault-secrets/{} ({}; {})",
-        env!("CARGO_PKG_VERSION"),
-        std::env::consts::OS,
-        std::env::consts::ARCH
-    )
+pub(crate) fn user_agent() -> &'static str {
+    static USER_AGENT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "azsdk-rust-keyvault-secrets/{} ({}; {})",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        )
+    });
+    &USER_AGENT
 }
 
 /// The headers every request of a client carries (`User-Agent`, `Accept`),
-/// validated once.
+/// validated once. Both are static text: cloning them writes no reference
+/// count.
 #[derive(Debug, Clone)]
 pub(crate) struct ConstantHeaders {
     user_agent: HeaderValue,
@@ -34,8 +41,12 @@ pub(crate) struct ConstantHeaders {
 impl ConstantHeaders {
     /// The headers for this crate's user agent.
     pub(crate) fn new() -> Self {
-        let user_agent = HeaderValue::from_str(&user_agent())
-            .unwrap_or_else(|_| HeaderValue::from_static("azsdk-rust-keyvault-secrets"));
+        let text = user_agent();
+        // Checked first: `from_static` would panic on a byte a header cannot hold.
+        let user_agent = match HeaderValue::from_str(text) {
+            Ok(_) => HeaderValue::from_static(text),
+            Err(_) => HeaderValue::from_static("azsdk-rust-keyvault-secrets"),
+        };
         Self { user_agent }
     }
 
@@ -58,30 +69,44 @@ impl ConstantHeaders {
 /// `x-ms-client-request-id` values: a random 64-bit prefix per client and a
 /// counter, laid out as a version-4 UUID (`8-4-4-4-12` hex digits), so that
 /// each operation gets a distinct id without asking the OS for randomness.
+/// Each thread slot has its own counter (and the slot number in the prefix's
+/// last three bits), so threads sending at once do not write one shared
+/// counter.
 #[derive(Debug)]
 pub(crate) struct RequestIds {
+    slots: PerThread<IdSlot>,
+}
+
+#[derive(Debug)]
+struct IdSlot {
     prefix: [u8; 8],
     next: AtomicU64,
 }
 
 impl RequestIds {
-    /// A fresh random prefix, the counter at zero.
+    /// A fresh random prefix, the counters at zero.
     pub(crate) fn new() -> Self {
         let random = uuid::Uuid::new_v4().into_bytes();
-        let mut prefix = [0; 8];
-        prefix.copy_from_slice(&random[..8]);
-        Self {
-            prefix,
-            next: AtomicU64::new(0),
-        }
+        let slots = PerThread::from_fn(|slot| {
+            let mut prefix = [0; 8];
+            prefix.copy_from_slice(&random[..8]);
+            // SLOTS is 8: the slot fits in three bits.
+            prefix[7] = (prefix[7] & !0b111) | (slot as u8 & 0b111);
+            IdSlot {
+                prefix,
+                next: AtomicU64::new(0),
+            }
+        });
+        Self { slots }
     }
 
     /// The next id. The UUID variant bits take the counter's top two
-    /// bits, so ids repeat only after 2^62 operations of one client.
+    /// bits, so ids repeat only after 2^62 operations of one thread slot.
     pub(crate) fn next(&self) -> uuid::Uuid {
-        let count = self.next.fetch_add(1, Ordering::Relaxed);
+        let slot = self.slots.get();
+        let count = slot.next.fetch_add(1, Ordering::Relaxed);
         let mut bytes = [0; 16];
-        bytes[..8].copy_from_slice(&self.prefix);
+        bytes[..8].copy_from_slice(&slot.prefix);
         bytes[8..].copy_from_slice(&count.to_be_bytes());
         uuid::Builder::from_random_bytes(bytes).into_uuid()
     }
@@ -90,16 +115,42 @@ impl RequestIds {
     pub(crate) fn next_header(&self) -> HeaderValue {
         let mut buffer = uuid::Uuid::encode_buffer();
         let text = self.next().hyphenated().encode_lower(&mut buffer);
-        // Hex digits and hyphens are always a valid header value.
-        HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid-id"))
+        // Owned by its own allocation (one per operation), so each try's
+        // clone counts references there instead of first moving the bytes
+        // into a shared block. Hex digits and hyphens are always valid.
+        let mut id = [0u8; 36];
+        if text.len() == id.len() {
+            id.copy_from_slice(text.as_bytes());
+        }
+        HeaderValue::from_maybe_shared(Bytes::from_owner(id))
+            .unwrap_or_else(|_| HeaderValue::from_static("invalid-id"))
     }
 }
 
 /// The `Authorization: Bearer …` value of the token last used, so that the
 /// value is formatted and validated once per token, not once per request.
+/// One copy of the value per thread slot, each in its own allocation, so
+/// that cloning it on every request writes a reference count no other
+/// thread writes.
 #[derive(Default)]
 pub(crate) struct BearerHeaders {
-    current: RwLock<Option<(Secret, HeaderValue)>>,
+    current: ArcSwapOption<Bearer>,
+}
+
+struct Bearer {
+    token: Secret,
+    values: PerThread<HeaderValue>,
+}
+
+/// A header value's bytes, aligned so that each copy's reference count
+/// (which `Bytes::from_owner` keeps beside its owner) is on its own line.
+#[repr(align(128))]
+struct AlignedValue(Vec<u8>);
+
+impl AsRef<[u8]> for AlignedValue {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl fmt::Debug for BearerHeaders {
@@ -118,29 +169,43 @@ impl BearerHeaders {
     }
 
     fn value_for(&self, token: &Secret) -> Option<HeaderValue> {
-        if let Some(value) = self.cached(token) {
-            return Some(value);
+        if let Some(bearer) = self.current.load().as_ref()
+            && bearer.token.expose_secret() == token.expose_secret()
+        {
+            return Some(bearer.values.get().clone());
         }
-        let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-        else {
+        let Some(values) = Self::values(token) else {
             tracing::warn!(
                 header = "authorization",
                 "dropping a header value that is not valid"
             );
             return None;
         };
-        value.set_sensitive(true);
-        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
-        *current = Some((token.clone(), value.clone()));
+        let value = values.get().clone();
+        self.current.store(Some(Arc::new(Bearer {
+            token: token.clone(),
+            values,
+        })));
         Some(value)
     }
 
-    fn cached(&self, token: &Secret) -> Option<HeaderValue> {
-        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
-        current
-            .as_ref()
-            .filter(|(cached, _)| cached.expose_secret() == token.expose_secret())
-            .map(|(_, value)| value.clone())
+    /// The value for `token`, once per slot; `None` if the token cannot be
+    /// a header value.
+    fn values(token: &Secret) -> Option<PerThread<HeaderValue>> {
+        let line = format!("Bearer {}", token.expose_secret());
+        let mut checked = HeaderValue::from_str(&line).ok()?;
+        checked.set_sensitive(true);
+        Some(PerThread::from_fn(|_| {
+            let bytes = Bytes::from_owner(AlignedValue(line.as_bytes().to_vec()));
+            match HeaderValue::from_maybe_shared(bytes) {
+                Ok(mut value) => {
+                    value.set_sensitive(true);
+                    value
+                }
+                // The same bytes were just accepted; kept for completeness.
+                Err(_) => checked.clone(),
+            }
+        }))
     }
 }
 
@@ -166,6 +231,25 @@ mod tests {
             RequestIds::new().next().as_bytes()[..8],
             first.as_bytes()[..8]
         );
+    }
+
+    #[test]
+    fn request_ids_from_other_threads_are_distinct() {
+        let ids = std::sync::Arc::new(RequestIds::new());
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let ids = std::sync::Arc::clone(&ids);
+                std::thread::spawn(move || (0..100).map(|_| ids.next()).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut all: Vec<uuid::Uuid> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        assert!(all.iter().all(|id| id.get_version_num() == 4));
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 400, "every id is distinct across threads");
     }
 
     #[test]

@@ -1,0 +1,186 @@
+//! What `SecretClient::get_secret` itself costs, without a network: the
+//! client's pipeline (URL, headers, request id, challenge and token lookups,
+//! the retry loop) and the decode of a recorded Key Vault response, over an
+//! in-memory transport that answers at once. Beside it, in the same run, the
+//! decode a plain `reqwest` + JSON loop does (`serde_json::Value`).
+//!
+//! Run: `cargo bench -p benchmarks --bench client_overhead`
+#![allow(missing_docs, clippy::disallowed_methods, clippy::unwrap_used)]
+
+use std::hint::black_box;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use credential_core::{StatusCode, async_trait};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use keyvault_secrets::{GetSecretOptions, SecretClient};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+const VAULT: &str = "https://bench-vault.vault.azure.net";
+
+/// A Key Vault `GET /secrets/{name}` response body as the service sends it
+/// (the shape of the recorded fixtures), with a 40-byte value.
+const BODY: &str = r#"{"value":"0123456789012345678901234567890123456789","id":"https://bench-vault.vault.azure.net/secrets/bench-secret/ca532fc1c4454863b3c36ca0229f7ee1","attributes":{"enabled":true,"created":1774425207,"updated":1774425207,"recoveryLevel":"Recoverable+Purgeable","recoverableDays":90},"tags":{}}"#;
+
+const CHALLENGE: &str = r#"Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="https://vault.azure.net""#;
+
+/// Answers a request without `Authorization` with the challenge, and any
+/// other with the recorded secret and the headers Key Vault sends.
+#[derive(Debug)]
+struct InMemoryVault {
+    ok: HttpResponse,
+    challenge: HttpResponse,
+}
+
+impl InMemoryVault {
+    fn new() -> Self {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("cache-control", "no-cache"),
+            ("content-length", "283"),
+            ("content-type", "application/json; charset=utf-8"),
+            ("x-ms-request-id", "0b6f2a58-4a1c-4d4e-9a57-3c0e1f9b7d21"),
+            ("x-ms-keyvault-region", "eastus"),
+            ("x-ms-keyvault-service-version", "1.9.3070.1"),
+        ] {
+            headers.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        let mut challenge_headers = HeaderMap::new();
+        challenge_headers.insert(
+            HeaderName::from_static("www-authenticate"),
+            HeaderValue::from_static(CHALLENGE),
+        );
+        Self {
+            ok: HttpResponse {
+                status: StatusCode::OK,
+                headers,
+                body: Bytes::from_static(BODY.as_bytes()),
+            },
+            challenge: HttpResponse {
+                status: StatusCode::UNAUTHORIZED,
+                headers: challenge_headers,
+                body: Bytes::new(),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl HttpClient for InMemoryVault {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if request.headers.contains_key("authorization") {
+            Ok(self.ok.clone())
+        } else {
+            Ok(self.challenge.clone())
+        }
+    }
+}
+
+/// Polls a future that must finish without waiting (nothing here waits).
+fn poll_ready<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the in-memory vault never waits"),
+    }
+}
+
+fn client() -> SecretClient {
+    // A 2,000-byte token, like a real Entra one.
+    let token = format!("eyJ0eXAiOiJKV1Qi.{}.sig", "a".repeat(1_980));
+    let credential = Arc::new(benchmarks::fixed_credential(token));
+    SecretClient::builder(VAULT, credential)
+        .transport(Arc::new(InMemoryVault::new()))
+        .build()
+        .unwrap()
+}
+
+/// Runs `f` `iters` times on each of `threads` threads at once; returns the
+/// slowest thread's time.
+fn on_threads(
+    threads: usize,
+    iters: u64,
+    f: impl Fn() + Send + Sync + Clone + 'static,
+) -> Duration {
+    let barrier = Arc::new(std::sync::Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let barrier = Arc::clone(&barrier);
+            let f = f.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let start = Instant::now();
+                for _ in 0..iters {
+                    f();
+                }
+                start.elapsed()
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .max()
+        .unwrap_or(Duration::ZERO)
+}
+
+fn bench(c: &mut Criterion) {
+    let client = client();
+    // The first call discovers the challenge (needs a runtime for its lock).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let first = runtime
+        .block_on(client.get_secret("bench-secret", GetSecretOptions::default()))
+        .unwrap();
+    assert_eq!(first.value, "0123456789012345678901234567890123456789");
+
+    let call = {
+        let client = client.clone();
+        move || {
+            let secret = poll_ready(
+                client.get_secret(black_box("bench-secret"), GetSecretOptions::default()),
+            )
+            .unwrap();
+            black_box(secret);
+        }
+    };
+    let mut group = c.benchmark_group("client_overhead");
+    // One client shared by 1 and by 2 threads (the bench's 2 tokio workers):
+    // the time is per call on each thread; shared state that threads write
+    // (locks, reference counts) shows as a higher time with 2.
+    for threads in [1usize, 2] {
+        group.throughput(Throughput::Elements(threads as u64));
+        let call = call.clone();
+        group.bench_function(
+            format!("get_secret_in_memory_{threads}_threads"),
+            move |b| b.iter_custom(|iters| on_threads(threads, iters, call.clone())),
+        );
+    }
+    group.throughput(Throughput::Elements(1));
+    let body = Bytes::from_static(BODY.as_bytes());
+    group.bench_function("plain_json_value_decode", |b| {
+        b.iter(|| {
+            let json: serde_json::Value = serde_json::from_slice(black_box(&body)).unwrap();
+            black_box(json.get("value").and_then(|v| v.as_str()).map(str::len));
+        })
+    });
+    group.bench_function("response_clone_control", |b| {
+        let vault = InMemoryVault::new();
+        b.iter(|| black_box(vault.ok.clone()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
