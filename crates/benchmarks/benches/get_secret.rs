@@ -425,8 +425,8 @@ fn main() {
         println!(
             "Our overhead against each other mode: its throughput / ours - 1 (pooled over all slices; per-cycle min–max), and ours / its p50, p99 and client CPU per request:"
         );
-        println!("| concurrency | against | overhead (throughput, pooled) | per-cycle median | per-cycle min–max | p50 ours / it | p99 ours / it | client CPU/req ours / it |");
-        println!("|---|---|---|---|---|---|---|---|");
+        println!("| concurrency | against | overhead (throughput, pooled) | per-cycle median | its 95 % interval | per-cycle min–max | p50 ours / it | p99 ours / it | client CPU/req ours / it |");
+        println!("|---|---|---|---|---|---|---|---|---|");
         for (c, pooled, per_cycle) in overheads {
             let ours = &pooled[0].1;
             for (i, (m, other)) in pooled.iter().enumerate().skip(1) {
@@ -434,21 +434,20 @@ fn main() {
                     per_cycle.iter().filter_map(|row| row.get(i).copied()).collect();
                 ratios.sort_by(f64::total_cmp);
                 let (lo, hi) = (ratios[0], ratios[ratios.len() - 1]);
-                let median = if ratios.len() % 2 == 1 {
-                    ratios[ratios.len() / 2]
-                } else {
-                    (ratios[ratios.len() / 2 - 1] + ratios[ratios.len() / 2]) / 2.0
-                };
+                let median = median_of_sorted(&ratios);
+                let (ci_lo, ci_hi) = bootstrap_median_interval(&ratios);
                 let lat = |p: f64| {
                     percentile(&ours.lat, p).as_secs_f64() / percentile(&other.lat, p).as_secs_f64()
                 };
                 let cpu = (ours.client_cpu.as_secs_f64() / ours.ops as f64)
                     / (other.client_cpu.as_secs_f64() / other.ops as f64);
                 println!(
-                    "| {c} | {} | {:+.1} % | {:+.1} % | {:+.0} % – {:+.0} % | {:.2}× | {:.2}× | {:.2}× |",
+                    "| {c} | {} | {:+.1} % | {:+.1} % | {:+.1} % – {:+.1} % | {:+.0} % – {:+.0} % | {:.2}× | {:.2}× | {:.2}× |",
                     m.label(),
                     (other.throughput() / ours.throughput() - 1.0) * 100.0,
                     median * 100.0,
+                    ci_lo * 100.0,
+                    ci_hi * 100.0,
                     lo * 100.0,
                     hi * 100.0,
                     lat(50.0),
@@ -458,4 +457,40 @@ fn main() {
             }
         }
     });
+}
+
+/// The median of sorted values.
+fn median_of_sorted(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// A 95 % interval for the median of `values` (percentile bootstrap, 2,000
+/// resamples, a fixed seed so that the same data gives the same interval).
+fn bootstrap_median_interval(values: &[f64]) -> (f64, f64) {
+    if values.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        // xorshift64*
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let mut medians: Vec<f64> = (0..2_000)
+        .map(|_| {
+            let mut sample: Vec<f64> = (0..values.len())
+                .map(|_| values[(next() % values.len() as u64) as usize])
+                .collect();
+            sample.sort_by(f64::total_cmp);
+            median_of_sorted(&sample)
+        })
+        .collect();
+    medians.sort_by(f64::total_cmp);
+    (medians[49], medians[1_949])
 }

@@ -53,6 +53,8 @@ pub struct SecretClient {
 #[derive(Debug)]
 struct Inner {
     pipeline: Pipeline,
+    /// The vault URL with room reserved after it (see [`url_template`]).
+    url_template: Url,
     /// `scheme://host[:port]` of the vault, as its secret ids begin.
     vault_origin: String,
     api_version: ApiVersion,
@@ -135,6 +137,7 @@ impl SecretClientBuilder {
             ));
         }
         let vault_origin = vault_url.origin().ascii_serialization();
+        let url_template = url_template(&vault_url);
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let http = self
             .http
@@ -156,12 +159,30 @@ impl SecretClientBuilder {
         Ok(SecretClient {
             inner: Arc::new(Inner {
                 pipeline,
+                url_template,
                 vault_origin,
                 api_version: self.api_version,
                 poll_interval: self.poll_interval,
             }),
         })
     }
+}
+
+/// Room reserved in [`url_template`]: enough for the path and query of
+/// every operation on a secret with a name of up to 127 characters.
+const URL_ROOM: usize = 256;
+
+/// The vault URL with a placeholder path of [`URL_ROOM`] bytes. A request
+/// URL is a clone of it (a `String` clone keeps the length as capacity)
+/// whose path and query are then written in place: without the room, each
+/// request's URL grew its buffer twice, and a reallocation takes a lock of
+/// the allocator that the client's other threads also take.
+fn url_template(vault_url: &Url) -> Url {
+    let mut template = vault_url.clone();
+    template.set_query(None);
+    template.set_fragment(None);
+    template.set_path(&"x".repeat(URL_ROOM));
+    template
 }
 
 fn request_id(response: &HttpResponse) -> Option<String> {
@@ -234,7 +255,7 @@ impl SecretClient {
     }
 
     pub(crate) fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
-        let mut url = self.inner.pipeline.vault_url.clone();
+        let mut url = self.inner.url_template.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.clear().extend(segments);
         }
@@ -489,5 +510,54 @@ impl SecretClient {
         options: ListOptions,
     ) -> impl Stream<Item = Result<DeletedSecret, Error>> + Send + 'static {
         self.list(&["deletedsecrets"], &options, WireBundle::into_deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credential_core::token_credential_fn;
+
+    fn client(vault: &str) -> SecretClient {
+        let credential = token_credential_fn("Unused", |_, _| async {
+            Err(credential_core::CredentialError::unavailable(
+                "Unused",
+                "not called",
+            ))
+        });
+        SecretClient::new(vault, credential).unwrap()
+    }
+
+    #[test]
+    fn request_urls_replace_the_reserved_room() {
+        let client = client("https://myvault.vault.azure.net");
+        let url = client.url(
+            &["secrets", "my-secret", ""],
+            &[("outContentType", "application/x-pkcs12")],
+        );
+        assert_eq!(
+            url.as_str(),
+            "https://myvault.vault.azure.net/secrets/my-secret/?api-version=2025-07-01&outContentType=application%2Fx-pkcs12"
+        );
+        let url = client.url(&["deletedsecrets"], &[]);
+        assert_eq!(
+            url.as_str(),
+            "https://myvault.vault.azure.net/deletedsecrets?api-version=2025-07-01"
+        );
+        // The room is enough for the longest name without growing.
+        let long = "n".repeat(127);
+        let url = client.url(&["secrets", &long, &"a".repeat(32)], &[]);
+        assert_eq!(url.path(), format!("/secrets/{long}/{}", "a".repeat(32)));
+        assert_eq!(url.query(), Some("api-version=2025-07-01"));
+    }
+
+    #[test]
+    fn request_urls_keep_the_vault_port() {
+        let client = client("http://127.0.0.1:8443/");
+        let url = client.url(&["secrets", "s"], &[]);
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:8443/secrets/s?api-version=2025-07-01"
+        );
     }
 }
