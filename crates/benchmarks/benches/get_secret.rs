@@ -8,7 +8,7 @@
 //! the order rotating each cycle) so that load from other work on the
 //! machine falls on all of them alike; figures are pooled over the slices,
 //! and the per-cycle ratios (ours against each mode in the same cycle) are
-//! summarised by their median:
+//! summarised by their median and a 95 % bootstrap interval for it:
 //! - `ours` (`BENCH_MODES` key `ours`): `SecretClient::get_secret` (default transport, challenge
 //!   discovered during the warm-up, a credential handing out the token);
 //! - plain reqwest, the same request (`reqwest`): `GET {vault}/secrets/bench-secret/?api-version=2025-07-01`
@@ -30,7 +30,9 @@
 //!   `keyvault-secrets` pipeline).
 //!
 //! Run: `cargo bench -p benchmarks --bench get_secret`
-//! (`BENCH_SLICE=2 BENCH_CYCLES=10` for longer runs; `BENCH_CONCURRENCY=16`,
+//! (`BENCH_SLICE=0.5 BENCH_CYCLES=60` for the longer runs in BENCHMARKS.md:
+//! many short slices, so that the two slices of a cycle see the same
+//! machine; `BENCH_CONCURRENCY=16`,
 //! `BENCH_MODES=ours,like-ours,transport` to pick; `ours` first for the
 //! overhead table.)
 #![allow(missing_docs, clippy::disallowed_methods, clippy::unwrap_used)]
