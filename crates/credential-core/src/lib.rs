@@ -1,8 +1,10 @@
 //! The foundation of the credential crates: the async [`TokenCredential`]
 //! trait, [`AccessToken`], [`TokenRequestOptions`], the [`CredentialError`]
 //! taxonomy, the [`TokenCache`], [`ChainedTokenCredential`], the injection
-//! seams bundled in [`ProviderContext`], and the Microsoft Entra ID plumbing
-//! ([`entra`]) and retry rules ([`retry`]) the providers share.
+//! seams bundled in [`ProviderContext`], the Microsoft Entra ID plumbing
+//! ([`entra`]) and retry rules ([`retry`]) the providers share, and the
+//! [`per_thread`] copies that keep the hot paths of the cache and of clients
+//! from writing memory that other threads write.
 //!
 //! Provider crates (`credential-env`, `credential-msi`, `credential-cli`)
 //! depend on this crate only; clients such as `keyvault-secrets` depend on
