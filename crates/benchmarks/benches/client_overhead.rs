@@ -8,13 +8,11 @@
 #![allow(missing_docs, clippy::disallowed_methods, clippy::unwrap_used)]
 
 use std::hint::black_box;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use credential_core::test_util::{on_threads, poll_ready};
 use credential_core::{StatusCode, async_trait};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use keyvault_secrets::{GetSecretOptions, SecretClient};
@@ -83,18 +81,6 @@ impl HttpClient for InMemoryVault {
     }
 }
 
-/// Polls a future that must finish without waiting (nothing here waits).
-fn poll_ready<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("the in-memory vault never waits"),
-    }
-}
-
 fn client() -> SecretClient {
     // A 2,000-byte token, like a real Entra one.
     let token = format!("eyJ0eXAiOiJKV1Qi.{}.sig", "a".repeat(1_980));
@@ -103,35 +89,6 @@ fn client() -> SecretClient {
         .transport(Arc::new(InMemoryVault::new()))
         .build()
         .unwrap()
-}
-
-/// Runs `f` `iters` times on each of `threads` threads at once; returns the
-/// slowest thread's time.
-fn on_threads(
-    threads: usize,
-    iters: u64,
-    f: impl Fn() + Send + Sync + Clone + 'static,
-) -> Duration {
-    let barrier = Arc::new(std::sync::Barrier::new(threads));
-    let handles: Vec<_> = (0..threads)
-        .map(|_| {
-            let barrier = Arc::clone(&barrier);
-            let f = f.clone();
-            std::thread::spawn(move || {
-                barrier.wait();
-                let start = Instant::now();
-                for _ in 0..iters {
-                    f();
-                }
-                start.elapsed()
-            })
-        })
-        .collect();
-    handles
-        .into_iter()
-        .map(|h| h.join().unwrap())
-        .max()
-        .unwrap_or(Duration::ZERO)
 }
 
 fn bench(c: &mut Criterion) {

@@ -4,11 +4,9 @@
 #![allow(missing_docs, clippy::disallowed_methods, clippy::unwrap_used)]
 
 use std::hint::black_box;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
 
+use credential_core::test_util::{on_threads, poll_ready};
 use credential_core::{
     AccessToken, CredentialError, SystemClock, TokenCache, TokenCredential, TokenRequestOptions,
     async_trait,
@@ -41,18 +39,6 @@ impl TokenCredential for CachedCredential {
     }
 }
 
-/// Polls a future that is expected to be ready at once (a cache hit).
-fn poll_ready<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("a warm cache hit must not wait"),
-    }
-}
-
 const SCOPES: &[&str] = &["https://vault.azure.net/.default"];
 
 fn warm_credential() -> Arc<dyn TokenCredential> {
@@ -68,35 +54,6 @@ fn warm_credential() -> Arc<dyn TokenCredential> {
         .block_on(credential.get_token(SCOPES, &TokenRequestOptions::default()))
         .unwrap();
     credential
-}
-
-/// Runs `f` `iters` times on each of `threads` threads at once; returns the
-/// slowest thread's time.
-fn on_threads(
-    threads: usize,
-    iters: u64,
-    f: impl Fn() + Send + Sync + Clone + 'static,
-) -> Duration {
-    let barrier = Arc::new(std::sync::Barrier::new(threads));
-    let handles: Vec<_> = (0..threads)
-        .map(|_| {
-            let barrier = Arc::clone(&barrier);
-            let f = f.clone();
-            std::thread::spawn(move || {
-                barrier.wait();
-                let start = Instant::now();
-                for _ in 0..iters {
-                    f();
-                }
-                start.elapsed()
-            })
-        })
-        .collect();
-    handles
-        .into_iter()
-        .map(|h| h.join().unwrap())
-        .max()
-        .unwrap_or(Duration::ZERO)
 }
 
 fn bench(c: &mut Criterion) {

@@ -1,5 +1,6 @@
-//! Fakes for tests (feature `test-util`): a scripted process runner and a
-//! log capture that checks no secret was logged.
+//! Fakes for tests (feature `test-util`): a scripted process runner, a
+//! log capture that checks no secret was logged, and two helpers the
+//! benches share ([`poll_ready`], [`on_threads`]).
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -227,4 +228,58 @@ impl crate::HttpClient for ScriptedHttpClient {
             ))
         })
     }
+}
+
+/// Polls a future once with a no-op waker and returns its output. For
+/// benches of paths that never wait (a warm cache, an in-memory transport).
+///
+/// # Panics
+/// If the future is not ready at once: the path under measurement waited.
+pub fn poll_ready<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the future under measurement had to wait"),
+    }
+}
+
+/// Runs `f` `iters` times on each of `threads` threads at once (released
+/// together by a barrier) and returns the slowest thread's time: the time
+/// per call on each thread when divided by `iters`.
+///
+/// # Panics
+/// If a thread panics.
+#[allow(clippy::disallowed_methods)] // a bench's stopwatch, not a credential's clock
+pub fn on_threads(
+    threads: usize,
+    iters: u64,
+    f: impl Fn() + Send + Sync + Clone + 'static,
+) -> std::time::Duration {
+    let barrier = Arc::new(std::sync::Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let barrier = Arc::clone(&barrier);
+            let f = f.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let start = std::time::Instant::now();
+                for _ in 0..iters {
+                    f();
+                }
+                start.elapsed()
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|handle| match handle.join() {
+            Ok(elapsed) => elapsed,
+            Err(panic) => std::panic::resume_unwind(panic),
+        })
+        .max()
+        .unwrap_or_default()
 }
