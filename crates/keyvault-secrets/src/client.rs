@@ -207,7 +207,15 @@ fn read_with<T>(
     response: &HttpResponse,
     convert: impl FnOnce(WireBundle) -> Result<T, String>,
 ) -> Result<T, Error> {
-    let bundle = read_json::<WireBundle>(response)?;
+    let fast = match response.status.as_u16() {
+        200 => crate::wire_fast::parse_bundle(&response.body),
+        _ => None,
+    };
+    let bundle = match fast {
+        Some(bundle) => bundle,
+        // Anything the fast reader does not take, errors included.
+        None => read_json::<WireBundle>(response)?,
+    };
     convert(bundle).map_err(|m| malformed(200, request_id(response), m))
 }
 

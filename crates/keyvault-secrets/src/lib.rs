@@ -59,6 +59,7 @@ mod paging;
 mod pipeline;
 mod poller;
 mod validate;
+mod wire_fast;
 
 pub use client::{DEFAULT_POLL_INTERVAL, SecretClient, SecretClientBuilder};
 pub use credential_core::retry::RetryPolicy;

@@ -77,7 +77,7 @@ impl WireAttributes {
 }
 
 /// Every bundle and item shape the service returns, read leniently.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireBundle {
     pub value: Option<String>,
