@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const SLOTS: usize = 8;
 
 /// The calling thread's slot, `0..SLOTS`, assigned on first use.
+#[inline]
 pub fn thread_slot() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
@@ -55,6 +56,7 @@ impl<T> PerThread<T> {
     }
 
     /// The calling thread's copy.
+    #[inline]
     pub fn get(&self) -> &T {
         &self.copies[thread_slot()].0
     }
