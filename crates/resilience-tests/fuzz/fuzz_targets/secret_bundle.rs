@@ -4,12 +4,12 @@
 //! Nothing panics, and a secret read from the body has the `value` that
 //! `serde_json` finds there.
 #![no_main]
-use std::sync::Arc;
-
 use credential_core::test_util::ScriptedHttpClient;
-use credential_core::{AccessToken, token_credential_fn};
-use keyvault_secrets::{GetSecretOptions, RetryPolicy, SecretClient};
+use keyvault_secrets::GetSecretOptions;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/vault.rs"]
+mod vault;
 
 const CHALLENGE: &str = r#"Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="https://vault.azure.net""#;
 
@@ -20,21 +20,8 @@ fuzz_target!(|data: &[u8]| {
     let http = ScriptedHttpClient::new();
     http.push_response(401, &[("www-authenticate", CHALLENGE)], "");
     http.push_response(200, &[], body);
-    let credential = token_credential_fn("Fuzz", |_s, _o| async {
-        Ok(AccessToken::new(
-            "tok",
-            time::OffsetDateTime::from_unix_timestamp(4_000_000_000).unwrap(),
-        ))
-    });
-    let client = SecretClient::builder("https://myvault.vault.azure.net", credential)
-        .retry_policy(RetryPolicy::none())
-        .transport(Arc::new(http))
-        .build()
-        .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
+    let client = vault::client_over(&http);
+    let runtime = vault::runtime();
     if let Ok(secret) = runtime.block_on(client.get_secret("s", GetSecretOptions::default())) {
         let json: serde_json::Value =
             serde_json::from_str(body).expect("a secret was read from a body that is not JSON");
