@@ -25,6 +25,7 @@ use arc_swap::ArcSwap;
 use time::{Duration, OffsetDateTime};
 
 use crate::clock::SharedClock;
+use crate::per_thread::PerThread;
 use crate::{AccessToken, CredentialError, TokenRequestOptions};
 
 /// How long before `expires_on` a token counts as expired.
@@ -35,10 +36,6 @@ pub const DEFAULT_REFRESH_OFFSET: Duration = Duration::minutes(5);
 pub const MAX_JITTER: Duration = Duration::seconds(30);
 /// The least time between two refresh attempts while a token is valid.
 pub const REFRESH_RETRY_DELAY: Duration = Duration::seconds(30);
-
-/// Copies of each token, one per thread slot, so that threads cloning a token
-/// do not contend on one reference count (see [`crate::per_thread`]).
-const COPIES: usize = crate::per_thread::SLOTS;
 
 /// A per-credential token cache. See the module docs for the rules.
 ///
@@ -132,7 +129,9 @@ impl CacheKey {
 }
 
 struct Cached {
-    copies: [AccessToken; COPIES],
+    /// One copy per thread slot, so that threads cloning the token do not
+    /// contend on one reference count.
+    copies: PerThread<AccessToken>,
     /// From here on the token is stale: refresh, but keep serving it.
     refresh_at: OffsetDateTime,
     /// `refresh_at` in Unix nanoseconds, for the hot path.
@@ -145,7 +144,7 @@ struct Cached {
 
 impl Cached {
     fn token(&self) -> AccessToken {
-        self.copies[crate::per_thread::thread_slot()].clone()
+        self.copies.get().clone()
     }
 }
 
@@ -271,7 +270,7 @@ impl TokenCache {
                 self.replace(
                     entry,
                     Arc::new(Cached {
-                        copies: std::array::from_fn(|i| cached.copies[i].clone()),
+                        copies: cached.copies.clone(),
                         refresh_at: cached.refresh_at,
                         refresh_at_nanos: cached.refresh_at_nanos,
                         usable_until: cached.usable_until,
@@ -335,7 +334,7 @@ impl TokenCache {
             .unwrap_or(token.expires_on - DEFAULT_REFRESH_OFFSET);
         let refresh_at = refresh_point - jitter;
         let cached = Cached {
-            copies: std::array::from_fn(|_| AccessToken {
+            copies: PerThread::from_fn(|_| AccessToken {
                 token: token.token.unshared_copy(),
                 expires_on: token.expires_on,
                 refresh_on: token.refresh_on,
