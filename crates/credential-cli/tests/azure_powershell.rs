@@ -1,7 +1,7 @@
 //! AzurePowerShellCredential through a scripted process runner.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! its error.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use credential_core::test_util::ScriptedFailure;

@@ -5,7 +5,7 @@
 //! time with `tokio::time::sleep`, so the order of events is deterministic.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::error::Error as _;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,7 +1,7 @@
 //! `AZURE_TOKEN_CREDENTIALS`, exclusions, and the required-variable options.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use credential_default::CredentialKind::{self, *};

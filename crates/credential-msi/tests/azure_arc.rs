@@ -3,7 +3,7 @@
 // The key directory is per platform; these flows use the Linux one.
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use common::*;
 use credential_core::CredentialError;

@@ -1,7 +1,7 @@
 //! IMDS: the request, parsing, error mapping, the probe, and the retry schedule.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

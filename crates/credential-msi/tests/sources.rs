@@ -2,7 +2,7 @@
 //! detection, the exact requests, user-assigned variants, parsing, errors.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! The 401 challenge, the token endpoint, the IMDS endpoint and token checks.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

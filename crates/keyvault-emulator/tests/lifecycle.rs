@@ -2,7 +2,7 @@
 //! over loopback HTTP.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Persistence across restarts, fault injection with retries, and TLS.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

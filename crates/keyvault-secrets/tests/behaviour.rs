@@ -2,7 +2,7 @@
 //! scripted transport (exact and free of real time) and on loopback.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

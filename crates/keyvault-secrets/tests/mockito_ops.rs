@@ -2,7 +2,7 @@
 //! and body sent, the parsed result, and the 64-way concurrent first use.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

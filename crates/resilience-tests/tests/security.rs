@@ -5,7 +5,7 @@
 //! at trace level logs no token, client secret, assertion or secret value.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

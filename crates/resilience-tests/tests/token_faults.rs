@@ -4,7 +4,7 @@
 //! a cold failure reaches every waiter once (one fetch, one error each).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! names the status and request id; nothing is retried past the budget.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

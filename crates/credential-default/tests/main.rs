@@ -1,0 +1,10 @@
+//! The integration tests of `credential-default`, one module per concern, built as one
+//! test binary (each binary links the whole dependency graph: one link
+//! instead of 3 keeps CI's build time and disk use down).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+mod chain;
+mod concurrency;
+mod token_credentials_env;

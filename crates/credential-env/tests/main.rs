@@ -1,0 +1,12 @@
+//! The integration tests of `credential-env`, one module per concern, built as one
+//! test binary (each binary links the whole dependency graph: one link
+//! instead of 5 keeps CI's build time and disk use down).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+mod client_assertion;
+mod client_certificate;
+mod client_secret;
+mod environment;
+mod workload_identity;
