@@ -28,6 +28,7 @@ mod chain;
 mod clock;
 mod context;
 mod credential;
+mod deadline;
 pub mod entra;
 mod env;
 pub mod env_vars;

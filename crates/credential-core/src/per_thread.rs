@@ -61,6 +61,13 @@ impl<T> PerThread<T> {
         &self.copies[thread_slot()].0
     }
 
+    /// The copy of slot `slot` (taken modulo [`SLOTS`]), for a value
+    /// registered on one thread and released on another.
+    #[inline]
+    pub fn at(&self, slot: usize) -> &T {
+        &self.copies[slot % SLOTS].0
+    }
+
     /// Every copy, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.copies.iter().map(|line| &line.0)
@@ -84,6 +91,8 @@ mod tests {
             .unwrap();
         assert!(slot < SLOTS);
         assert_eq!(read, slot, "another thread reads its own slot's copy");
+        assert_eq!(*copies.at(slot), slot);
+        assert_eq!(*copies.at(slot + SLOTS), slot, "slots wrap around");
         assert_eq!(
             copies.iter().copied().collect::<Vec<_>>(),
             (0..SLOTS).collect::<Vec<_>>()
