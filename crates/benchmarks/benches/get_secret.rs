@@ -22,8 +22,9 @@
 //! - plain reqwest + JSON (`json`): the same request, and the body parsed with `serde_json` into a
 //!   `Value` and its `value` read (the work a client must do anyway);
 //! - reqwest + JSON configured as ours (`like-ours`): the same with a
-//!   `reqwest::Client` built as `credential_core::ReqwestHttpClient` builds
-//!   it (no redirects, connect timeout 10 s, request timeout 30 s);
+//!   `reqwest::Client` built as `credential_core::ReqwestHttpClient` built
+//!   it until it got its own deadlines (no redirects, connect timeout 10 s,
+//!   reqwest's request timeout 30 s: a plain loop with a bounded wait);
 //! - opt-in, only when named in `BENCH_MODES` (`transport`):
 //!   `credential_core::ReqwestHttpClient::send` with the headers our
 //!   pipeline sends, plus the JSON parse (our transport without the
@@ -347,9 +348,9 @@ fn main() {
         let target = Target {
             client,
             http,
-            // What credential_core::ReqwestHttpClient builds: no redirects,
-            // a 10 s connect timeout and a 30 s request timeout.
             transport: Arc::new(credential_core::ReqwestHttpClient::new()),
+            // No redirects, a 10 s connect timeout and reqwest's own 30 s
+            // request timeout.
             http_like_ours: reqwest::Client::builder()
                 .use_rustls_tls()
                 .tls_built_in_root_certs(false)
