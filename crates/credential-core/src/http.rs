@@ -191,6 +191,12 @@ pub type SharedHttpClient = Arc<dyn HttpClient>;
 /// never carried to another host), a 10 s connect timeout and a 30 s request
 /// timeout unless a request sets its own.
 ///
+/// The request timeout covers the response and its whole body. It is kept
+/// by one background thread (`http-deadlines`, started with the first
+/// request and parked while nothing waits) rather than a `tokio` timer per
+/// request, whose shared lock cost a busy client several percent of its
+/// throughput; it fires on any runtime.
+///
 /// Trust: the system's root certificates, or, as OpenSSL-based tools do, the
 /// certificates in `SSL_CERT_FILE` and the directories in `SSL_CERT_DIR` when
 /// either is set; plus any extra roots the caller adds. A caller's own
