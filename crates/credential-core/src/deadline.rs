@@ -51,7 +51,8 @@ where
         future,
         wait: Wait {
             deadlines: Deadlines::global(),
-            at: Instant::now() + timeout,
+            // A timeout too large to add (`Duration::MAX`) never fires.
+            at: Instant::now().checked_add(timeout),
             entry: None,
             fallback: None,
         },
@@ -87,7 +88,8 @@ where
 struct Wait {
     /// `None` if the sweeper thread could not be started.
     deadlines: Option<&'static Deadlines>,
-    at: Instant,
+    /// `None`: no deadline at all.
+    at: Option<Instant>,
     /// Slot and index of the entry, once registered.
     entry: Option<(usize, usize)>,
     /// A tokio timer, only without a sweeper.
@@ -96,11 +98,13 @@ struct Wait {
 
 impl Wait {
     fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.at {
+        let Some(at) = self.at else {
+            return Poll::Pending;
+        };
+        if Instant::now() >= at {
             return Poll::Ready(());
         }
         let Some(deadlines) = self.deadlines else {
-            let at = self.at;
             return self
                 .fallback
                 .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at.into())))
@@ -119,12 +123,12 @@ impl Wait {
             None => {
                 let slot = thread_slot();
                 let index = deadlines.lock(slot).insert(Entry {
-                    at: self.at,
+                    at,
                     waker: cx.waker().clone(),
                     woken: false,
                 });
                 self.entry = Some((slot, index));
-                deadlines.registered(self.at);
+                deadlines.registered(at);
             }
         }
         Poll::Pending
@@ -352,6 +356,22 @@ mod tests {
         assert_eq!(w.await, 9);
         let finished = within(Duration::from_secs(30), async { 3 }, || 9);
         assert_eq!(finished.await, 3);
+    }
+
+    #[test]
+    fn a_timeout_too_large_to_add_never_fires() {
+        let d = deadlines();
+        let mut w = within(Duration::MAX, std::future::pending::<u8>(), || 9);
+        w.wait.deadlines = Some(d);
+        let mut w = std::pin::pin!(w);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(w.as_mut().poll(&mut cx).is_pending());
+        assert!(w.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(
+            d.live(),
+            0,
+            "nothing registered (and no panic adding to now)"
+        );
     }
 
     #[tokio::test]
