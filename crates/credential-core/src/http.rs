@@ -650,13 +650,14 @@ mod tests {
         address
     }
 
-    #[tokio::test]
-    async fn a_response_that_never_comes_times_out_at_the_requests_timeout() {
-        let address = stalling_server(b"");
+    /// Sends to a [`stalling_server`] answering `answer` with a 150 ms
+    /// timeout; the error and how long it took.
+    async fn stalled_request(answer: &'static [u8]) -> (TransportError, Duration) {
+        let address = stalling_server(answer);
         let started = tokio::time::Instant::now();
         let client = LoopbackOnlyHttpClient::real();
         let send = client.send(
-            HttpRequest::new(Method::GET, url(&format!("http://{address}/hang")))
+            HttpRequest::new(Method::GET, url(&format!("http://{address}/stall")))
                 .with_timeout(Duration::from_millis(150)),
         );
         // The outer bound only turns a missing deadline into a failure.
@@ -664,7 +665,13 @@ mod tests {
             .await
             .expect("the request's own timeout fired")
             .unwrap_err();
-        assert!(started.elapsed() >= Duration::from_millis(150));
+        (err, started.elapsed())
+    }
+
+    #[tokio::test]
+    async fn a_response_that_never_comes_times_out_at_the_requests_timeout() {
+        let (err, took) = stalled_request(b"").await;
+        assert!(took >= Duration::from_millis(150), "{took:?}");
         assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
         assert!(err.message.contains("timed out"), "{}", err.message);
         assert!(err.message.contains("150ms"), "{}", err.message);
@@ -673,16 +680,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_that_stops_halfway_times_out_too() {
-        let address = stalling_server(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"value\":");
-        let client = LoopbackOnlyHttpClient::real();
-        let send = client.send(
-            HttpRequest::new(Method::GET, url(&format!("http://{address}/half")))
-                .with_timeout(Duration::from_millis(150)),
-        );
-        let err = tokio::time::timeout(Duration::from_secs(10), send)
-            .await
-            .expect("the request's own timeout fired")
-            .unwrap_err();
+        let (err, took) =
+            stalled_request(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"value\":").await;
+        assert!(took >= Duration::from_millis(150), "{took:?}");
         assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
     }
 
