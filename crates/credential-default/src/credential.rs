@@ -102,13 +102,45 @@ impl DefaultAzureCredential {
         self.selected.store(index, Ordering::Release);
     }
 
+    /// A token, with the errors of the links tried and skipped before the
+    /// one that gave it, in chain order (empty when the chain had already
+    /// settled on a credential, see [`selected`](Self::selected)), so a tool
+    /// can say who signed in and why the earlier links did not. When no link
+    /// gives a token, the error is the same as [`TokenCredential::get_token`]'s
+    /// (a [`CredentialError::ChainFailed`] lists every attempt).
+    ///
+    /// ```no_run
+    /// use credential_default::{DefaultAzureCredential, TokenRequestOptions};
+    /// # async fn run() -> Result<(), credential_default::CredentialError> {
+    /// let credential = DefaultAzureCredential::new()?;
+    /// let (_token, skipped) = credential
+    ///     .get_token_with_attempts(&["https://vault.azure.net/.default"], &TokenRequestOptions::default())
+    ///     .await?;
+    /// for error in &skipped {
+    ///     println!("skipped {}: {error}", error.credential());
+    /// }
+    /// println!("signed in with {:?}", credential.selected());
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_token_with_attempts(
+        &self,
+        scopes: &[&str],
+        options: &TokenRequestOptions,
+    ) -> Result<(AccessToken, Vec<CredentialError>), CredentialError> {
+        if let Some(link) = self.links.get(self.selected.load(Ordering::Acquire)) {
+            return Ok((link.get_token(scopes, options).await?, Vec::new()));
+        }
+        self.first_call(scopes, options).await
+    }
+
     /// The first call: the links before managed identity in order, then
-    /// managed identity concurrently with the developer tools.
+    /// managed identity concurrently with the developer tools. Gives the
+    /// token and the errors of the links skipped before it.
     async fn first_call(
         &self,
         scopes: &[&str],
         options: &TokenRequestOptions,
-    ) -> Result<AccessToken, CredentialError> {
+    ) -> Result<(AccessToken, Vec<CredentialError>), CredentialError> {
         let mut attempts = Vec::new();
         let mi = self
             .links
@@ -120,7 +152,7 @@ impl DefaultAzureCredential {
             match link.get_token(scopes, options).await {
                 Ok(token) => {
                     self.select(index);
-                    return Ok(token);
+                    return Ok((token, attempts));
                 }
                 Err(error) => {
                     let stop = !error.is_unavailable();
@@ -165,7 +197,7 @@ impl DefaultAzureCredential {
                     );
                 }
                 self.select(mi);
-                Ok(token)
+                Ok((token, attempts))
             }
             Err(error) => {
                 let stop = !error.is_unavailable();
@@ -178,7 +210,7 @@ impl DefaultAzureCredential {
                 match tools.token {
                     Some((index, token)) => {
                         self.select(index);
-                        Ok(token)
+                        Ok((token, attempts))
                     }
                     None => Err(self.failed(attempts)),
                 }
@@ -286,6 +318,8 @@ impl TokenCredential for DefaultAzureCredential {
             );
             return link.get_token(scopes, options).await;
         }
-        self.first_call(scopes, options).await
+        self.first_call(scopes, options)
+            .await
+            .map(|(token, _skipped)| token)
     }
 }

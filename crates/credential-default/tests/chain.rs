@@ -562,3 +562,34 @@ async fn invalid_tool_configuration_stops_the_chain() {
     ));
     assert!(h.runner.requests().is_empty());
 }
+
+#[tokio::test]
+async fn attempts_name_the_links_skipped_before_the_one_that_signed_in() {
+    let h = harness(&[], &["pwsh"], &[]);
+    h.runner.push_output(0, &pwsh_output("pwsh-1"), "");
+    h.runner.push_output(0, &pwsh_output("pwsh-2"), "");
+    let c = chain_without_imds(&h);
+    let (token, skipped) = c
+        .get_token_with_attempts(&[SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(token.token.expose_secret(), "pwsh-1");
+    assert_eq!(c.selected(), Some(CredentialKind::AzurePowerShell));
+    let names: Vec<&str> = skipped.iter().map(CredentialError::credential).collect();
+    assert_eq!(
+        names,
+        [
+            "EnvironmentCredential",
+            "WorkloadIdentityCredential",
+            "ManagedIdentityCredential",
+            "AzureCliCredential"
+        ]
+    );
+    assert!(skipped.iter().all(CredentialError::is_unavailable));
+    // Once settled, the selected credential answers and nothing is skipped.
+    let (_, skipped) = c
+        .get_token_with_attempts(&[OTHER_SCOPE], &TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert!(skipped.is_empty());
+}
