@@ -12,13 +12,14 @@ use credential_default::{AZURE_TOKEN_CREDENTIALS, DefaultAzureCredential};
 use keyvault_secrets::{DEFAULT_POLL_INTERVAL, SecretClient};
 use serde_json::Value;
 use tokio::io::AsyncRead;
+use tracing::instrument::WithSubscriber;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
-use crate::args::{Cli, Command, GlobalArgs};
-use crate::batch;
+use crate::args::{AuthCommand, Cli, Command, GlobalArgs, OutputFormat, SecretCommand};
 use crate::error::KvError;
 use crate::ops::{self, Progress, Session, Stdin};
-use crate::output;
-use crate::vault;
+use crate::trace::{self, LoggedHttpClient};
+use crate::{auth, batch, export, output, runner, vault};
 
 /// The environment variable for the poll interval of delete and recover,
 /// in milliseconds (for tests and slow vaults; `--poll-interval-ms` wins).
@@ -37,10 +38,15 @@ pub struct Io<'a> {
     pub stdin: &'a mut (dyn AsyncRead + Unpin + Send),
     /// Standard output (results).
     pub stdout: &'a mut (dyn Write + Send),
-    /// Standard error (usage errors, progress, table-mode errors).
+    /// Standard error (usage errors, table-mode errors, warnings).
     pub stderr: &'a mut (dyn Write + Send),
-    /// Whether standard error is a terminal (progress is shown only then).
+    /// Whether standard output is a terminal (then the default output is a
+    /// table).
+    pub stdout_is_terminal: bool,
+    /// Whether standard error is a terminal (a spinner is shown only then).
     pub stderr_is_terminal: bool,
+    /// Where `--debug` and `RUST_LOG` logs go (standard error).
+    pub log: BoxMakeWriter,
 }
 
 /// Runs kv with these arguments (the first is the program name) and
@@ -59,17 +65,92 @@ pub async fn run(argv: Vec<OsString>, ctx: ProviderContext, io: Io<'_>) -> u8 {
             };
         }
     };
-    let format = cli.global.output;
+    let format = cli.global.output.unwrap_or(if io.stdout_is_terminal {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Json
+    });
+    let filter = match trace::filter(cli.global.debug, &ctx.env) {
+        Ok(filter) => filter,
+        Err(e) => return finish(format, &Err(e), io.stdout, io.stderr),
+    };
+    let http = LoggedHttpClient::wrap(Arc::clone(&ctx.http), Arc::clone(&ctx.clock));
+    let ctx = ctx.with_http(http);
+    match filter {
+        Some(filter) => {
+            let dispatch = trace::subscriber(filter, io.log);
+            let streams = Streams {
+                stdin: io.stdin,
+                stdout: io.stdout,
+                stderr: io.stderr,
+                stderr_is_terminal: io.stderr_is_terminal,
+            };
+            dispatch_command(cli, format, ctx, streams)
+                .with_subscriber(dispatch)
+                .await
+        }
+        None => {
+            let streams = Streams {
+                stdin: io.stdin,
+                stdout: io.stdout,
+                stderr: io.stderr,
+                stderr_is_terminal: io.stderr_is_terminal,
+            };
+            dispatch_command(cli, format, ctx, streams).await
+        }
+    }
+}
+
+/// The streams a command uses.
+struct Streams<'a> {
+    stdin: &'a mut (dyn AsyncRead + Unpin + Send),
+    stdout: &'a mut (dyn Write + Send),
+    stderr: &'a mut (dyn Write + Send),
+    stderr_is_terminal: bool,
+}
+
+async fn dispatch_command(
+    cli: Cli,
+    format: OutputFormat,
+    ctx: ProviderContext,
+    io: Streams<'_>,
+) -> u8 {
     match cli.command {
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "kv", io.stdout);
             EXIT_OK
         }
+        Command::Secret {
+            command:
+                SecretCommand::Show {
+                    name,
+                    version,
+                    value_only: true,
+                },
+        } => {
+            let outcome = match connect(&cli.global, ctx) {
+                Ok(session) => ops::value(&session, &name, version).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(value) => {
+                    let written = io
+                        .stdout
+                        .write_all(value.as_bytes())
+                        .and_then(|()| io.stdout.flush());
+                    if written.is_ok() {
+                        EXIT_OK
+                    } else {
+                        EXIT_FAILED
+                    }
+                }
+                Err(e) => fail_on_stderr(&e, io.stderr),
+            }
+        }
         Command::Secret { command } => {
             let outcome = match connect(&cli.global, ctx) {
                 Ok(session) => {
-                    let show = io.stderr_is_terminal;
-                    let mut progress = Progress::new(show.then_some(&mut *io.stderr));
+                    let mut progress = Progress::new(io.stderr_is_terminal);
                     ops::execute(&session, command, Stdin::Reader(io.stdin), &mut progress).await
                 }
                 Err(e) => Err(e),
@@ -98,12 +179,76 @@ pub async fn run(argv: Vec<OsString>, ctx: ProviderContext, io: Io<'_>) -> u8 {
             }
             Err(e) => finish(format, &Err(e), io.stdout, io.stderr),
         },
+        Command::Auth {
+            command: AuthCommand::Status { scope },
+        } => {
+            let outcome = auth::status(&cli.global, ctx, &scope).await;
+            finish(format, &outcome, io.stdout, io.stderr)
+        }
+        Command::Run(args) => {
+            let session = match connect(&cli.global, ctx) {
+                Ok(session) => session,
+                Err(e) => return fail_on_stderr(&e, io.stderr),
+            };
+            let vars =
+                match runner::mappings(&session, &args.secrets, args.env_file.as_deref()).await {
+                    Ok(mappings) => runner::read_all(&session, &mappings).await,
+                    Err(e) => Err(e),
+                };
+            match vars {
+                Ok(vars) => match runner::launch(&args.command, vars).await {
+                    Ok(code) => code,
+                    Err((code, e)) => {
+                        fail_on_stderr(&e, io.stderr);
+                        code
+                    }
+                },
+                Err(e) => fail_on_stderr(&e, io.stderr),
+            }
+        }
+        Command::Export { prefix, format } => {
+            let exported = match connect(&cli.global, ctx) {
+                Ok(session) => {
+                    export::export(&session, prefix.as_deref().unwrap_or_default(), format).await
+                }
+                Err(e) => Err(e),
+            };
+            match exported {
+                Ok(exported) => {
+                    let _ = writeln!(
+                        io.stderr,
+                        "kv: warning: printing the values of {} secrets on standard output; \
+                         keep them out of logs and shell history",
+                        exported.count
+                    );
+                    for name in &exported.skipped {
+                        let _ = writeln!(io.stderr, "kv: skipped disabled secret '{name}'");
+                    }
+                    match io
+                        .stdout
+                        .write_all(exported.text.as_bytes())
+                        .and_then(|()| io.stdout.flush())
+                    {
+                        Ok(()) => EXIT_OK,
+                        Err(_) => EXIT_FAILED,
+                    }
+                }
+                Err(e) => fail_on_stderr(&e, io.stderr),
+            }
+        }
     }
+}
+
+/// Prints an error on standard error only (standard output belongs to a
+/// value, an export or the program of `kv run`) and says the exit status.
+fn fail_on_stderr(error: &KvError, stderr: &mut (dyn Write + Send)) -> u8 {
+    let _ = writeln!(stderr, "kv: error: {}", output::describe(error));
+    if error.usage { EXIT_USAGE } else { EXIT_FAILED }
 }
 
 /// Prints the outcome and says the exit status.
 fn finish(
-    format: crate::args::OutputFormat,
+    format: OutputFormat,
     outcome: &Result<Value, KvError>,
     stdout: &mut (dyn Write + Send),
     stderr: &mut (dyn Write + Send),
@@ -150,15 +295,22 @@ pub fn credential_context(global: &GlobalArgs, ctx: ProviderContext) -> Provider
     }
 }
 
+/// The credential: `DefaultAzureCredential`, narrowed by `--credential`.
+pub fn credential(
+    global: &GlobalArgs,
+    ctx: ProviderContext,
+) -> Result<DefaultAzureCredential, KvError> {
+    DefaultAzureCredential::builder()
+        .with_context(credential_context(global, ctx))
+        .build()
+        .map_err(|e| construction_error(&e))
+}
+
 /// The vault, the credential and the client: one of each per run.
 pub fn connect(global: &GlobalArgs, ctx: ProviderContext) -> Result<Session, KvError> {
     let url = vault::resolve(global, &ctx.env)?;
     let interval = poll_interval(global, &ctx)?;
-    let ctx = credential_context(global, ctx);
-    let credential = DefaultAzureCredential::builder()
-        .with_context(ctx.clone())
-        .build()
-        .map_err(|e| construction_error(&e))?;
+    let credential = credential(global, ctx.clone())?;
     let client = SecretClient::builder(url.clone(), credential)
         .transport(Arc::clone(&ctx.http))
         .clock(Arc::clone(&ctx.clock))
@@ -169,6 +321,7 @@ pub fn connect(global: &GlobalArgs, ctx: ProviderContext) -> Result<Session, KvE
         client,
         fs: ctx.fs.clone(),
         poll_interval: interval,
+        clock: Arc::clone(&ctx.clock),
     })
 }
 
@@ -200,7 +353,9 @@ mod tests {
                 stdin: &mut input,
                 stdout: &mut out,
                 stderr: &mut err,
+                stdout_is_terminal: false,
                 stderr_is_terminal: false,
+                log: BoxMakeWriter::new(std::io::sink),
             },
         )
         .await;

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -58,9 +59,16 @@ pub struct GlobalArgs {
         value_parser = PossibleValuesParser::new(CREDENTIAL_VALUES)
     )]
     pub credential: Option<String>,
-    /// How results are printed.
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Json)]
-    pub output: OutputFormat,
+    /// How results are printed (default: table when standard output is a
+    /// terminal, JSON otherwise).
+    #[arg(long, global = true, value_enum)]
+    pub output: Option<OutputFormat>,
+    /// Log what kv does to standard error: each HTTP request and response,
+    /// retries, the credential chain's attempts and challenge handling
+    /// (RUST_LOG, e.g. RUST_LOG=trace or RUST_LOG=credential_core=trace,
+    /// chooses finer; never secret values or tokens).
+    #[arg(long, global = true)]
+    pub debug: bool,
     /// The interval between two polls of delete and recover, in milliseconds
     /// (default 2000, or KV_POLL_INTERVAL_MS).
     #[arg(long, global = true, hide = true, value_name = "MS")]
@@ -88,12 +96,81 @@ pub enum Command {
     /// Run many operations with one sign-in: one JSON array of arguments per
     /// line of standard input, e.g. ["secret","show","db-password"] or ["sleep","2"].
     Batch,
+    /// Who kv signs in as.
+    Auth {
+        /// The auth command.
+        #[command(subcommand)]
+        command: AuthCommand,
+    },
+    /// Run a program with secrets in its environment:
+    /// kv run --secret DB_PASSWORD=db-password -- ./my-app args...
+    Run(RunArgs),
+    /// Print the enabled secrets (optionally those whose name starts with a
+    /// prefix) for other tools, as dotenv lines or one JSON object.
+    Export {
+        /// Only secrets whose name starts with this (it is dropped from the keys).
+        #[arg(long, value_name = "PREFIX")]
+        prefix: Option<String>,
+        /// The format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Dotenv)]
+        format: ExportFormat,
+    },
     /// Print a completion script for a shell.
     Completions {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// `kv auth` commands.
+#[derive(Debug, Clone, PartialEq, Subcommand)]
+pub enum AuthCommand {
+    /// Which credential signs in, why the earlier ones were skipped, and who
+    /// the token says you are (never the token). Exit status 1 when no
+    /// credential signs in.
+    Status {
+        /// The scope to ask a token for.
+        #[arg(long, default_value = DEFAULT_SCOPE)]
+        scope: String,
+    },
+}
+
+/// Key Vault's scope in the public cloud.
+pub const DEFAULT_SCOPE: &str = "https://vault.azure.net/.default";
+
+/// `kv run`'s arguments.
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct RunArgs {
+    /// VAR=secret-name or VAR=secret-name@VERSION (repeatable).
+    #[arg(long = "secret", value_name = "VAR=NAME[@VERSION]")]
+    pub secrets: Vec<String>,
+    /// A file of VAR=secret-name[@VERSION] lines (# comments and blank lines skipped).
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// The program and its arguments, passed as given (no shell).
+    #[arg(required = true, last = true, value_name = "PROGRAM")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// `kv export` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `KEY='value'` lines (KEY: the name without the prefix, upper case, `-` as `_`).
+    Dotenv,
+    /// One JSON object, name (without the prefix) to value.
+    Json,
+}
+
+/// The characters `secret rotate` draws from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Alphabet {
+    /// A-Z, a-z, 0-9.
+    Alphanumeric,
+    /// Alphanumeric plus the printable ASCII punctuation.
+    Printable,
+    /// 0-9, a-f.
+    Hex,
 }
 
 /// One operation on secrets.
@@ -120,6 +197,33 @@ pub enum SecretCommand {
         /// A version.
         #[arg(long)]
         version: Option<String>,
+        /// Print the value alone, exactly as stored, with no trailing newline.
+        #[arg(long)]
+        value_only: bool,
+    },
+    /// Set a new version with a generated value; prints the new version (not
+    /// the value unless --show-value).
+    Rotate {
+        /// The secret's name (it must exist).
+        name: String,
+        /// The value's length in characters.
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(8..=4096))]
+        length: u16,
+        /// The characters to draw from.
+        #[arg(long, value_enum, default_value_t = Alphabet::Alphanumeric)]
+        alphabet: Alphabet,
+        /// Copy the content type and tags of the current version.
+        #[arg(long)]
+        copy_properties: bool,
+        /// The new version expires after this long: 90d, 12h, 30m or 3600s.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        expires_in: Option<Duration>,
+        /// Disable the version that was current.
+        #[arg(long)]
+        disable_previous: bool,
+        /// Also print the new value.
+        #[arg(long)]
+        show_value: bool,
     },
     /// Change a version's properties (the latest unless --version).
     Update {
@@ -229,6 +333,26 @@ pub fn parse_tags(text: &str) -> Result<Tags, String> {
         }
     }
     Ok(Tags(tags))
+}
+
+/// Parses a duration: a whole number with `d`, `h`, `m` or `s` (`90d`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let bad = || format!("'{text}' is not a duration like 90d, 12h, 30m or 3600s");
+    let unit = text.chars().last().ok_or_else(bad)?;
+    let seconds_per = match unit {
+        'd' => 86_400,
+        'h' => 3_600,
+        'm' => 60,
+        's' => 1,
+        _ => return Err(bad()),
+    };
+    let count: u64 = text[..text.len() - 1].parse().map_err(|_| bad())?;
+    count
+        .checked_mul(seconds_per)
+        .filter(|s| *s > 0 && *s <= 100 * 365 * 86_400)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("'{text}' must be more than 0 and at most 100 years"))
 }
 
 /// Parses an RFC 3339 time (`2030-01-01T00:00:00Z`, `...+02:00`).
@@ -376,6 +500,34 @@ mod tests {
     }
 
     #[test]
+    fn durations_parse() {
+        assert_eq!(
+            parse_duration("90d").unwrap(),
+            Duration::from_secs(90 * 86_400)
+        );
+        assert_eq!(parse_duration("12h").unwrap(), Duration::from_secs(43_200));
+        assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1_800));
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        for bad in ["", "d", "90", "9x", "-1d", "0d", "1.5h", "99999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn run_takes_the_program_after_two_dashes() {
+        let cli = Cli::try_parse_from([
+            "kv", "run", "--secret", "A=a", "--secret", "B=b@v1", "--", "prog", "x y", "--flag",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!("not run");
+        };
+        assert_eq!(run.secrets, ["A=a", "B=b@v1"]);
+        assert_eq!(run.command, ["prog", "x y", "--flag"]);
+        assert!(Cli::try_parse_from(["kv", "run", "--secret", "A=a"]).is_err());
+    }
+
+    #[test]
     fn tags_parse() {
         assert_eq!(parse_tags("").unwrap(), Tags::default());
         let tags = parse_tags("a=1, b = 2 ,c=").unwrap().0;
@@ -394,7 +546,8 @@ mod tests {
             BatchOp::Secret {
                 command: SecretCommand::Show {
                     name: "db".into(),
-                    version: Some("v1".into())
+                    version: Some("v1".into()),
+                    value_only: false,
                 }
             }
         );

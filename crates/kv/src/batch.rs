@@ -48,7 +48,7 @@ pub fn parse_line(line: &str) -> Result<BatchOp, KvError> {
 pub async fn run_op(
     session: &Session,
     op: BatchOp,
-    progress: &mut Progress<'_>,
+    progress: &mut Progress,
 ) -> Result<Value, KvError> {
     match op {
         BatchOp::Secret { command } => {
@@ -87,7 +87,7 @@ pub async fn run(
         }
         let outcome = match parse_line(&line) {
             Ok(op) => {
-                let mut progress = Progress::new(show_progress.then_some(&mut *stderr));
+                let mut progress = Progress::new(show_progress);
                 run_op(session, op, &mut progress).await
             }
             Err(mut e) => {
@@ -113,7 +113,8 @@ mod tests {
             BatchOp::Secret {
                 command: SecretCommand::Show {
                     name: "db-password".into(),
-                    version: None
+                    version: None,
+                    value_only: false,
                 }
             }
         );
@@ -156,6 +157,7 @@ mod tests {
             client,
             fs: credential_core::Fs::empty(),
             poll_interval: Duration::from_millis(1),
+            clock: std::sync::Arc::new(credential_core::SystemClock),
         };
         let e = run_op(
             &session,

@@ -53,14 +53,21 @@
 
 mod app;
 pub mod args;
+pub mod auth;
 pub mod batch;
 pub mod error;
+pub mod export;
+pub mod generate;
 pub mod ops;
 pub mod output;
+pub mod progress;
+pub mod runner;
+pub mod trace;
 pub mod vault;
 
 pub use app::{
-    EXIT_FAILED, EXIT_OK, EXIT_USAGE, Io, KV_POLL_INTERVAL_MS, connect, credential_context, run,
+    EXIT_FAILED, EXIT_OK, EXIT_USAGE, Io, KV_POLL_INTERVAL_MS, connect, credential,
+    credential_context, run,
 };
 pub use args::Cli;
 pub use error::KvError;

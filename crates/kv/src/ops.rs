@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use credential_core::Fs;
+use credential_core::{Fs, SharedClock};
 use futures::{TryStream, TryStreamExt};
 use keyvault_secrets::{
     GetSecretOptions, ListOptions, SecretClient, SetSecretOptions, UpdateSecretPropertiesOptions,
@@ -13,9 +13,11 @@ use keyvault_secrets::{
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use crate::args::{PropertyArgs, SecretCommand};
+use crate::args::{Alphabet, PropertyArgs, SecretCommand};
 use crate::error::{Doing, KvError, from_client};
+use crate::generate;
 use crate::output::SecretView;
+pub use crate::progress::Progress;
 
 /// What every operation needs: the client (one credential, one token cache),
 /// the file system seam, and the poll interval of delete and recover.
@@ -27,6 +29,8 @@ pub struct Session {
     pub fs: Fs,
     /// The interval between two polls of delete and recover.
     pub poll_interval: Duration,
+    /// The clock (`rotate --expires-in` counts from now).
+    pub clock: SharedClock,
 }
 
 /// Where `secret set -` reads its value from.
@@ -36,31 +40,6 @@ pub enum Stdin<'a> {
     /// Not available, with the reason (in `kv batch`, standard input holds
     /// the operations).
     Unavailable(&'static str),
-}
-
-/// Progress of long waits, on standard error when it is a terminal.
-pub struct Progress<'a> {
-    out: Option<&'a mut (dyn Write + Send)>,
-}
-
-impl<'a> Progress<'a> {
-    /// Progress shown on `out`, or not at all.
-    pub fn new(out: Option<&'a mut (dyn Write + Send)>) -> Self {
-        Self { out }
-    }
-
-    /// No progress.
-    pub fn none() -> Self {
-        Self { out: None }
-    }
-
-    fn say(&mut self, text: &str) {
-        if let Some(out) = self.out.as_mut() {
-            // Progress is best effort: a closed terminal must not fail the operation.
-            let _ = write!(out, "{text}");
-            let _ = out.flush();
-        }
-    }
 }
 
 impl Session {
@@ -94,7 +73,7 @@ pub async fn execute(
     session: &Session,
     command: SecretCommand,
     stdin: Stdin<'_>,
-    progress: &mut Progress<'_>,
+    progress: &mut Progress,
 ) -> Result<Value, KvError> {
     match command {
         SecretCommand::Set {
@@ -106,7 +85,26 @@ pub async fn execute(
             let value = read_value(value, file, &session.fs, stdin).await?;
             set(session, &name, &value, properties).await
         }
-        SecretCommand::Show { name, version } => show(session, &name, version).await,
+        SecretCommand::Show { name, version, .. } => show(session, &name, version).await,
+        SecretCommand::Rotate {
+            name,
+            length,
+            alphabet,
+            copy_properties,
+            expires_in,
+            disable_previous,
+            show_value,
+        } => {
+            let options = RotateOptions {
+                length: usize::from(length),
+                alphabet,
+                copy_properties,
+                expires_in,
+                disable_previous,
+                show_value,
+            };
+            rotate(session, &name, &options).await
+        }
         SecretCommand::Update {
             name,
             version,
@@ -216,6 +214,137 @@ pub async fn show(
     Ok(SecretView::secret(&secret).to_value())
 }
 
+/// The value of a secret (the latest version unless `version`), for
+/// `show --value-only`, `run` and `export`.
+pub async fn value(
+    session: &Session,
+    name: &str,
+    version: Option<String>,
+) -> Result<String, KvError> {
+    let mut options = GetSecretOptions::default();
+    options.version = version;
+    let secret = session
+        .client
+        .get_secret(name, options)
+        .await
+        .map_err(session.fail("read", Some(name), false))?;
+    Ok(secret.value)
+}
+
+/// The names of the enabled secrets whose name starts with `prefix`, sorted,
+/// and the names of the disabled ones (for `export`).
+pub async fn enabled_names(
+    session: &Session,
+    prefix: &str,
+) -> Result<(Vec<String>, Vec<String>), KvError> {
+    let all: Vec<(String, bool)> = session
+        .client
+        .list_properties_of_secrets(ListOptions::default())
+        .map_ok(|p| (p.name, p.enabled != Some(false)))
+        .try_collect()
+        .await
+        .map_err(session.fail("list", None, false))?;
+    let (mut enabled, mut disabled): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .filter(|(name, _)| name.starts_with(prefix))
+        .partition(|(_, enabled)| *enabled);
+    enabled.sort();
+    disabled.sort();
+    let names = |v: Vec<(String, bool)>| v.into_iter().map(|(n, _)| n).collect();
+    Ok((names(enabled), names(disabled)))
+}
+
+/// What `secret rotate` does besides setting a new value.
+#[derive(Debug, Clone)]
+pub struct RotateOptions {
+    /// The value's length in characters.
+    pub length: usize,
+    /// The characters it is drawn from.
+    pub alphabet: Alphabet,
+    /// Copy the content type and tags of the current version.
+    pub copy_properties: bool,
+    /// The new version expires this long from now.
+    pub expires_in: Option<Duration>,
+    /// Disable the version that was current.
+    pub disable_previous: bool,
+    /// Print the new value.
+    pub show_value: bool,
+}
+
+/// `secret rotate`: reads the current version, sets a new one with a
+/// generated value, and optionally disables the previous one.
+pub async fn rotate(
+    session: &Session,
+    name: &str,
+    options: &RotateOptions,
+) -> Result<Value, KvError> {
+    let current = session
+        .client
+        .get_secret(name, GetSecretOptions::default())
+        .await
+        .map_err(|e| {
+            let mut error = session.fail("rotate", Some(name), false)(e);
+            if error.status_code == Some(404) {
+                error.message = format!(
+                    "secret '{name}' not found in {}: rotate makes a new version of an existing \
+                     secret. Create it first with `kv secret set {name} VALUE`.",
+                    session.vault()
+                );
+            }
+            error
+        })?;
+    let previous = current.properties;
+    let value = generate::generate(options.length, options.alphabet)?;
+    let mut set_options = SetSecretOptions::default();
+    if options.copy_properties {
+        set_options.content_type = previous.content_type.clone();
+        set_options.tags = Some(previous.tags.clone());
+    }
+    set_options.expires_on = options.expires_in.map(|d| session.clock.now() + d);
+    let new = session
+        .client
+        .set_secret(name, &value, set_options)
+        .await
+        .map_err(session.fail("set", Some(name), false))?;
+    let mut disabled = false;
+    if options.disable_previous
+        && previous.version.is_some()
+        && previous.version != new.properties.version
+    {
+        let mut update = UpdateSecretPropertiesOptions::default();
+        update.version = previous.version.clone();
+        update.enabled = Some(false);
+        session
+            .client
+            .update_secret_properties(name, update)
+            .await
+            .map_err(|e| {
+                let mut error =
+                    session.fail("disable the previous version of", Some(name), false)(e);
+                error.message = format!(
+                    "the new version {} is set, but disabling the previous one failed: {}. \
+                     Retry with `kv secret update {name} --version {} --enabled false`.",
+                    new.properties.version.as_deref().unwrap_or("?"),
+                    error.message,
+                    previous.version.as_deref().unwrap_or("?")
+                );
+                error
+            })?;
+        disabled = true;
+    }
+    let mut view = if options.show_value {
+        SecretView::secret(&new)
+    } else {
+        SecretView::properties(&new.properties)
+    }
+    .to_value();
+    if let Value::Object(map) = &mut view {
+        map.insert("previousVersion".into(), json!(previous.version));
+        map.insert("previousDisabled".into(), json!(disabled));
+    }
+    Ok(view)
+}
+
 /// `secret update`.
 pub async fn update(
     session: &Session,
@@ -295,18 +424,17 @@ pub async fn list_deleted(session: &Session, max_page_size: Option<u32>) -> Resu
 }
 
 /// Starts a delete or recover (`$start`, a future of its poller), says
-/// `$message`, then polls to completion at the session's interval, printing a
-/// dot per poll, and gives the finished poller (the two pollers are
+/// `$message` with a spinner, then polls to completion at the session's
+/// interval, and gives the finished poller (the two pollers are
 /// different types with the same `poll` method).
 macro_rules! wait_with_progress {
     ($start:expr, $message:expr, $session:ident, $progress:ident, $fail:ident) => {{
         let mut poller = $start.await.map_err(&$fail)?;
-        $progress.say($message);
+        $progress.start($message);
         while !poller.poll().await.map_err(&$fail)? {
-            $progress.say(".");
             tokio::time::sleep($session.poll_interval).await;
         }
-        $progress.say(" done\n");
+        $progress.finish();
         poller
     }};
 }
@@ -315,7 +443,7 @@ macro_rules! wait_with_progress {
 pub async fn delete(
     session: &Session,
     name: &str,
-    progress: &mut Progress<'_>,
+    progress: &mut Progress,
 ) -> Result<Value, KvError> {
     let fail = session.fail("delete", Some(name), false);
     let poller = wait_with_progress!(
@@ -342,7 +470,7 @@ pub async fn show_deleted(session: &Session, name: &str) -> Result<Value, KvErro
 pub async fn recover(
     session: &Session,
     name: &str,
-    progress: &mut Progress<'_>,
+    progress: &mut Progress,
 ) -> Result<Value, KvError> {
     let fail = session.fail("recover", Some(name), true);
     let poller = wait_with_progress!(

@@ -11,6 +11,11 @@ use keyvault_emulator::{Emulator, RunningEmulator};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
+#[path = "cli/daily.rs"]
+mod daily;
+#[path = "cli/run_export.rs"]
+mod run_export;
+
 struct Run {
     code: i32,
     stdout: String,
@@ -352,7 +357,7 @@ async fn delete_recover_purge_backup_restore() {
 
     // Delete waits until the deleted secret is visible.
     let run = f.kv(&["secret", "delete", "s1"]).await;
-    // Standard error is not a terminal: no progress.
+    // Standard error is not a terminal: no spinner, nothing at all.
     assert!(run.stderr.is_empty(), "{}", run.stderr);
     let deleted = run.ok();
     assert_eq!(deleted["name"], "s1");
@@ -648,53 +653,6 @@ async fn permission_denied_says_what_to_do() {
         "{message}"
     );
     assert!(message.contains("Key Vault Secrets Officer"), "{message}");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn waits_show_progress_when_stderr_is_a_terminal() {
-    let f = Fixture::start().await;
-    let ctx = credential_core::ProviderContext::system()
-        .with_env(credential_core::Env::from_pairs(f.env.clone()))
-        .with_http(std::sync::Arc::new(
-            credential_core::LoopbackOnlyHttpClient::real(),
-        ));
-    let mut outcomes = Vec::new();
-    for (args, terminal) in [
-        (["secret", "set", "p", "v"].as_slice(), true),
-        (["secret", "delete", "p"].as_slice(), true),
-        (["secret", "recover", "p"].as_slice(), true),
-        (["secret", "delete", "p"].as_slice(), false),
-    ] {
-        let mut argv = vec![std::ffi::OsString::from("kv")];
-        argv.extend(args.iter().map(std::ffi::OsString::from));
-        let (mut input, mut out, mut err) = (&b""[..], Vec::new(), Vec::new());
-        let code = kv::run(
-            argv,
-            ctx.clone(),
-            kv::Io {
-                stdin: &mut input,
-                stdout: &mut out,
-                stderr: &mut err,
-                stderr_is_terminal: terminal,
-            },
-        )
-        .await;
-        assert_eq!(code, 0, "{}", String::from_utf8_lossy(&out));
-        outcomes.push(String::from_utf8(err).unwrap());
-    }
-    assert_eq!(outcomes[0], "");
-    assert!(
-        outcomes[1].starts_with("Deleting secret 'p'"),
-        "{}",
-        outcomes[1]
-    );
-    assert!(outcomes[1].ends_with(" done\n"), "{}", outcomes[1]);
-    assert!(
-        outcomes[2].starts_with("Recovering secret 'p'"),
-        "{}",
-        outcomes[2]
-    );
-    assert_eq!(outcomes[3], "");
 }
 
 #[tokio::test(flavor = "multi_thread")]
