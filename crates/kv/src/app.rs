@@ -341,6 +341,15 @@ mod tests {
     use credential_core::Env;
 
     async fn run_with(args: &[&str], env: Env, stdin: &[u8]) -> (u8, String, String) {
+        run_on(args, env, stdin, false).await
+    }
+
+    async fn run_on(
+        args: &[&str],
+        env: Env,
+        stdin: &[u8],
+        stdout_is_terminal: bool,
+    ) -> (u8, String, String) {
         let mut argv = vec![OsString::from("kv")];
         argv.extend(args.iter().map(OsString::from));
         let ctx = ProviderContext::isolated().with_env(env);
@@ -353,7 +362,7 @@ mod tests {
                 stdin: &mut input,
                 stdout: &mut out,
                 stderr: &mut err,
-                stdout_is_terminal: false,
+                stdout_is_terminal,
                 stderr_is_terminal: false,
                 log: BoxMakeWriter::new(std::io::sink),
             },
@@ -388,6 +397,23 @@ mod tests {
         assert_eq!(code, EXIT_USAGE);
         let v: Value = serde_json::from_str(out.trim()).unwrap();
         assert_eq!(v["ok"], false);
+        assert_eq!(v["error"]["code"], "UsageError");
+    }
+
+    #[tokio::test]
+    async fn a_terminal_gets_a_table_unless_output_says_json() {
+        let (code, out, err) = run_on(&["secret", "list"], Env::empty(), b"", true).await;
+        assert_eq!(code, EXIT_USAGE);
+        assert!(out.is_empty());
+        assert!(err.starts_with("error: which vault?"), "{err}");
+        let (_, out, _) = run_on(
+            &["--output", "json", "secret", "list"],
+            Env::empty(),
+            b"",
+            true,
+        )
+        .await;
+        let v: Value = serde_json::from_str(out.trim()).unwrap();
         assert_eq!(v["error"]["code"], "UsageError");
     }
 

@@ -145,7 +145,7 @@ pub struct RunArgs {
     /// VAR=secret-name or VAR=secret-name@VERSION (repeatable).
     #[arg(long = "secret", value_name = "VAR=NAME[@VERSION]")]
     pub secrets: Vec<String>,
-    /// A file of VAR=secret-name[@VERSION] lines (# comments and blank lines skipped).
+    /// A file of VAR=secret-name or VAR=secret-name@VERSION lines (# comments and blank lines skipped).
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
     /// The program and its arguments, passed as given (no shell).

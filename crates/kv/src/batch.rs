@@ -9,7 +9,7 @@ use clap::Parser;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
-use crate::args::{BatchLine, BatchOp, OutputFormat};
+use crate::args::{BatchLine, BatchOp, OutputFormat, SecretCommand};
 use crate::error::KvError;
 use crate::ops::{self, Progress, Session, Stdin};
 use crate::output;
@@ -51,6 +51,14 @@ pub async fn run_op(
     progress: &mut Progress,
 ) -> Result<Value, KvError> {
     match op {
+        BatchOp::Secret {
+            command: SecretCommand::Show {
+                value_only: true, ..
+            },
+        } => Err(KvError::usage(
+            "--value-only prints a bare value, which a batch cannot: drop it, the result \
+             has the value",
+        )),
         BatchOp::Secret { command } => {
             ops::execute(session, command, Stdin::Unavailable(STDIN_TAKEN), progress).await
         }
@@ -104,7 +112,6 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::SecretCommand;
 
     #[test]
     fn parses_operations() {
@@ -167,6 +174,12 @@ mod tests {
         .await
         .unwrap_err();
         assert!(e.message.contains("sleep takes"));
+        let op = parse_line(r#"["secret","show","a","--value-only"]"#).unwrap();
+        let e = run_op(&session, op, &mut Progress::none())
+            .await
+            .unwrap_err();
+        assert!(e.usage);
+        assert!(e.message.contains("--value-only"));
         let ok = run_op(
             &session,
             BatchOp::Sleep { seconds: 2.0 },

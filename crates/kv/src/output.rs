@@ -183,6 +183,7 @@ fn cell(value: &Value) -> String {
             .map(|(k, v)| format!("{k}={}", cell(v)))
             .collect::<Vec<_>>()
             .join(","),
+        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join("; "),
         other => other.to_string(),
     }
     .replace(['\n', '\r', '\t'], " ")
@@ -330,6 +331,10 @@ mod tests {
         assert_eq!(
             table(&json!({"name": "a", "value": "x\ny"})),
             "name   a\nvalue  x y\n"
+        );
+        assert_eq!(
+            table(&json!({"skipped": ["A: no", "B: none"]})),
+            "skipped  A: no; B: none\n"
         );
     }
 

@@ -51,6 +51,18 @@ async fn debug_logs_each_exchange_and_the_chain_but_no_secret() {
         assert!(log.contains("authorized=true"), "{log}");
         assert!(log.contains("EnvironmentCredential"), "{log}");
     }
+    // A retry and its wait are logged.
+    f.emulator
+        .set_faults(keyvault_emulator::Faults::none().throttle(1, Some(Duration::from_secs(1))));
+    let retried = f.kv(&["--debug", "secret", "show", "db"]).await;
+    assert_eq!(retried.json()["result"]["value"], SECRET_VALUE);
+    let log = &retried.stderr;
+    assert!(log.contains("status=429"), "{log}");
+    assert!(log.contains("the server asks to wait url="), "{log}");
+    assert!(log.contains("retrying a Key Vault request"), "{log}");
+    assert!(log.contains("delay_ms=1000"), "{log}");
+    assert_no_secrets(&f, log);
+
     // --debug alone logs at debug level; without it nothing is logged.
     let debug = f.kv(&["--debug", "secret", "show", "db"]).await;
     assert!(debug.stderr.contains("HTTP response"), "{}", debug.stderr);
