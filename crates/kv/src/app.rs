@@ -79,11 +79,12 @@ pub async fn run(argv: Vec<OsString>, ctx: ProviderContext, io: Io<'_>) -> u8 {
     match filter {
         Some(filter) => {
             let dispatch = trace::subscriber(filter, io.log);
+            // No spinner between the log lines.
             let streams = Streams {
                 stdin: io.stdin,
                 stdout: io.stdout,
                 stderr: io.stderr,
-                stderr_is_terminal: io.stderr_is_terminal,
+                stderr_is_terminal: false,
             };
             dispatch_command(cli, format, ctx, streams)
                 .with_subscriber(dispatch)
@@ -182,7 +183,10 @@ async fn dispatch_command(
         Command::Auth {
             command: AuthCommand::Status { scope },
         } => {
+            let mut progress = Progress::new(io.stderr_is_terminal);
+            progress.start("Signing in");
             let outcome = auth::status(&cli.global, ctx, &scope).await;
+            progress.finish();
             finish(format, &outcome, io.stdout, io.stderr)
         }
         Command::Run(args) => {

@@ -8,7 +8,8 @@ use std::time::Duration;
 use credential_core::{Fs, SharedClock};
 use futures::{TryStream, TryStreamExt};
 use keyvault_secrets::{
-    GetSecretOptions, ListOptions, SecretClient, SetSecretOptions, UpdateSecretPropertiesOptions,
+    GetSecretOptions, KeyVaultSecret, ListOptions, SecretClient, SetSecretOptions,
+    UpdateSecretPropertiesOptions,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -198,20 +199,28 @@ pub async fn set(
     Ok(SecretView::secret(&secret).to_value())
 }
 
+/// A secret (the latest version unless `version`).
+async fn get(
+    session: &Session,
+    name: &str,
+    version: Option<String>,
+) -> Result<KeyVaultSecret, KvError> {
+    let mut options = GetSecretOptions::default();
+    options.version = version;
+    session
+        .client
+        .get_secret(name, options)
+        .await
+        .map_err(session.fail("read", Some(name), false))
+}
+
 /// `secret show`.
 pub async fn show(
     session: &Session,
     name: &str,
     version: Option<String>,
 ) -> Result<Value, KvError> {
-    let mut options = GetSecretOptions::default();
-    options.version = version;
-    let secret = session
-        .client
-        .get_secret(name, options)
-        .await
-        .map_err(session.fail("read", Some(name), false))?;
-    Ok(SecretView::secret(&secret).to_value())
+    Ok(SecretView::secret(&get(session, name, version).await?).to_value())
 }
 
 /// The value of a secret (the latest version unless `version`), for
@@ -221,18 +230,11 @@ pub async fn value(
     name: &str,
     version: Option<String>,
 ) -> Result<String, KvError> {
-    let mut options = GetSecretOptions::default();
-    options.version = version;
-    let secret = session
-        .client
-        .get_secret(name, options)
-        .await
-        .map_err(session.fail("read", Some(name), false))?;
-    Ok(secret.value)
+    Ok(get(session, name, version).await?.value)
 }
 
-/// The names of the enabled secrets whose name starts with `prefix`, sorted,
-/// and the names of the disabled ones (for `export`).
+/// The names of the enabled secrets whose name starts with (and is longer
+/// than) `prefix`, sorted, and the names of the disabled ones (for `export`).
 pub async fn enabled_names(
     session: &Session,
     prefix: &str,
@@ -246,7 +248,7 @@ pub async fn enabled_names(
         .map_err(session.fail("list", None, false))?;
     let (mut enabled, mut disabled): (Vec<_>, Vec<_>) = all
         .into_iter()
-        .filter(|(name, _)| name.starts_with(prefix))
+        .filter(|(name, _)| name.len() > prefix.len() && name.starts_with(prefix))
         .partition(|(_, enabled)| *enabled);
     enabled.sort();
     disabled.sort();

@@ -76,6 +76,7 @@ async fn run_reads_an_env_file() {
     let run = kv_run(
         &f,
         &[
+            "--debug",
             "run",
             "--env-file",
             &file,
@@ -92,6 +93,9 @@ async fn run_reads_an_env_file() {
         "{}",
         run.stderr
     );
+    // kv's own log names the secret it reads, never its value.
+    assert!(run.stderr.contains("/secrets/api-key"), "{}", run.stderr);
+    assert!(!run.stderr.contains("from-file"), "{}", run.stderr);
     std::fs::write(&file, "API_KEY\n").unwrap();
     let bad = kv_run(&f, &["run", "--env-file", &file, "--", "/bin/true"]).await;
     assert_eq!(bad.code, 2);
