@@ -47,7 +47,10 @@ pub async fn status(
         json!(claim(&["upn", "preferred_username", "unique_name"])),
     );
     result.insert("appId".into(), json!(claim(&["appid", "azp"])));
-    result.insert("expiresOn".into(), json!(rfc3339(Some(token.expires_on))));
+    result.insert(
+        "expiresOn".into(),
+        json!(rfc3339(token.expires_on.replace_nanosecond(0).ok())),
+    );
     Ok(Value::Object(result))
 }
 

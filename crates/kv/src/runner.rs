@@ -87,7 +87,10 @@ pub async fn mappings(
         let text = session.fs.read_to_string(path).await.map_err(|e| {
             KvError::new(
                 "FileError",
-                format!("cannot read the env file {}: {e}", path.display()),
+                format!(
+                    "cannot read the env file {}: {e}. Check the path given to --env-file.",
+                    path.display()
+                ),
             )
         })?;
         all.extend(parse_env_file(path, &text)?);
