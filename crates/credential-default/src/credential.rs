@@ -109,6 +109,10 @@ impl DefaultAzureCredential {
     /// gives a token, the error is the same as [`TokenCredential::get_token`]'s
     /// (a [`CredentialError::ChainFailed`] lists every attempt).
     ///
+    /// # Errors
+    /// As [`TokenCredential::get_token`]: the chain's error listing every
+    /// attempt, or the selected credential's own error once one is selected.
+    ///
     /// ```no_run
     /// use credential_default::{DefaultAzureCredential, TokenRequestOptions};
     /// # async fn run() -> Result<(), credential_default::CredentialError> {
