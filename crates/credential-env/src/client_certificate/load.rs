@@ -144,10 +144,12 @@ fn parse_pem(bytes: &[u8]) -> Result<(Key, Vec<Vec<u8>>), String> {
 /// Without the `pkcs12` feature a file that is not PEM cannot be read.
 #[cfg(not(feature = "pkcs12"))]
 fn parse_pkcs12(_bytes: &[u8], _password: &str) -> Result<(Key, Vec<Vec<u8>>), String> {
-    Err("the certificate file is not PEM, and PKCS#12 support is not compiled in: \
+    Err(
+        "the certificate file is not PEM, and PKCS#12 support is not compiled in: \
          enable the `pkcs12` feature of credential-env (or credential-default), \
          or convert the file to PEM (`openssl pkcs12 -in cert.pfx -out cert.pem -nodes`)"
-        .into())
+            .into(),
+    )
 }
 
 #[cfg(feature = "pkcs12")]
