@@ -42,7 +42,31 @@ pin_project_lite::pin_project! {
 }
 
 /// Runs `future` for at most `timeout`.
+#[cfg(test)]
 pub(crate) fn within<F, T>(timeout: Duration, future: F, on_timeout: T) -> Within<F, T>
+where
+    F: Future,
+    T: FnOnce() -> F::Output,
+{
+    within_using(Timer::Sweeper, timeout, future, on_timeout)
+}
+
+/// What keeps a deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Timer {
+    /// The process's `http-deadlines` thread (started on first use).
+    Sweeper,
+    /// A `tokio` timer on the runtime that polls the request.
+    Tokio,
+}
+
+/// Runs `future` for at most `timeout`, its deadline kept by `timer`.
+pub(crate) fn within_using<F, T>(
+    timer: Timer,
+    timeout: Duration,
+    future: F,
+    on_timeout: T,
+) -> Within<F, T>
 where
     F: Future,
     T: FnOnce() -> F::Output,
@@ -50,7 +74,10 @@ where
     Within {
         future,
         wait: Wait {
-            deadlines: Deadlines::global(),
+            deadlines: match timer {
+                Timer::Sweeper => Deadlines::global(),
+                Timer::Tokio => None,
+            },
             // A timeout too large to add (`Duration::MAX`) never fires.
             at: Instant::now().checked_add(timeout),
             entry: None,

@@ -191,20 +191,50 @@ pub type SharedHttpClient = Arc<dyn HttpClient>;
 /// never carried to another host), a 10 s connect timeout and a 30 s request
 /// timeout unless a request sets its own.
 ///
-/// The request timeout covers the response and its whole body. It is kept
-/// by one background thread (`http-deadlines`, started with the first
-/// request and parked while nothing waits) rather than a `tokio` timer per
-/// request, whose shared lock cost a busy client several percent of its
-/// throughput; it fires on any runtime.
+/// # One client per process
+/// [`ReqwestHttpClient::new`] (what every credential and client uses when
+/// given no transport) returns a handle to one process-wide client: one
+/// connection pool, and the root certificates read and parsed once, on the
+/// first HTTPS request. A plain-`http` request (a loopback emulator) goes
+/// through a second client that holds no root certificates, so it never
+/// reads them.
 ///
-/// Trust: the system's root certificates, or, as OpenSSL-based tools do, the
+/// # Trust
+/// The system's root certificates, or, as OpenSSL-based tools do, the
 /// certificates in `SSL_CERT_FILE` and the directories in `SSL_CERT_DIR` when
-/// either is set; plus any extra roots the caller adds. A caller's own
-/// `reqwest::Client` can be used instead with [`ReqwestHttpClient::from_client`].
+/// either is set; plus any extra roots the caller adds
+/// ([`ReqwestHttpClient::with_ca_pem`]). With the `webpki-roots` feature,
+/// Mozilla's root set is used when the system has none (`FROM scratch`
+/// images). When no root is found at all, the first HTTPS request fails with
+/// an error that says so and names the fix.
+///
+/// # Timeouts and the `http-deadlines` thread
+/// The request timeout covers the response and its whole body. By default it
+/// is kept by one background thread (`http-deadlines`, started with the first
+/// request that has a timeout and parked while nothing waits) rather than a
+/// `tokio` timer per request, whose shared lock cost a busy client several
+/// percent of its throughput; it fires on any runtime.
+/// [`ReqwestHttpClient::builder`] with
+/// [`with_tokio_timers`](ReqwestHttpClientBuilder::with_tokio_timers) keeps
+/// deadlines with `tokio` timers instead, and starts no thread.
+///
+/// A caller's own `reqwest::Client` ([`ReqwestHttpClient::from_client`])
+/// keeps its own timeouts: ours then apply only to requests that name one.
 #[derive(Clone)]
 pub struct ReqwestHttpClient {
-    client: Arc<OnceLock<Result<reqwest::Client, TransportError>>>,
-    config: Arc<ClientConfig>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ClientConfig,
+    /// For `https` URLs: trusts the roots.
+    tls: OnceLock<Result<reqwest::Client, TransportError>>,
+    /// For plain `http` URLs: holds no roots, so building it reads none.
+    plain: OnceLock<Result<reqwest::Client, TransportError>>,
+    /// The timeout of a request that names none; `None` for a caller's own
+    /// client, whose own timeouts apply.
+    default_timeout: Option<Duration>,
+    timer: deadline::Timer,
 }
 
 #[derive(Debug, Default)]
@@ -213,52 +243,146 @@ struct ClientConfig {
     extra_roots: Vec<CertificateDer<'static>>,
 }
 
+/// Builds a [`ReqwestHttpClient`] of its own (not the process-wide one).
+///
+/// ```
+/// use credential_core::ReqwestHttpClient;
+/// let http = ReqwestHttpClient::builder().with_tokio_timers().build();
+/// # let _ = http;
+/// ```
+#[derive(Debug, Default)]
+pub struct ReqwestHttpClientBuilder {
+    config: ClientConfig,
+    timer_tokio: bool,
+}
+
+impl ReqwestHttpClientBuilder {
+    /// Also trusts the certificates in `pem` (one or more PEM `CERTIFICATE`
+    /// blocks), for a private CA or a local emulator.
+    ///
+    /// # Errors
+    /// `pem` holds no PEM `CERTIFICATE` block, or one that does not parse.
+    pub fn with_ca_pem(mut self, pem: &[u8]) -> Result<Self, TransportError> {
+        let roots = parse_pem_certificates(pem)?;
+        if roots.is_empty() {
+            return Err(TransportError::new(
+                TransportErrorKind::Connect,
+                "the CA certificates contain no PEM CERTIFICATE block",
+            ));
+        }
+        self.config.extra_roots.extend(roots);
+        Ok(self)
+    }
+
+    /// Keeps request deadlines with `tokio` timers on the runtime that polls
+    /// the request, and starts no `http-deadlines` thread.
+    pub fn with_tokio_timers(mut self) -> Self {
+        self.timer_tokio = true;
+        self
+    }
+
+    /// Reads `SSL_CERT_FILE` and `SSL_CERT_DIR` from `env` instead of the
+    /// process environment (tests).
+    #[doc(hidden)]
+    pub fn with_env(mut self, env: Env) -> Self {
+        self.config.env = env;
+        self
+    }
+
+    /// The client. Nothing is read or connected until the first request.
+    pub fn build(self) -> ReqwestHttpClient {
+        let timer = if self.timer_tokio {
+            deadline::Timer::Tokio
+        } else {
+            deadline::Timer::Sweeper
+        };
+        ReqwestHttpClient::from_parts(self.config, Some(DEFAULT_TIMEOUT), timer)
+    }
+}
+
 impl ReqwestHttpClient {
-    /// A client trusting the system roots (built on first use).
+    /// The process-wide client (created on first use, then shared by every
+    /// caller of `new`).
     pub fn new() -> Self {
-        Self::with_env(Env::real())
+        static SHARED: OnceLock<ReqwestHttpClient> = OnceLock::new();
+        SHARED
+            .get_or_init(|| ReqwestHttpClient::builder().build())
+            .clone()
+    }
+
+    /// A client with options of its own: extra CA certificates, `tokio`
+    /// timers.
+    pub fn builder() -> ReqwestHttpClientBuilder {
+        ReqwestHttpClientBuilder {
+            config: ClientConfig {
+                env: Env::real(),
+                extra_roots: Vec::new(),
+            },
+            timer_tokio: false,
+        }
+    }
+
+    /// A client of its own that also trusts the certificates in `pem` (one
+    /// or more PEM `CERTIFICATE` blocks), for a private CA or a local
+    /// emulator.
+    ///
+    /// # Errors
+    /// `pem` holds no PEM `CERTIFICATE` block, or one that does not parse.
+    pub fn with_ca_pem(pem: &[u8]) -> Result<Self, TransportError> {
+        Ok(Self::builder().with_ca_pem(pem)?.build())
     }
 
     /// A client that reads `SSL_CERT_FILE` and `SSL_CERT_DIR` from `env`.
+    #[doc(hidden)]
     pub fn with_env(env: Env) -> Self {
+        Self::builder().with_env(env).build()
+    }
+
+    /// A client that reads `SSL_CERT_*` from `env` and also trusts `pem`.
+    ///
+    /// # Errors
+    /// `pem` holds no PEM `CERTIFICATE` block, or one that does not parse.
+    #[doc(hidden)]
+    pub fn with_extra_roots_pem(env: Env, pem: &[u8]) -> Result<Self, TransportError> {
+        Ok(Self::builder().with_env(env).with_ca_pem(pem)?.build())
+    }
+
+    /// Uses the caller's own `reqwest::Client` as it is configured, its
+    /// timeouts included: a request gets a deadline of ours only when it
+    /// names a timeout.
+    pub fn from_client(client: reqwest::Client) -> Self {
+        let this = Self::from_parts(ClientConfig::default(), None, deadline::Timer::Sweeper);
+        let _ = this.inner.tls.set(Ok(client.clone()));
+        let _ = this.inner.plain.set(Ok(client));
+        this
+    }
+
+    fn from_parts(
+        config: ClientConfig,
+        default_timeout: Option<Duration>,
+        timer: deadline::Timer,
+    ) -> Self {
         Self {
-            client: Arc::new(OnceLock::new()),
-            config: Arc::new(ClientConfig {
-                env,
-                extra_roots: Vec::new(),
+            inner: Arc::new(Inner {
+                config,
+                tls: OnceLock::new(),
+                plain: OnceLock::new(),
+                default_timeout,
+                timer,
             }),
         }
     }
 
-    /// A client that also trusts the certificates in `pem` (one or more PEM
-    /// `CERTIFICATE` blocks), for private CAs and local emulators.
-    pub fn with_extra_roots_pem(env: Env, pem: &[u8]) -> Result<Self, TransportError> {
-        let extra_roots = parse_pem_certificates(pem)?;
-        if extra_roots.is_empty() {
-            return Err(TransportError::new(
-                TransportErrorKind::Connect,
-                "the extra root certificates contain no PEM CERTIFICATE block",
-            ));
-        }
-        Ok(Self {
-            client: Arc::new(OnceLock::new()),
-            config: Arc::new(ClientConfig { env, extra_roots }),
-        })
-    }
-
-    /// Uses the caller's own `reqwest::Client` as it is configured.
-    pub fn from_client(client: reqwest::Client) -> Self {
-        Self {
-            client: Arc::new(OnceLock::from(Ok(client))),
-            config: Arc::default(),
-        }
-    }
-
-    fn client(&self) -> Result<&reqwest::Client, TransportError> {
-        self.client
-            .get_or_init(|| build_client(&self.config))
-            .as_ref()
-            .map_err(Clone::clone)
+    /// The client for plain `http` URLs (`plain`) or `https` ones.
+    fn client_for(&self, plain: bool) -> Result<&reqwest::Client, TransportError> {
+        let slot = if plain {
+            self.inner.plain.get_or_init(build_plain_client)
+        } else {
+            self.inner
+                .tls
+                .get_or_init(|| build_tls_client(&self.inner.config))
+        };
+        slot.as_ref().map_err(Clone::clone)
     }
 }
 
@@ -271,20 +395,39 @@ impl Default for ReqwestHttpClient {
 impl fmt::Debug for ReqwestHttpClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReqwestHttpClient")
-            .field("extra_roots", &self.config.extra_roots.len())
+            .field("extra_roots", &self.inner.config.extra_roots.len())
+            .field("default_timeout", &self.inner.default_timeout)
             .finish_non_exhaustive()
     }
 }
 
-fn build_client(config: &ClientConfig) -> Result<reqwest::Client, TransportError> {
-    let mut builder = reqwest::Client::builder()
+fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
         .use_rustls_tls()
         .tls_built_in_root_certs(false)
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(10));
+        .connect_timeout(Duration::from_secs(10))
+}
+
+fn build_failed(error: &reqwest::Error) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::Connect,
+        format!("could not build the HTTP client: {}", describe(error)),
+    )
+}
+
+fn build_plain_client() -> Result<reqwest::Client, TransportError> {
+    client_builder().build().map_err(|e| build_failed(&e))
+}
+
+fn build_tls_client(config: &ClientConfig) -> Result<reqwest::Client, TransportError> {
+    let mut builder = client_builder();
     let roots = trusted_roots(&config.env);
     if roots.is_empty() && config.extra_roots.is_empty() {
-        tracing::warn!("no trusted root certificates found; HTTPS requests will fail");
+        builder = match fallback_roots(builder) {
+            Some(builder) => builder,
+            None => return Err(no_roots(&config.env)),
+        };
     }
     for root in roots.iter().chain(&config.extra_roots) {
         match reqwest::Certificate::from_der(root.as_ref()) {
@@ -292,12 +435,35 @@ fn build_client(config: &ClientConfig) -> Result<reqwest::Client, TransportError
             Err(_) => tracing::debug!("skipping a root certificate that could not be parsed"),
         }
     }
-    builder.build().map_err(|e| {
-        TransportError::new(
-            TransportErrorKind::Connect,
-            format!("could not build the HTTP client: {}", describe(&e)),
-        )
-    })
+    builder.build().map_err(|e| build_failed(&e))
+}
+
+/// Mozilla's root set, where the `webpki-roots` feature is on.
+#[cfg(feature = "webpki-roots")]
+fn fallback_roots(builder: reqwest::ClientBuilder) -> Option<reqwest::ClientBuilder> {
+    tracing::debug!("no system root certificates; using the webpki-roots set");
+    Some(builder.tls_built_in_webpki_certs(true))
+}
+
+#[cfg(not(feature = "webpki-roots"))]
+fn fallback_roots(_builder: reqwest::ClientBuilder) -> Option<reqwest::ClientBuilder> {
+    None
+}
+
+fn no_roots(env: &Env) -> TransportError {
+    let looked = if env.get("SSL_CERT_FILE").is_some() || env.get("SSL_CERT_DIR").is_some() {
+        "in SSL_CERT_FILE / SSL_CERT_DIR"
+    } else {
+        "in the system's certificate store"
+    };
+    TransportError::new(
+        TransportErrorKind::Connect,
+        format!(
+            "no trusted root certificate found {looked}, so no HTTPS server can be verified; \
+             install the system's CA certificates (e.g. the ca-certificates package), point \
+             SSL_CERT_FILE at a PEM bundle, or enable the `webpki-roots` feature of credential-core"
+        ),
+    )
 }
 
 /// The root certificates to trust: `SSL_CERT_FILE` and `SSL_CERT_DIR` (a list
@@ -377,19 +543,28 @@ impl HttpClient for ReqwestHttpClient {
         // Built directly rather than through `RequestBuilder` (which clones
         // the client and re-inserts headers one by one): the headers move in
         // whole.
-        let timeout = request.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        // `Duration::MAX` is no deadline (a caller's own client, no timeout
+        // named: its own timeouts apply).
+        let timeout = request
+            .timeout
+            .or(self.inner.default_timeout)
+            .unwrap_or(Duration::MAX);
         let host: Box<str> = request.url.host_str().unwrap_or_default().into();
+        let plain = request.url.scheme() == "http";
         let outgoing = into_reqwest(request);
         let exchange = async move {
-            let client = self.client()?;
+            let client = self.client_for(plain)?;
             let response = client.execute(outgoing).await.map_err(transport_error)?;
             read_response(response).await
         };
         // The deadline covers the response and its whole body, as reqwest's
         // own timeout did, without a tokio timer per request (`deadline`).
-        Box::pin(deadline::within(timeout, exchange, move || {
-            Err(timed_out(timeout, &host))
-        }))
+        Box::pin(deadline::within_using(
+            self.inner.timer,
+            timeout,
+            exchange,
+            move || Err(timed_out(timeout, &host)),
+        ))
     }
 }
 
@@ -684,6 +859,90 @@ mod tests {
             stalled_request(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"value\":").await;
         assert!(took >= Duration::from_millis(150), "{took:?}");
         assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
+    }
+
+    #[tokio::test]
+    async fn tokio_timers_keep_the_deadline_too() {
+        let address = stalling_server(b"");
+        let client = ReqwestHttpClient::builder()
+            .with_env(Env::empty())
+            .with_tokio_timers()
+            .build();
+        let send = client.send(
+            HttpRequest::new(Method::GET, url(&format!("http://{address}/stall")))
+                .with_timeout(Duration::from_millis(100)),
+        );
+        let err = tokio::time::timeout(Duration::from_secs(10), send)
+            .await
+            .expect("the request's own timeout fired")
+            .unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
+    }
+
+    #[test]
+    fn new_hands_out_one_process_wide_client() {
+        let a = ReqwestHttpClient::new();
+        let b = ReqwestHttpClient::default();
+        assert!(Arc::ptr_eq(&a.inner, &b.inner));
+        let own = ReqwestHttpClient::builder().build();
+        assert!(!Arc::ptr_eq(&a.inner, &own.inner));
+    }
+
+    /// An environment whose `SSL_CERT_FILE` names a file that does not exist:
+    /// no root certificate can be found.
+    fn env_without_roots() -> Env {
+        Env::from_pairs([("SSL_CERT_FILE", "/nonexistent/credential-core/roots.pem")])
+    }
+
+    #[tokio::test]
+    async fn plain_http_reads_no_root_certificates() {
+        let mut server = mockito::Server::new_async().await;
+        let mock = server
+            .mock("GET", "/plain")
+            .with_status(200)
+            .create_async()
+            .await;
+        let client = ReqwestHttpClient::with_env(env_without_roots());
+        let response = client
+            .send(HttpRequest::new(
+                Method::GET,
+                url(&format!("{}/plain", server.url())),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(response.status, StatusCode::OK);
+        mock.assert_async().await;
+        // The TLS client was never built, so no root was looked for.
+        assert!(client.inner.tls.get().is_none());
+        assert!(client.inner.plain.get().is_some());
+    }
+
+    #[cfg(not(feature = "webpki-roots"))]
+    #[tokio::test]
+    async fn without_any_root_an_https_request_says_so_and_names_the_fix() {
+        let client = ReqwestHttpClient::with_env(env_without_roots());
+        let err = client
+            .send(HttpRequest::new(Method::GET, url("https://127.0.0.1:1/")))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Connect);
+        for expected in [
+            "no trusted root certificate",
+            "SSL_CERT_FILE",
+            "webpki-roots",
+        ] {
+            assert!(err.message.contains(expected), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn a_ca_pem_without_a_certificate_is_refused() {
+        let err = ReqwestHttpClient::with_ca_pem(b"not a pem").unwrap_err();
+        assert!(
+            err.message.contains("no PEM CERTIFICATE"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

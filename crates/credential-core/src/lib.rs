@@ -18,6 +18,25 @@
 //! no process. `clippy.toml` forbids reading the environment, files, clock or
 //! spawning processes anywhere else.
 //!
+//! # Runtime and threads
+//! Credentials and the HTTP transport are `async` and run on a `tokio`
+//! runtime (1.x; this crate enables tokio's `rt`, `time`, `sync` and
+//! `process` features, and the caller's runtime may be current-thread or
+//! multi-thread). Called outside a runtime, the `reqwest` transport and the
+//! process runner fail or panic as tokio does, so build the runtime first
+//! (`#[tokio::main]`).
+//!
+//! One thread is started behind the caller's back, and only by the default
+//! transport: `http-deadlines`, which keeps request timeouts for every
+//! [`ReqwestHttpClient`] (one thread per process, parked while no request
+//! waits; see [`ReqwestHttpClient`] for why). A transport built with
+//! `ReqwestHttpClient::builder().with_tokio_timers().build()` uses `tokio`
+//! timers instead and starts no thread.
+//!
+//! Credentials and clients built without a transport share one process-wide
+//! HTTP client ([`ReqwestHttpClient::new`]): one connection pool, root
+//! certificates loaded once.
+//!
 //! # Secrets
 //! Tokens, client secrets and assertions are [`Secret`]s: never in `Debug`,
 //! `Display`, errors or logs.
@@ -56,7 +75,7 @@ pub use error::{CredentialError, ErrorSource, TransportErrorKind};
 pub use fs::Fs;
 pub use http::{
     HttpClient, HttpRequest, HttpResponse, LoopbackOnlyHttpClient, NoNetworkHttpClient,
-    ReqwestHttpClient, SharedHttpClient, TransportError,
+    ReqwestHttpClient, ReqwestHttpClientBuilder, SharedHttpClient, TransportError,
 };
 pub use options::TokenRequestOptions;
 pub use process::{
@@ -69,3 +88,6 @@ pub use secret::Secret;
 pub use async_trait::async_trait;
 /// The HTTP method and status types used by [`HttpRequest`] and [`HttpResponse`].
 pub use reqwest::{Method, StatusCode};
+/// Re-exported: [`AccessToken`]'s expiry is a `time::OffsetDateTime`, and an
+/// implementor builds one without depending on `time` itself.
+pub use time;

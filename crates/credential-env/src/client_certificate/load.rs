@@ -6,6 +6,7 @@ use std::fmt;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use credential_core::CredentialError;
+#[cfg(feature = "pkcs12")]
 use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
 use ring::signature::{KeyPair, RsaKeyPair};
 use rustls_pki_types::pem::{self, PemObject};
@@ -140,6 +141,18 @@ fn parse_pem(bytes: &[u8]) -> Result<(Key, Vec<Vec<u8>>), String> {
     Ok((key, certificates))
 }
 
+/// Without the `pkcs12` feature a file that is not PEM cannot be read.
+#[cfg(not(feature = "pkcs12"))]
+fn parse_pkcs12(_bytes: &[u8], _password: &str) -> Result<(Key, Vec<Vec<u8>>), String> {
+    Err(
+        "the certificate file is not PEM, and PKCS#12 support is not compiled in: \
+         enable the `pkcs12` feature of credential-env (or credential-default), \
+         or convert the file to PEM (`openssl pkcs12 -in cert.pfx -out cert.pem -nodes`)"
+            .into(),
+    )
+}
+
+#[cfg(feature = "pkcs12")]
 fn parse_pkcs12(bytes: &[u8], password: &str) -> Result<(Key, Vec<Vec<u8>>), String> {
     let store = KeyStore::from_pkcs12(bytes, password, Pkcs12ImportPolicy::Strict).map_err(|e| {
         use p12_keystore::error::Error as P12;
