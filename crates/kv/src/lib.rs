@@ -58,8 +58,9 @@
 //!   variables and the standard streams inherited. Its exit status becomes
 //!   kv's (128 + N when signal N ended it); 127 when the program is not
 //!   found, 126 when it cannot be started; kv's own errors go to standard
-//!   error with status 1 (2 for usage). Signals are not forwarded: Ctrl-C
-//!   in a terminal reaches both.
+//!   error with status 1 (2 for usage). An interrupt (Ctrl-C, which a
+//!   terminal sends to both) does not end kv: it waits for the program and
+//!   gives its status. Other signals are not forwarded.
 //! - `kv export` prints the enabled secrets (with `--prefix`, those whose
 //!   name starts with it, the prefix dropped) as dotenv lines (`KEY='value'`,
 //!   the key upper case with `-` as `_`; values with `'` or line breaks in

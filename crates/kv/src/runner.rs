@@ -140,7 +140,8 @@ pub async fn read_all(
 
 /// Starts `command` (program, then arguments) with `vars` added to kv's
 /// environment, waits, and gives its exit status (128 + the signal when a
-/// signal ended it). The program inherits the standard streams.
+/// signal ended it). The program inherits the standard streams. While it
+/// runs, an interrupt (SIGINT) does not end kv: the program gets it too.
 #[allow(clippy::disallowed_methods)] // `kv run` exists to start the user's program.
 pub async fn launch(
     command: &[OsString],
@@ -152,6 +153,11 @@ pub async fn launch(
             KvError::usage("give the program to run after --"),
         ));
     };
+    // Ctrl-C in a terminal reaches the whole process group: the program
+    // decides what to do with it, and kv waits for it and reports its
+    // status instead of dying first and leaving it behind.
+    #[cfg(unix)]
+    let _interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
     let started = tokio::process::Command::new(program)
         .args(args)
         .envs(vars)

@@ -56,6 +56,43 @@ async fn run_sets_the_variables_passes_arguments_and_exit_code() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::disallowed_methods)] // The test starts kv and `kill` itself.
+async fn an_interrupt_waits_for_the_program_and_gives_its_status() {
+    let f = Fixture::start().await;
+    f.kv(&["secret", "set", "k", "v"]).await.ok();
+    let marker = f.path("started");
+    let script = format!(": > {marker}; /bin/sleep 1; exit 3");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kv"))
+        .env_clear()
+        .envs(f.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .args(["run", "--secret", "K=k", "--", "/bin/sh", "-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // Wait until kv has read the secret and started the program.
+    for _ in 0..200 {
+        if Path::new(&marker).exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(Path::new(&marker).exists(), "the program did not start");
+    let pid = child.id().unwrap().to_string();
+    let sent = std::process::Command::new("/bin/kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(3), "{status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn run_reads_an_env_file() {
     let f = Fixture::start().await;
     f.kv(&["secret", "set", "api-key", "from-file"]).await.ok();
@@ -98,7 +135,8 @@ async fn a_missing_or_disabled_secret_stops_run_before_the_program_starts() {
         .await
         .ok();
     let marker = f.path("started");
-    let touch = format!("touch {marker}");
+    // A shell builtin: the fixture's PATH is empty.
+    let touch = format!(": > {marker}");
     for (mapping, secret, why) in [
         ("GONE=missing", "'missing'", "not found"),
         ("OFF=off", "'off'", "is disabled"),
@@ -125,6 +163,23 @@ async fn a_missing_or_disabled_secret_stops_run_before_the_program_starts() {
         assert!(run.stderr.contains("not started"), "{}", run.stderr);
         assert!(!Path::new(&marker).exists(), "the program ran");
     }
+    // The same program with readable secrets does run (so the check above
+    // can see a start).
+    let started = kv_run(
+        &f,
+        &[
+            "run",
+            "--secret",
+            "P=present",
+            "--",
+            "/bin/sh",
+            "-c",
+            &touch,
+        ],
+    )
+    .await;
+    assert_eq!(started.code, 0, "{}", started.stderr);
+    assert!(Path::new(&marker).exists());
     let missing_program = kv_run(
         &f,
         &["run", "--secret", "P=present", "--", "/no/such/program"],
