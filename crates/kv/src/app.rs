@@ -15,7 +15,9 @@ use tokio::io::AsyncRead;
 use tracing::instrument::WithSubscriber;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
-use crate::args::{AuthCommand, Cli, Command, GlobalArgs, OutputFormat, SecretCommand};
+use crate::args::{
+    AuthCommand, Cli, Command, ExportFormat, GlobalArgs, OutputFormat, RunArgs, SecretCommand,
+};
 use crate::error::KvError;
 use crate::ops::{self, Progress, Session, Stdin};
 use crate::trace::{self, LoggedHttpClient};
@@ -76,29 +78,20 @@ pub async fn run(argv: Vec<OsString>, ctx: ProviderContext, io: Io<'_>) -> u8 {
     };
     let http = LoggedHttpClient::wrap(Arc::clone(&ctx.http), Arc::clone(&ctx.clock));
     let ctx = ctx.with_http(http);
+    let streams = Streams {
+        stdin: io.stdin,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        // No spinner between log lines.
+        stderr_is_terminal: io.stderr_is_terminal && filter.is_none(),
+    };
     match filter {
         Some(filter) => {
-            let dispatch = trace::subscriber(filter, io.log);
-            // No spinner between the log lines.
-            let streams = Streams {
-                stdin: io.stdin,
-                stdout: io.stdout,
-                stderr: io.stderr,
-                stderr_is_terminal: false,
-            };
             dispatch_command(cli, format, ctx, streams)
-                .with_subscriber(dispatch)
+                .with_subscriber(trace::subscriber(filter, io.log))
                 .await
         }
-        None => {
-            let streams = Streams {
-                stdin: io.stdin,
-                stdout: io.stdout,
-                stderr: io.stderr,
-                stderr_is_terminal: io.stderr_is_terminal,
-            };
-            dispatch_command(cli, format, ctx, streams).await
-        }
+        None => dispatch_command(cli, format, ctx, streams).await,
     }
 }
 
@@ -189,57 +182,74 @@ async fn dispatch_command(
             progress.finish();
             finish(format, &outcome, io.stdout, io.stderr)
         }
-        Command::Run(args) => {
-            let session = match connect(&cli.global, ctx) {
-                Ok(session) => session,
-                Err(e) => return fail_on_stderr(&e, io.stderr),
-            };
-            let vars =
-                match runner::mappings(&session, &args.secrets, args.env_file.as_deref()).await {
-                    Ok(mappings) => runner::read_all(&session, &mappings).await,
-                    Err(e) => Err(e),
-                };
-            match vars {
-                Ok(vars) => match runner::launch(&args.command, vars).await {
-                    Ok(code) => code,
-                    Err((code, e)) => {
-                        fail_on_stderr(&e, io.stderr);
-                        code
-                    }
-                },
-                Err(e) => fail_on_stderr(&e, io.stderr),
-            }
-        }
+        Command::Run(args) => run_program(&cli.global, ctx, &args, io.stderr).await,
         Command::Export { prefix, format } => {
-            let exported = match connect(&cli.global, ctx) {
-                Ok(session) => {
-                    export::export(&session, prefix.as_deref().unwrap_or_default(), format).await
-                }
-                Err(e) => Err(e),
-            };
-            match exported {
-                Ok(exported) => {
-                    let _ = writeln!(
-                        io.stderr,
-                        "kv: warning: printing the values of {} secrets on standard output; \
-                         keep them out of logs and shell history",
-                        exported.count
-                    );
-                    for name in &exported.skipped {
-                        let _ = writeln!(io.stderr, "kv: skipped disabled secret '{name}'");
-                    }
-                    match io
-                        .stdout
-                        .write_all(exported.text.as_bytes())
-                        .and_then(|()| io.stdout.flush())
-                    {
-                        Ok(()) => EXIT_OK,
-                        Err(_) => EXIT_FAILED,
-                    }
-                }
-                Err(e) => fail_on_stderr(&e, io.stderr),
-            }
+            let prefix = prefix.unwrap_or_default();
+            export_secrets(&cli.global, ctx, &prefix, format, io.stdout, io.stderr).await
         }
+    }
+}
+
+/// `kv run`: reads the mapped secrets, then runs the program and gives its
+/// exit status.
+async fn run_program(
+    global: &GlobalArgs,
+    ctx: ProviderContext,
+    args: &RunArgs,
+    stderr: &mut (dyn Write + Send),
+) -> u8 {
+    let session = match connect(global, ctx) {
+        Ok(session) => session,
+        Err(e) => return fail_on_stderr(&e, stderr),
+    };
+    let vars = match runner::mappings(&session, &args.secrets, args.env_file.as_deref()).await {
+        Ok(mappings) => runner::read_all(&session, &mappings).await,
+        Err(e) => Err(e),
+    };
+    match vars {
+        Ok(vars) => match runner::launch(&args.command, vars).await {
+            Ok(code) => code,
+            Err((code, e)) => {
+                fail_on_stderr(&e, stderr);
+                code
+            }
+        },
+        Err(e) => fail_on_stderr(&e, stderr),
+    }
+}
+
+/// `kv export`: the values on standard output, a warning on standard error.
+async fn export_secrets(
+    global: &GlobalArgs,
+    ctx: ProviderContext,
+    prefix: &str,
+    format: ExportFormat,
+    stdout: &mut (dyn Write + Send),
+    stderr: &mut (dyn Write + Send),
+) -> u8 {
+    let exported = match connect(global, ctx) {
+        Ok(session) => export::export(&session, prefix, format).await,
+        Err(e) => Err(e),
+    };
+    let exported = match exported {
+        Ok(exported) => exported,
+        Err(e) => return fail_on_stderr(&e, stderr),
+    };
+    let _ = writeln!(
+        stderr,
+        "kv: warning: printing the values of {} secrets on standard output; \
+         keep them out of logs and shell history",
+        exported.count
+    );
+    for name in &exported.skipped {
+        let _ = writeln!(stderr, "kv: skipped disabled secret '{name}'");
+    }
+    match stdout
+        .write_all(exported.text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => EXIT_OK,
+        Err(_) => EXIT_FAILED,
     }
 }
 
