@@ -46,19 +46,25 @@
 //! - Certificates, keys and RBAC/access policies are not emulated: any
 //!   valid token may do everything.
 
+mod access;
+mod admin;
+mod api_version;
 mod auth;
 mod config;
 mod error;
 mod faults;
 mod running;
+mod seed;
 mod server;
 mod state;
 mod store;
 mod tls;
 mod token;
 mod vault;
+mod vaults;
 mod wire;
 
+pub use access::{Operation, parse_rule};
 pub use config::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_MANAGED_IDENTITY_CLIENT_ID,
     DEFAULT_TENANT_ID, Emulator, EmulatorBuilder,

@@ -1,14 +1,52 @@
 //! The state shared by every request handler.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use credential_core::{Secret, SharedClock};
+use credential_core::{Clock, Secret, SharedClock};
+use time::OffsetDateTime;
 
+use crate::access::AccessRules;
 use crate::auth::TokenAuthority;
 use crate::faults::FaultSwitch;
 use crate::store::Store;
+use crate::vaults::VaultNames;
+
+/// The system clock moved forward by an offset the admin endpoint sets.
+#[derive(Debug)]
+pub(crate) struct OffsetClock {
+    inner: SharedClock,
+    offset_seconds: AtomicI64,
+}
+
+impl OffsetClock {
+    pub(crate) fn new(inner: SharedClock, offset_seconds: i64) -> Self {
+        Self {
+            inner,
+            offset_seconds: AtomicI64::new(offset_seconds),
+        }
+    }
+    /// Moves the clock forward by `seconds` (never backward) and returns
+    /// the total offset.
+    pub(crate) fn advance(&self, seconds: i64) -> i64 {
+        let seconds = seconds.max(0);
+        self.offset_seconds.fetch_add(seconds, Ordering::SeqCst) + seconds
+    }
+    /// How far ahead of the system clock this clock runs, in seconds.
+    pub(crate) fn offset_seconds(&self) -> i64 {
+        self.offset_seconds.load(Ordering::SeqCst)
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> OffsetDateTime {
+        let offset = time::Duration::seconds(self.offset_seconds());
+        self.inner.now().saturating_add(offset)
+    }
+}
 
 /// Everything a handler needs. `Debug` shows neither secrets nor the vault's contents.
 pub(crate) struct AppState {
@@ -23,11 +61,18 @@ pub(crate) struct AppState {
     pub assertion_clients: Vec<String>,
     pub managed_identity_client_id: String,
     pub tokens: TokenAuthority,
-    pub store: Mutex<Store>,
+    /// Every vault's secrets, keyed by vault name (`""` is the default vault).
+    pub stores: Mutex<BTreeMap<String, Store>>,
+    /// Which host names select which vault.
+    pub vault_names: VaultNames,
+    /// Which operations each client may perform.
+    pub access: AccessRules,
     pub data_dir: Option<PathBuf>,
     pub operation_delay: Mutex<Duration>,
     pub faults: FaultSwitch,
     pub clock: SharedClock,
+    /// The same clock, to move it forward.
+    pub offset_clock: std::sync::Arc<OffsetClock>,
 }
 
 impl AppState {
@@ -48,12 +93,11 @@ impl AppState {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The 401 challenge header value.
-    pub(crate) fn challenge(&self) -> String {
+    /// The 401 challenge header value naming `resource`.
+    pub(crate) fn challenge_for(&self, resource: &str) -> String {
         format!(
-            "Bearer authorization=\"{}\", resource=\"{}\"",
+            "Bearer authorization=\"{}\", resource=\"{resource}\"",
             self.authority(),
-            self.challenge_resource
         )
     }
 }
