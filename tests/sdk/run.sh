@@ -62,6 +62,26 @@ install_js() {
     touch "$deps/js/.installed"
 }
 
+# Install first: the emulator's certificate variables below would replace
+# the roots pip and npm trust.
+ready=()
+for client in "${which[@]}"; do
+    case "$client" in
+        python)
+            if install_python; then ready+=(python); else
+                skip python "cannot install azure-keyvault-secrets / azure-identity from PyPI"
+            fi
+            ;;
+        js)
+            if install_js; then ready+=(js); else
+                skip js "cannot install @azure/keyvault-secrets / @azure/identity from npm"
+            fi
+            ;;
+        *) echo "unknown client '$client' (python | js)" >&2; exit 2 ;;
+    esac
+done
+[ ${#ready[@]} -gt 0 ] || exit 0
+
 # The emulator, over HTTPS (the SDKs send tokens only over TLS).
 cargo build --quiet -p keyvault-emulator --manifest-path "$root/Cargo.toml"
 target="$(cd "$root" && cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
@@ -77,23 +97,10 @@ grep -q '^# Press Ctrl-C' "$out" || { cat "$deps/emulator.err" >&2; exit 1; }
 eval "$(grep '^export ' "$out")"
 
 status=0
-for client in "${which[@]}"; do
+for client in "${ready[@]}"; do
     case "$client" in
-        python)
-            if install_python; then
-                "$deps/py/bin/python" "$here/lifecycle.py" || status=1
-            else
-                skip python "cannot install azure-keyvault-secrets / azure-identity from PyPI"
-            fi
-            ;;
-        js)
-            if install_js; then
-                NODE_PATH="$deps/js/node_modules" node "$here/lifecycle.mjs" || status=1
-            else
-                skip js "cannot install @azure/keyvault-secrets / @azure/identity from npm"
-            fi
-            ;;
-        *) echo "unknown client '$client' (python | js)" >&2; exit 2 ;;
+        python) "$deps/py/bin/python" "$here/lifecycle.py" || status=1 ;;
+        js) NODE_PATH="$deps/js/node_modules" node "$here/lifecycle.mjs" || status=1 ;;
     esac
 done
 exit $status

@@ -11,3 +11,4 @@ mod crash_recovery;
 mod fault_request_ids;
 mod lifecycle;
 mod operations;
+mod options;
