@@ -59,6 +59,24 @@ fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
+/// Registers for Ctrl-C (SIGINT) now and returns the wait for it.
+fn ctrl_c_listener() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            interrupt.recv().await;
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -86,6 +104,15 @@ async fn main() -> ExitCode {
             args.bind
         );
     }
+    // Listen for Ctrl-C before announcing readiness, so an early Ctrl-C
+    // still stops the emulator cleanly.
+    let interrupted = match ctrl_c_listener() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("keyvault-emulator: cannot listen for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let emulator = match builder.start().await {
         Ok(e) => e,
         Err(e) => {
@@ -128,9 +155,7 @@ async fn main() -> ExitCode {
         emulator.vault_url()
     );
     println!("# Press Ctrl-C to stop.");
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("keyvault-emulator: cannot wait for Ctrl-C: {e}");
-    }
+    interrupted.await;
     eprintln!("keyvault-emulator: stopping");
     emulator.shutdown().await;
     ExitCode::SUCCESS
