@@ -56,6 +56,9 @@ steps.push("set");
 
 const versions = new Set((await collect(client.listPropertiesOfSecretVersions(name))).map((p) => p.version));
 assert.deepEqual(versions, new Set([first.properties.version, second.properties.version]));
+// One per page: the second page comes through the nextLink.
+const pages = await collect(client.listPropertiesOfSecretVersions(name).byPage({ maxPageSize: 1 }));
+assert.deepEqual(pages.map((page) => page.length).filter((n) => n > 0), [1, 1]);
 steps.push("versions");
 
 const old = await client.getSecret(name, { version: first.properties.version });

@@ -46,6 +46,9 @@ steps.append("set")
 
 versions = {p.version for p in client.list_properties_of_secret_versions(name)}
 assert versions == {first.properties.version, second.properties.version}, versions
+# One per page: the second page comes through the nextLink.
+pages = [list(page) for page in client.list_properties_of_secret_versions(name, max_page_size=1).by_page()]
+assert [len(page) for page in pages if page] == [1, 1], pages
 steps.append("versions")
 
 old = client.get_secret(name, first.properties.version)
