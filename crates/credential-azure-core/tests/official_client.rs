@@ -100,6 +100,17 @@ impl HttpClient for RecordingTransport {
     }
 }
 
+/// The official client's default options with `transport`.
+fn options_with(transport: &Arc<RecordingTransport>) -> SecretClientOptions {
+    SecretClientOptions {
+        client_options: ClientOptions {
+            transport: Some(Transport::new(transport.clone())),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 /// Our DefaultAzureCredential pointed at `emulator`: the environment
 /// credential (client secret) against the emulator's token endpoint, over
 /// HTTPS trusting its certificate. Managed identity and the developer tools
@@ -141,13 +152,7 @@ async fn official_client_verifies_the_challenge_resource_unless_told_not_to() {
             .unwrap(),
         log: Mutex::new(Vec::new()),
     });
-    let options = SecretClientOptions {
-        client_options: ClientOptions {
-            transport: Some(Transport::new(transport.clone())),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let options = options_with(&transport);
     let client = SecretClient::new(
         &emulator.vault_url(),
         into_azure_core(default_credential_for(&emulator)),
@@ -191,12 +196,8 @@ async fn official_secret_client_sets_and_gets_a_secret_with_our_default_credenti
         log: Mutex::new(Vec::new()),
     });
     let options = SecretClientOptions {
-        client_options: ClientOptions {
-            transport: Some(Transport::new(transport.clone())),
-            ..Default::default()
-        },
         verify_challenge_resource: Some(false),
-        ..Default::default()
+        ..options_with(&transport)
     };
     let credential = into_azure_core(default_credential_for(&emulator));
     let client = SecretClient::new(&vault_url, credential, Some(options)).unwrap();
@@ -253,6 +254,13 @@ async fn official_secret_client_sets_and_gets_a_secret_with_our_default_credenti
     emulator.shutdown().await;
 }
 
+/// The model of a successful official-client call.
+macro_rules! model {
+    ($call:expr) => {
+        $call.await.unwrap().into_model().unwrap()
+    };
+}
+
 /// The HTTP status of an official-client error (panics on any other error).
 fn status_of(error: &azure_core::Error) -> u16 {
     match error.kind() {
@@ -301,13 +309,7 @@ async fn official_secret_client_runs_the_whole_lifecycle_with_default_settings()
             .unwrap(),
         log: Mutex::new(Vec::new()),
     });
-    let options = SecretClientOptions {
-        client_options: ClientOptions {
-            transport: Some(Transport::new(transport.clone())),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let options = options_with(&transport);
     let credential = into_azure_core(default_credential_for(&emulator));
     let client = SecretClient::new(&vault_url, credential, Some(options)).unwrap();
     let name = "official-lifecycle";
@@ -325,18 +327,8 @@ async fn official_secret_client_runs_the_whole_lifecycle_with_default_settings()
     };
 
     // set (twice: two versions)
-    let first = client
-        .set_secret(name, set("v1").try_into().unwrap(), None)
-        .await
-        .unwrap()
-        .into_model()
-        .unwrap();
-    let second = client
-        .set_secret(name, set("v2").try_into().unwrap(), None)
-        .await
-        .unwrap()
-        .into_model()
-        .unwrap();
+    let first = model!(client.set_secret(name, set("v1").try_into().unwrap(), None));
+    let second = model!(client.set_secret(name, set("v2").try_into().unwrap(), None));
     assert!(
         first
             .id
@@ -363,12 +355,7 @@ async fn official_secret_client_runs_the_whole_lifecycle_with_default_settings()
     assert_eq!(listed, expected);
 
     // get by version
-    let old = client
-        .get_secret(name, Some(get_version(v1.clone())))
-        .await
-        .unwrap()
-        .into_model()
-        .unwrap();
+    let old = model!(client.get_secret(name, Some(get_version(v1.clone()))));
     assert_eq!(old.value.as_deref(), Some("v1"));
 
     // update (tags of the newest version)
@@ -376,12 +363,7 @@ async fn official_secret_client_runs_the_whole_lifecycle_with_default_settings()
         tags: Some(HashMap::from([("step".to_owned(), "update".to_owned())])),
         ..Default::default()
     };
-    let updated = client
-        .update_secret_properties(name, update.try_into().unwrap(), None)
-        .await
-        .unwrap()
-        .into_model()
-        .unwrap();
+    let updated = model!(client.update_secret_properties(name, update.try_into().unwrap(), None));
     assert_eq!(updated.tags.unwrap()["step"], "update");
 
     // disable the old version -> 403
@@ -419,23 +401,11 @@ async fn official_secret_client_runs_the_whole_lifecycle_with_default_settings()
     assert!(all.iter().any(|p| p.resource_id().unwrap().name == name));
 
     // backup
-    let backup = client
-        .backup_secret(name, None)
-        .await
-        .unwrap()
-        .into_model()
-        .unwrap()
-        .value
-        .unwrap();
+    let backup = model!(client.backup_secret(name, None)).value.unwrap();
     assert!(!backup.is_empty());
 
     // delete + poll
-    let deleted = client
-        .delete_secret(name, None)
-        .await
-        .unwrap()
-        .into_model()
-        .unwrap();
+    let deleted = model!(client.delete_secret(name, None));
     assert!(deleted.recovery_id.is_some() && deleted.scheduled_purge_date.is_some());
     poll_until("the delete", || async {
         client.get_deleted_secret(name, None).await.is_ok()
@@ -443,12 +413,7 @@ async fn official_secret_client_runs_the_whole_lifecycle_with_default_settings()
     .await;
 
     // get deleted, list deleted
-    let got = client
-        .get_deleted_secret(name, None)
-        .await
-        .unwrap()
-        .into_model()
-        .unwrap();
+    let got = model!(client.get_deleted_secret(name, None));
     assert!(got.deleted_date.is_some());
     let gone: Vec<_> = client
         .list_deleted_secret_properties(None)
@@ -464,12 +429,7 @@ async fn official_secret_client_runs_the_whole_lifecycle_with_default_settings()
         client.get_secret(name, None).await.is_ok()
     })
     .await;
-    let back = client
-        .get_secret(name, None)
-        .await
-        .unwrap()
-        .into_model()
-        .unwrap();
+    let back = model!(client.get_secret(name, None));
     assert_eq!(back.value.as_deref(), Some("v2"));
 
     // purge (after another delete)
@@ -486,19 +446,9 @@ async fn official_secret_client_runs_the_whole_lifecycle_with_default_settings()
     let restore = RestoreSecretParameters {
         secret_backup: Some(backup),
     };
-    let restored = client
-        .restore_secret(restore.try_into().unwrap(), None)
-        .await
-        .unwrap()
-        .into_model()
-        .unwrap();
+    let restored = model!(client.restore_secret(restore.try_into().unwrap(), None));
     assert_eq!(restored.resource_id().unwrap().name, name);
-    let again = client
-        .get_secret(name, None)
-        .await
-        .unwrap()
-        .into_model()
-        .unwrap();
+    let again = model!(client.get_secret(name, None));
     assert_eq!(again.value.as_deref(), Some("v2"));
 
     // not found -> 404

@@ -162,23 +162,27 @@ async fn a_non_loopback_bind_warns_that_the_vault_is_open() {
     );
 }
 
+/// Runs the binary with `args`, expects it to fail, and returns its stderr.
+fn refused(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_keyvault-emulator"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{args:?} started");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[test]
 fn bad_flags_are_refused_with_the_reason() {
-    let output = Command::new(env!("CARGO_BIN_EXE_keyvault-emulator"))
-        .args(["--allow", "reader=fly"])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused(&["--allow", "reader=fly"]);
     assert!(stderr.contains("'fly' is not an operation"), "{stderr}");
-    let output = Command::new(env!("CARGO_BIN_EXE_keyvault-emulator"))
-        .args(["--seed", "/nonexistent/seed.json"])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused(&["--seed", "/nonexistent/seed.json"]);
     assert!(
         stderr.contains("seed file /nonexistent/seed.json: cannot read it"),
         "{stderr}"
     );
+    let stderr = refused(&["--vault", "x"]);
+    assert!(stderr.contains("the vault name 'x'"), "{stderr}");
+    let stderr = refused(&["--cert-out", "/tmp/kv.pem"]);
+    assert!(stderr.contains("--tls"), "{stderr}");
 }

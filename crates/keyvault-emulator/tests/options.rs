@@ -8,7 +8,7 @@ use crate::common::{self, send};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use keyvault_emulator::{Emulator, Operation, RunningEmulator};
+use keyvault_emulator::{Emulator, EmulatorBuilder, Operation, RunningEmulator};
 use serde_json::{Value, json};
 
 /// A token for `scope` from `emulator`'s token endpoint, for `client`.
@@ -68,13 +68,29 @@ async fn get(http: &reqwest::Client, base: &str, token: &str, path: &str) -> (u1
     (status, json)
 }
 
+/// A default emulator, a token for it, an HTTP client and its vault URL.
+async fn started() -> (RunningEmulator, String, reqwest::Client, String) {
+    started_with(Emulator::builder()).await
+}
+
+/// [`started`] with `builder`'s options.
+async fn started_with(
+    builder: EmulatorBuilder,
+) -> (RunningEmulator, String, reqwest::Client, String) {
+    let emulator = builder.start().await.unwrap();
+    let token = common::token(&emulator).await;
+    let base = emulator.vault_url();
+    (emulator, token, reqwest::Client::new(), base)
+}
+
 #[tokio::test]
 async fn every_ga_version_and_preview_form_is_served_with_its_shape() {
-    let emulator = Emulator::builder().start().await.unwrap();
-    let token = common::token(&emulator).await;
-    let http = reqwest::Client::new();
-    let base = emulator.vault_url();
+    let (emulator, token, http, base) = started().await;
     put(&http, &base, &token, "shape", json!({"value": "v"})).await;
+    let fetch = |path: String| {
+        let (http, base, token) = (&http, &base, &token);
+        async move { get(http, base, token, &path).await }
+    };
     for version in [
         "7.0",
         "7.1",
@@ -89,13 +105,7 @@ async fn every_ga_version_and_preview_form_is_served_with_its_shape() {
         "2025-06-01-preview",
         "2026-03-01-preview",
     ] {
-        let (status, body) = get(
-            &http,
-            &base,
-            &token,
-            &format!("/secrets/shape/?api-version={version}"),
-        )
-        .await;
+        let (status, body) = fetch(format!("/secrets/shape/?api-version={version}")).await;
         assert_eq!(status, 200, "{version}: {body}");
         assert_eq!(body["value"], "v");
         // recoverableDays arrived with 7.1.
@@ -107,18 +117,12 @@ async fn every_ga_version_and_preview_form_is_served_with_its_shape() {
     }
     // outContentType is a 2025-07-01 feature: older versions ignore it.
     let convert = "/secrets/shape/?outContentType=application%2Fx-pem-file";
-    let (status, _) = get(&http, &base, &token, &format!("{convert}&api-version=7.6")).await;
+    let (status, _) = fetch(format!("{convert}&api-version=7.6")).await;
     assert_eq!(status, 200);
-    let (status, body) = get(
-        &http,
-        &base,
-        &token,
-        &format!("{convert}&api-version=2026-04-01"),
-    )
-    .await;
+    let (status, body) = fetch(format!("{convert}&api-version=2026-04-01")).await;
     assert_eq!(status, 400, "{body}");
 
-    let (status, body) = get(&http, &base, &token, "/secrets?api-version=2016-10-01").await;
+    let (status, body) = fetch("/secrets?api-version=2016-10-01".to_owned()).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "BadParameter");
     let message = body["error"]["message"].as_str().unwrap();
@@ -135,10 +139,7 @@ async fn every_ga_version_and_preview_form_is_served_with_its_shape() {
 
 #[tokio::test]
 async fn nextlink_keeps_the_requested_version_and_page_size() {
-    let emulator = Emulator::builder().start().await.unwrap();
-    let token = common::token(&emulator).await;
-    let http = reqwest::Client::new();
-    let base = emulator.vault_url();
+    let (emulator, token, http, base) = started().await;
     for name in ["c", "a", "b"] {
         put(&http, &base, &token, name, json!({"value": name})).await;
     }
@@ -290,15 +291,8 @@ async fn seed_file_loads_secrets_once() {
     .unwrap();
     let data = dir.path().join("data");
     for _ in 0..2 {
-        let emulator = Emulator::builder()
-            .seed_file(&seed)
-            .data_dir(&data)
-            .start()
-            .await
-            .unwrap();
-        let token = common::token(&emulator).await;
-        let http = reqwest::Client::new();
-        let base = emulator.vault_url();
+        let (emulator, token, http, base) =
+            started_with(Emulator::builder().seed_file(&seed).data_dir(&data)).await;
         let (_, versions) = get(&http, &base, &token, "/secrets/db/versions").await;
         let versions = versions["value"].as_array().unwrap().clone();
         assert_eq!(
@@ -328,42 +322,33 @@ async fn seed_file_loads_secrets_once() {
         );
         emulator.shutdown().await;
     }
-    std::fs::write(
-        &seed,
-        r#"{"secrets": [{"name": "bad_name", "value": "x"}]}"#,
-    )
-    .unwrap();
-    let error = Emulator::builder()
-        .seed_file(&seed)
-        .start()
-        .await
-        .unwrap_err()
-        .to_string();
+    let refused = |text: &str| {
+        std::fs::write(&seed, text).unwrap();
+        let builder = Emulator::builder().seed_file(&seed);
+        async move { builder.start().await.unwrap_err().to_string() }
+    };
+    let error = refused(r#"{"secrets": [{"name": "bad_name", "value": "x"}]}"#).await;
     assert!(
         error.contains("seed.json") && error.contains("'bad_name' is not a valid secret name"),
         "{error}"
     );
-    std::fs::write(&seed, r#"{"secrets": [{"name": "n", "valu": "x"}]}"#).unwrap();
-    let error = Emulator::builder()
-        .seed_file(&seed)
-        .start()
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = refused(r#"{"secrets": [{"name": "n", "valu": "x"}]}"#).await;
     assert!(error.contains("unknown field `valu`"), "{error}");
+    let error = refused(r#"{"secrets": [{"name": "n", "value": "x", "expires": "soon"}]}"#).await;
+    assert!(
+        error.contains("expires 'soon' is not an RFC 3339 date"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
 async fn the_clock_moves_forward_and_purges_what_is_due() {
-    let emulator = Emulator::builder()
-        .operation_delay(Duration::ZERO)
-        .token_lifetime(Duration::from_secs(3600))
-        .start()
-        .await
-        .unwrap();
-    let token = common::token(&emulator).await;
-    let http = reqwest::Client::new();
-    let base = emulator.vault_url();
+    let (emulator, token, http, base) = started_with(
+        Emulator::builder()
+            .operation_delay(Duration::ZERO)
+            .token_lifetime(Duration::from_secs(3600)),
+    )
+    .await;
     let (_, before) = send(http.get(format!("{base}/admin/clock")))
         .await
         .into_two();
@@ -552,10 +537,7 @@ async fn advertised_host_names_ids_and_the_challenge_and_bind_is_honoured() {
 
 #[tokio::test]
 async fn faults_can_be_set_over_http() {
-    let emulator = Emulator::builder().start().await.unwrap();
-    let token = common::token(&emulator).await;
-    let http = reqwest::Client::new();
-    let base = emulator.vault_url();
+    let (emulator, token, http, base) = started().await;
     let (status, counts) = send(
         http.put(format!("{base}/admin/faults"))
             .json_body(&json!({"throttle": 1, "retryAfterSeconds": 2, "unavailable": 1})),
