@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use credential_core::{Clock, Secret, SharedClock};
@@ -14,6 +14,9 @@ use crate::auth::TokenAuthority;
 use crate::faults::FaultSwitch;
 use crate::store::Store;
 use crate::vaults::VaultNames;
+
+/// The furthest the clock may run ahead: 1,000 years (dates stay valid).
+const MAX_OFFSET_SECONDS: i64 = 1_000 * 366 * 86_400;
 
 /// The system clock moved forward by an offset the admin endpoint sets.
 #[derive(Debug)]
@@ -26,14 +29,19 @@ impl OffsetClock {
     pub(crate) fn new(inner: SharedClock, offset_seconds: i64) -> Self {
         Self {
             inner,
-            offset_seconds: AtomicI64::new(offset_seconds),
+            offset_seconds: AtomicI64::new(offset_seconds.clamp(0, MAX_OFFSET_SECONDS)),
         }
     }
     /// Moves the clock forward by `seconds` (never backward) and returns
     /// the total offset.
     pub(crate) fn advance(&self, seconds: i64) -> i64 {
         let seconds = seconds.max(0);
-        self.offset_seconds.fetch_add(seconds, Ordering::SeqCst) + seconds
+        let step = |offset: i64| Some(offset.saturating_add(seconds).min(MAX_OFFSET_SECONDS));
+        let before = self
+            .offset_seconds
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, step)
+            .unwrap_or_else(|offset| offset);
+        step(before).unwrap_or(before)
     }
     /// How far ahead of the system clock this clock runs, in seconds.
     pub(crate) fn offset_seconds(&self) -> i64 {
@@ -72,7 +80,7 @@ pub(crate) struct AppState {
     pub faults: FaultSwitch,
     pub clock: SharedClock,
     /// The same clock, to move it forward.
-    pub offset_clock: std::sync::Arc<OffsetClock>,
+    pub offset_clock: Arc<OffsetClock>,
 }
 
 impl AppState {
@@ -119,5 +127,20 @@ impl std::fmt::Debug for AppState {
             )
             .field("data_dir", &self.data_dir)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_offset_only_grows_and_stays_bounded() {
+        let clock = OffsetClock::new(Arc::new(credential_core::SystemClock), 10);
+        assert_eq!(clock.advance(5), 15);
+        assert_eq!(clock.advance(-100), 15);
+        assert_eq!(clock.advance(i64::MAX), MAX_OFFSET_SECONDS);
+        assert_eq!(clock.advance(1), MAX_OFFSET_SECONDS);
+        assert!(clock.now().year() > 2900);
     }
 }
