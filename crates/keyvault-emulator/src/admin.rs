@@ -3,9 +3,9 @@
 //! - `GET /admin/clock` answers `{"now": <unix seconds>, "offsetSeconds": N}`;
 //!   `POST /admin/clock` with `{"advanceSeconds": N}` moves the emulator's
 //!   clock forward by N seconds (never back) and answers the same shape.
-//!   Token lifetimes, `created`/`updated`, deletion and purge dates all
-//!   follow that clock; a deleted secret disappears once its scheduled
-//!   purge date has passed.
+//!   `created`/`updated`, deletion and purge dates follow that clock (a
+//!   deleted secret disappears once its scheduled purge date has passed);
+//!   tokens keep the real clock, so the clients' cached tokens stay valid.
 //! - `PUT /admin/faults` with `{"throttle": N, "retryAfterSeconds": S,
 //!   "unavailable": N, "drop": N, "delayMs": MS}` (every field optional)
 //!   replaces the faults injected into Key Vault requests; `GET
@@ -48,7 +48,7 @@ struct FaultsBody {
 fn clock_body(state: &AppState) -> Response<Body> {
     json_response(
         StatusCode::OK,
-        &json!({ "now": state.now(), "offsetSeconds": state.offset_clock.offset_seconds() }),
+        &json!({ "now": state.vault_now(), "offsetSeconds": state.offset_clock.offset_seconds() }),
     )
 }
 

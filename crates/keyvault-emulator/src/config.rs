@@ -155,7 +155,7 @@ impl EmulatorBuilder {
             .push((client_id.into(), operations.into_iter().collect()));
         self
     }
-    /// Starts the emulator's clock this far ahead of the system clock
+    /// Starts the vault's clock this far ahead of the system clock
     /// (see [`RunningEmulator::advance_clock`]).
     pub fn clock_offset(mut self, offset: Duration) -> Self {
         self.clock_offset = offset;

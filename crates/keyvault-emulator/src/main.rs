@@ -48,8 +48,8 @@ struct Args {
     /// (repeatable; clients without a rule may do everything).
     #[arg(long = "allow", value_name = "CLIENT=OPS", value_parser = parse_rule)]
     access_rules: Vec<(String, Vec<keyvault_emulator::Operation>)>,
-    /// Start the emulator's clock this many seconds ahead (move it later
-    /// with `POST /admin/clock`).
+    /// Start the vault's clock (secret dates, purges; not tokens) this many
+    /// seconds ahead (move it later with `POST /admin/clock`).
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     clock_offset: u64,
 }

@@ -196,7 +196,7 @@ impl RunningEmulator {
             data_dir: config.data_dir.clone(),
             operation_delay: Mutex::new(config.operation_delay),
             faults: FaultSwitch::new(config.faults.clone()),
-            clock: offset_clock.clone(),
+            clock: Arc::new(SystemClock),
             offset_clock,
         });
         let (stop, stop_rx) = watch::channel(false);
@@ -238,8 +238,10 @@ impl RunningEmulator {
             self.addr.port()
         )
     }
-    /// Moves the emulator's clock forward by `by` (tokens, dates, and the
-    /// purge of deleted secrets follow it). Returns the total offset.
+    /// Moves the vault's clock forward by `by`: the dates of secrets and
+    /// the purge of deleted secrets follow it; tokens keep the real clock
+    /// (use [`set_token_lifetime`](Self::set_token_lifetime) to test their
+    /// expiry). Returns the total offset.
     pub fn advance_clock(&self, by: Duration) -> Duration {
         let seconds = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4);
         let total = self.state.offset_clock.advance(seconds);

@@ -79,14 +79,21 @@ pub(crate) struct AppState {
     pub operation_delay: Mutex<Duration>,
     pub faults: FaultSwitch,
     pub clock: SharedClock,
-    /// The same clock, to move it forward.
+    /// The vault's clock (dates of secrets, purges), which the admin
+    /// endpoint moves forward; tokens keep `clock`.
     pub offset_clock: Arc<OffsetClock>,
 }
 
 impl AppState {
-    /// Unix seconds now.
+    /// Unix seconds now, on the real clock (tokens).
     pub(crate) fn now(&self) -> i64 {
         self.clock.now().unix_timestamp()
+    }
+
+    /// Unix seconds now on the vault's clock: the real one moved forward by
+    /// the admin endpoint (secret dates and purges).
+    pub(crate) fn vault_now(&self) -> i64 {
+        self.offset_clock.now().unix_timestamp()
     }
 
     /// `https://login.microsoftonline.com`-like authority host: our origin.

@@ -99,6 +99,10 @@ pub(crate) struct Store {
     #[serde(default)]
     pub format: u32,
     pub secrets: BTreeMap<String, Entry>,
+    /// The earliest scheduled purge date of a deleted secret, when known
+    /// (`None`: scan on the next check), so most requests skip the scan.
+    #[serde(skip)]
+    pub purge_due_at: Option<i64>,
 }
 
 /// The default vault's data file inside the data directory.
@@ -168,11 +172,28 @@ impl Store {
     /// Removes the deleted secrets whose scheduled purge date has come (the
     /// service purges them then). Returns whether any went.
     pub(crate) fn purge_due(&mut self, now: i64) -> bool {
+        if self.purge_due_at.is_some_and(|at| now < at) {
+            return false;
+        }
         let before = self.secrets.len();
         self.secrets.retain(|_, e| {
             e.pending.is_some() || e.deleted.is_none_or(|d| d.scheduled_purge_date > now)
         });
+        let next = self
+            .secrets
+            .values()
+            .filter_map(|e| e.deleted.map(|d| d.scheduled_purge_date))
+            .min()
+            .unwrap_or(i64::MAX);
+        self.purge_due_at = Some(next);
         self.secrets.len() != before
+    }
+
+    /// Notes a new deletion scheduled to be purged at `scheduled`.
+    pub(crate) fn note_deleted(&mut self, scheduled: i64) {
+        if let Some(at) = self.purge_due_at {
+            self.purge_due_at = Some(at.min(scheduled));
+        }
     }
 }
 

@@ -389,7 +389,7 @@ impl Ctx<'_> {
     fn read<R>(&self, f: impl FnOnce(&mut Store, tokio::time::Instant) -> R) -> R {
         let mut stores = self.state.stores.lock().unwrap_or_else(|e| e.into_inner());
         let store = stores.entry(self.vault.to_owned()).or_default();
-        store.purge_due(self.state.now());
+        store.purge_due(self.state.vault_now());
         f(store, tokio::time::Instant::now())
     }
 
@@ -402,7 +402,7 @@ impl Ctx<'_> {
     ) -> Response<Body> {
         let mut stores = self.state.stores.lock().unwrap_or_else(|e| e.into_inner());
         let store = stores.entry(self.vault.to_owned()).or_default();
-        let now = self.state.now();
+        let now = self.state.vault_now();
         let purged = store.purge_due(now);
         let snapshot = self.state.data_dir.as_ref().map(|_| store.clone());
         let (response, changed) = f(store, tokio::time::Instant::now(), now);
@@ -639,6 +639,7 @@ impl Ctx<'_> {
                 &entry.name,
                 &deleted,
             );
+            store.note_deleted(deleted.scheduled_purge_date);
             (Self::ok(body), true)
         })
     }
