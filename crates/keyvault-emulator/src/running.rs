@@ -191,7 +191,7 @@ impl RunningEmulator {
             managed_identity_client_id: config.managed_identity_client_id.clone(),
             tokens,
             stores: Mutex::new(stores),
-            vault_names: VaultNames::new(config.tls, &config.vaults),
+            vault_names: VaultNames::new(config.tls, &config.vaults, &config.advertised_host),
             access: AccessRules::new(&config.access_rules),
             data_dir: config.data_dir.clone(),
             operation_delay: Mutex::new(config.operation_delay),

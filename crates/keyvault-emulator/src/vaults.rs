@@ -22,6 +22,8 @@ pub(crate) struct NamedVault {
 pub(crate) struct VaultNames {
     scheme: &'static str,
     configured: Vec<String>,
+    /// The advertised host: always the default vault.
+    advertised: String,
 }
 
 /// Whether `name` is a valid vault name (3-24 letters, digits and `-`,
@@ -33,10 +35,11 @@ pub(crate) fn valid_vault_name(name: &str) -> bool {
 }
 
 impl VaultNames {
-    pub(crate) fn new(tls: bool, configured: &[String]) -> Self {
+    pub(crate) fn new(tls: bool, configured: &[String], advertised: &str) -> Self {
         Self {
             scheme: if tls { "https" } else { "http" },
             configured: configured.iter().map(|n| n.to_ascii_lowercase()).collect(),
+            advertised: advertised.to_ascii_lowercase(),
         }
     }
 
@@ -47,6 +50,9 @@ impl VaultNames {
             Some((h, p)) if !h.ends_with(']') && !h.contains(':') => (h.to_owned(), Some(p)),
             _ => (authority.clone(), None),
         };
+        if host == self.advertised {
+            return None;
+        }
         let (label, rest) = host.split_once('.')?;
         let host_style = host.ends_with(HOST_STYLE_SUFFIX) && rest == &HOST_STYLE_SUFFIX[1..];
         let listed = self.configured.iter().any(|n| n == label);
@@ -68,7 +74,11 @@ mod tests {
 
     #[test]
     fn hosts_select_vaults_by_their_first_label() {
-        let names = VaultNames::new(true, &["Team-A".to_owned()]);
+        let names = VaultNames::new(
+            true,
+            &["Team-A".to_owned(), "kv".to_owned()],
+            "KV.example.test",
+        );
         let v = names.select(Some("kv1.vault.localhost:8443")).unwrap();
         assert_eq!(v.name, "kv1");
         assert_eq!(v.origin, "https://kv1.vault.localhost:8443");
@@ -85,6 +95,7 @@ mod tests {
             Some("a.b.vault.localhost"),
             Some("x_y.vault.localhost"),
             Some("[::1]:8443"),
+            Some("kv.example.test:8443"),
         ] {
             assert_eq!(names.select(default), None, "{default:?}");
         }
