@@ -100,6 +100,17 @@ impl HttpClient for RecordingTransport {
     }
 }
 
+/// The official client's default options with `transport`.
+fn options_with(transport: &Arc<RecordingTransport>) -> SecretClientOptions {
+    SecretClientOptions {
+        client_options: ClientOptions {
+            transport: Some(Transport::new(transport.clone())),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 /// Our DefaultAzureCredential pointed at `emulator`: the environment
 /// credential (client secret) against the emulator's token endpoint, over
 /// HTTPS trusting its certificate. Managed identity and the developer tools
@@ -141,13 +152,7 @@ async fn official_client_verifies_the_challenge_resource_unless_told_not_to() {
             .unwrap(),
         log: Mutex::new(Vec::new()),
     });
-    let options = SecretClientOptions {
-        client_options: ClientOptions {
-            transport: Some(Transport::new(transport.clone())),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let options = options_with(&transport);
     let client = SecretClient::new(
         &emulator.vault_url(),
         into_azure_core(default_credential_for(&emulator)),
@@ -191,12 +196,8 @@ async fn official_secret_client_sets_and_gets_a_secret_with_our_default_credenti
         log: Mutex::new(Vec::new()),
     });
     let options = SecretClientOptions {
-        client_options: ClientOptions {
-            transport: Some(Transport::new(transport.clone())),
-            ..Default::default()
-        },
         verify_challenge_resource: Some(false),
-        ..Default::default()
+        ..options_with(&transport)
     };
     let credential = into_azure_core(default_credential_for(&emulator));
     let client = SecretClient::new(&vault_url, credential, Some(options)).unwrap();
@@ -250,5 +251,215 @@ async fn official_secret_client_sets_and_gets_a_secret_with_our_default_credenti
             exchange("GET", "/secrets/official-e2e/", true, false, 200),
         ]
     );
+    emulator.shutdown().await;
+}
+
+/// The model of a successful official-client call.
+macro_rules! model {
+    ($call:expr) => {
+        $call.await.unwrap().into_model().unwrap()
+    };
+}
+
+/// The HTTP status of an official-client error (panics on any other error).
+fn status_of(error: &azure_core::Error) -> u16 {
+    match error.kind() {
+        azure_core::error::ErrorKind::HttpResponse { status, .. } => u16::from(*status),
+        other => panic!("expected an HTTP error, got {other:?}: {error}"),
+    }
+}
+
+/// Polls `check` every 50 ms (up to 5 s) until it returns true.
+async fn poll_until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} did not finish within 5 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_secret_client_runs_the_whole_lifecycle_with_default_settings() {
+    use azure_security_keyvault_secrets::ResourceExt as _;
+    use azure_security_keyvault_secrets::models::{
+        RestoreSecretParameters, SecretAttributes, SecretClientGetSecretOptions,
+        SecretClientUpdateSecretPropertiesOptions, UpdateSecretPropertiesParameters,
+    };
+    use futures::TryStreamExt as _;
+    use std::collections::HashMap;
+
+    let emulator = Emulator::builder().tls(true).start().await.unwrap();
+    let pem = emulator.certificate_pem().unwrap().to_owned();
+    // A named vault: its host (kv1.vault.localhost, mapped to loopback here)
+    // is a subdomain of the challenge resource (vault.localhost), so the
+    // client's challenge-resource verification stays on, as by default.
+    let vault_url = emulator.named_vault_url("kv1");
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], emulator.local_addr().port()));
+    let transport = Arc::new(RecordingTransport {
+        client: reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
+            .resolve("kv1.vault.localhost", loopback)
+            .build()
+            .unwrap(),
+        log: Mutex::new(Vec::new()),
+    });
+    let options = options_with(&transport);
+    let credential = into_azure_core(default_credential_for(&emulator));
+    let client = SecretClient::new(&vault_url, credential, Some(options)).unwrap();
+    let name = "official-lifecycle";
+    let set = |value: &str| SetSecretParameters {
+        value: Some(value.into()),
+        content_type: Some("text/plain".into()),
+        ..Default::default()
+    };
+    let version_of = |s: &azure_security_keyvault_secrets::models::Secret| {
+        s.resource_id().unwrap().version.unwrap()
+    };
+    let get_version = |version: String| SecretClientGetSecretOptions {
+        secret_version: Some(version),
+        ..Default::default()
+    };
+
+    // set (twice: two versions)
+    let first = model!(client.set_secret(name, set("v1").try_into().unwrap(), None));
+    let second = model!(client.set_secret(name, set("v2").try_into().unwrap(), None));
+    assert!(
+        first
+            .id
+            .as_deref()
+            .unwrap()
+            .starts_with(&format!("{vault_url}/secrets/{name}/"))
+    );
+    let (v1, v2) = (version_of(&first), version_of(&second));
+
+    // versions
+    let versions: Vec<_> = client
+        .list_secret_properties_versions(name, None)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut listed: Vec<String> = versions
+        .iter()
+        .map(|p| p.resource_id().unwrap().version.unwrap())
+        .collect();
+    listed.sort();
+    let mut expected = vec![v1.clone(), v2.clone()];
+    expected.sort();
+    assert_eq!(listed, expected);
+
+    // get by version
+    let old = model!(client.get_secret(name, Some(get_version(v1.clone()))));
+    assert_eq!(old.value.as_deref(), Some("v1"));
+
+    // update (tags of the newest version)
+    let update = UpdateSecretPropertiesParameters {
+        tags: Some(HashMap::from([("step".to_owned(), "update".to_owned())])),
+        ..Default::default()
+    };
+    let updated = model!(client.update_secret_properties(name, update.try_into().unwrap(), None));
+    assert_eq!(updated.tags.unwrap()["step"], "update");
+
+    // disable the old version -> 403
+    let disable = UpdateSecretPropertiesParameters {
+        secret_attributes: Some(SecretAttributes {
+            enabled: Some(false),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    client
+        .update_secret_properties(
+            name,
+            disable.try_into().unwrap(),
+            Some(SecretClientUpdateSecretPropertiesOptions {
+                secret_version: Some(v1.clone()),
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap();
+    let error = client
+        .get_secret(name, Some(get_version(v1.clone())))
+        .await
+        .unwrap_err();
+    assert_eq!(status_of(&error), 403);
+
+    // list
+    let all: Vec<_> = client
+        .list_secret_properties(None)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(all.iter().any(|p| p.resource_id().unwrap().name == name));
+
+    // backup
+    let backup = model!(client.backup_secret(name, None)).value.unwrap();
+    assert!(!backup.is_empty());
+
+    // delete + poll
+    let deleted = model!(client.delete_secret(name, None));
+    assert!(deleted.recovery_id.is_some() && deleted.scheduled_purge_date.is_some());
+    poll_until("the delete", || async {
+        client.get_deleted_secret(name, None).await.is_ok()
+    })
+    .await;
+
+    // get deleted, list deleted
+    let got = model!(client.get_deleted_secret(name, None));
+    assert!(got.deleted_date.is_some());
+    let gone: Vec<_> = client
+        .list_deleted_secret_properties(None)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(gone.iter().any(|d| d.resource_id().unwrap().name == name));
+
+    // recover + poll
+    client.recover_deleted_secret(name, None).await.unwrap();
+    poll_until("the recovery", || async {
+        client.get_secret(name, None).await.is_ok()
+    })
+    .await;
+    let back = model!(client.get_secret(name, None));
+    assert_eq!(back.value.as_deref(), Some("v2"));
+
+    // purge (after another delete)
+    client.delete_secret(name, None).await.unwrap();
+    poll_until("the second delete", || async {
+        client.get_deleted_secret(name, None).await.is_ok()
+    })
+    .await;
+    client.purge_deleted_secret(name, None).await.unwrap();
+    let error = client.get_deleted_secret(name, None).await.unwrap_err();
+    assert_eq!(status_of(&error), 404);
+
+    // restore
+    let restore = RestoreSecretParameters {
+        secret_backup: Some(backup),
+    };
+    let restored = model!(client.restore_secret(restore.try_into().unwrap(), None));
+    assert_eq!(restored.resource_id().unwrap().name, name);
+    let again = model!(client.get_secret(name, None));
+    assert_eq!(again.value.as_deref(), Some("v2"));
+
+    // not found -> 404
+    let error = client
+        .get_secret("official-missing", None)
+        .await
+        .unwrap_err();
+    assert_eq!(status_of(&error), 404);
+
+    // Only challenges drew a 401: no token was ever refused.
+    let log = transport.log.lock().unwrap().clone();
+    assert!(log.iter().all(|e| e.status != 401 || !e.bearer), "{log:?}");
     emulator.shutdown().await;
 }

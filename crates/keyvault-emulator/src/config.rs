@@ -1,9 +1,11 @@
 //! [`Emulator::builder`] and its options.
 
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::access::Operation;
 use crate::error::EmulatorError;
 use crate::faults::Faults;
 use crate::running::RunningEmulator;
@@ -45,6 +47,7 @@ impl Emulator {
 /// Options of an emulator; see [`Emulator::builder`].
 #[derive(Clone)]
 pub struct EmulatorBuilder {
+    pub(crate) bind: IpAddr,
     pub(crate) port: u16,
     pub(crate) tls: bool,
     pub(crate) data_dir: Option<PathBuf>,
@@ -57,11 +60,16 @@ pub struct EmulatorBuilder {
     pub(crate) token_lifetime: Duration,
     pub(crate) operation_delay: Duration,
     pub(crate) faults: Faults,
+    pub(crate) vaults: Vec<String>,
+    pub(crate) seed_file: Option<PathBuf>,
+    pub(crate) access_rules: Vec<(String, Vec<Operation>)>,
+    pub(crate) clock_offset: Duration,
 }
 
 impl fmt::Debug for EmulatorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EmulatorBuilder")
+            .field("bind", &self.bind)
             .field("port", &self.port)
             .field("tls", &self.tls)
             .field("data_dir", &self.data_dir)
@@ -76,6 +84,10 @@ impl fmt::Debug for EmulatorBuilder {
             .field("token_lifetime", &self.token_lifetime)
             .field("operation_delay", &self.operation_delay)
             .field("faults", &self.faults)
+            .field("vaults", &self.vaults)
+            .field("seed_file", &self.seed_file)
+            .field("access_rules", &self.access_rules)
+            .field("clock_offset", &self.clock_offset)
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +95,7 @@ impl fmt::Debug for EmulatorBuilder {
 impl Default for EmulatorBuilder {
     fn default() -> Self {
         Self {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             tls: false,
             data_dir: None,
@@ -95,14 +108,57 @@ impl Default for EmulatorBuilder {
             token_lifetime: Duration::from_secs(3600),
             operation_delay: Duration::from_millis(200),
             faults: Faults::none(),
+            vaults: Vec::new(),
+            seed_file: None,
+            access_rules: Vec::new(),
+            clock_offset: Duration::ZERO,
         }
     }
 }
 
 impl EmulatorBuilder {
-    /// The port on 127.0.0.1 (0, the default, picks a free one).
+    /// The address to listen on (127.0.0.1 by default). Any other than a
+    /// loopback address opens the vault, and its well-known credentials, to
+    /// the network: do that only inside a container network.
+    pub fn bind(mut self, addr: IpAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+    /// The port (0, the default, picks a free one).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+    /// Serves, besides the default vault, a vault with this name (3-24
+    /// letters, digits and `-`) at any host whose first label is the name
+    /// (`NAME.kv.internal`, `NAME.vault.localhost`). Each vault has its own
+    /// secrets. Hosts `NAME.vault.localhost` select a vault without this.
+    pub fn vault(mut self, name: impl Into<String>) -> Self {
+        self.vaults.push(name.into());
+        self
+    }
+    /// Loads the secrets of this JSON seed file at start (see
+    /// `docs/emulator.md`); secrets already kept in the data directory are
+    /// left as they are.
+    pub fn seed_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.seed_file = Some(path.into());
+        self
+    }
+    /// Limits `client_id` to these operations (a 403 `AccessDenied` for any
+    /// other). Clients without a rule may do everything.
+    pub fn allow(
+        mut self,
+        client_id: impl Into<String>,
+        operations: impl IntoIterator<Item = Operation>,
+    ) -> Self {
+        self.access_rules
+            .push((client_id.into(), operations.into_iter().collect()));
+        self
+    }
+    /// Starts the vault's clock this far ahead of the system clock
+    /// (see [`RunningEmulator::advance_clock`]).
+    pub fn clock_offset(mut self, offset: Duration) -> Self {
+        self.clock_offset = offset;
         self
     }
     /// Serve HTTPS with a self-signed certificate generated at start (for

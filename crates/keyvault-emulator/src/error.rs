@@ -5,10 +5,10 @@
 #[non_exhaustive]
 pub enum EmulatorError {
     /// The listening socket could not be opened.
-    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    #[error("cannot listen on {addr}: {source}")]
     Bind {
-        /// The port asked for (0 = any free port).
-        port: u16,
+        /// The address asked for (port 0 = any free port).
+        addr: std::net::SocketAddr,
         /// The OS error.
         #[source]
         source: std::io::Error,
@@ -19,6 +19,9 @@ pub enum EmulatorError {
     /// The TLS certificate or configuration could not be made.
     #[error("TLS setup failed: {0}")]
     Tls(String),
+    /// The seed file could not be read or holds an invalid secret.
+    #[error("seed file {0}")]
+    Seed(String),
     /// The configuration is not usable.
     #[error("invalid emulator configuration: {0}")]
     Config(String),

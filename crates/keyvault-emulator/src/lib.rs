@@ -3,7 +3,9 @@
 //!
 //! One process serves, on one loopback origin:
 //! - the Key Vault secrets REST API (`/secrets`, `/deletedsecrets`; api
-//!   versions 7.0-7.6, 7.6-preview.*, 2025-07-01) with soft delete
+//!   versions 7.0-7.6, 2025-07-01, 2026-04-01 and the SDKs' preview forms,
+//!   each with its response shape), in one default vault and any number of
+//!   named vaults selected by host name, with soft delete
 //!   (`Recoverable+Purgeable`, 90 recoverable days), versions, paging with
 //!   `maxresults` and absolute `nextLink`s, backup/restore and the
 //!   service's error bodies;
@@ -24,6 +26,12 @@
 //! # let _ = env; Ok(()) }
 //! ```
 //!
+//! - admin endpoints to move the emulator's clock forward and to inject
+//!   faults over HTTP (`/admin/clock`, `/admin/faults`).
+//!
+//! `docs/emulator.md` in the repository shows every flag and how to point
+//! each official SDK at the emulator.
+//!
 //! # Where the emulator differs on purpose from the real service
 //! - **Tokens** are HS256 JWTs signed with a key made at start (kept in the
 //!   data directory when there is one); the JWKS document is empty. Their
@@ -33,7 +41,8 @@
 //!   registered certificates); their shape, `iss`/`sub` and `exp` are checked.
 //! - **Default credentials are well known** ([`DEFAULT_CLIENT_ID`],
 //!   [`DEFAULT_CLIENT_SECRET`]), like Azurite's account key: the emulator
-//!   listens on 127.0.0.1 only and is not a security boundary.
+//!   listens on 127.0.0.1 unless told otherwise and is not a security
+//!   boundary.
 //! - **Backups** are the emulator's own format (base64url of a JSON
 //!   payload), not encrypted; they restore only into an emulator.
 //! - **Deletes and recovers** become visible after a short, configurable
@@ -44,21 +53,28 @@
 //! - **Faults** ([`Faults`]) apply only to Key Vault paths, never to the
 //!   token endpoints.
 //! - Certificates, keys and RBAC/access policies are not emulated: any
-//!   valid token may do everything.
+//!   valid token may do everything, unless [`EmulatorBuilder::allow`]
+//!   limits its client to some operations.
 
+mod access;
+mod admin;
+mod api_version;
 mod auth;
 mod config;
 mod error;
 mod faults;
 mod running;
+mod seed;
 mod server;
 mod state;
 mod store;
 mod tls;
 mod token;
 mod vault;
+mod vaults;
 mod wire;
 
+pub use access::{Operation, parse_rule};
 pub use config::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_MANAGED_IDENTITY_CLIENT_ID,
     DEFAULT_TENANT_ID, Emulator, EmulatorBuilder,

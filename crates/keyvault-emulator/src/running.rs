@@ -1,6 +1,7 @@
 //! [`RunningEmulator`]: a started emulator, its URLs and credentials, its
 //! runtime switches, and its shutdown.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -15,13 +16,15 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::access::AccessRules;
 use crate::auth::TokenAuthority;
 use crate::config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorBuilder};
 use crate::error::EmulatorError;
 use crate::faults::{FaultCounts, FaultSwitch, Faults};
-use crate::state::AppState;
+use crate::state::{AppState, OffsetClock};
 use crate::store::{Store, write_atomic};
-use crate::{server, tls};
+use crate::vaults::{HOST_STYLE_SUFFIX, VaultNames, valid_vault_name};
+use crate::{seed, server, tls};
 
 /// The signing key's file name in the data directory.
 const KEY_FILE: &str = "signing-key";
@@ -86,18 +89,29 @@ impl RunningEmulator {
                 DEFAULT_CLIENT_SECRET.to_owned(),
             ));
         }
-        let listener = TcpListener::bind(("127.0.0.1", config.port))
+        for name in &config.vaults {
+            if !valid_vault_name(name) {
+                return Err(EmulatorError::Config(format!(
+                    "the vault name '{name}' must have 3-24 letters, digits and '-', starting with a letter"
+                )));
+            }
+        }
+        let wanted = SocketAddr::new(config.bind, config.port);
+        let listener = TcpListener::bind(wanted)
             .await
             .map_err(|source| EmulatorError::Bind {
-                port: config.port,
+                addr: wanted,
                 source,
             })?;
         let addr = listener
             .local_addr()
             .map_err(|source| EmulatorError::Bind {
-                port: config.port,
+                addr: wanted,
                 source,
             })?;
+        if !addr.ip().is_loopback() {
+            tracing::warn!(%addr, "the emulator listens on a non-loopback address: the vault and its well-known credentials are open to the network");
+        }
         let scheme = if config.tls { "https" } else { "http" };
         let host = if config.advertised_host.contains(':') {
             format!("[{}]", config.advertised_host)
@@ -112,10 +126,29 @@ impl RunningEmulator {
                 EmulatorError::DataDir(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
-        let store = match dir {
-            Some(dir) => Store::load(dir).await?,
-            None => Store::default(),
+        let mut stores = match dir {
+            Some(dir) => Store::load_all(dir).await?,
+            None => BTreeMap::from([(String::new(), Store::default())]),
         };
+        for name in &config.vaults {
+            stores.entry(name.to_ascii_lowercase()).or_default();
+        }
+        let offset = i64::try_from(config.clock_offset.as_secs()).unwrap_or(i64::MAX / 4);
+        let offset_clock = Arc::new(OffsetClock::new(Arc::new(SystemClock), offset));
+        if let Some(seed_file) = &config.seed_file {
+            let now = credential_core::Clock::now(&*offset_clock).unix_timestamp();
+            let added = seed::apply(seed_file, &mut stores, now).await?;
+            if let Some(dir) = dir {
+                for (vault, store) in &stores {
+                    store
+                        .persist(dir, &crate::store::data_file(vault))
+                        .map_err(|e| {
+                            EmulatorError::DataDir(format!("cannot save the seeded vault: {e}"))
+                        })?;
+                }
+            }
+            tracing::info!(added, "seeded");
+        }
         let key = signing_key(dir).await?;
         let (acceptor, cert_pem) = if config.tls {
             let material =
@@ -157,11 +190,14 @@ impl RunningEmulator {
             assertion_clients,
             managed_identity_client_id: config.managed_identity_client_id.clone(),
             tokens,
-            store: Mutex::new(store),
+            stores: Mutex::new(stores),
+            vault_names: VaultNames::new(config.tls, &config.vaults, &config.advertised_host),
+            access: AccessRules::new(&config.access_rules),
             data_dir: config.data_dir.clone(),
             operation_delay: Mutex::new(config.operation_delay),
             faults: FaultSwitch::new(config.faults.clone()),
             clock: Arc::new(SystemClock),
+            offset_clock,
         });
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(server::accept_loop(
@@ -185,6 +221,31 @@ impl RunningEmulator {
     /// The vault URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
     pub fn vault_url(&self) -> String {
         self.state.origin.clone()
+    }
+    /// The URL of the vault named `name` at `NAME.vault.localhost` on this
+    /// emulator's port (each name is its own vault, made on first use). The
+    /// client must resolve that host to this machine (most do for
+    /// `*.localhost`; otherwise map it, as docker compose aliases do).
+    pub fn named_vault_url(&self, name: &str) -> String {
+        let scheme = if self.cert_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!(
+            "{scheme}://{}{HOST_STYLE_SUFFIX}:{}",
+            name.to_ascii_lowercase(),
+            self.addr.port()
+        )
+    }
+    /// Moves the vault's clock forward by `by`: the dates of secrets and
+    /// the purge of deleted secrets follow it; tokens keep the real clock
+    /// (use [`set_token_lifetime`](Self::set_token_lifetime) to test their
+    /// expiry). Returns the total offset.
+    pub fn advance_clock(&self, by: Duration) -> Duration {
+        let seconds = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4);
+        let total = self.state.offset_clock.advance(seconds);
+        Duration::from_secs(u64::try_from(total).unwrap_or(0))
     }
     /// The authority host (same origin as the vault): the value for
     /// `AZURE_AUTHORITY_HOST`. Tokens come from

@@ -20,7 +20,7 @@ use tower::ServiceExt;
 use crate::faults::Action;
 use crate::state::AppState;
 use crate::wire::kv_error;
-use crate::{token, vault};
+use crate::{admin, token, vault};
 
 /// How long shutdown waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -40,6 +40,14 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         )
         .route("/{tenant}/discovery/v2.0/keys", get(token::jwks))
         .route("/common/discovery/instance", get(token::instance_discovery))
+        .route(
+            "/admin/clock",
+            get(admin::get_clock).post(admin::advance_clock),
+        )
+        .route(
+            "/admin/faults",
+            get(admin::get_faults).put(admin::set_faults),
+        )
         .fallback(vault::handle)
         .with_state(state)
 }

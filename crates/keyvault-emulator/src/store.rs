@@ -99,15 +99,28 @@ pub(crate) struct Store {
     #[serde(default)]
     pub format: u32,
     pub secrets: BTreeMap<String, Entry>,
+    /// The earliest scheduled purge date of a deleted secret, when known
+    /// (`None`: scan on the next check), so most requests skip the scan.
+    #[serde(skip)]
+    pub purge_due_at: Option<i64>,
 }
 
-/// The data file's name inside the data directory.
+/// The default vault's data file inside the data directory.
 pub(crate) const DATA_FILE: &str = "vault.json";
 
+/// The data file of the vault named `vault` (`""` is the default vault).
+pub(crate) fn data_file(vault: &str) -> String {
+    if vault.is_empty() {
+        DATA_FILE.to_owned()
+    } else {
+        format!("vault-{vault}.json")
+    }
+}
+
 impl Store {
-    /// Loads `dir/vault.json`, or an empty store if there is none.
-    pub(crate) async fn load(dir: &Path) -> Result<Self, EmulatorError> {
-        let path = dir.join(DATA_FILE);
+    /// Loads `dir/file`, or an empty store if there is none.
+    pub(crate) async fn load(dir: &Path, file: &str) -> Result<Self, EmulatorError> {
+        let path = dir.join(file);
         match tokio::fs::read(&path).await {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 EmulatorError::DataDir(format!(
@@ -126,12 +139,61 @@ impl Store {
         }
     }
 
-    /// Writes the whole store to `dir/vault.json` atomically: a temporary
+    /// Loads every vault kept in `dir`: the default one and each
+    /// `vault-NAME.json`, keyed by name (`""` for the default vault).
+    pub(crate) async fn load_all(dir: &Path) -> Result<BTreeMap<String, Self>, EmulatorError> {
+        let mut stores = BTreeMap::new();
+        stores.insert(String::new(), Self::load(dir, DATA_FILE).await?);
+        let mut entries = tokio::fs::read_dir(dir)
+            .await
+            .map_err(|e| EmulatorError::DataDir(format!("cannot list {}: {e}", dir.display())))?;
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if let Some(name) = file
+                .strip_prefix("vault-")
+                .and_then(|f| f.strip_suffix(".json"))
+            {
+                if crate::vaults::valid_vault_name(name) {
+                    stores.insert(name.to_owned(), Self::load(dir, &file).await?);
+                }
+            }
+        }
+        Ok(stores)
+    }
+
+    /// Writes the whole store to `dir/file` atomically: a temporary
     /// file in the same directory, fsync, rename over the old file, fsync
     /// of the directory. A crash leaves the old or the new file, never half.
-    pub(crate) fn persist(&self, dir: &Path) -> std::io::Result<()> {
+    pub(crate) fn persist(&self, dir: &Path, file: &str) -> std::io::Result<()> {
         let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        write_atomic(dir, DATA_FILE, &bytes)
+        write_atomic(dir, file, &bytes)
+    }
+
+    /// Removes the deleted secrets whose scheduled purge date has come (the
+    /// service purges them then). Returns whether any went.
+    pub(crate) fn purge_due(&mut self, now: i64) -> bool {
+        if self.purge_due_at.is_some_and(|at| now < at) {
+            return false;
+        }
+        let before = self.secrets.len();
+        self.secrets.retain(|_, e| {
+            e.pending.is_some() || e.deleted.is_none_or(|d| d.scheduled_purge_date > now)
+        });
+        let next = self
+            .secrets
+            .values()
+            .filter_map(|e| e.deleted.map(|d| d.scheduled_purge_date))
+            .min()
+            .unwrap_or(i64::MAX);
+        self.purge_due_at = Some(next);
+        self.secrets.len() != before
+    }
+
+    /// Notes a new deletion scheduled to be purged at `scheduled`.
+    pub(crate) fn note_deleted(&mut self, scheduled: i64) {
+        if let Some(at) = self.purge_due_at {
+            self.purge_due_at = Some(at.min(scheduled));
+        }
     }
 }
 

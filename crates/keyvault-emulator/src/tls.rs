@@ -28,9 +28,16 @@ impl std::fmt::Debug for TlsMaterial {
     }
 }
 
-/// Makes a self-signed certificate for `hosts` (names or IP addresses).
+/// Makes a self-signed certificate for `hosts` (names or IP addresses),
+/// loopback and `*.vault.localhost`.
 pub(crate) fn generate(hosts: &[String]) -> Result<TlsMaterial, EmulatorError> {
-    let mut names: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+    let mut names: Vec<String> = vec![
+        "localhost".into(),
+        "127.0.0.1".into(),
+        "::1".into(),
+        // Named vaults: NAME.vault.localhost.
+        "*.vault.localhost".into(),
+    ];
     for h in hosts {
         if !names.contains(h) {
             names.push(h.clone());

@@ -12,8 +12,10 @@ use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::access::Operation;
+use crate::api_version::{self, ApiVersion};
 use crate::state::AppState;
-use crate::store::{Deleted, Entry, Pending, State as EntryState, Store, Version};
+use crate::store::{Deleted, Entry, Pending, State as EntryState, Store, Version, data_file};
 use crate::wire::{
     bad_parameter, deleted_secret_not_found, json_response, kv_error, kv_error_inner,
     method_not_allowed, secret_not_found,
@@ -29,14 +31,6 @@ const MAX_VALUE_BYTES: usize = 25 * 1024;
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// The prefix of the emulator's backup blobs.
 const BACKUP_MAGIC: &[u8] = b"AzureKeyVaultEmulatorSecretBackupV1.";
-
-/// Whether the emulator accepts this `api-version`.
-pub(crate) fn api_version_supported(v: &str) -> bool {
-    matches!(
-        v,
-        "7.0" | "7.1" | "7.2" | "7.3" | "7.4" | "7.5" | "7.6" | "2025-07-01"
-    ) || v.starts_with("7.6-preview")
-}
 
 /// The query parameters the API uses.
 #[derive(Debug, Default)]
@@ -115,25 +109,42 @@ async fn handle_inner(state: &AppState, request: Request) -> Response<Body> {
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    if let Err(message) = state.tokens.verify(authorization, state.now()) {
-        let mut r = kv_error(StatusCode::UNAUTHORIZED, "Unauthorized", &message);
-        if let Ok(v) = HeaderValue::from_str(&state.challenge()) {
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    let named = state.vault_names.select(host);
+    let (vault, origin, resource) = match &named {
+        Some(v) => (
+            v.name.as_str(),
+            v.origin.clone(),
+            v.challenge_resource.as_str(),
+        ),
+        None => ("", state.origin.clone(), state.challenge_resource.as_str()),
+    };
+    let claims = match state
+        .tokens
+        .verify_also(authorization, state.now(), resource)
+    {
+        Ok(claims) => claims,
+        Err(message) => {
+            let mut r = kv_error(StatusCode::UNAUTHORIZED, "Unauthorized", &message);
+            if let Ok(v) = HeaderValue::from_str(&state.challenge_for(resource)) {
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+            }
+            return r;
         }
-        return r;
-    }
+    };
     let query = parse_query(parts.uri.query());
-    match query.api_version.as_deref() {
+    let version = match query.api_version.as_deref() {
         None | Some("") => {
             return bad_parameter("The 'api-version' query parameter is missing.");
         }
-        Some(v) if !api_version_supported(v) => {
-            return bad_parameter(&format!(
-                "The specified version ({v}) is not recognized. Consider using the latest supported version (2025-07-01)."
-            ));
-        }
-        Some(_) => {}
-    }
+        Some(v) => match api_version::lookup(v) {
+            Some(version) => version,
+            None => return bad_parameter(&api_version::unsupported_message(v)),
+        },
+    };
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
         Err(_) => return bad_parameter("The request body is too large."),
@@ -150,26 +161,39 @@ async fn handle_inner(state: &AppState, request: Request) -> Response<Body> {
         state,
         query: &query,
         path,
+        vault,
+        origin,
+        version,
+        client: claims.appid,
     };
+    use Operation::{Backup, Delete, Get, List, Purge, Recover, Restore, Set};
     match (seg.as_slice(), m) {
-        (["secrets"] | ["secrets", ""], &Method::GET) => ctx.list_secrets(),
+        (["secrets"] | ["secrets", ""], &Method::GET) => ctx.run(List, || ctx.list_secrets()),
         (["secrets"] | ["secrets", ""], _) => method_not_allowed(m.as_str()),
-        (["secrets", "restore"], &Method::POST) => ctx.restore(&body),
-        (["secrets", name], &Method::PUT) => ctx.set(name, &body),
-        (["secrets", name], &Method::DELETE) => ctx.delete(name),
-        (["secrets", name] | ["secrets", name, ""], &Method::GET) => ctx.get(name, None),
-        (["secrets", name] | ["secrets", name, ""], &Method::PATCH) => {
-            ctx.update(name, None, &body)
+        (["secrets", "restore"], &Method::POST) => ctx.run(Restore, || ctx.restore(&body)),
+        (["secrets", name], &Method::PUT) => ctx.run(Set, || ctx.set(name, &body)),
+        (["secrets", name], &Method::DELETE) => ctx.run(Delete, || ctx.delete(name)),
+        (["secrets", name] | ["secrets", name, ""], &Method::GET) => {
+            ctx.run(Get, || ctx.get(name, None))
         }
-        (["secrets", name, "versions"], &Method::GET) => ctx.list_versions(name),
-        (["secrets", name, "backup"], &Method::POST) => ctx.backup(name),
-        (["secrets", name, version], &Method::GET) => ctx.get(name, Some(version)),
-        (["secrets", name, version], &Method::PATCH) => ctx.update(name, Some(version), &body),
+        (["secrets", name] | ["secrets", name, ""], &Method::PATCH) => {
+            ctx.run(Set, || ctx.update(name, None, &body))
+        }
+        (["secrets", name, "versions"], &Method::GET) => ctx.run(List, || ctx.list_versions(name)),
+        (["secrets", name, "backup"], &Method::POST) => ctx.run(Backup, || ctx.backup(name)),
+        (["secrets", name, version], &Method::GET) => ctx.run(Get, || ctx.get(name, Some(version))),
+        (["secrets", name, version], &Method::PATCH) => {
+            ctx.run(Set, || ctx.update(name, Some(version), &body))
+        }
         (["secrets", ..], _) => method_not_allowed(m.as_str()),
-        (["deletedsecrets"] | ["deletedsecrets", ""], &Method::GET) => ctx.list_deleted(),
-        (["deletedsecrets", name], &Method::GET) => ctx.get_deleted(name),
-        (["deletedsecrets", name], &Method::DELETE) => ctx.purge(name),
-        (["deletedsecrets", name, "recover"], &Method::POST) => ctx.recover(name),
+        (["deletedsecrets"] | ["deletedsecrets", ""], &Method::GET) => {
+            ctx.run(List, || ctx.list_deleted())
+        }
+        (["deletedsecrets", name], &Method::GET) => ctx.run(Get, || ctx.get_deleted(name)),
+        (["deletedsecrets", name], &Method::DELETE) => ctx.run(Purge, || ctx.purge(name)),
+        (["deletedsecrets", name, "recover"], &Method::POST) => {
+            ctx.run(Recover, || ctx.recover(name))
+        }
         (["deletedsecrets", ..], _) => method_not_allowed(m.as_str()),
         _ => kv_error(
             StatusCode::NOT_FOUND,
@@ -258,14 +282,44 @@ struct Ctx<'a> {
     state: &'a AppState,
     query: &'a Query,
     path: &'a str,
+    /// The vault's store key (`""` for the default vault).
+    vault: &'a str,
+    /// The vault's origin, as its ids name it.
+    origin: String,
+    /// The shape of the answers.
+    version: ApiVersion,
+    /// The caller's client id (the token's `appid`).
+    client: String,
 }
 
 impl Ctx<'_> {
     fn origin(&self) -> &str {
-        &self.state.origin
+        &self.origin
     }
 
-    fn attributes(v: &Version) -> Value {
+    /// Runs `f` if the access rules let the caller perform `op`, else
+    /// answers the service's 403.
+    fn run(&self, op: Operation, f: impl FnOnce() -> Response<Body>) -> Response<Body> {
+        if self.state.access.allows(&self.client, op) {
+            return f();
+        }
+        let vault = if self.vault.is_empty() {
+            "emulator"
+        } else {
+            self.vault
+        };
+        kv_error_inner(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            &format!(
+                "The user, group or application 'appid={client};oid={client}' does not have secrets {op} permission on key vault '{vault};location=local'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
+                client = self.client
+            ),
+            "AccessDenied",
+        )
+    }
+
+    fn attributes(&self, v: &Version) -> Value {
         let mut a = Map::new();
         a.insert("enabled".into(), json!(v.enabled));
         if let Some(nbf) = v.nbf {
@@ -277,7 +331,9 @@ impl Ctx<'_> {
         a.insert("created".into(), json!(v.created));
         a.insert("updated".into(), json!(v.updated));
         a.insert("recoveryLevel".into(), json!(RECOVERY_LEVEL));
-        a.insert("recoverableDays".into(), json!(RECOVERABLE_DAYS));
+        if self.version.recoverable_days {
+            a.insert("recoverableDays".into(), json!(RECOVERABLE_DAYS));
+        }
         Value::Object(a)
     }
 
@@ -294,7 +350,7 @@ impl Ctx<'_> {
         if let Some(ct) = &v.content_type {
             b.insert("contentType".into(), json!(ct));
         }
-        b.insert("attributes".into(), Self::attributes(v));
+        b.insert("attributes".into(), self.attributes(v));
         if let Some(tags) = &v.tags {
             b.insert("tags".into(), json!(tags));
         }
@@ -302,13 +358,13 @@ impl Ctx<'_> {
     }
 
     /// A `SecretItem` with the given id.
-    fn item(id: String, v: &Version) -> Map<String, Value> {
+    fn item(&self, id: String, v: &Version) -> Map<String, Value> {
         let mut b = Map::new();
         if let Some(ct) = &v.content_type {
             b.insert("contentType".into(), json!(ct));
         }
         b.insert("id".into(), json!(id));
-        b.insert("attributes".into(), Self::attributes(v));
+        b.insert("attributes".into(), self.attributes(v));
         if let Some(tags) = &v.tags {
             b.insert("tags".into(), json!(tags));
         }
@@ -329,10 +385,12 @@ impl Ctx<'_> {
         json_response(StatusCode::OK, &body)
     }
 
-    /// Runs a read under the store lock.
+    /// Runs a read under the store lock (after purging what is due).
     fn read<R>(&self, f: impl FnOnce(&mut Store, tokio::time::Instant) -> R) -> R {
-        let mut store = self.state.store.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut store, tokio::time::Instant::now())
+        let mut stores = self.state.stores.lock().unwrap_or_else(|e| e.into_inner());
+        let store = stores.entry(self.vault.to_owned()).or_default();
+        store.purge_due(self.state.vault_now());
+        f(store, tokio::time::Instant::now())
     }
 
     /// Runs a write under the store lock; when it reports a change and a
@@ -342,11 +400,16 @@ impl Ctx<'_> {
         &self,
         f: impl FnOnce(&mut Store, tokio::time::Instant, i64) -> (Response<Body>, bool),
     ) -> Response<Body> {
-        let mut store = self.state.store.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stores = self.state.stores.lock().unwrap_or_else(|e| e.into_inner());
+        let store = stores.entry(self.vault.to_owned()).or_default();
+        let now = self.state.vault_now();
+        let purged = store.purge_due(now);
         let snapshot = self.state.data_dir.as_ref().map(|_| store.clone());
-        let (response, changed) = f(&mut store, tokio::time::Instant::now(), self.state.now());
-        if let (true, Some(dir), Some(snapshot)) = (changed, &self.state.data_dir, snapshot) {
-            if let Err(e) = store.persist(dir) {
+        let (response, changed) = f(store, tokio::time::Instant::now(), now);
+        if let (true, Some(dir), Some(snapshot)) =
+            (changed || purged, &self.state.data_dir, snapshot)
+        {
+            if let Err(e) = store.persist(dir, &data_file(self.vault)) {
                 tracing::error!(error = %e, "cannot persist the vault; the change was undone");
                 *store = snapshot;
                 return kv_error(
@@ -462,7 +525,12 @@ impl Ctx<'_> {
                     "SecretDisabled",
                 );
             }
-            if let Some(out) = self.query.out_content_type.as_deref() {
+            let out_content_type = self
+                .query
+                .out_content_type
+                .as_deref()
+                .filter(|_| self.version.out_content_type);
+            if let Some(out) = out_content_type {
                 let target = match out {
                     "application/x-pem-file" => "PEM",
                     "application/x-pkcs12" => "PFX",
@@ -571,6 +639,7 @@ impl Ctx<'_> {
                 &entry.name,
                 &deleted,
             );
+            store.note_deleted(deleted.scheduled_purge_date);
             (Self::ok(body), true)
         })
     }
@@ -781,7 +850,11 @@ impl Ctx<'_> {
         let next = (items.len() > max).then(|| {
             items.truncate(max);
             let last = items.last().map(|(k, _)| k.as_str()).unwrap_or_default();
-            let api_version = self.query.api_version.as_deref().unwrap_or("2025-07-01");
+            let api_version = self
+                .query
+                .api_version
+                .as_deref()
+                .unwrap_or(api_version::latest().name);
             format!(
                 "{}{}?api-version={}&$skiptoken={}",
                 self.origin(),
@@ -817,7 +890,7 @@ impl Ctx<'_> {
                     continue;
                 };
                 let id = format!("{}/secrets/{}", self.origin(), entry.name);
-                let item = Self::item(id, latest);
+                let item = self.item(id, latest);
                 let value = match (state, entry.deleted) {
                     (EntryState::Deleted, Some(d)) => self.add_deleted(item, &entry.name, &d),
                     (EntryState::Deleted, None) => continue,
@@ -866,7 +939,7 @@ impl Ctx<'_> {
                 .take(max + 1)
                 .map(|(i, v)| {
                     let id = format!("{}/secrets/{}/{}", self.origin(), entry.name, v.id);
-                    (format!("{i:010}"), Value::Object(Self::item(id, v)))
+                    (format!("{i:010}"), Value::Object(self.item(id, v)))
                 })
                 .collect()
         });
@@ -912,7 +985,5 @@ mod tests {
         );
         assert_eq!(decode_skip_token("garbage"), None);
         assert_eq!(percent_decode("a%20b%zz"), "a b%zz");
-        assert!(api_version_supported("7.6-preview.2"));
-        assert!(!api_version_supported("2016-10-01"));
     }
 }

@@ -8,6 +8,8 @@ mod common;
 mod auth;
 mod binary;
 mod crash_recovery;
+mod docs;
 mod fault_request_ids;
 mod lifecycle;
 mod operations;
+mod options;
