@@ -55,24 +55,39 @@ pub fn resolve_authority_host(
     } else {
         format!("https://{raw}")
     };
+    let fix = if origin == AZURE_AUTHORITY_HOST {
+        format!(
+            "set {AZURE_AUTHORITY_HOST} to your cloud's https authority host such as \
+             {AZURE_PUBLIC_CLOUD}, or unset it for the public cloud"
+        )
+    } else {
+        format!("use your cloud's https authority host such as {AZURE_PUBLIC_CLOUD}")
+    };
     let mut url = Url::parse(&with_scheme).map_err(|e| {
         CredentialError::invalid_configuration(
             credential,
-            format!("{origin} '{raw}' is not a valid URL ({e}); use e.g. {AZURE_PUBLIC_CLOUD}"),
+            format!(
+                "{origin} {} is not a valid URL ({e}); {fix}",
+                quote_untrusted(&raw)
+            ),
         )
     })?;
     if url.scheme() != "https" && !(url.scheme() == "http" && is_loopback(&url)) {
         return Err(CredentialError::invalid_configuration(
             credential,
             format!(
-                "{origin} '{raw}' must use https (plain http is allowed only for loopback hosts)"
+                "{origin} {} must use https (plain http is allowed only for loopback hosts); {fix}",
+                quote_untrusted(&raw)
             ),
         ));
     }
     if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
         return Err(CredentialError::invalid_configuration(
             credential,
-            format!("{origin} '{raw}' must be a plain https URL such as {AZURE_PUBLIC_CLOUD}"),
+            format!(
+                "{origin} {} must be a plain https URL with no query or fragment; {fix}",
+                quote_untrusted(&raw)
+            ),
         ));
     }
     // Exactly one trailing slash, so that joining paths appends.
@@ -94,6 +109,86 @@ pub fn validate_tenant_id(credential: &'static str, tenant: &str) -> Result<(), 
             ),
         ))
     }
+}
+
+/// Checks a tenant id read from `origin` (an environment variable such as
+/// `AZURE_TENANT_ID`, or a builder option): the error names `origin`, says
+/// what is wrong and how to fix it.
+///
+/// ```
+/// use credential_core::entra::validate_tenant_id_from;
+/// let err = validate_tenant_id_from("C", "AZURE_TENANT_ID", "my tenant").unwrap_err();
+/// assert!(err.to_string().contains("AZURE_TENANT_ID is \"my tenant\""));
+/// ```
+pub fn validate_tenant_id_from(
+    credential: &'static str,
+    origin: &str,
+    tenant: &str,
+) -> Result<(), CredentialError> {
+    if is_valid_tenant_id(tenant) {
+        return Ok(());
+    }
+    Err(CredentialError::invalid_configuration(
+        credential,
+        format!(
+            "{origin} is {}, which is not a tenant id (only letters, digits, '-' and '.' are \
+             allowed); set {origin} to your Microsoft Entra tenant (directory) id, a GUID or a \
+             domain such as contoso.onmicrosoft.com. {TENANT_HELP}",
+            quote_untrusted(tenant)
+        ),
+    ))
+}
+
+/// Checks every entry of an `AZURE_ADDITIONALLY_ALLOWED_TENANTS`-style list
+/// read from `origin`: each must be `*` or a valid tenant id.
+pub fn validate_allowed_tenants_from(
+    credential: &'static str,
+    origin: &str,
+    list: &str,
+) -> Result<(), CredentialError> {
+    let bad: Vec<String> = list
+        .split(';')
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && *t != "*" && !is_valid_tenant_id(t))
+        .map(quote_untrusted)
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(CredentialError::invalid_configuration(
+        credential,
+        format!(
+            "{origin} holds {}, which {} not a tenant id; set {origin} to tenant ids separated \
+             by ';' (or \"*\" for any tenant)",
+            bad.join(", "),
+            if bad.len() == 1 { "is" } else { "are" }
+        ),
+    ))
+}
+
+/// Checks a client id read from `origin` (an environment variable or a
+/// builder option): no whitespace or control characters inside it.
+pub fn validate_client_id_from(
+    credential: &'static str,
+    origin: &str,
+    client_id: &str,
+) -> Result<(), CredentialError> {
+    if !client_id.is_empty()
+        && !client_id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Ok(());
+    }
+    Err(CredentialError::invalid_configuration(
+        credential,
+        format!(
+            "{origin} is {}, which is not a client id (it contains whitespace or control \
+             characters); set {origin} to the application (client) id of your app \
+             registration or managed identity, a GUID",
+            quote_untrusted(client_id)
+        ),
+    ))
 }
 
 /// Whether `tenant` is a syntactically valid tenant id.

@@ -176,8 +176,10 @@ impl DefaultAzureCredentialBuilder {
     /// Fails only on the default credential's own configuration: an invalid
     /// `AZURE_TOKEN_CREDENTIALS`, a required variable that is missing, both a
     /// managed identity client id and resource id, or every link excluded. A
-    /// link whose own configuration is wrong is kept as an entry that reports
-    /// "unavailable" with the reason.
+    /// link that could not be built is kept as an entry that returns why:
+    /// "unavailable" when its inputs are absent (the chain moves on), a
+    /// configuration error when they are present but wrong (the chain stops
+    /// there).
     pub fn build(self) -> Result<DefaultAzureCredential, CredentialError> {
         let ctx = self.context.clone().unwrap_or_else(ProviderContext::system);
         self.check_required(&ctx)?;
@@ -327,7 +329,11 @@ impl DefaultAzureCredentialBuilder {
                 if let Some(endpoint) = &self.imds_endpoint {
                     b = b.with_imds_endpoint(endpoint.clone());
                 }
-                Arc::new(b.build()?)
+                let credential = b.build()?;
+                // A detected source with malformed inputs stops the chain
+                // before any link after it starts.
+                credential.source_kind()?;
+                Arc::new(credential)
             }
             CredentialKind::AzureCli => developer_tool!(AzureCliCredential::builder()),
             CredentialKind::AzurePowerShell => {
