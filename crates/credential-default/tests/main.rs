@@ -7,4 +7,5 @@ mod common;
 
 mod chain;
 mod concurrency;
+mod misconfigured;
 mod token_credentials_env;

@@ -103,6 +103,8 @@ impl ImdsConfig {
         } else {
             format!("http://{trimmed}")
         };
+        // The base alone first, so that an error quotes the value as given.
+        crate::source::parse_endpoint(origin, &with_scheme)?;
         let endpoint = crate::source::parse_endpoint(origin, &format!("{with_scheme}{path}"))?;
         Ok(Self {
             endpoint,

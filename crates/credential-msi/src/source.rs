@@ -112,8 +112,7 @@ pub(crate) fn parse_endpoint(origin: &'static str, raw: &str) -> Result<Url, Cre
             NAME,
             format!(
                 "{origin} {} is not a valid http(s) URL ({why}); set {origin} to the endpoint \
-                 URL the platform provides (such as http://localhost:42356/msi/token), or unset \
-                 it where there is no such endpoint",
+                 URL the platform provides, or unset it where there is no such endpoint",
                 credential_core::entra::quote_untrusted(raw)
             ),
         )
