@@ -7,5 +7,6 @@ mod common;
 
 mod chain;
 mod concurrency;
+mod first_call_real;
 mod misconfigured;
 mod token_credentials_env;
