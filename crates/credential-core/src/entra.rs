@@ -450,6 +450,9 @@ struct ErrorBody {
     error_description: Option<String>,
     #[serde(default)]
     error_codes: Vec<serde_json::Value>,
+    correlation_id: Option<String>,
+    trace_id: Option<String>,
+    timestamp: Option<String>,
 }
 
 /// Tokens living this long or longer are refreshed at half-life when the
@@ -554,12 +557,20 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                 .and_then(|c| c.as_u64())
                 .map(|c| format!("AADSTS{c}"))
                 .or_else(|| aadsts_code(&description));
+            let description = match troubleshooting_hint(credential, error_code.as_deref()) {
+                Some(hint) => format!("{description} {NEXT_STEP}{hint}"),
+                None => description,
+            };
+            let field = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
             CredentialError::Authentication {
                 credential,
                 status: Some(status),
                 oauth_error: body.error,
                 error_code,
                 description,
+                correlation_id: field(body.correlation_id),
+                trace_id: field(body.trace_id),
+                timestamp: field(body.timestamp),
             }
         }
         _ => {
@@ -577,9 +588,77 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                 oauth_error: None,
                 error_code: None,
                 description,
+                correlation_id: None,
+                trace_id: None,
+                timestamp: None,
             }
         }
     }
+}
+
+/// The words that start a troubleshooting hint at the end of an error's
+/// message.
+pub const NEXT_STEP: &str = "Next step: ";
+
+/// What to do about an Entra ID error code (`AADSTS…`) that `credential`
+/// got, naming the variable to check where the credential reads one.
+///
+/// ```
+/// use credential_core::entra::troubleshooting_hint;
+/// let hint = troubleshooting_hint("EnvironmentCredential", Some("AADSTS7000215")).unwrap();
+/// assert!(hint.contains("AZURE_CLIENT_SECRET"));
+/// assert!(troubleshooting_hint("C", Some("AADSTS1")).is_none());
+/// ```
+pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<String> {
+    let from_env = matches!(
+        credential,
+        "EnvironmentCredential" | "WorkloadIdentityCredential" | "ManagedIdentityCredential"
+    );
+    let name = |variable: &str, what: &str| {
+        if from_env {
+            format!("{variable}")
+        } else {
+            format!("the {what} given to {credential}")
+        }
+    };
+    let tenant = name("AZURE_TENANT_ID", "tenant id");
+    let client = name("AZURE_CLIENT_ID", "client id");
+    let number: u32 = code?.strip_prefix("AADSTS")?.parse().ok()?;
+    Some(match number {
+        7000215 | 7000222 => format!(
+            "check {}: it must be the secret's value (not its id) and not expired; create a new \
+             secret under the app registration's Certificates & secrets if needed",
+            name("AZURE_CLIENT_SECRET", "client secret")
+        ),
+        700016 => format!(
+            "check {client} and {tenant}: no application with that client id exists in that \
+             tenant"
+        ),
+        90002 | 900023 | 90072 => {
+            format!("check {tenant}: it must be the directory (tenant) id the app is registered in")
+        }
+        700027 | 700024 | 7000274 => format!(
+            "upload the certificate's public part to the app registration (Certificates & \
+             secrets) and check that {} names its key",
+            name("AZURE_CLIENT_CERTIFICATE_PATH", "certificate")
+        ),
+        70021 | 700211 | 700212 | 700213 => format!(
+            "add a federated credential to the application or managed identity {client} whose \
+             issuer, subject and audience (api://AzureADTokenExchange) match the token \
+             (for AKS: the cluster's OIDC issuer and system:serviceaccount:NAMESPACE:NAME)"
+        ),
+        500011 => "check the scope: the resource it names is not known in this tenant (for \
+                   Key Vault use https://vault.azure.net/.default)"
+            .to_owned(),
+        53003 => "a Conditional Access policy blocked the sign-in; ask your tenant \
+                  administrator which policy applies"
+            .to_owned(),
+        50076 | 50079 | 50158 => "sign in interactively (`az login`) to complete multi-factor \
+                                  authentication"
+            .to_owned(),
+        70043 | 700082 | 50173 => "sign in again (`az login`)".to_owned(),
+        _ => return None,
+    })
 }
 
 /// An `AADSTS12345` code at the start of a description.

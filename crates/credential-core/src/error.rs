@@ -50,8 +50,16 @@ pub enum CredentialError {
         oauth_error: Option<String>,
         /// The Entra ID error code, e.g. `AADSTS7000215`.
         error_code: Option<String>,
-        /// The provider's description of the problem.
+        /// The provider's description of the problem, ending with what to do
+        /// about it where that is known.
         description: String,
+        /// Microsoft Entra ID's `correlation_id` from the error body: quote it
+        /// (with `trace_id` and `timestamp`) when asking for support.
+        correlation_id: Option<String>,
+        /// Microsoft Entra ID's `trace_id` from the error body.
+        trace_id: Option<String>,
+        /// Microsoft Entra ID's `timestamp` from the error body, as sent.
+        timestamp: Option<String>,
     },
 
     /// The request did not complete: connection failure, timeout, or an HTTP
@@ -136,6 +144,9 @@ impl CredentialError {
             oauth_error: None,
             error_code: None,
             description: description.into(),
+            correlation_id: None,
+            trace_id: None,
+            timestamp: None,
         }
     }
 
@@ -164,7 +175,12 @@ impl CredentialError {
             _ => return self,
         };
         if !text.contains(request_id) {
-            text.push_str(&format!(" (request id {request_id})"));
+            // Before a troubleshooting hint, which stays last.
+            let tag = format!(" (request id {request_id})");
+            match text.find(&format!(" {}", crate::entra::NEXT_STEP)) {
+                Some(at) => text.insert_str(at, &tag),
+                None => text.push_str(&tag),
+            }
         }
         self
     }
@@ -322,6 +338,9 @@ mod tests {
             oauth_error: Some("invalid_client".into()),
             error_code: Some("AADSTS7000215".into()),
             description: "Invalid client secret provided.".into(),
+            correlation_id: None,
+            trace_id: None,
+            timestamp: None,
         };
         assert_eq!(
             err.to_string(),

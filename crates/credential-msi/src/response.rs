@@ -274,6 +274,9 @@ pub fn error_from_response(source: SourceKind, status: u16, body: &[u8]) -> Cred
         oauth_error: details.error.clone(),
         error_code: None,
         description: format!("the {source} endpoint refused the token request: {description}"),
+        correlation_id: None,
+        trace_id: None,
+        timestamp: None,
     }
 }
 
