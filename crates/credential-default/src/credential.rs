@@ -6,7 +6,8 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use credential_core::{
-    AccessToken, CredentialError, TokenCredential, TokenRequestOptions, async_trait,
+    AccessToken, CloudConfiguration, CredentialError, TokenCredential, TokenRequestOptions,
+    async_trait,
 };
 use futures::future::{Either, select};
 use futures::lock::Mutex;
@@ -61,6 +62,7 @@ pub struct DefaultAzureCredential {
     first_call: Mutex<Option<FailedWalk>>,
     /// How many walks have finished.
     walks: AtomicU64,
+    cloud: CloudConfiguration,
 }
 
 /// The request and error of a walk of the chain that failed.
@@ -90,13 +92,20 @@ impl DefaultAzureCredential {
         DefaultAzureCredentialBuilder::default()
     }
 
-    pub(crate) fn from_links(links: Vec<Link>) -> Self {
+    pub(crate) fn from_links(links: Vec<Link>, cloud: CloudConfiguration) -> Self {
         Self {
+            cloud,
             links,
             selected: AtomicUsize::new(NONE_SELECTED),
             first_call: Mutex::new(None),
             walks: AtomicU64::new(0),
         }
+    }
+
+    /// The cloud the credential was built for, with its default audiences
+    /// (e.g. [`CloudConfiguration::key_vault_scope`] for a Key Vault client).
+    pub fn cloud(&self) -> &CloudConfiguration {
+        &self.cloud
     }
 
     /// The credentials in the chain, in order.

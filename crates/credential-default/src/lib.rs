@@ -86,16 +86,17 @@ pub use kind::{AZURE_TOKEN_CREDENTIALS, CredentialKind};
 pub(crate) const NAME: &str = "DefaultAzureCredential";
 
 pub use credential_core::{
-    AccessToken, ChainedTokenCredential, Clock, CredentialError, Env, ErrorSource, FnCredential,
-    Fs, HttpClient, HttpRequest, HttpResponse, LoopbackOnlyHttpClient, ManualClock,
+    AccessToken, BearerTokenFuture, ChainedTokenCredential, Clock, CloudConfiguration,
+    CredentialError, Env, ErrorSource, FnCredential, Fs, HttpClient, HttpRequest, HttpResponse, LoopbackOnlyHttpClient, ManualClock,
     NoNetworkHttpClient, ProcessError, ProcessOutput, ProcessRequest, ProcessRunner,
     ProviderContext, ReqwestHttpClient, Secret, SharedClock, SharedHttpClient, SharedProcessRunner,
     SystemClock, SystemProcessRunner, TokenCache, TokenCredential, TokenRequestOptions,
-    TransportError, TransportErrorKind, async_trait, entra, env_vars, retry, token_credential_fn,
+    TransportError, TransportErrorKind, async_trait, entra, env_vars, get_bearer_token_provider,
+    retry, token_credential_fn,
 };
 
 pub use credential_env::{
-    ClientAssertionCredential, ClientAssertionCredentialBuilder, ClientCertificate,
+    AzurePipelinesCredential, AzurePipelinesCredentialBuilder, ClientAssertionCredential, ClientAssertionCredentialBuilder, ClientCertificate,
     ClientCertificateCredential, ClientCertificateCredentialBuilder, ClientSecretCredential,
     ClientSecretCredentialBuilder, EnvironmentCredential, EnvironmentCredentialBuilder,
     WorkloadIdentityCredential, WorkloadIdentityCredentialBuilder,

@@ -9,4 +9,5 @@ mod chain;
 mod concurrency;
 mod first_call_real;
 mod misconfigured;
+mod options;
 mod token_credentials_env;

@@ -102,6 +102,9 @@ pub(crate) struct Detection<'a> {
     /// The context's IMDS endpoint, used when nothing else names one.
     pub default_imds_endpoint: Option<&'a Url>,
     pub service_fabric_http: Option<&'a SharedHttpClient>,
+    /// The authority host for token exchange (default:
+    /// `AZURE_AUTHORITY_HOST`, else the public cloud).
+    pub authority_host: Option<&'a str>,
 }
 
 /// Parses an endpoint URL from a variable or option: `http` or `https` with
@@ -212,7 +215,7 @@ fn token_exchange(d: &Detection<'_>) -> Result<Option<Source>, CredentialError> 
     if d.id.is_none() {
         validate_client_id_from(NAME, AZURE_CLIENT_ID, client_id.trim())?;
     }
-    let authority = resolve_authority_host(NAME, None, env)?;
+    let authority = resolve_authority_host(NAME, d.authority_host, env)?;
     Ok(Some(Source::TokenExchange {
         config: TokenExchangeConfig {
             authority,
