@@ -70,9 +70,7 @@ pub fn from_azure_error(credential: &'static str, error: &AzureError) -> Credent
                     oauth_error: None,
                     error_code: error_code.clone(),
                     description: message,
-                    correlation_id: None,
-                    trace_id: None,
-                    timestamp: None,
+                    diagnostics: None,
                 }
             }
         }
@@ -148,9 +146,7 @@ mod tests {
             oauth_error: Some("invalid_client".into()),
             error_code: Some("AADSTS7000215".into()),
             description: "Invalid client secret provided.".into(),
-            correlation_id: None,
-            trace_id: None,
-            timestamp: None,
+            diagnostics: None,
         };
         let theirs = to_azure_error(ours);
         assert_eq!(theirs.kind(), &ErrorKind::Credential);

@@ -73,7 +73,8 @@ mod tests {
                 }
             }
         });
-        let provider = get_bearer_token_provider(Arc::new(credential), ["a/.default", "b/.default"]);
+        let provider =
+            get_bearer_token_provider(Arc::new(credential), ["a/.default", "b/.default"]);
         let clone = provider.clone();
         assert_eq!(provider().await.unwrap(), "t-0");
         let err = clone().await.unwrap_err();

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 use url::Url;
 
 use crate::env_vars::{AZURE_AUTHORITY_HOST, AZURE_IDENTITY_DISABLE_MULTITENANTAUTH};
-use crate::error::TransportErrorKind;
+use crate::error::{EntraDiagnostics, TransportErrorKind};
 use crate::http::{HttpRequest, is_loopback};
 use crate::{AccessToken, CredentialError, Env, Secret};
 
@@ -561,16 +561,17 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                 Some(hint) => format!("{description} {NEXT_STEP}{hint}"),
                 None => description,
             };
-            let field = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
             CredentialError::Authentication {
                 credential,
                 status: Some(status),
                 oauth_error: body.error,
                 error_code,
                 description,
-                correlation_id: field(body.correlation_id),
-                trace_id: field(body.trace_id),
-                timestamp: field(body.timestamp),
+                diagnostics: EntraDiagnostics::new(
+                    body.correlation_id,
+                    body.trace_id,
+                    body.timestamp,
+                ),
             }
         }
         _ => {
@@ -588,9 +589,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                 oauth_error: None,
                 error_code: None,
                 description,
-                correlation_id: None,
-                trace_id: None,
-                timestamp: None,
+                diagnostics: None,
             }
         }
     }
@@ -616,7 +615,7 @@ pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<Stri
     );
     let name = |variable: &str, what: &str| {
         if from_env {
-            format!("{variable}")
+            variable.to_owned()
         } else {
             format!("the {what} given to {credential}")
         }

@@ -56,7 +56,7 @@ pub use cloud::CloudConfiguration;
 pub use context::ProviderContext;
 pub use credential::{FnCredential, TokenCredential, token_credential_fn};
 pub use env::Env;
-pub use error::{CredentialError, ErrorSource, TransportErrorKind};
+pub use error::{CredentialError, EntraDiagnostics, ErrorSource, TransportErrorKind};
 pub use fs::Fs;
 pub use http::{
     HttpClient, HttpRequest, HttpResponse, LoopbackOnlyHttpClient, NoNetworkHttpClient,

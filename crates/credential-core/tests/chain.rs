@@ -36,9 +36,7 @@ fn denied(name: &'static str) -> Result<AccessToken, CredentialError> {
         oauth_error: Some("invalid_client".into()),
         error_code: Some("AADSTS7000215".into()),
         description: "Invalid client secret provided.".into(),
-        correlation_id: None,
-        trace_id: None,
-        timestamp: None,
+        diagnostics: None,
     })
 }
 

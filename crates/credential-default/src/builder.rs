@@ -364,7 +364,8 @@ impl DefaultAzureCredentialBuilder {
         }
         Ok(match kind {
             CredentialKind::Environment => {
-                let mut b = network_link!(EnvironmentCredential::builder().with_context(ctx.clone()));
+                let mut b =
+                    network_link!(EnvironmentCredential::builder().with_context(ctx.clone()));
                 if let Some(tenants) = tenants {
                     b = b.with_additionally_allowed_tenants(tenants);
                 }

@@ -154,19 +154,20 @@ pub(crate) const NAME: &str = "DefaultAzureCredential";
 
 pub use credential_core::{
     AccessToken, BearerTokenFuture, ChainedTokenCredential, Clock, CloudConfiguration,
-    CredentialError, Env, ErrorSource, FnCredential, Fs, HttpClient, HttpRequest, HttpResponse, LoopbackOnlyHttpClient, ManualClock,
-    NoNetworkHttpClient, ProcessError, ProcessOutput, ProcessRequest, ProcessRunner,
-    ProviderContext, ReqwestHttpClient, Secret, SharedClock, SharedHttpClient, SharedProcessRunner,
-    SystemClock, SystemProcessRunner, TokenCache, TokenCredential, TokenRequestOptions,
-    TransportError, TransportErrorKind, async_trait, entra, env_vars, get_bearer_token_provider,
-    retry, token_credential_fn,
+    CredentialError, EntraDiagnostics, Env, ErrorSource, FnCredential, Fs, HttpClient, HttpRequest,
+    HttpResponse, LoopbackOnlyHttpClient, ManualClock, NoNetworkHttpClient, ProcessError,
+    ProcessOutput, ProcessRequest, ProcessRunner, ProviderContext, ReqwestHttpClient, Secret,
+    SharedClock, SharedHttpClient, SharedProcessRunner, SystemClock, SystemProcessRunner,
+    TokenCache, TokenCredential, TokenRequestOptions, TransportError, TransportErrorKind,
+    async_trait, entra, env_vars, get_bearer_token_provider, retry, token_credential_fn,
 };
 
 pub use credential_env::{
-    AzurePipelinesCredential, AzurePipelinesCredentialBuilder, ClientAssertionCredential, ClientAssertionCredentialBuilder, ClientCertificate,
-    ClientCertificateCredential, ClientCertificateCredentialBuilder, ClientSecretCredential,
-    ClientSecretCredentialBuilder, EnvironmentCredential, EnvironmentCredentialBuilder,
-    WorkloadIdentityCredential, WorkloadIdentityCredentialBuilder,
+    AzurePipelinesCredential, AzurePipelinesCredentialBuilder, ClientAssertionCredential,
+    ClientAssertionCredentialBuilder, ClientCertificate, ClientCertificateCredential,
+    ClientCertificateCredentialBuilder, ClientSecretCredential, ClientSecretCredentialBuilder,
+    EnvironmentCredential, EnvironmentCredentialBuilder, WorkloadIdentityCredential,
+    WorkloadIdentityCredentialBuilder,
 };
 
 pub use credential_msi::{

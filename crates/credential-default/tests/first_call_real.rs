@@ -78,6 +78,9 @@ async fn sixty_four_concurrent_first_calls_start_one_az_and_one_probe() {
     #[allow(clippy::disallowed_methods)] // Reads what the script recorded.
     let recorded = std::fs::read_to_string(&runs).unwrap();
     assert_eq!(recorded.lines().count(), 1, "az ran more than once");
-    assert!(imds.requests.load(Ordering::SeqCst) <= 1, "more than one probe");
+    assert!(
+        imds.requests.load(Ordering::SeqCst) <= 1,
+        "more than one probe"
+    );
     assert_eq!(credential.selected(), Some(CredentialKind::AzureCli));
 }

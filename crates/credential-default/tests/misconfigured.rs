@@ -123,7 +123,11 @@ fn environment_cases() -> Vec<Case> {
             "unreadable certificate path",
             with_sp(&[cert]),
             ENV,
-            &["AZURE_CLIENT_CERTIFICATE_PATH", "/etc/cert.p12", "could not read"],
+            &[
+                "AZURE_CLIENT_CERTIFICATE_PATH",
+                "/etc/cert.p12",
+                "could not read",
+            ],
         ),
         Case {
             files: vec![("/etc/cert.p12", P12.to_vec())],
@@ -200,7 +204,11 @@ fn workload_identity_cases() -> Vec<Case> {
             "unreadable token file",
             with_sp(&[file]),
             WI,
-            &["AZURE_FEDERATED_TOKEN_FILE", "/var/run/token", "could not read"],
+            &[
+                "AZURE_FEDERATED_TOKEN_FILE",
+                "/var/run/token",
+                "could not read",
+            ],
         ),
         Case {
             files: vec![("/var/run/token", b"  \n".to_vec())],
@@ -226,7 +234,10 @@ fn managed_identity_cases() -> Vec<Case> {
         case(
             "Service Fabric thumbprint that is not one",
             vec![
-                ("IDENTITY_ENDPOINT", "https://localhost:2377/metadata/identity/oauth2/token"),
+                (
+                    "IDENTITY_ENDPOINT",
+                    "https://localhost:2377/metadata/identity/oauth2/token",
+                ),
                 header,
                 ("IDENTITY_SERVER_THUMBPRINT", "abc"),
             ],
@@ -242,7 +253,10 @@ fn managed_identity_cases() -> Vec<Case> {
         case(
             "Azure Arc IMDS endpoint that is not a URL",
             vec![
-                ("IDENTITY_ENDPOINT", "http://localhost:40342/metadata/identity/oauth2/token"),
+                (
+                    "IDENTITY_ENDPOINT",
+                    "http://localhost:40342/metadata/identity/oauth2/token",
+                ),
                 ("IMDS_ENDPOINT", "::"),
             ],
             MI,
@@ -367,7 +381,10 @@ async fn absent_inputs_are_unavailable_and_the_chain_moves_on() {
     // "absent", even when the ones present are malformed: the chain goes on
     // to az.
     let h = harness(
-        &[("AZURE_TENANT_ID", "not a tenant!"), ("AZURE_CLIENT_ID", CLIENT_ID)],
+        &[
+            ("AZURE_TENANT_ID", "not a tenant!"),
+            ("AZURE_CLIENT_ID", CLIENT_ID),
+        ],
         &["az"],
         &[],
     );

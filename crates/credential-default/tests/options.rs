@@ -11,7 +11,9 @@ use std::time::Duration;
 use common::*;
 use credential_core::test_util::ScriptedHttpClient;
 use credential_default::retry::RetryPolicy;
-use credential_default::{CloudConfiguration, CredentialKind, DefaultAzureCredential, Env, Fs, ProviderContext};
+use credential_default::{
+    CloudConfiguration, CredentialKind, DefaultAzureCredential, Env, Fs, ProviderContext,
+};
 
 fn context(env: &[(&str, &str)], files: &[(&str, &str)]) -> ProviderContext {
     ProviderContext::isolated()
@@ -43,7 +45,10 @@ async fn one_value_each_reaches_the_environment_link() {
         .build()
         .unwrap();
     assert_eq!(c.cloud(), &cloud);
-    assert_eq!(c.cloud().key_vault_scope(), "https://vault.azure.cn/.default");
+    assert_eq!(
+        c.cloud().key_vault_scope(),
+        "https://vault.azure.cn/.default"
+    );
     let err = get(&c).await.unwrap_err();
     assert!(err.is_transient(), "{err}");
     let requests = http.requests();
@@ -108,5 +113,8 @@ fn the_default_cloud_is_public() {
         .build()
         .unwrap();
     assert_eq!(c.cloud(), &CloudConfiguration::azure_public());
-    assert_eq!(c.cloud().token_exchange_audience(), "api://AzureADTokenExchange");
+    assert_eq!(
+        c.cloud().token_exchange_audience(),
+        "api://AzureADTokenExchange"
+    );
 }

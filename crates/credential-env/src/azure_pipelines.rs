@@ -159,9 +159,7 @@ fn parse_oidc_response(
                 "Azure Pipelines refused the OIDC token request for service connection \
                  {connection}{detail}{trace}.{hint}"
             ),
-            correlation_id: None,
-            trace_id: None,
-            timestamp: None,
+            diagnostics: None,
         });
     }
     let body: OidcBody = serde_json::from_slice(&response.body).map_err(|_| {
@@ -195,15 +193,18 @@ fn parse_oidc_response(
 
 /// `x-vss-e2eid` and `x-msedge-ref`, the ids Azure DevOps support asks for.
 fn trace_ids(response: &HttpResponse) -> String {
-    let ids: Vec<String> = [("x-vss-e2eid", "x-vss-e2eid"), ("x-msedge-ref", "x-msedge-ref")]
-        .into_iter()
-        .filter_map(|(header, label)| {
-            response
-                .header(header)
-                .filter(|v| !v.trim().is_empty())
-                .map(|v| format!("{label} {}", quote_untrusted(v.trim())))
-        })
-        .collect();
+    let ids: Vec<String> = [
+        ("x-vss-e2eid", "x-vss-e2eid"),
+        ("x-msedge-ref", "x-msedge-ref"),
+    ]
+    .into_iter()
+    .filter_map(|(header, label)| {
+        response
+            .header(header)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| format!("{label} {}", quote_untrusted(v.trim())))
+    })
+    .collect();
     if ids.is_empty() {
         String::new()
     } else {
@@ -352,13 +353,13 @@ mod tests {
 
     #[test]
     fn sign_in_page_is_explained() {
-        let err = parse_oidc_response(
-            "sc-1",
-            &response(200, "text/html", "<html>Sign in</html>"),
-        )
-        .unwrap_err();
+        let err = parse_oidc_response("sc-1", &response(200, "text/html", "<html>Sign in</html>"))
+            .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("service connection \"sc-1\" is not JSON"), "{text}");
+        assert!(
+            text.contains("service connection \"sc-1\" is not JSON"),
+            "{text}"
+        );
         assert!(text.contains("System.AccessToken"), "{text}");
         assert!(text.contains("x-vss-e2eid \"e2e-1\""), "{text}");
         assert!(!text.contains("Sign in"), "{text}");
@@ -368,14 +369,24 @@ mod tests {
     fn refusal_names_the_service_connection() {
         let err = parse_oidc_response(
             "sc-2",
-            &response(401, "application/json", r#"{"message":"TF400813: not authorized"}"#),
+            &response(
+                401,
+                "application/json",
+                r#"{"message":"TF400813: not authorized"}"#,
+            ),
         )
         .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("service connection \"sc-2\": TF400813"), "{text}");
+        assert!(
+            text.contains("service connection \"sc-2\": TF400813"),
+            "{text}"
+        );
         assert!(matches!(
             err,
-            CredentialError::Authentication { status: Some(401), .. }
+            CredentialError::Authentication {
+                status: Some(401),
+                ..
+            }
         ));
     }
 }

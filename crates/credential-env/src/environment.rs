@@ -5,9 +5,8 @@ use std::fmt;
 
 use credential_core::entra::{quote_untrusted, validate_client_id_from, validate_tenant_id_from};
 use credential_core::env_vars::{
-    AZURE_CLIENT_CERTIFICATE_PASSWORD,
-    AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
-    AZURE_CLIENT_SEND_CERTIFICATE_CHAIN, AZURE_TENANT_ID,
+    AZURE_CLIENT_CERTIFICATE_PASSWORD, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID,
+    AZURE_CLIENT_SECRET, AZURE_CLIENT_SEND_CERTIFICATE_CHAIN, AZURE_TENANT_ID,
 };
 use credential_core::{
     AccessToken, CredentialError, Env, ProviderContext, TokenCredential, TokenRequestOptions,
@@ -154,7 +153,7 @@ impl EnvironmentCredentialBuilder {
             } => {
                 let mut builder = ClientCertificateCredential::builder(tenant_id, client_id, path)
                     .with_send_certificate_chain(send_chain)
-                    .from_environment_variables();
+                    .read_from_environment_variables();
                 if let Some(password) = password {
                     builder = builder.with_password(password);
                 }

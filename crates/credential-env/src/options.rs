@@ -2,8 +2,8 @@
 
 use credential_core::entra::{AllowedTenants, validate_allowed_tenants_from};
 use credential_core::env_vars::AZURE_ADDITIONALLY_ALLOWED_TENANTS;
-use credential_core::{CredentialError, Env, ProviderContext};
 use credential_core::retry::RetryPolicy;
+use credential_core::{CredentialError, Env, ProviderContext};
 
 /// The options behind every builder's `with_authority_host`,
 /// `with_additionally_allowed_tenants`, `with_retry_policy`,

@@ -32,7 +32,10 @@ pub const TOKEN_FILE_MAX_AGE: Duration = Duration::minutes(5);
 /// `AZURE_FEDERATED_TOKEN_FILE`; the authority from the builder, else
 /// `AZURE_AUTHORITY_HOST`; the additionally allowed tenants from the builder,
 /// else `AZURE_ADDITIONALLY_ALLOWED_TENANTS`. A missing value makes `build`
-/// fail with [`CredentialError::Unavailable`] naming every missing one.
+/// fail with [`CredentialError::Unavailable`] naming every missing one; a
+/// present but malformed one (a tenant id with spaces, an `http://`
+/// authority) with [`CredentialError::InvalidConfiguration`] naming the
+/// variable or option it came from.
 ///
 /// The file is read on a cache miss, trimmed, and read again when the last
 /// read is 5 minutes old (by the context's clock). `Debug` never shows the

@@ -91,11 +91,17 @@ async fn sign_in_page_gets_a_clear_message() {
         "{err:?}"
     );
     let text = err.to_string();
-    assert!(text.contains(&format!("service connection \"{CONNECTION}\"")), "{text}");
+    assert!(
+        text.contains(&format!("service connection \"{CONNECTION}\"")),
+        "{text}"
+    );
     assert!(text.contains("is not JSON"), "{text}");
     assert!(text.contains("System.AccessToken"), "{text}");
     assert!(text.contains("e2e-42"), "{text}");
-    assert!(!text.contains("Sign In") && !text.contains(ACCESS_TOKEN), "{text}");
+    assert!(
+        !text.contains("Sign In") && !text.contains(ACCESS_TOKEN),
+        "{text}"
+    );
     assert_eq!(recorder.count(), 0, "Entra was not asked");
 }
 
@@ -113,7 +119,12 @@ async fn refusal_names_the_service_connection() {
     assert_authentication(&err, "AzurePipelinesCredential");
     let text = err.to_string();
     assert!(text.contains("HTTP 404"), "{text}");
-    assert!(text.contains(&format!("service connection \"{CONNECTION}\": Service connection")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "service connection \"{CONNECTION}\": Service connection"
+        )),
+        "{text}"
+    );
     assert!(text.contains("Check the service connection id"), "{text}");
 }
 
@@ -138,15 +149,19 @@ fn outside_a_pipeline_it_is_unavailable_and_bad_inputs_are_named() {
     assert!(err.to_string().contains("SYSTEM_OIDCREQUESTURI is not set"));
     assert!(err.to_string().contains(CONNECTION));
 
-    let bad_uri = ctx
-        .clone()
-        .with_env(Env::from_pairs([("SYSTEM_OIDCREQUESTURI", "http://dev.azure.com/x")]));
+    let bad_uri = ctx.clone().with_env(Env::from_pairs([(
+        "SYSTEM_OIDCREQUESTURI",
+        "http://dev.azure.com/x",
+    )]));
     let err = AzurePipelinesCredential::builder(TENANT, CLIENT_ID, CONNECTION, ACCESS_TOKEN)
         .with_context(bad_uri)
         .build()
         .unwrap_err();
     assert_invalid_configuration(&err, "AzurePipelinesCredential");
-    assert!(err.to_string().contains("SYSTEM_OIDCREQUESTURI is"), "{err}");
+    assert!(
+        err.to_string().contains("SYSTEM_OIDCREQUESTURI is"),
+        "{err}"
+    );
 
     let err = AzurePipelinesCredential::builder(TENANT, CLIENT_ID, CONNECTION, " ")
         .with_oidc_request_uri("https://dev.azure.com/x")
@@ -159,5 +174,8 @@ fn outside_a_pipeline_it_is_unavailable_and_bad_inputs_are_named() {
         .with_context(ctx)
         .build()
         .unwrap_err();
-    assert!(err.to_string().contains("service connection id is blank"), "{err}");
+    assert!(
+        err.to_string().contains("service connection id is blank"),
+        "{err}"
+    );
 }

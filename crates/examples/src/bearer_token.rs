@@ -28,8 +28,8 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
         "{}/secrets?api-version=7.5",
         target.vault_url.trim_end_matches('/')
     ))?;
-    let request = HttpRequest::new(Method::GET, url)
-        .with_header("authorization", &format!("Bearer {token}"));
+    let request =
+        HttpRequest::new(Method::GET, url).with_header("authorization", &format!("Bearer {token}"));
     let response = target.context().http.send(request).await?;
     writeln!(
         out,

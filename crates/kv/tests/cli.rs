@@ -800,7 +800,9 @@ async fn misconfigured_identity_stops_and_never_runs_az() {
     let err = run.err();
     let message = err["message"].as_str().unwrap();
     assert!(
-        message.contains("EnvironmentCredential is misconfigured: AZURE_TENANT_ID is \"contoso tenant!\""),
+        message.contains(
+            "EnvironmentCredential is misconfigured: AZURE_TENANT_ID is \"contoso tenant!\""
+        ),
         "{message}"
     );
     assert!(!message.contains("not-a-real-secret"), "{message}");

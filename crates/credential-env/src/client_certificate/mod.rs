@@ -158,9 +158,8 @@ async fn load_file(
                 credential,
                 message,
             } if message == load::WRONG_PASSWORD => {
-                let variable = origin.map_or("the certificate password (with_password)", |v| {
-                    v.password
-                });
+                let variable =
+                    origin.map_or("the certificate password (with_password)", |v| v.password);
                 let fix = if password.is_some() {
                     format!("set {variable} to the file's password")
                 } else {
@@ -285,7 +284,7 @@ impl ClientCertificateCredentialBuilder {
     /// The path and password came from `AZURE_CLIENT_CERTIFICATE_PATH` and
     /// `AZURE_CLIENT_CERTIFICATE_PASSWORD` (for `EnvironmentCredential`):
     /// errors name those variables.
-    pub(crate) fn from_environment_variables(mut self) -> Self {
+    pub(crate) fn read_from_environment_variables(mut self) -> Self {
         self.from_environment = true;
         self
     }
