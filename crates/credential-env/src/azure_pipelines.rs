@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use credential_core::entra::{ClientAuthentication, quote_untrusted};
+use credential_core::entra::quote_untrusted;
 use credential_core::env_vars::SYSTEM_OIDCREQUESTURI;
 use credential_core::http::HttpRequest;
 use credential_core::retry::send_with_retry;
@@ -230,9 +230,7 @@ impl TokenCredential for AzurePipelinesCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         self.principal
-            .get_token(scopes, options, |_endpoint| async {
-                Ok(ClientAuthentication::Assertion(self.oidc_token().await?))
-            })
+            .get_token_with_assertion(scopes, options, || self.oidc_token())
             .await
     }
 }

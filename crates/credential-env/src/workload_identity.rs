@@ -5,9 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use credential_core::entra::{
-    ClientAuthentication, validate_client_id_from, validate_tenant_id_from,
-};
+use credential_core::entra::{validate_client_id_from, validate_tenant_id_from};
 use credential_core::env_vars::{AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID};
 use credential_core::{
     AccessToken, CredentialError, ProviderContext, Secret, TokenCredential, TokenRequestOptions,
@@ -138,9 +136,7 @@ impl TokenCredential for WorkloadIdentityCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         self.principal
-            .get_token(scopes, options, |_endpoint| async {
-                Ok(ClientAuthentication::Assertion(self.assertion().await?))
-            })
+            .get_token_with_assertion(scopes, options, || self.assertion())
             .await
     }
 }
