@@ -70,6 +70,7 @@ pub fn from_azure_error(credential: &'static str, error: &AzureError) -> Credent
                     oauth_error: None,
                     error_code: error_code.clone(),
                     description: message,
+                    diagnostics: None,
                 }
             }
         }
@@ -145,6 +146,7 @@ mod tests {
             oauth_error: Some("invalid_client".into()),
             error_code: Some("AADSTS7000215".into()),
             description: "Invalid client secret provided.".into(),
+            diagnostics: None,
         };
         let theirs = to_azure_error(ours);
         assert_eq!(theirs.kind(), &ErrorKind::Credential);

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 use url::Url;
 
 use crate::env_vars::{AZURE_AUTHORITY_HOST, AZURE_IDENTITY_DISABLE_MULTITENANTAUTH};
-use crate::error::TransportErrorKind;
+use crate::error::{EntraDiagnostics, TransportErrorKind};
 use crate::http::{HttpRequest, is_loopback};
 use crate::{AccessToken, CredentialError, Env, Secret};
 
@@ -55,24 +55,39 @@ pub fn resolve_authority_host(
     } else {
         format!("https://{raw}")
     };
+    let fix = if origin == AZURE_AUTHORITY_HOST {
+        format!(
+            "set {AZURE_AUTHORITY_HOST} to your cloud's https authority host such as \
+             {AZURE_PUBLIC_CLOUD}, or unset it for the public cloud"
+        )
+    } else {
+        format!("use your cloud's https authority host such as {AZURE_PUBLIC_CLOUD}")
+    };
     let mut url = Url::parse(&with_scheme).map_err(|e| {
         CredentialError::invalid_configuration(
             credential,
-            format!("{origin} '{raw}' is not a valid URL ({e}); use e.g. {AZURE_PUBLIC_CLOUD}"),
+            format!(
+                "{origin} {} is not a valid URL ({e}); {fix}",
+                quote_untrusted(&raw)
+            ),
         )
     })?;
     if url.scheme() != "https" && !(url.scheme() == "http" && is_loopback(&url)) {
         return Err(CredentialError::invalid_configuration(
             credential,
             format!(
-                "{origin} '{raw}' must use https (plain http is allowed only for loopback hosts)"
+                "{origin} {} must use https (plain http is allowed only for loopback hosts); {fix}",
+                quote_untrusted(&raw)
             ),
         ));
     }
     if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
         return Err(CredentialError::invalid_configuration(
             credential,
-            format!("{origin} '{raw}' must be a plain https URL such as {AZURE_PUBLIC_CLOUD}"),
+            format!(
+                "{origin} {} must be a plain https URL with no query or fragment; {fix}",
+                quote_untrusted(&raw)
+            ),
         ));
     }
     // Exactly one trailing slash, so that joining paths appends.
@@ -94,6 +109,86 @@ pub fn validate_tenant_id(credential: &'static str, tenant: &str) -> Result<(), 
             ),
         ))
     }
+}
+
+/// Checks a tenant id read from `origin` (an environment variable such as
+/// `AZURE_TENANT_ID`, or a builder option): the error names `origin`, says
+/// what is wrong and how to fix it.
+///
+/// ```
+/// use credential_core::entra::validate_tenant_id_from;
+/// let err = validate_tenant_id_from("C", "AZURE_TENANT_ID", "my tenant").unwrap_err();
+/// assert!(err.to_string().contains("AZURE_TENANT_ID is \"my tenant\""));
+/// ```
+pub fn validate_tenant_id_from(
+    credential: &'static str,
+    origin: &str,
+    tenant: &str,
+) -> Result<(), CredentialError> {
+    if is_valid_tenant_id(tenant) {
+        return Ok(());
+    }
+    Err(CredentialError::invalid_configuration(
+        credential,
+        format!(
+            "{origin} is {}, which is not a tenant id (only letters, digits, '-' and '.' are \
+             allowed); set {origin} to your Microsoft Entra tenant (directory) id, a GUID or a \
+             domain such as contoso.onmicrosoft.com. {TENANT_HELP}",
+            quote_untrusted(tenant)
+        ),
+    ))
+}
+
+/// Checks every entry of an `AZURE_ADDITIONALLY_ALLOWED_TENANTS`-style list
+/// read from `origin`: each must be `*` or a valid tenant id.
+pub fn validate_allowed_tenants_from(
+    credential: &'static str,
+    origin: &str,
+    list: &str,
+) -> Result<(), CredentialError> {
+    let bad: Vec<String> = list
+        .split(';')
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && *t != "*" && !is_valid_tenant_id(t))
+        .map(quote_untrusted)
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(CredentialError::invalid_configuration(
+        credential,
+        format!(
+            "{origin} holds {}, which {} not a tenant id; set {origin} to tenant ids separated \
+             by ';' (or \"*\" for any tenant)",
+            bad.join(", "),
+            if bad.len() == 1 { "is" } else { "are" }
+        ),
+    ))
+}
+
+/// Checks a client id read from `origin` (an environment variable or a
+/// builder option): no whitespace or control characters inside it.
+pub fn validate_client_id_from(
+    credential: &'static str,
+    origin: &str,
+    client_id: &str,
+) -> Result<(), CredentialError> {
+    if !client_id.is_empty()
+        && !client_id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Ok(());
+    }
+    Err(CredentialError::invalid_configuration(
+        credential,
+        format!(
+            "{origin} is {}, which is not a client id (it contains whitespace or control \
+             characters); set {origin} to the application (client) id of your app \
+             registration or managed identity, a GUID",
+            quote_untrusted(client_id)
+        ),
+    ))
 }
 
 /// Whether `tenant` is a syntactically valid tenant id.
@@ -355,6 +450,9 @@ struct ErrorBody {
     error_description: Option<String>,
     #[serde(default)]
     error_codes: Vec<serde_json::Value>,
+    correlation_id: Option<String>,
+    trace_id: Option<String>,
+    timestamp: Option<String>,
 }
 
 /// Tokens living this long or longer are refreshed at half-life when the
@@ -459,12 +557,21 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                 .and_then(|c| c.as_u64())
                 .map(|c| format!("AADSTS{c}"))
                 .or_else(|| aadsts_code(&description));
+            let description = match troubleshooting_hint(credential, error_code.as_deref()) {
+                Some(hint) => format!("{description} {NEXT_STEP}{hint}"),
+                None => description,
+            };
             CredentialError::Authentication {
                 credential,
                 status: Some(status),
                 oauth_error: body.error,
                 error_code,
                 description,
+                diagnostics: EntraDiagnostics::new(
+                    body.correlation_id,
+                    body.trace_id,
+                    body.timestamp,
+                ),
             }
         }
         _ => {
@@ -482,9 +589,75 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                 oauth_error: None,
                 error_code: None,
                 description,
+                diagnostics: None,
             }
         }
     }
+}
+
+/// The words that start a troubleshooting hint at the end of an error's
+/// message.
+pub const NEXT_STEP: &str = "Next step: ";
+
+/// What to do about an Entra ID error code (`AADSTS…`) that `credential`
+/// got, naming the variable to check where the credential reads one.
+///
+/// ```
+/// use credential_core::entra::troubleshooting_hint;
+/// let hint = troubleshooting_hint("EnvironmentCredential", Some("AADSTS7000215")).unwrap();
+/// assert!(hint.contains("AZURE_CLIENT_SECRET"));
+/// assert!(troubleshooting_hint("C", Some("AADSTS1")).is_none());
+/// ```
+pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<String> {
+    let from_env = matches!(
+        credential,
+        "EnvironmentCredential" | "WorkloadIdentityCredential" | "ManagedIdentityCredential"
+    );
+    let name = |variable: &str, what: &str| {
+        if from_env {
+            variable.to_owned()
+        } else {
+            format!("the {what} given to {credential}")
+        }
+    };
+    let tenant = name("AZURE_TENANT_ID", "tenant id");
+    let client = name("AZURE_CLIENT_ID", "client id");
+    let number: u32 = code?.strip_prefix("AADSTS")?.parse().ok()?;
+    Some(match number {
+        7000215 | 7000222 => format!(
+            "check {}: it must be the secret's value (not its id) and not expired; create a new \
+             secret under the app registration's Certificates & secrets if needed",
+            name("AZURE_CLIENT_SECRET", "client secret")
+        ),
+        700016 => format!(
+            "check {client} and {tenant}: no application with that client id exists in that \
+             tenant"
+        ),
+        90002 | 900023 | 90072 => {
+            format!("check {tenant}: it must be the directory (tenant) id the app is registered in")
+        }
+        700027 | 700024 | 7000274 => format!(
+            "upload the certificate's public part to the app registration (Certificates & \
+             secrets) and check that {} names its key",
+            name("AZURE_CLIENT_CERTIFICATE_PATH", "certificate")
+        ),
+        70021 | 700211 | 700212 | 700213 => format!(
+            "add a federated credential to the application or managed identity {client} whose \
+             issuer, subject and audience (api://AzureADTokenExchange) match the token \
+             (for AKS: the cluster's OIDC issuer and system:serviceaccount:NAMESPACE:NAME)"
+        ),
+        500011 => "check the scope: the resource it names is not known in this tenant (for \
+                   Key Vault use https://vault.azure.net/.default)"
+            .to_owned(),
+        53003 => "a Conditional Access policy blocked the sign-in; ask your tenant \
+                  administrator which policy applies"
+            .to_owned(),
+        50076 | 50079 | 50158 => "sign in interactively (`az login`) to complete multi-factor \
+                                  authentication"
+            .to_owned(),
+        70043 | 700082 | 50173 => "sign in again (`az login`)".to_owned(),
+        _ => return None,
+    })
 }
 
 /// An `AADSTS12345` code at the start of a description.

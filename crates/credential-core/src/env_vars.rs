@@ -40,3 +40,5 @@ pub const MSI_SECRET: &str = "MSI_SECRET";
 pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
 /// Root certificates directories (as OpenSSL reads it).
 pub const SSL_CERT_DIR: &str = "SSL_CERT_DIR";
+/// Azure Pipelines: the URL that issues OIDC tokens for service connections.
+pub const SYSTEM_OIDCREQUESTURI: &str = "SYSTEM_OIDCREQUESTURI";

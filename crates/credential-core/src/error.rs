@@ -50,8 +50,13 @@ pub enum CredentialError {
         oauth_error: Option<String>,
         /// The Entra ID error code, e.g. `AADSTS7000215`.
         error_code: Option<String>,
-        /// The provider's description of the problem.
+        /// The provider's description of the problem, ending with what to do
+        /// about it where that is known.
         description: String,
+        /// The ids Microsoft Entra ID's error body carried, to quote when
+        /// asking for support (also through [`CredentialError::correlation_id`],
+        /// [`CredentialError::trace_id`] and [`CredentialError::timestamp`]).
+        diagnostics: Option<Box<EntraDiagnostics>>,
     },
 
     /// The request did not complete: connection failure, timeout, or an HTTP
@@ -136,6 +141,7 @@ impl CredentialError {
             oauth_error: None,
             error_code: None,
             description: description.into(),
+            diagnostics: None,
         }
     }
 
@@ -164,7 +170,12 @@ impl CredentialError {
             _ => return self,
         };
         if !text.contains(request_id) {
-            text.push_str(&format!(" (request id {request_id})"));
+            // Before a troubleshooting hint, which stays last.
+            let tag = format!(" (request id {request_id})");
+            match text.find(&format!(" {}", crate::entra::NEXT_STEP)) {
+                Some(at) => text.insert_str(at, &tag),
+                None => text.push_str(&tag),
+            }
         }
         self
     }
@@ -213,6 +224,30 @@ impl CredentialError {
         }
     }
 
+    fn diagnostics(&self) -> Option<&EntraDiagnostics> {
+        match self {
+            Self::Authentication { diagnostics, .. } => diagnostics.as_deref(),
+            Self::ChainFailed { stopped_by, .. } => stopped_by.as_deref()?.diagnostics(),
+            _ => None,
+        }
+    }
+
+    /// Microsoft Entra ID's `correlation_id` for this failure (or the one
+    /// that stopped a chain), if its error body had one.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.diagnostics()?.correlation_id.as_deref()
+    }
+
+    /// Microsoft Entra ID's `trace_id`, if its error body had one.
+    pub fn trace_id(&self) -> Option<&str> {
+        self.diagnostics()?.trace_id.as_deref()
+    }
+
+    /// Microsoft Entra ID's `timestamp`, as sent, if its error body had one.
+    pub fn timestamp(&self) -> Option<&str> {
+        self.diagnostics()?.timestamp.as_deref()
+    }
+
     /// The name of the credential (or chain) that failed.
     pub fn credential(&self) -> &'static str {
         match self {
@@ -223,6 +258,35 @@ impl CredentialError {
             | Self::UnexpectedResponse { credential, .. }
             | Self::ChainFailed { credential, .. } => credential,
         }
+    }
+}
+
+/// The support ids of a Microsoft Entra ID error body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EntraDiagnostics {
+    /// `correlation_id`.
+    pub correlation_id: Option<String>,
+    /// `trace_id`.
+    pub trace_id: Option<String>,
+    /// `timestamp`, as sent (e.g. `2030-01-01 00:00:00Z`).
+    pub timestamp: Option<String>,
+}
+
+impl EntraDiagnostics {
+    /// The ids; `None` when all are absent.
+    pub fn new(
+        correlation_id: Option<String>,
+        trace_id: Option<String>,
+        timestamp: Option<String>,
+    ) -> Option<Box<Self>> {
+        let clean = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let diagnostics = Self {
+            correlation_id: clean(correlation_id),
+            trace_id: clean(trace_id),
+            timestamp: clean(timestamp),
+        };
+        (diagnostics != Self::default()).then(|| Box::new(diagnostics))
     }
 }
 
@@ -322,6 +386,7 @@ mod tests {
             oauth_error: Some("invalid_client".into()),
             error_code: Some("AADSTS7000215".into()),
             description: "Invalid client secret provided.".into(),
+            diagnostics: None,
         };
         assert_eq!(
             err.to_string(),

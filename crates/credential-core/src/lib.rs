@@ -42,9 +42,11 @@
 //! `Display`, errors or logs.
 
 mod access_token;
+mod bearer;
 mod cache;
 mod chain;
 mod clock;
+mod cloud;
 mod context;
 mod credential;
 mod deadline;
@@ -63,15 +65,17 @@ mod secret;
 pub mod test_util;
 
 pub use access_token::AccessToken;
+pub use bearer::{BearerTokenFuture, get_bearer_token_provider};
 pub use cache::{
     DEFAULT_REFRESH_OFFSET, EXPIRY_MARGIN, MAX_JITTER, REFRESH_RETRY_DELAY, TokenCache,
 };
 pub use chain::ChainedTokenCredential;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use cloud::CloudConfiguration;
 pub use context::ProviderContext;
 pub use credential::{FnCredential, TokenCredential, token_credential_fn};
 pub use env::Env;
-pub use error::{CredentialError, ErrorSource, TransportErrorKind};
+pub use error::{CredentialError, EntraDiagnostics, ErrorSource, TransportErrorKind};
 pub use fs::Fs;
 pub use http::{
     HttpClient, HttpRequest, HttpResponse, LoopbackOnlyHttpClient, NoNetworkHttpClient,

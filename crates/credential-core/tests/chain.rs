@@ -36,6 +36,7 @@ fn denied(name: &'static str) -> Result<AccessToken, CredentialError> {
         oauth_error: Some("invalid_client".into()),
         error_code: Some("AADSTS7000215".into()),
         description: "Invalid client secret provided.".into(),
+        diagnostics: None,
     })
 }
 

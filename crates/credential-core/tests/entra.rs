@@ -112,6 +112,60 @@ fn entra_error_body_keeps_aadsts_code() {
     assert!(description.starts_with("AADSTS7000215: Invalid client secret provided."));
     assert!(!description.contains('\r'));
     assert!(!err.is_unavailable() && !err.is_transient());
+    // The support ids are fields, also through a chain that stopped on it.
+    assert_eq!(err.correlation_id(), Some("def"));
+    assert_eq!(err.trace_id(), Some("abc"));
+    assert_eq!(err.timestamp(), Some("2030-01-01 00:00:00Z"));
+    let chain = CredentialError::chain_failed("Chain", vec![err.clone()], None);
+    assert_eq!(chain.correlation_id(), Some("def"));
+    // The message ends with the next step; a request id goes before it.
+    let tagged = err.with_request_id("rid-9").to_string();
+    assert!(
+        tagged.contains("(request id rid-9) Next step: check the client secret given to"),
+        "{tagged}"
+    );
+}
+
+#[test]
+fn troubleshooting_hints_name_the_variable_to_check() {
+    let tenant = parse(
+        400,
+        r#"{"error":"invalid_request","error_description":"AADSTS90002: Tenant 'x' not found.","error_codes":[90002]}"#,
+    );
+    let err = credential_core::entra::parse_token_response(
+        "EnvironmentCredential",
+        400,
+        br#"{"error":"invalid_request","error_description":"AADSTS90002: Tenant 'x' not found.","error_codes":[90002]}"#,
+        time::OffsetDateTime::UNIX_EPOCH,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().ends_with("Next step: check AZURE_TENANT_ID: it must be the directory (tenant) id the app is registered in"),
+        "{err}"
+    );
+    assert!(
+        tenant
+            .unwrap_err()
+            .to_string()
+            .contains("Next step: check the tenant id given to")
+    );
+    let federated = credential_core::entra::parse_token_response(
+        "WorkloadIdentityCredential",
+        400,
+        br#"{"error":"invalid_client","error_description":"AADSTS70021: No matching federated identity record found.","error_codes":[70021]}"#,
+        time::OffsetDateTime::UNIX_EPOCH,
+    )
+    .unwrap_err();
+    assert!(
+        federated.to_string().contains(
+            "add a federated credential to the application or managed identity AZURE_CLIENT_ID"
+        ),
+        "{federated}"
+    );
+    // No hint for a code we know nothing about, and no diagnostics without ids.
+    let unknown = parse(400, r#"{"error":"x","error_description":"AADSTS1: ?"}"#).unwrap_err();
+    assert!(!unknown.to_string().contains("Next step"), "{unknown}");
+    assert_eq!(unknown.correlation_id(), None);
 }
 
 #[test]

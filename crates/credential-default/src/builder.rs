@@ -7,8 +7,12 @@ use std::time::Duration;
 use credential_cli::{
     AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential, DEFAULT_TIMEOUT,
 };
+use credential_core::entra::validate_request_timeout;
 use credential_core::env_vars::AZURE_CLIENT_ID;
-use credential_core::{CredentialError, ProviderContext, TokenCredential};
+use credential_core::retry::RetryPolicy;
+use credential_core::{
+    CloudConfiguration, CredentialError, ProviderContext, SharedHttpClient, TokenCredential,
+};
 use credential_env::{EnvironmentCredential, WorkloadIdentityCredential};
 use credential_msi::ManagedIdentityCredential;
 use url::Url;
@@ -45,6 +49,10 @@ pub struct DefaultAzureCredentialBuilder {
     imds_endpoint: Option<Url>,
     required_env_vars: Vec<String>,
     require_token_credentials_env_var: bool,
+    retry_policy: Option<RetryPolicy>,
+    request_timeout: Option<Duration>,
+    http_client: Option<SharedHttpClient>,
+    cloud: Option<CloudConfiguration>,
 }
 
 impl Default for DefaultAzureCredentialBuilder {
@@ -63,6 +71,10 @@ impl Default for DefaultAzureCredentialBuilder {
             imds_endpoint: None,
             required_env_vars: Vec::new(),
             require_token_credentials_env_var: false,
+            retry_policy: None,
+            request_timeout: None,
+            http_client: None,
+            cloud: None,
         }
     }
 }
@@ -120,10 +132,47 @@ impl DefaultAzureCredentialBuilder {
         self
     }
 
-    /// The Entra ID authority host for the environment and workload identity
-    /// credentials (default: `AZURE_AUTHORITY_HOST`, else the public cloud).
+    /// The Entra ID authority host for every link that talks to Entra ID:
+    /// environment, workload identity and managed identity's token exchange
+    /// (default: the [`with_cloud`](Self::with_cloud) cloud's, else
+    /// `AZURE_AUTHORITY_HOST`, else the public cloud). The developer tools
+    /// use their own cloud setting (`az cloud set`).
     pub fn with_authority_host(mut self, authority_host: impl Into<String>) -> Self {
         self.authority_host = Some(authority_host.into());
+        self
+    }
+
+    /// The Azure cloud every network link uses: its authority host (unless
+    /// [`with_authority_host`](Self::with_authority_host) gives one) and its
+    /// default audiences, which [`DefaultAzureCredential::cloud`] hands to
+    /// clients (e.g. the Key Vault scope). Default: the public cloud, with
+    /// `AZURE_AUTHORITY_HOST` honoured.
+    pub fn with_cloud(mut self, cloud: CloudConfiguration) -> Self {
+        self.cloud = Some(cloud);
+        self
+    }
+
+    /// How every network link retries its token requests (environment,
+    /// workload identity, and managed identity sources other than IMDS,
+    /// which keeps its own policy). Default: [`RetryPolicy::default`].
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = Some(policy);
+        self
+    }
+
+    /// How long one try of a network link's token request may take before
+    /// it is abandoned as timed out (default 30 s). The managed identity
+    /// probe keeps its 1 s.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// The HTTP client every network link sends with (default: the
+    /// context's, a `reqwest` client with rustls). Wrap your own
+    /// `reqwest::Client` with `ReqwestHttpClient::from_client`.
+    pub fn with_http_client(mut self, http: SharedHttpClient) -> Self {
+        self.http_client = Some(http);
         self
     }
 
@@ -176,11 +225,17 @@ impl DefaultAzureCredentialBuilder {
     /// Fails only on the default credential's own configuration: an invalid
     /// `AZURE_TOKEN_CREDENTIALS`, a required variable that is missing, both a
     /// managed identity client id and resource id, or every link excluded. A
-    /// link whose own configuration is wrong is kept as an entry that reports
-    /// "unavailable" with the reason.
+    /// link that could not be built is kept as an entry that returns why:
+    /// "unavailable" when its inputs are absent (the chain moves on), a
+    /// configuration error when they are present but wrong (the chain stops
+    /// there).
     pub fn build(self) -> Result<DefaultAzureCredential, CredentialError> {
-        let ctx = self.context.clone().unwrap_or_else(ProviderContext::system);
+        let mut ctx = self.context.clone().unwrap_or_else(ProviderContext::system);
+        if let Some(http) = &self.http_client {
+            ctx = ctx.with_http(http.clone());
+        }
         self.check_required(&ctx)?;
+        validate_request_timeout(NAME, self.request_timeout)?;
         let selection = Selection::parse(ctx.env.get(AZURE_TOKEN_CREDENTIALS).as_deref())?;
         let mi_client_id = given(self.managed_identity_client_id.clone());
         let mi_resource_id = given(self.managed_identity_resource_id.clone());
@@ -221,7 +276,10 @@ impl DefaultAzureCredentialBuilder {
                 Link::new(kind, built)
             })
             .collect();
-        Ok(DefaultAzureCredential::from_links(links))
+        Ok(DefaultAzureCredential::from_links(
+            links,
+            self.cloud.clone().unwrap_or_default(),
+        ))
     }
 
     fn check_required(&self, ctx: &ProviderContext) -> Result<(), CredentialError> {
@@ -267,6 +325,27 @@ impl DefaultAzureCredentialBuilder {
     ) -> Result<Arc<dyn TokenCredential>, CredentialError> {
         let tenants = self.additionally_allowed_tenants.clone();
         let tool_tenant = given(self.tenant_id.clone());
+        let authority_host = self
+            .authority_host
+            .clone()
+            .or_else(|| self.cloud.as_ref().map(|c| c.authority_host().to_owned()));
+        // The network links share their options: authority host, retry
+        // policy and per-try timeout.
+        macro_rules! network_link {
+            ($builder:expr) => {{
+                let mut b = $builder;
+                if let Some(host) = &authority_host {
+                    b = b.with_authority_host(host.clone());
+                }
+                if let Some(policy) = &self.retry_policy {
+                    b = b.with_retry_policy(policy.clone());
+                }
+                if let Some(timeout) = self.request_timeout {
+                    b = b.with_request_timeout(timeout);
+                }
+                b
+            }};
+        }
         // The developer tools share their options: context, timeout, tenant, and
         // additionally allowed tenants.
         macro_rules! developer_tool {
@@ -285,17 +364,16 @@ impl DefaultAzureCredentialBuilder {
         }
         Ok(match kind {
             CredentialKind::Environment => {
-                let mut b = EnvironmentCredential::builder().with_context(ctx.clone());
-                if let Some(host) = &self.authority_host {
-                    b = b.with_authority_host(host.clone());
-                }
+                let mut b =
+                    network_link!(EnvironmentCredential::builder().with_context(ctx.clone()));
                 if let Some(tenants) = tenants {
                     b = b.with_additionally_allowed_tenants(tenants);
                 }
                 Arc::new(b.build()?)
             }
             CredentialKind::WorkloadIdentity => {
-                let mut b = WorkloadIdentityCredential::builder().with_context(ctx.clone());
+                let mut b =
+                    network_link!(WorkloadIdentityCredential::builder().with_context(ctx.clone()));
                 if let Some(id) = given(self.workload_identity_client_id.clone())
                     .or_else(|| mi_client_id.map(str::to_owned))
                 {
@@ -304,18 +382,17 @@ impl DefaultAzureCredentialBuilder {
                 if let Some(tenant) = given(self.workload_identity_tenant_id.clone()) {
                     b = b.with_tenant_id(tenant);
                 }
-                if let Some(host) = &self.authority_host {
-                    b = b.with_authority_host(host.clone());
-                }
                 if let Some(tenants) = tenants {
                     b = b.with_additionally_allowed_tenants(tenants);
                 }
                 Arc::new(b.build()?)
             }
             CredentialKind::ManagedIdentity => {
-                let mut b = ManagedIdentityCredential::builder()
-                    .with_context(ctx.clone())
-                    .with_probe(selection != Selection::Only(CredentialKind::ManagedIdentity));
+                let mut b = network_link!(
+                    ManagedIdentityCredential::builder()
+                        .with_context(ctx.clone())
+                        .with_probe(selection != Selection::Only(CredentialKind::ManagedIdentity))
+                );
                 if let Some(resource_id) = mi_resource_id {
                     b = b.with_resource_id(resource_id);
                 } else if let Some(client_id) = mi_client_id
@@ -327,7 +404,11 @@ impl DefaultAzureCredentialBuilder {
                 if let Some(endpoint) = &self.imds_endpoint {
                     b = b.with_imds_endpoint(endpoint.clone());
                 }
-                Arc::new(b.build()?)
+                let credential = b.build()?;
+                // A detected source with malformed inputs stops the chain
+                // before any link after it starts.
+                credential.source_kind()?;
+                Arc::new(credential)
             }
             CredentialKind::AzureCli => developer_tool!(AzureCliCredential::builder()),
             CredentialKind::AzurePowerShell => {

@@ -3,12 +3,14 @@
 
 use std::fmt;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use credential_core::{
-    AccessToken, CredentialError, TokenCredential, TokenRequestOptions, async_trait,
+    AccessToken, CloudConfiguration, CredentialError, TokenCredential, TokenRequestOptions,
+    async_trait,
 };
 use futures::future::{Either, select};
+use futures::lock::Mutex;
 
 use crate::builder::DefaultAzureCredentialBuilder;
 use crate::link::Link;
@@ -35,6 +37,11 @@ const NONE_SELECTED: usize = usize::MAX;
 /// - On the first call, the managed identity attempt runs concurrently with
 ///   the developer tools (still one after another, in order); the result is
 ///   always the one the ordered chain gives. See the crate docs.
+/// - Concurrent first calls share one walk of the chain: the first caller
+///   walks it while the others wait; then they use the selected credential
+///   (whose cache already holds the token, so no second `az` process or
+///   managed identity probe starts), or get the same error when they asked
+///   for the same token.
 /// - When every credential fails, the error lists each one and why, in
 ///   order, and says what to do.
 ///
@@ -50,6 +57,19 @@ const NONE_SELECTED: usize = usize::MAX;
 pub struct DefaultAzureCredential {
     links: Vec<Link>,
     selected: AtomicUsize,
+    /// Held while a first call walks the chain; keeps the last walk's
+    /// failure for the callers that waited on it.
+    first_call: Mutex<Option<FailedWalk>>,
+    /// How many walks have finished.
+    walks: AtomicU64,
+    cloud: CloudConfiguration,
+}
+
+/// The request and error of a walk of the chain that failed.
+struct FailedWalk {
+    scopes: Vec<String>,
+    options: TokenRequestOptions,
+    error: CredentialError,
 }
 
 /// What the developer tools did, held until managed identity reports.
@@ -72,11 +92,20 @@ impl DefaultAzureCredential {
         DefaultAzureCredentialBuilder::default()
     }
 
-    pub(crate) fn from_links(links: Vec<Link>) -> Self {
+    pub(crate) fn from_links(links: Vec<Link>, cloud: CloudConfiguration) -> Self {
         Self {
+            cloud,
             links,
             selected: AtomicUsize::new(NONE_SELECTED),
+            first_call: Mutex::new(None),
+            walks: AtomicU64::new(0),
         }
+    }
+
+    /// The cloud the credential was built for, with its default audiences
+    /// (e.g. [`CloudConfiguration::key_vault_scope`] for a Key Vault client).
+    pub fn cloud(&self) -> &CloudConfiguration {
+        &self.cloud
     }
 
     /// The credentials in the chain, in order.
@@ -89,6 +118,16 @@ impl DefaultAzureCredential {
         self.links
             .get(self.selected.load(Ordering::Acquire))
             .map(|l| l.kind)
+    }
+
+    fn selected_link(&self) -> Option<&Link> {
+        let link = self.links.get(self.selected.load(Ordering::Acquire))?;
+        tracing::trace!(
+            chain = NAME,
+            credential = link.kind.name(),
+            "using the selected credential"
+        );
+        Some(link)
     }
 
     fn select(&self, index: usize) {
@@ -131,10 +170,17 @@ impl DefaultAzureCredential {
         scopes: &[&str],
         options: &TokenRequestOptions,
     ) -> Result<(AccessToken, Vec<CredentialError>), CredentialError> {
-        if let Some(link) = self.links.get(self.selected.load(Ordering::Acquire)) {
+        if let Some(link) = self.selected_link() {
             return Ok((link.get_token(scopes, options).await?, Vec::new()));
         }
-        self.first_call(scopes, options).await
+        // One walk at a time, as in `get_token`.
+        let _walking = self.first_call.lock().await;
+        if let Some(link) = self.selected_link() {
+            return Ok((link.get_token(scopes, options).await?, Vec::new()));
+        }
+        let result = self.first_call(scopes, options).await;
+        self.walks.fetch_add(1, Ordering::AcqRel);
+        result
     }
 
     /// The first call: the links before managed identity in order, then
@@ -172,6 +218,12 @@ impl DefaultAzureCredential {
             return Err(self.failed(attempts));
         };
         let mi_link = &self.links[mi];
+        if let Some(error) = mi_link.misconfiguration() {
+            // Inputs present but wrong: stop before any developer tool starts.
+            log_failure(mi_link.kind, &error, true);
+            attempts.push(error);
+            return Err(self.failed(attempts));
+        }
         let mi_future = pin!(mi_link.get_token(scopes, options));
         let tools_future = pin!(self.run_tools(mi + 1, scopes, options));
         let (mi_result, tools) = match select(mi_future, tools_future).await {
@@ -314,16 +366,34 @@ impl TokenCredential for DefaultAzureCredential {
         scopes: &[&str],
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
-        if let Some(link) = self.links.get(self.selected.load(Ordering::Acquire)) {
-            tracing::trace!(
-                chain = NAME,
-                credential = link.kind.name(),
-                "using the selected credential"
-            );
+        if let Some(link) = self.selected_link() {
             return link.get_token(scopes, options).await;
         }
-        self.first_call(scopes, options)
+        let walks_before = self.walks.load(Ordering::Acquire);
+        let mut last_failure = self.first_call.lock().await;
+        // A walk that finished while this caller waited decided for it.
+        if let Some(link) = self.selected_link() {
+            drop(last_failure);
+            return link.get_token(scopes, options).await;
+        }
+        if self.walks.load(Ordering::Acquire) != walks_before {
+            if let Some(failed) = last_failure
+                .as_ref()
+                .filter(|f| f.options == *options && f.scopes.iter().eq(scopes.iter()))
+            {
+                return Err(failed.error.clone());
+            }
+        }
+        let result = self
+            .first_call(scopes, options)
             .await
-            .map(|(token, _skipped)| token)
+            .map(|(token, _skipped)| token);
+        *last_failure = result.as_ref().err().map(|error| FailedWalk {
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            options: options.clone(),
+            error: error.clone(),
+        });
+        self.walks.fetch_add(1, Ordering::AcqRel);
+        result
     }
 }

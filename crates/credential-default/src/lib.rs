@@ -28,6 +28,74 @@
 //! `azuredeveloperclicredential`). Any other value fails construction with a
 //! list of the valid ones. The builder's `exclude` applies on top.
 //!
+//! # Unavailable or misconfigured
+//! A link is **unavailable** only when its inputs are *absent*: no service
+//! principal variables, no federated token file, no managed identity
+//! endpoint, a tool that is not installed or not signed in. The chain then
+//! moves on. Inputs that are *present but wrong* are a **configuration
+//! error**: the chain stops at once, before any later link runs (no process
+//! is started, no request is sent), and the error names the variable, says
+//! what is wrong with it and how to fix it. A misconfigured production
+//! identity must never fall through silently to a developer's `az login`,
+//! a different identity with different permissions.
+//!
+//! Unavailable: only `AZURE_CLIENT_ID` is set (no tenant, no secret, no
+//! certificate). The environment link is skipped and the chain goes on:
+//!
+//! ```text
+//! EnvironmentCredential is unavailable: the service principal environment variables are
+//! incomplete (blank counts as unset); missing: AZURE_TENANT_ID, AZURE_CLIENT_SECRET or
+//! AZURE_CLIENT_CERTIFICATE_PATH; set: AZURE_CLIENT_ID
+//! ```
+//!
+//! Misconfigured: `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and
+//! `AZURE_CLIENT_SECRET` are set, but the tenant is malformed. The chain
+//! stops there:
+//!
+//! ```
+//! use credential_default::{DefaultAzureCredential, Env, ProviderContext, TokenCredential,
+//!     TokenRequestOptions};
+//! let ctx = ProviderContext::isolated().with_env(Env::from_pairs([
+//!     ("AZURE_TENANT_ID", "contoso tenant"),
+//!     ("AZURE_CLIENT_ID", "00000000-0000-0000-0000-000000000001"),
+//!     ("AZURE_CLIENT_SECRET", "s3cret"),
+//! ]));
+//! let credential = DefaultAzureCredential::builder().with_context(ctx).build().unwrap();
+//! # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! let err = rt
+//!     .block_on(credential.get_token(&["https://vault.azure.net/.default"], &TokenRequestOptions::default()))
+//!     .unwrap_err();
+//! assert!(!err.is_unavailable());
+//! assert!(err.to_string().contains(
+//!     "EnvironmentCredential is misconfigured: AZURE_TENANT_ID is \"contoso tenant\", \
+//!      which is not a tenant id"
+//! ));
+//! ```
+//!
+//! Other such inputs: an `AZURE_AUTHORITY_HOST` with `http://` on a host
+//! that is not loopback, a certificate file that cannot be read or parsed,
+//! an `AZURE_CLIENT_CERTIFICATE_PASSWORD` that does not open the PKCS#12
+//! file, an unreadable or empty `AZURE_FEDERATED_TOKEN_FILE`, a managed
+//! identity endpoint variable (`IDENTITY_ENDPOINT`, `MSI_ENDPOINT`,
+//! `IMDS_ENDPOINT`, `AZURE_POD_IDENTITY_AUTHORITY_HOST`) that is not a URL, an
+//! `IDENTITY_SERVER_THUMBPRINT` that is not a thumbprint.
+//!
+//! # Options for every network link
+//! [`DefaultAzureCredentialBuilder`] takes one value each for the links that
+//! call a token endpoint (environment, workload identity, managed identity):
+//! `with_retry_policy`, `with_request_timeout`, `with_http_client`,
+//! `with_authority_host`, and `with_cloud` ([`CloudConfiguration`]: public,
+//! China, US Government or custom), which sets the authority host for every
+//! link at once and carries the cloud's default audiences
+//! ([`DefaultAzureCredential::cloud`]).
+//!
+//! # Outside the chain
+//! [`AzurePipelinesCredential`] (Azure DevOps service connections) is
+//! exported but not in the chain, as in the reference SDKs.
+//! [`get_bearer_token_provider`] turns any credential into a cloneable async
+//! function returning a bearer token, for clients that do not know
+//! [`TokenCredential`].
+//!
 //! # The fast first call
 //! The reference SDKs spend up to a second on the managed identity probe
 //! before they start `az` on a laptop. Here, on the first call, the links
@@ -57,10 +125,9 @@
 //!   its `source()` is the error that stopped the chain, if one did.
 //! - **Construction** fails only on the default credential's own options
 //!   (an invalid `AZURE_TOKEN_CREDENTIALS`, a required variable missing, both
-//!   a managed identity client id and resource id, everything excluded); a
-//!   link whose own configuration is wrong (a malformed `AZURE_TENANT_ID`, a
-//!   bad tool tenant) becomes an entry that is "unavailable" with the reason,
-//!   for every credential (Python does this only for workload identity).
+//!   a managed identity client id and resource id, everything excluded, a
+//!   zero request timeout); a link that could not be built is kept and
+//!   reports why when the chain reaches it (see below).
 //! - **`with_tenant_id`** applies to the developer tools only and has no
 //!   environment default (JavaScript defaults it to `AZURE_TENANT_ID`);
 //!   workload identity has its own tenant option.
@@ -86,19 +153,21 @@ pub use kind::{AZURE_TOKEN_CREDENTIALS, CredentialKind};
 pub(crate) const NAME: &str = "DefaultAzureCredential";
 
 pub use credential_core::{
-    AccessToken, ChainedTokenCredential, Clock, CredentialError, Env, ErrorSource, FnCredential,
-    Fs, HttpClient, HttpRequest, HttpResponse, LoopbackOnlyHttpClient, ManualClock,
-    NoNetworkHttpClient, ProcessError, ProcessOutput, ProcessRequest, ProcessRunner,
-    ProviderContext, ReqwestHttpClient, Secret, SharedClock, SharedHttpClient, SharedProcessRunner,
-    SystemClock, SystemProcessRunner, TokenCache, TokenCredential, TokenRequestOptions,
-    TransportError, TransportErrorKind, async_trait, entra, env_vars, retry, token_credential_fn,
+    AccessToken, BearerTokenFuture, ChainedTokenCredential, Clock, CloudConfiguration,
+    CredentialError, EntraDiagnostics, Env, ErrorSource, FnCredential, Fs, HttpClient, HttpRequest,
+    HttpResponse, LoopbackOnlyHttpClient, ManualClock, NoNetworkHttpClient, ProcessError,
+    ProcessOutput, ProcessRequest, ProcessRunner, ProviderContext, ReqwestHttpClient, Secret,
+    SharedClock, SharedHttpClient, SharedProcessRunner, SystemClock, SystemProcessRunner,
+    TokenCache, TokenCredential, TokenRequestOptions, TransportError, TransportErrorKind,
+    async_trait, entra, env_vars, get_bearer_token_provider, retry, token_credential_fn,
 };
 
 pub use credential_env::{
-    ClientAssertionCredential, ClientAssertionCredentialBuilder, ClientCertificate,
-    ClientCertificateCredential, ClientCertificateCredentialBuilder, ClientSecretCredential,
-    ClientSecretCredentialBuilder, EnvironmentCredential, EnvironmentCredentialBuilder,
-    WorkloadIdentityCredential, WorkloadIdentityCredentialBuilder,
+    AzurePipelinesCredential, AzurePipelinesCredentialBuilder, ClientAssertionCredential,
+    ClientAssertionCredentialBuilder, ClientCertificate, ClientCertificateCredential,
+    ClientCertificateCredentialBuilder, ClientSecretCredential, ClientSecretCredentialBuilder,
+    EnvironmentCredential, EnvironmentCredentialBuilder, WorkloadIdentityCredential,
+    WorkloadIdentityCredentialBuilder,
 };
 
 pub use credential_msi::{

@@ -15,9 +15,10 @@ pub(crate) struct Link {
 }
 
 impl Link {
-    /// A link over a build result: a build error is kept and reported as
-    /// "unavailable" by every `get_token`, so that one misconfigured link never
-    /// stops the default credential from being constructed.
+    /// A link over a build result. A build error is kept and returned by
+    /// every `get_token`, so that one link never stops the default credential
+    /// from being constructed: "unavailable" (the link's inputs are absent)
+    /// moves the chain on; anything else (inputs present but wrong) stops it.
     pub(crate) fn new(
         kind: CredentialKind,
         credential: Result<Arc<dyn TokenCredential>, CredentialError>,
@@ -28,8 +29,19 @@ impl Link {
         Self { kind, credential }
     }
 
+    /// The configuration error that stops the chain at this link before it
+    /// runs: its inputs are present but wrong.
+    pub(crate) fn misconfiguration(&self) -> Option<CredentialError> {
+        match &self.credential {
+            Err(error) if !error.is_unavailable() => Some(error.clone()),
+            _ => None,
+        }
+    }
+
     /// A token, with the default chain's error rules applied:
-    /// - a link that could not be built is unavailable, with the reason;
+    /// - a link that could not be built because its inputs are absent is
+    ///   unavailable, with the reason; one whose inputs are present but wrong
+    ///   returns that configuration error, which stops the chain;
     /// - a developer tool's failure other than `InvalidConfiguration` is
     ///   unavailable (as Python's chain treats them), so the next tool runs.
     pub(crate) async fn get_token(
@@ -39,7 +51,7 @@ impl Link {
     ) -> Result<AccessToken, CredentialError> {
         let credential = match &self.credential {
             Ok(credential) => credential,
-            Err(error) => return Err(unavailable_from_build(self.kind, error)),
+            Err(error) => return Err(build_error(self.kind, error)),
         };
         match credential.get_token(scopes, options).await {
             Err(error)
@@ -57,8 +69,8 @@ impl Link {
     }
 }
 
-fn unavailable_from_build(kind: CredentialKind, error: &CredentialError) -> CredentialError {
-    if error.is_unavailable() && error.credential() == kind.name() {
+fn build_error(kind: CredentialKind, error: &CredentialError) -> CredentialError {
+    if !error.is_unavailable() || error.credential() == kind.name() {
         return error.clone();
     }
     CredentialError::unavailable(

@@ -450,7 +450,7 @@ async fn rejected_workload_identity_stops_with_earlier_attempts() {
 }
 
 #[tokio::test]
-async fn misconfigured_links_do_not_fail_construction() {
+async fn misconfigured_links_do_not_fail_construction_but_stop_the_chain() {
     let h = harness(
         &[
             ("AZURE_TENANT_ID", "not a tenant!"),
@@ -465,23 +465,27 @@ async fn misconfigured_links_do_not_fail_construction() {
         .build()
         .unwrap();
     let err = get(&c).await.unwrap_err();
-    assert!(err.is_unavailable(), "{err:?}");
-    let all = attempts(&err);
-    assert_eq!(all.len(), 6);
-    let env = all[0].to_string();
+    assert!(!err.is_unavailable(), "{err:?}");
+    assert_eq!(attempt_names(&err), ["EnvironmentCredential"]);
+    let env = attempts(&err)[0].to_string();
     assert!(
-        env.starts_with(
-            "EnvironmentCredential is unavailable: the credential could not be created: "
-        ),
+        env.starts_with("EnvironmentCredential is misconfigured: AZURE_TENANT_ID is "),
         "{env}"
     );
-    for tool in &all[3..] {
-        assert!(
-            tool.to_string()
-                .contains("the credential could not be created"),
-            "{tool}"
-        );
-    }
+    assert!(h.runner.requests().is_empty());
+
+    // The developer tools' tenant option is wrong: az stops the chain.
+    let h = harness(&[], &["az"], &[]);
+    let c = builder(&h, &closed_port_url())
+        .with_tenant_id("bad tenant;rm")
+        .build()
+        .unwrap();
+    let err = get(&c).await.unwrap_err();
+    assert_eq!(attempt_names(&err).last(), Some(&"AzureCliCredential"));
+    assert!(matches!(
+        attempts(&err).last().unwrap(),
+        CredentialError::InvalidConfiguration { .. }
+    ));
     assert!(h.runner.requests().is_empty());
 }
 

@@ -7,4 +7,7 @@ mod common;
 
 mod chain;
 mod concurrency;
+mod first_call_real;
+mod misconfigured;
+mod options;
 mod token_credentials_env;

@@ -3,11 +3,10 @@
 
 use std::fmt;
 
-use credential_core::entra::AllowedTenants;
+use credential_core::entra::{quote_untrusted, validate_client_id_from, validate_tenant_id_from};
 use credential_core::env_vars::{
-    AZURE_ADDITIONALLY_ALLOWED_TENANTS, AZURE_CLIENT_CERTIFICATE_PASSWORD,
-    AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
-    AZURE_CLIENT_SEND_CERTIFICATE_CHAIN, AZURE_TENANT_ID,
+    AZURE_CLIENT_CERTIFICATE_PASSWORD, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID,
+    AZURE_CLIENT_SECRET, AZURE_CLIENT_SEND_CERTIFICATE_CHAIN, AZURE_TENANT_ID,
 };
 use credential_core::{
     AccessToken, CredentialError, Env, ProviderContext, TokenCredential, TokenRequestOptions,
@@ -16,7 +15,7 @@ use credential_core::{
 
 use crate::client_certificate::ClientCertificateCredential;
 use crate::client_secret::ClientSecretCredential;
-use crate::options::{CommonOptions, common_builder_methods};
+use crate::options::{CommonOptions, allowed_tenants_from_env, common_builder_methods};
 
 const NAME: &str = "EnvironmentCredential";
 /// Deprecated upstream and not supported here; named only in messages.
@@ -129,13 +128,14 @@ impl EnvironmentCredentialBuilder {
     pub fn build(mut self) -> Result<EnvironmentCredential, CredentialError> {
         let context = self.common.context();
         let env = context.env.clone();
-        if self.common.additionally_allowed_tenants.is_none() {
-            self.common.additionally_allowed_tenants = env
-                .get(AZURE_ADDITIONALLY_ALLOWED_TENANTS)
-                .map(|list| AllowedTenants::parse(&list));
+        let selection = select(&env)?;
+        if self.common.additionally_allowed_tenants.is_none()
+            && !matches!(selection, Selection::Incomplete(_))
+        {
+            self.common.additionally_allowed_tenants = allowed_tenants_from_env(NAME, &env)?;
         }
         self.common.context = Some(context);
-        let inner = match select(&env) {
+        let inner = match selection {
             Selection::Secret {
                 tenant_id,
                 client_id,
@@ -152,7 +152,8 @@ impl EnvironmentCredentialBuilder {
                 send_chain,
             } => {
                 let mut builder = ClientCertificateCredential::builder(tenant_id, client_id, path)
-                    .with_send_certificate_chain(send_chain);
+                    .with_send_certificate_chain(send_chain)
+                    .read_from_environment_variables();
                 if let Some(password) = password {
                     builder = builder.with_password(password);
                 }
@@ -183,13 +184,22 @@ enum Selection {
     Incomplete(String),
 }
 
-/// Picks the credential the variables describe (pure).
-fn select(env: &Env) -> Selection {
+/// Picks the credential the variables describe, and checks the ones it
+/// uses (pure): absent variables make it `Incomplete` (unavailable);
+/// present but malformed ones are an `InvalidConfiguration` error naming
+/// the variable.
+fn select(env: &Env) -> Result<Selection, CredentialError> {
     let tenant_id = env.get(AZURE_TENANT_ID);
     let client_id = env.get(AZURE_CLIENT_ID);
     let secret = env.get(AZURE_CLIENT_SECRET);
     let path = env.get(AZURE_CLIENT_CERTIFICATE_PATH);
-    match (tenant_id, client_id, secret, path) {
+    if let (Some(tenant_id), Some(client_id), true) =
+        (&tenant_id, &client_id, secret.is_some() || path.is_some())
+    {
+        validate_tenant_id_from(NAME, AZURE_TENANT_ID, tenant_id.trim())?;
+        validate_client_id_from(NAME, AZURE_CLIENT_ID, client_id.trim())?;
+    }
+    Ok(match (tenant_id, client_id, secret, path) {
         (Some(tenant_id), Some(client_id), Some(secret), _) => Selection::Secret {
             tenant_id,
             client_id,
@@ -200,9 +210,7 @@ fn select(env: &Env) -> Selection {
             client_id,
             path,
             password: env.get(AZURE_CLIENT_CERTIFICATE_PASSWORD),
-            send_chain: env
-                .get(AZURE_CLIENT_SEND_CERTIFICATE_CHAIN)
-                .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1")),
+            send_chain: send_certificate_chain(env)?,
         },
         (tenant_id, client_id, secret, path) => {
             let mut missing = Vec::new();
@@ -242,5 +250,25 @@ fn select(env: &Env) -> Selection {
             }
             Selection::Incomplete(message)
         }
+    })
+}
+
+/// `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`: `true`/`1` or `false`/`0`, any
+/// case; any other value is a configuration error.
+fn send_certificate_chain(env: &Env) -> Result<bool, CredentialError> {
+    let Some(value) = env.get(AZURE_CLIENT_SEND_CERTIFICATE_CHAIN) else {
+        return Ok(false);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(CredentialError::invalid_configuration(
+            NAME,
+            format!(
+                "{AZURE_CLIENT_SEND_CERTIFICATE_CHAIN} is {}, which is not a boolean; set it to \
+                 true (or 1) to send the certificate chain, or false (or 0, or unset it) not to",
+                quote_untrusted(&value)
+            ),
+        )),
     }
 }

@@ -10,6 +10,8 @@
 //!   identity), re-read when older than 5 minutes.
 //! - [`EnvironmentCredential`]: one of the above chosen from `AZURE_*`
 //!   variables.
+//! - [`AzurePipelinesCredential`]: an Azure DevOps service connection with
+//!   workload identity federation, inside a pipeline job.
 //!
 //! Every credential sends `POST {authority}/{tenant}/oauth2/v2.0/token` with a
 //! `client_credentials` form, retries transient failures (408, 429, 5xx,
@@ -46,6 +48,7 @@
 //! - **Errors name the credential**; inside [`EnvironmentCredential`] they name
 //!   `EnvironmentCredential`.
 
+mod azure_pipelines;
 mod client_assertion;
 mod client_certificate;
 mod client_secret;
@@ -54,6 +57,9 @@ mod options;
 mod service_principal;
 mod workload_identity;
 
+pub use azure_pipelines::{
+    AzurePipelinesCredential, AzurePipelinesCredentialBuilder, OIDC_API_VERSION,
+};
 pub use client_assertion::{ClientAssertionCredential, ClientAssertionCredentialBuilder};
 pub use client_certificate::{
     ClientCertificate, ClientCertificateCredential, ClientCertificateCredentialBuilder,

@@ -1,8 +1,9 @@
 //! Builder options every credential in this crate shares.
 
-use credential_core::ProviderContext;
-use credential_core::entra::AllowedTenants;
+use credential_core::entra::{AllowedTenants, validate_allowed_tenants_from};
+use credential_core::env_vars::AZURE_ADDITIONALLY_ALLOWED_TENANTS;
 use credential_core::retry::RetryPolicy;
+use credential_core::{CredentialError, Env, ProviderContext};
 
 /// The options behind every builder's `with_authority_host`,
 /// `with_additionally_allowed_tenants`, `with_retry_policy`,
@@ -21,6 +22,19 @@ impl CommonOptions {
     pub(crate) fn context(&self) -> ProviderContext {
         self.context.clone().unwrap_or_else(ProviderContext::system)
     }
+}
+
+/// `AZURE_ADDITIONALLY_ALLOWED_TENANTS`, if set, checked: every entry must
+/// be `*` or a tenant id.
+pub(crate) fn allowed_tenants_from_env(
+    credential: &'static str,
+    env: &Env,
+) -> Result<Option<AllowedTenants>, CredentialError> {
+    let Some(list) = env.get(AZURE_ADDITIONALLY_ALLOWED_TENANTS) else {
+        return Ok(None);
+    };
+    validate_allowed_tenants_from(credential, AZURE_ADDITIONALLY_ALLOWED_TENANTS, &list)?;
+    Ok(Some(AllowedTenants::parse(&list)))
 }
 
 /// Adds the shared `with_*` methods to a builder with a `common` field.

@@ -10,7 +10,7 @@ use credential_core::entra::{
 use credential_core::http::HttpRequest;
 use credential_core::retry::RetryPolicy;
 use credential_core::{
-    AccessToken, CredentialError, ProviderContext, TokenCache, TokenRequestOptions,
+    AccessToken, CredentialError, ProviderContext, Secret, TokenCache, TokenRequestOptions,
 };
 use url::Url;
 
@@ -164,6 +164,26 @@ impl ServicePrincipal {
                 .await
             })
             .await
+    }
+}
+
+impl ServicePrincipal {
+    /// [`ServicePrincipal::get_token`] for a client that proves itself with
+    /// an assertion: `assertion` is called only on a cache miss.
+    pub(crate) async fn get_token_with_assertion<F, Fut>(
+        &self,
+        scopes: &[&str],
+        options: &TokenRequestOptions,
+        assertion: F,
+    ) -> Result<AccessToken, CredentialError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Secret, CredentialError>>,
+    {
+        self.get_token(scopes, options, |_endpoint| async {
+            Ok(ClientAuthentication::Assertion(assertion().await?))
+        })
+        .await
     }
 }
 

@@ -5,18 +5,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use credential_core::entra::{AllowedTenants, ClientAuthentication};
-use credential_core::env_vars::{
-    AZURE_ADDITIONALLY_ALLOWED_TENANTS, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE,
-    AZURE_TENANT_ID,
-};
+use credential_core::entra::{validate_client_id_from, validate_tenant_id_from};
+use credential_core::env_vars::{AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID};
 use credential_core::{
     AccessToken, CredentialError, ProviderContext, Secret, TokenCredential, TokenRequestOptions,
     async_trait,
 };
 use time::{Duration, OffsetDateTime};
 
-use crate::options::{CommonOptions, common_builder_methods};
+use crate::options::{CommonOptions, allowed_tenants_from_env, common_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
 const NAME: &str = "WorkloadIdentityCredential";
@@ -33,7 +30,10 @@ pub const TOKEN_FILE_MAX_AGE: Duration = Duration::minutes(5);
 /// `AZURE_FEDERATED_TOKEN_FILE`; the authority from the builder, else
 /// `AZURE_AUTHORITY_HOST`; the additionally allowed tenants from the builder,
 /// else `AZURE_ADDITIONALLY_ALLOWED_TENANTS`. A missing value makes `build`
-/// fail with [`CredentialError::Unavailable`] naming every missing one.
+/// fail with [`CredentialError::Unavailable`] naming every missing one; a
+/// present but malformed one (a tenant id with spaces, an `http://`
+/// authority) with [`CredentialError::InvalidConfiguration`] naming the
+/// variable or option it came from.
 ///
 /// The file is read on a cache miss, trimmed, and read again when the last
 /// read is 5 minutes old (by the context's clock). `Debug` never shows the
@@ -97,8 +97,10 @@ async fn read_token_file(ctx: &ProviderContext, path: &Path) -> Result<Secret, C
         CredentialError::invalid_configuration(
             NAME,
             format!(
-                "could not read the federated token file {} ({e}); check {AZURE_FEDERATED_TOKEN_FILE} \
-                 and that the service account token is projected into the pod",
+                "could not read the federated token file {} ({e}); set {AZURE_FEDERATED_TOKEN_FILE} \
+                 (or with_token_file_path) to the projected service account token's path, and \
+                 check that the pod has the label azure.workload.identity/use: \"true\" so that \
+                 the token is projected",
                 path.display()
             ),
         )
@@ -107,7 +109,11 @@ async fn read_token_file(ctx: &ProviderContext, path: &Path) -> Result<Secret, C
     if token.is_empty() {
         return Err(CredentialError::invalid_configuration(
             NAME,
-            format!("the federated token file {} is empty", path.display()),
+            format!(
+                "the federated token file {} is empty; {AZURE_FEDERATED_TOKEN_FILE} (or \
+                 with_token_file_path) must name the projected service account token",
+                path.display()
+            ),
         ));
     }
     Ok(Secret::new(token))
@@ -130,9 +136,7 @@ impl TokenCredential for WorkloadIdentityCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         self.principal
-            .get_token(scopes, options, |_endpoint| async {
-                Ok(ClientAuthentication::Assertion(self.assertion().await?))
-            })
+            .get_token_with_assertion(scopes, options, || self.assertion())
             .await
     }
 }
@@ -172,9 +176,13 @@ impl WorkloadIdentityCredentialBuilder {
     pub fn build(mut self) -> Result<WorkloadIdentityCredential, CredentialError> {
         let context = self.common.context();
         let env = &context.env;
-        let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-        let tenant_id = given(self.tenant_id).or_else(|| env.get(AZURE_TENANT_ID));
-        let client_id = given(self.client_id).or_else(|| env.get(AZURE_CLIENT_ID));
+        let given = |v: Option<String>, option: &'static str| {
+            v.filter(|s| !s.trim().is_empty()).map(|v| (v, option))
+        };
+        let tenant_id = given(self.tenant_id, "with_tenant_id")
+            .or_else(|| env.get(AZURE_TENANT_ID).map(|v| (v, AZURE_TENANT_ID)));
+        let client_id = given(self.client_id, "with_client_id")
+            .or_else(|| env.get(AZURE_CLIENT_ID).map(|v| (v, AZURE_CLIENT_ID)));
         let token_file = self
             .token_file_path
             .filter(|p| !p.as_os_str().is_empty())
@@ -195,7 +203,7 @@ impl WorkloadIdentityCredentialBuilder {
                 "the token file path (with_token_file_path or {AZURE_FEDERATED_TOKEN_FILE})"
             ));
         }
-        let (Some(tenant_id), Some(client_id), Some(token_file)) =
+        let (Some((tenant_id, tenant_origin)), Some((client_id, client_origin)), Some(token_file)) =
             (tenant_id, client_id, token_file)
         else {
             return Err(CredentialError::unavailable(
@@ -207,10 +215,10 @@ impl WorkloadIdentityCredentialBuilder {
                 ),
             ));
         };
+        validate_tenant_id_from(NAME, tenant_origin, tenant_id.trim())?;
+        validate_client_id_from(NAME, client_origin, client_id.trim())?;
         if self.common.additionally_allowed_tenants.is_none() {
-            self.common.additionally_allowed_tenants = env
-                .get(AZURE_ADDITIONALLY_ALLOWED_TENANTS)
-                .map(|list| AllowedTenants::parse(&list));
+            self.common.additionally_allowed_tenants = allowed_tenants_from_env(NAME, env)?;
         }
         let principal = ServicePrincipal::new(NAME, &tenant_id, &client_id, &self.common, context)?;
         Ok(WorkloadIdentityCredential {

@@ -163,7 +163,7 @@ async fn disable_multitenant_auth_pins_configured_tenant() {
 async fn entra_error_keeps_aadsts_code_and_hides_secret() {
     let (server, _m) = entra_error_server(
         401,
-        r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: t\r\nCorrelation ID: c","error_codes":[7000215]}"#,
+        r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: t\r\nCorrelation ID: c","error_codes":[7000215],"timestamp":"2030-01-01 00:00:00Z","trace_id":"t","correlation_id":"c"}"#,
     )
     .await;
     let cred = credential(&server, Env::empty());
@@ -174,6 +174,7 @@ async fn entra_error_keeps_aadsts_code_and_hides_secret() {
         oauth_error,
         error_code,
         description,
+        ..
     } = &err
     else {
         panic!("{err:?}")
@@ -183,6 +184,19 @@ async fn entra_error_keeps_aadsts_code_and_hides_secret() {
     assert_eq!(oauth_error.as_deref(), Some("invalid_client"));
     assert_eq!(error_code.as_deref(), Some("AADSTS7000215"));
     assert!(description.starts_with("AADSTS7000215: Invalid client secret provided."));
+    assert_eq!(err.correlation_id(), Some("c"));
+    assert_eq!(err.trace_id(), Some("t"));
+    assert_eq!(err.timestamp(), Some("2030-01-01 00:00:00Z"));
+    // The message ends with the next step, naming what to check.
+    let text = err.to_string();
+    assert!(
+        text.ends_with(
+            "Next step: check the client secret given to ClientSecretCredential: it must be the \
+             secret's value (not its id) and not expired; create a new secret under the app \
+             registration's Certificates & secrets if needed"
+        ),
+        "{text}"
+    );
     assert!(!err.is_transient() && !err.is_unavailable());
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains(SECRET), "{shown}");

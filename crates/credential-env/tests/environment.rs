@@ -158,7 +158,6 @@ async fn certificate_row_honours_password_and_send_chain_values() {
         ("true", true),
         ("false", false),
         ("0", false),
-        ("yes", false),
         ("", false),
     ];
     for (value, sends_chain) in cases {

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod azure_pipelines;
 mod client_assertion;
 mod client_certificate;
 mod client_secret;

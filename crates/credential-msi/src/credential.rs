@@ -310,6 +310,7 @@ pub struct ManagedIdentityCredentialBuilder {
     imds_retry: Option<ImdsRetryPolicy>,
     request_timeout: Option<Duration>,
     service_fabric_http: Option<SharedHttpClient>,
+    authority_host: Option<String>,
 }
 
 impl ManagedIdentityCredentialBuilder {
@@ -378,6 +379,15 @@ impl ManagedIdentityCredentialBuilder {
         self
     }
 
+    /// The Microsoft Entra authority host for token exchange (AKS workload
+    /// identity), e.g. `https://login.microsoftonline.us` (default:
+    /// `AZURE_AUTHORITY_HOST`, else the public cloud). Other sources ask
+    /// their platform's endpoint and do not use it.
+    pub fn with_authority_host(mut self, authority_host: impl Into<String>) -> Self {
+        self.authority_host = Some(authority_host.into());
+        self
+    }
+
     /// The HTTP client for Service Fabric, instead of the default one that
     /// pins the server certificate to `IDENTITY_SERVER_THUMBPRINT`.
     pub fn with_service_fabric_http_client(mut self, http: SharedHttpClient) -> Self {
@@ -436,6 +446,7 @@ impl ManagedIdentityCredentialBuilder {
             imds_endpoint: self.imds_endpoint.as_ref(),
             default_imds_endpoint: ctx.imds_endpoint.as_ref(),
             service_fabric_http: self.service_fabric_http.as_ref(),
+            authority_host: self.authority_host.as_deref(),
         });
         match &source {
             Ok(source) => {

@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use credential_core::env_vars::AZURE_POD_IDENTITY_AUTHORITY_HOST;
 use credential_core::{CredentialError, HttpRequest, HttpResponse, TransportError};
 use reqwest::Method;
 use url::Url;
@@ -21,6 +22,9 @@ use crate::source::SourceKind;
 pub const DEFAULT_IMDS_HOST: &str = "http://169.254.169.254";
 /// The token path, appended to the host (or to the override's base).
 pub const TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
+/// The token path under `AZURE_POD_IDENTITY_AUTHORITY_HOST` (AKS pod
+/// identity): with the trailing slash, as the JavaScript SDK sends it.
+pub const POD_IDENTITY_TOKEN_PATH: &str = "/metadata/identity/oauth2/token/";
 /// The api-version IMDS token requests use.
 pub const API_VERSION: &str = "2018-02-01";
 /// How long the availability probe waits for any answer.
@@ -59,14 +63,49 @@ impl ImdsConfig {
         base: &str,
         id: Option<UserAssignedId>,
     ) -> Result<Self, CredentialError> {
+        Self::with_path(origin, base, TOKEN_PATH, id)
+    }
+
+    /// The token URL under `AZURE_POD_IDENTITY_AUTHORITY_HOST` (AKS pod
+    /// identity): [`POD_IDENTITY_TOKEN_PATH`], with its trailing slash, and
+    /// no probe.
+    ///
+    /// ```
+    /// use credential_msi::imds::ImdsConfig;
+    /// let c = ImdsConfig::from_pod_identity_host("http://10.0.0.1:2579", None).unwrap();
+    /// assert_eq!(c.endpoint.as_str(), "http://10.0.0.1:2579/metadata/identity/oauth2/token/");
+    /// assert!(c.skip_probe);
+    /// ```
+    pub fn from_pod_identity_host(
+        host: &str,
+        id: Option<UserAssignedId>,
+    ) -> Result<Self, CredentialError> {
+        Ok(Self {
+            skip_probe: true,
+            ..Self::with_path(
+                AZURE_POD_IDENTITY_AUTHORITY_HOST,
+                host,
+                POD_IDENTITY_TOKEN_PATH,
+                id,
+            )?
+        })
+    }
+
+    fn with_path(
+        origin: &'static str,
+        base: &str,
+        path: &str,
+        id: Option<UserAssignedId>,
+    ) -> Result<Self, CredentialError> {
         let trimmed = base.trim().trim_end_matches('/');
         let with_scheme = if trimmed.contains("://") {
             trimmed.to_owned()
         } else {
             format!("http://{trimmed}")
         };
-        let endpoint =
-            crate::source::parse_endpoint(origin, &format!("{with_scheme}{TOKEN_PATH}"))?;
+        // The base alone first, so that an error quotes the value as given.
+        crate::source::parse_endpoint(origin, &with_scheme)?;
+        let endpoint = crate::source::parse_endpoint(origin, &format!("{with_scheme}{path}"))?;
         Ok(Self {
             endpoint,
             id,

@@ -54,6 +54,9 @@
 //!   user-assigned id must be echoed in the response, as the newest MSAL does.
 //! - **Scopes**: exactly one; anything else is an `InvalidConfiguration`
 //!   error (JavaScript: unavailable).
+//! - **AKS pod identity** (`AZURE_POD_IDENTITY_AUTHORITY_HOST`): the token
+//!   path keeps its trailing slash, `/metadata/identity/oauth2/token/`, as
+//!   the JavaScript SDK sends it.
 //! - **Configuration problems** found at detection (a malformed endpoint, an
 //!   id kind the source does not accept) are returned by `get_token`, so that
 //!   building the credential never fails because of the environment.

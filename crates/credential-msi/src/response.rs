@@ -4,7 +4,7 @@
 //! Everything here is pure: bytes and a time in, a token or an error out.
 
 use credential_core::entra::{half_life, quote_untrusted};
-use credential_core::{AccessToken, CredentialError, TransportErrorKind};
+use credential_core::{AccessToken, CredentialError, EntraDiagnostics, TransportErrorKind};
 use serde_json::Value;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::macros::format_description;
@@ -274,6 +274,7 @@ pub fn error_from_response(source: SourceKind, status: u16, body: &[u8]) -> Cred
         oauth_error: details.error.clone(),
         error_code: None,
         description: format!("the {source} endpoint refused the token request: {description}"),
+        diagnostics: EntraDiagnostics::new(details.correlation_id.clone(), None, None),
     }
 }
 

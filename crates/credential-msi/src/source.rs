@@ -5,7 +5,9 @@
 
 use std::fmt;
 
-use credential_core::entra::{resolve_authority_host, validate_tenant_id};
+use credential_core::entra::{
+    resolve_authority_host, validate_client_id_from, validate_tenant_id_from,
+};
 use credential_core::env_vars::{
     AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE, AZURE_POD_IDENTITY_AUTHORITY_HOST,
     AZURE_TENANT_ID, IDENTITY_ENDPOINT, IDENTITY_HEADER, IDENTITY_SERVER_THUMBPRINT, IMDS_ENDPOINT,
@@ -100,6 +102,9 @@ pub(crate) struct Detection<'a> {
     /// The context's IMDS endpoint, used when nothing else names one.
     pub default_imds_endpoint: Option<&'a Url>,
     pub service_fabric_http: Option<&'a SharedHttpClient>,
+    /// The authority host for token exchange (default:
+    /// `AZURE_AUTHORITY_HOST`, else the public cloud).
+    pub authority_host: Option<&'a str>,
 }
 
 /// Parses an endpoint URL from a variable or option: `http` or `https` with
@@ -109,7 +114,8 @@ pub(crate) fn parse_endpoint(origin: &'static str, raw: &str) -> Result<Url, Cre
         CredentialError::invalid_configuration(
             NAME,
             format!(
-                "{origin} {} is not a valid http(s) URL ({why})",
+                "{origin} {} is not a valid http(s) URL ({why}); set {origin} to the endpoint \
+                 URL the platform provides, or unset it where there is no such endpoint",
                 credential_core::entra::quote_untrusted(raw)
             ),
         )
@@ -176,10 +182,7 @@ pub(crate) fn detect(d: &Detection<'_>) -> Result<Source, CredentialError> {
         (Some(url), _) => {
             ImdsConfig::from_base("the IMDS endpoint option", url.as_str(), id.cloned())?
         }
-        (None, Some(host)) => ImdsConfig {
-            skip_probe: true,
-            ..ImdsConfig::from_base(AZURE_POD_IDENTITY_AUTHORITY_HOST, &host, id.cloned())?
-        },
+        (None, Some(host)) => ImdsConfig::from_pod_identity_host(&host, id.cloned())?,
         (None, None) => match d.default_imds_endpoint {
             Some(url) => {
                 ImdsConfig::from_base("the context's IMDS endpoint", url.as_str(), id.cloned())?
@@ -208,8 +211,11 @@ fn token_exchange(d: &Detection<'_>) -> Result<Option<Source>, CredentialError> 
             None => return Ok(None),
         },
     };
-    validate_tenant_id(NAME, tenant_id.trim())?;
-    let authority = resolve_authority_host(NAME, None, env)?;
+    validate_tenant_id_from(NAME, AZURE_TENANT_ID, tenant_id.trim())?;
+    if d.id.is_none() {
+        validate_client_id_from(NAME, AZURE_CLIENT_ID, client_id.trim())?;
+    }
+    let authority = resolve_authority_host(NAME, d.authority_host, env)?;
     Ok(Some(Source::TokenExchange {
         config: TokenExchangeConfig {
             authority,

@@ -37,7 +37,9 @@ impl Thumbprint {
         let invalid = || {
             CredentialError::invalid_configuration(
                 NAME,
-                "IDENTITY_SERVER_THUMBPRINT must be a SHA-1 thumbprint: 40 hexadecimal digits",
+                "IDENTITY_SERVER_THUMBPRINT is not a SHA-1 thumbprint; set it to the 40 \
+                 hexadecimal digits of the Service Fabric cluster's server certificate \
+                 thumbprint (as the cluster sets it), or unset it outside Service Fabric",
             )
         };
         if digits.len() != 40 {

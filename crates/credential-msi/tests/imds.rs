@@ -84,8 +84,10 @@ async fn user_assigned_parameters() {
 #[tokio::test]
 async fn pod_identity_host_variable_moves_imds() {
     let mut server = mockito::Server::new_async().await;
+    // AKS pod identity: the token path with its trailing slash, as the
+    // JavaScript SDK sends it.
     let mock = server
-        .mock("GET", PATH)
+        .mock("GET", "/metadata/identity/oauth2/token/")
         .match_query(imds_query(""))
         .with_body(r#"{"access_token":"t","expires_in":"86400"}"#)
         .expect(1)
@@ -490,7 +492,7 @@ async fn the_isolated_context_aims_imds_at_loopback() {
     get(&credential).await.unwrap();
     let url = http.requests.lock().unwrap()[0].1.url.to_string();
     assert!(
-        url.starts_with("http://127.0.0.9:2579/metadata/identity/oauth2/token?"),
+        url.starts_with("http://127.0.0.9:2579/metadata/identity/oauth2/token/?"),
         "{url}"
     );
 

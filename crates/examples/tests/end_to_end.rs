@@ -195,6 +195,15 @@ async fn set_update_rotate_and_choose_credential_run() {
 }
 
 #[tokio::test]
+async fn bearer_token_provider_signs_a_plain_request() {
+    let out = narration!(examples::bearer_token::run);
+    assert!(
+        out.contains("signed by the bearer token provider (scope https://vault.azure.net/.default): HTTP 200."),
+        "{out}"
+    );
+}
+
+#[tokio::test]
 async fn lifecycle_with_default_credential_picking_environment() {
     let emulator = emulator().await;
     let credential = Arc::new(

@@ -30,6 +30,8 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token::entra_token))
         .route("/metadata/identity/oauth2/token", get(token::imds_token))
+        // AKS pod identity's path, as the JavaScript SDK sends it.
+        .route("/metadata/identity/oauth2/token/", get(token::imds_token))
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(token::openid_configuration),

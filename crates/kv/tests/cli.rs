@@ -715,3 +715,54 @@ async fn batch_signs_in_once() {
     token.assert_async().await;
     shows.assert_async().await;
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn misconfigured_identity_stops_and_never_runs_az() {
+    use std::os::unix::fs::PermissionsExt;
+    // A signed-in `az` that leaves a mark when it runs: the chain must stop
+    // at the malformed AZURE_TENANT_ID instead of falling through to it.
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("az-ran");
+    let az = dir.path().join("az");
+    std::fs::write(
+        &az,
+        format!(
+            "#!/bin/sh\ntouch '{}'\necho '{{\"accessToken\":\"az-token\",\"expires_on\":4102444800}}'\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut vault = mockito::Server::new_async().await;
+    let _challenge = mock_challenge(&mut vault, "https://login.microsoftonline.com/contoso").await;
+    let port = closed_port().await;
+    let env = vec![
+        ("AZURE_KEYVAULT_URL".to_owned(), vault.url()),
+        ("AZURE_TENANT_ID".to_owned(), "contoso tenant!".to_owned()),
+        (
+            "AZURE_CLIENT_ID".to_owned(),
+            "00000000-0000-0000-0000-0000000c1e47".to_owned(),
+        ),
+        (
+            "AZURE_CLIENT_SECRET".to_owned(),
+            "not-a-real-secret".to_owned(),
+        ),
+        (
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST".to_owned(),
+            format!("http://127.0.0.1:{port}"),
+        ),
+        ("PATH".to_owned(), dir.path().display().to_string()),
+    ];
+    let run = kv_with(&env, &["secret", "show", "x"], "").await;
+    let err = run.err();
+    let message = err["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "EnvironmentCredential is misconfigured: AZURE_TENANT_ID is \"contoso tenant!\""
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("not-a-real-secret"), "{message}");
+    assert!(!marker.exists(), "az ran");
+}

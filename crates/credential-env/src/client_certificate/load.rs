@@ -105,6 +105,10 @@ pub(crate) fn parse(
     Ok(ClientCertificate { key_pkcs1, chain })
 }
 
+/// The message of a PKCS#12 file the password does not open.
+pub(crate) const WRONG_PASSWORD: &str =
+    "could not open the PKCS#12 file: the password is wrong (or the file is corrupt)";
+
 enum Key {
     Pkcs1(Vec<u8>),
     Pkcs8(Vec<u8>),
@@ -157,10 +161,7 @@ fn parse_pkcs12(bytes: &[u8], password: &str) -> Result<(Key, Vec<Vec<u8>>), Str
     let store = KeyStore::from_pkcs12(bytes, password, Pkcs12ImportPolicy::Strict).map_err(|e| {
         use p12_keystore::error::Error as P12;
         match e {
-            P12::MacError(_) | P12::UnpadError | P12::Pkcs5Error(_) => {
-                "could not open the PKCS#12 file: the password is wrong (or the file is corrupt)"
-                    .to_owned()
-            }
+            P12::MacError(_) | P12::UnpadError | P12::Pkcs5Error(_) => WRONG_PASSWORD.to_owned(),
             _ => format!(
                 "the certificate file is neither PEM nor PKCS#12 (or a PKCS#12 file this library cannot read: {e})"
             ),

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use credential_core::entra::ClientAuthentication;
+use credential_core::env_vars::{AZURE_CLIENT_CERTIFICATE_PASSWORD, AZURE_CLIENT_CERTIFICATE_PATH};
 use credential_core::{
     AccessToken, CredentialError, ProviderContext, Secret, TokenCredential, TokenRequestOptions,
     async_trait,
@@ -49,6 +50,7 @@ pub struct ClientCertificateCredential {
     source: Source,
     password: Option<Secret>,
     send_certificate_chain: bool,
+    from_environment: bool,
     certificate: OnceCell<Arc<ClientCertificate>>,
 }
 
@@ -103,7 +105,18 @@ impl ClientCertificateCredential {
                 match &self.source {
                     Source::Loaded(certificate) => Ok(certificate.clone()),
                     Source::Path(path) => {
-                        load_file(name, &self.principal.context, path, self.password.as_ref()).await
+                        let origin = self.from_environment.then_some(Variables {
+                            path: AZURE_CLIENT_CERTIFICATE_PATH,
+                            password: AZURE_CLIENT_CERTIFICATE_PASSWORD,
+                        });
+                        load_file(
+                            name,
+                            &self.principal.context,
+                            path,
+                            self.password.as_ref(),
+                            origin,
+                        )
+                        .await
                     }
                 }
             })
@@ -112,31 +125,65 @@ impl ClientCertificateCredential {
     }
 }
 
+/// The environment variables a certificate's path and password came from.
+#[derive(Clone, Copy)]
+struct Variables {
+    path: &'static str,
+    password: &'static str,
+}
+
 async fn load_file(
     name: &'static str,
     ctx: &ProviderContext,
     path: &std::path::Path,
     password: Option<&Secret>,
+    origin: Option<Variables>,
 ) -> Result<Arc<ClientCertificate>, CredentialError> {
+    let path_origin = origin.map_or("the certificate path".to_owned(), |v| v.path.to_owned());
     let bytes = ctx.fs.read(path).await.map_err(|e| {
         CredentialError::invalid_configuration(
             name,
             format!(
-                "could not read the certificate file {} ({e})",
+                "could not read the certificate file {} named by {path_origin} ({e}); set \
+                 {path_origin} to the path of a PEM or PKCS#12 file this process can read",
                 path.display()
             ),
         )
     })?;
-    let password = password.map(Secret::expose_secret);
-    load::parse(name, &bytes, password)
+    let given_password = password.map(Secret::expose_secret);
+    load::parse(name, &bytes, given_password)
         .map(Arc::new)
         .map_err(|e| match e {
             CredentialError::InvalidConfiguration {
                 credential,
                 message,
+            } if message == load::WRONG_PASSWORD => {
+                let variable =
+                    origin.map_or("the certificate password (with_password)", |v| v.password);
+                let fix = if password.is_some() {
+                    format!("set {variable} to the file's password")
+                } else {
+                    format!("the file is protected by a password: set {variable} to it")
+                };
+                CredentialError::invalid_configuration(
+                    credential,
+                    format!(
+                        "{variable} does not open the PKCS#12 file {} (the password is wrong, \
+                         or the file is corrupt); {fix}",
+                        path.display()
+                    ),
+                )
+            }
+            CredentialError::InvalidConfiguration {
+                credential,
+                message,
             } => CredentialError::invalid_configuration(
                 credential,
-                format!("{message} (file {})", path.display()),
+                format!(
+                    "{message} (file {}, named by {path_origin}); set {path_origin} to a PEM or \
+                     PKCS#12 file with the certificate and its RSA private key",
+                    path.display()
+                ),
             ),
             other => other,
         })
@@ -184,6 +231,7 @@ pub struct ClientCertificateCredentialBuilder {
     source: Source,
     password: Option<Secret>,
     send_certificate_chain: bool,
+    from_environment: bool,
     common: CommonOptions,
     name: &'static str,
 }
@@ -209,6 +257,7 @@ impl ClientCertificateCredentialBuilder {
             source,
             password: None,
             send_certificate_chain: false,
+            from_environment: false,
             common: CommonOptions::default(),
             name: NAME,
         }
@@ -232,6 +281,14 @@ impl ClientCertificateCredentialBuilder {
 
     environment_builder_methods!();
 
+    /// The path and password came from `AZURE_CLIENT_CERTIFICATE_PATH` and
+    /// `AZURE_CLIENT_CERTIFICATE_PASSWORD` (for `EnvironmentCredential`):
+    /// errors name those variables.
+    pub(crate) fn read_from_environment_variables(mut self) -> Self {
+        self.from_environment = true;
+        self
+    }
+
     /// Checks the ids, the path and the authority host. The file itself is
     /// read on the first token request.
     pub fn build(self) -> Result<ClientCertificateCredential, CredentialError> {
@@ -254,6 +311,7 @@ impl ClientCertificateCredentialBuilder {
             source: self.source,
             password: self.password,
             send_certificate_chain: self.send_certificate_chain,
+            from_environment: self.from_environment,
             certificate: OnceCell::new(),
         })
     }
