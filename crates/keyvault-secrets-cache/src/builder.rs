@@ -176,7 +176,9 @@ impl SecretCacheBuilder {
             )));
         }
         if self.max_entries == 0 {
-            return Err(CacheError::invalid("the cache must hold at least one entry"));
+            return Err(CacheError::invalid(
+                "the cache must hold at least one entry",
+            ));
         }
         Ok(SecretCache::from_builder(self))
     }

@@ -149,9 +149,7 @@ impl SecretCache {
     /// The properties of the latest version of `name` (from the same entry
     /// as [`get`](Self::get)).
     pub async fn get_properties(&self, name: &str) -> Result<SecretProperties, CacheError> {
-        self.inner
-            .read(name, None, |v| v.properties.clone())
-            .await
+        self.inner.read(name, None, |v| v.properties.clone()).await
     }
 
     /// Forgets `name` (its latest version and every version read); the next
@@ -376,7 +374,7 @@ impl Inner {
                         }
                         Err(CacheError::Vault {
                             name: name.into(),
-                            source,
+                            source: Arc::new(source),
                         })
                     }
                 }
@@ -422,9 +420,7 @@ impl Inner {
                 }
                 let mut serving_stale_for = None;
                 if let Some(previous) = previous.filter(|p| p.value.is_some()) {
-                    let serve_until = previous
-                        .expires_at
-                        .saturating_add(nanos(self.stale_limit));
+                    let serve_until = previous.expires_at.saturating_add(nanos(self.stale_limit));
                     if now < serve_until {
                         serving_stale_for = Some(Duration::from_nanos((serve_until - now) as u64));
                     }

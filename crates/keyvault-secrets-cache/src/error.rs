@@ -1,5 +1,6 @@
 //! [`CacheError`]: why the cache could not give a value.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why [`SecretCache`](crate::SecretCache) could not return a value.
@@ -30,9 +31,9 @@ pub enum CacheError {
     Vault {
         /// The secret's name.
         name: String,
-        /// What the client reported.
+        /// What the client reported (shared by every caller that waited).
         #[source]
-        source: keyvault_secrets::Error,
+        source: Arc<keyvault_secrets::Error>,
     },
 
     /// The cache's options are inconsistent.

@@ -54,11 +54,7 @@ impl Table {
 
     /// The entry for `key`, inserted if absent. Returns it and how many
     /// entries were evicted to make room (the least recently used).
-    pub fn get_or_insert(
-        &self,
-        key: &str,
-        make: impl FnOnce() -> Entry,
-    ) -> (Arc<Entry>, usize) {
+    pub fn get_or_insert(&self, key: &str, make: impl FnOnce() -> Entry) -> (Arc<Entry>, usize) {
         if let Some(entry) = self.map.load().get(key) {
             return (Arc::clone(entry), 0);
         }

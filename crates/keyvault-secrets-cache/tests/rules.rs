@@ -132,9 +132,11 @@ async fn failed_refresh_serves_stale_value_until_the_limit_and_reports() {
         .with_stale_limit(Duration::from_secs(60))
         .with_retry_delay(Duration::from_secs(5))
         .with_on_fetch_error(move |f| {
-            seen.lock()
-                .unwrap()
-                .push((f.name.to_owned(), f.error.to_string(), f.serving_stale_for));
+            seen.lock().unwrap().push((
+                f.name.to_owned(),
+                f.error.to_string(),
+                f.serving_stale_for,
+            ));
         })
         .build()
         .unwrap();
@@ -173,7 +175,10 @@ async fn failed_refresh_serves_stale_value_until_the_limit_and_reports() {
         other => panic!("{other:?}"),
     }
     assert!(cache.stats().errors >= 3);
-    assert!(logs.contents().contains("reading a secret from the vault failed"));
+    assert!(
+        logs.contents()
+            .contains("reading a secret from the vault failed")
+    );
     logs.assert_absent(&["hunter2"]);
     // The vault recovers: the next read after the retry delay succeeds.
     vault.fail_with(None);
@@ -255,8 +260,14 @@ async fn invalidate_refresh_now_and_versions() {
     );
     assert_eq!(value(&cache, "db").await, "three");
     // Versions are separate entries.
-    assert_eq!(cache.get_version("db", &v1).await.unwrap().expose_secret(), "one");
-    assert_eq!(cache.get_version("db", &v2).await.unwrap().expose_secret(), "two");
+    assert_eq!(
+        cache.get_version("db", &v1).await.unwrap().expose_secret(),
+        "one"
+    );
+    assert_eq!(
+        cache.get_version("db", &v2).await.unwrap().expose_secret(),
+        "two"
+    );
     let gets = vault.gets();
     cache.get_version("db", &v1).await.unwrap();
     assert_eq!(vault.gets(), gets);
@@ -302,7 +313,10 @@ async fn per_secret_ttl_overrides_the_cache_ttl() {
 async fn bad_options_are_refused_and_debug_hides_values() {
     let vault = FakeVault::new(Duration::ZERO);
     vault.set("db", "hunter2");
-    let err = builder(&vault).with_ttl(Duration::ZERO).build().unwrap_err();
+    let err = builder(&vault)
+        .with_ttl(Duration::ZERO)
+        .build()
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "invalid cache configuration: the TTL must be longer than zero"
