@@ -1,0 +1,71 @@
+//! Test helpers: a client for the embedded emulator, and a mockito vault.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use credential_core::entra::{ClientAuthentication, ClientCredentialsRequest};
+use credential_core::{AccessToken, LoopbackOnlyHttpClient, token_credential_fn};
+use keyvault_emulator::RunningEmulator;
+use keyvault_secrets::{RetryPolicy, SecretClient};
+
+/// A client for the emulator, without retries, authenticating with the
+/// emulator's client secret through `credential-core`'s token request.
+pub fn emulator_client(emulator: &RunningEmulator) -> SecretClient {
+    let endpoint = url::Url::parse(&emulator.token_endpoint()).unwrap();
+    let client_id = emulator.client_id().to_owned();
+    let auth = ClientAuthentication::Secret(emulator.client_secret().into());
+    let credential = token_credential_fn("EmulatorCredential", move |scopes, _| {
+        let (endpoint, client_id, auth) = (endpoint.clone(), client_id.clone(), auth.clone());
+        async move {
+            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            let request = ClientCredentialsRequest {
+                endpoint,
+                client_id: &client_id,
+                scopes: &scopes,
+                claims: None,
+                enable_cae: false,
+                authentication: &auth,
+            }
+            .to_http_request();
+            credential_core::entra::send_token_request(
+                "EmulatorCredential",
+                &LoopbackOnlyHttpClient::real(),
+                &request,
+                &RetryPolicy::none(),
+                &credential_core::SystemClock,
+            )
+            .await
+        }
+    });
+    SecretClient::builder(emulator.vault_url(), credential)
+        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+const LOCAL_CHALLENGE: &str = r#"Bearer authorization="https://login.microsoftonline.com/tenant", resource="https://127.0.0.1""#;
+
+/// A mockito server that challenges unauthenticated requests, and a client
+/// for it with a fixed token and no retries.
+pub async fn mock_vault() -> (mockito::ServerGuard, SecretClient) {
+    let mut server = mockito::Server::new_async().await;
+    server
+        .mock("GET", mockito::Matcher::Any)
+        .match_header("authorization", mockito::Matcher::Missing)
+        .with_status(401)
+        .with_header("www-authenticate", LOCAL_CHALLENGE)
+        .create_async()
+        .await;
+    let credential = token_credential_fn("TestCredential", |_, _| async {
+        Ok(AccessToken::new(
+            "test-token",
+            time::macros::datetime!(2100-01-01 0:00 UTC),
+        ))
+    });
+    let client = SecretClient::builder(server.url(), credential)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    (server, client)
+}
