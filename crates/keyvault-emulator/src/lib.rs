@@ -48,6 +48,7 @@
 
 mod auth;
 mod config;
+mod credential;
 mod error;
 mod faults;
 mod running;

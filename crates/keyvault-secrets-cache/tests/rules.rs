@@ -8,7 +8,7 @@ use credential_core::test_util::LogCapture;
 use keyvault_secrets_cache::{CacheError, SecretCache, SecretCacheBuilder};
 use tokio::time::{Instant, advance, sleep};
 
-use crate::common::{FakeVault, TokioClock};
+use crate::common::{FakeVault, TokioClock, read_concurrently};
 
 const LATENCY: Duration = Duration::from_millis(50);
 
@@ -82,15 +82,8 @@ async fn sixty_four_concurrent_misses_share_one_request() {
     let vault = FakeVault::new(LATENCY);
     vault.set("db", "one");
     let cache = builder(&vault).build().unwrap();
-    let tasks: Vec<_> = (0..64)
-        .map(|_| {
-            let cache = cache.clone();
-            tokio::spawn(async move { cache.get("db").await })
-        })
-        .collect();
-    for task in tasks {
-        assert_eq!(task.await.unwrap().unwrap().expose_secret(), "one");
-    }
+    let values = read_concurrently(&cache, "db", 64).await;
+    assert!(values.iter().all(|v| v == "one"), "{values:?}");
     assert_eq!(vault.gets(), 1);
     assert_eq!(cache.stats().misses, 64);
 }

@@ -5,7 +5,7 @@ use keyvault_secrets::{RetryPolicy, SecretClient};
 use keyvault_secrets_cache::{CacheError, SecretCache};
 use mockito::{Matcher, Server, ServerGuard};
 
-use crate::common::credential;
+use crate::common::{credential, read_concurrently};
 
 const LOCAL_CHALLENGE: &str = r#"Bearer authorization="https://login.microsoftonline.com/tenant", resource="https://127.0.0.1""#;
 
@@ -43,15 +43,8 @@ async fn concurrent_first_reads_send_one_request() {
         .expect(1)
         .create_async()
         .await;
-    let tasks: Vec<_> = (0..64)
-        .map(|_| {
-            let cache = cache.clone();
-            tokio::spawn(async move { cache.get("db").await })
-        })
-        .collect();
-    for task in tasks {
-        assert_eq!(task.await.unwrap().unwrap().expose_secret(), "hunter2");
-    }
+    let values = read_concurrently(&cache, "db", 64).await;
+    assert!(values.iter().all(|v| v == "hunter2"), "{values:?}");
     get.assert_async().await;
     let props = cache.get_properties("db").await.unwrap();
     assert_eq!(props.version.as_deref(), Some("abc"));

@@ -3,41 +3,13 @@
 
 use std::sync::Arc;
 
-use credential_core::entra::{ClientAuthentication, ClientCredentialsRequest};
 use credential_core::{AccessToken, LoopbackOnlyHttpClient, token_credential_fn};
 use keyvault_emulator::RunningEmulator;
 use keyvault_secrets::{RetryPolicy, SecretClient};
 
-/// A client for the emulator, without retries, authenticating with the
-/// emulator's client secret through `credential-core`'s token request.
+/// A client for the emulator, without retries.
 pub fn emulator_client(emulator: &RunningEmulator) -> SecretClient {
-    let endpoint = url::Url::parse(&emulator.token_endpoint()).unwrap();
-    let client_id = emulator.client_id().to_owned();
-    let auth = ClientAuthentication::Secret(emulator.client_secret().into());
-    let credential = token_credential_fn("EmulatorCredential", move |scopes, _| {
-        let (endpoint, client_id, auth) = (endpoint.clone(), client_id.clone(), auth.clone());
-        async move {
-            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-            let request = ClientCredentialsRequest {
-                endpoint,
-                client_id: &client_id,
-                scopes: &scopes,
-                claims: None,
-                enable_cae: false,
-                authentication: &auth,
-            }
-            .to_http_request();
-            credential_core::entra::send_token_request(
-                "EmulatorCredential",
-                &LoopbackOnlyHttpClient::real(),
-                &request,
-                &RetryPolicy::none(),
-                &credential_core::SystemClock,
-            )
-            .await
-        }
-    });
-    SecretClient::builder(emulator.vault_url(), credential)
+    SecretClient::builder(emulator.vault_url(), emulator.client_secret_credential())
         .transport(Arc::new(LoopbackOnlyHttpClient::real()))
         .retry_policy(RetryPolicy::none())
         .build()

@@ -168,43 +168,30 @@ impl HttpClient for FakeVault {
     }
 }
 
-/// A credential asking the emulator's token endpoint with its client secret
-/// (through `credential-core`'s client-credentials request).
-pub fn emulator_credential(emulator: &keyvault_emulator::RunningEmulator) -> FnCredential {
-    use credential_core::entra::{ClientAuthentication, ClientCredentialsRequest};
-    let endpoint = url::Url::parse(&emulator.token_endpoint()).unwrap();
-    let client_id = emulator.client_id().to_owned();
-    let auth = ClientAuthentication::Secret(emulator.client_secret().into());
-    token_credential_fn("EmulatorCredential", move |scopes, _| {
-        let (endpoint, client_id, auth) = (endpoint.clone(), client_id.clone(), auth.clone());
-        async move {
-            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-            let request = ClientCredentialsRequest {
-                endpoint,
-                client_id: &client_id,
-                scopes: &scopes,
-                claims: None,
-                enable_cae: false,
-                authentication: &auth,
-            }
-            .to_http_request();
-            credential_core::entra::send_token_request(
-                "EmulatorCredential",
-                &credential_core::LoopbackOnlyHttpClient::real(),
-                &request,
-                &RetryPolicy::none(),
-                &credential_core::SystemClock,
-            )
-            .await
-        }
-    })
-}
-
 /// A client for the emulator, without retries (the cache owns throttling).
 pub fn emulator_client(emulator: &keyvault_emulator::RunningEmulator) -> SecretClient {
-    SecretClient::builder(emulator.vault_url(), emulator_credential(emulator))
+    SecretClient::builder(emulator.vault_url(), emulator.client_secret_credential())
         .transport(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap()
+}
+
+/// `n` tasks reading `name` at once; their values, in task order.
+pub async fn read_concurrently(
+    cache: &keyvault_secrets_cache::SecretCache,
+    name: &str,
+    n: usize,
+) -> Vec<String> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (cache, name) = (cache.clone(), name.to_owned());
+            tokio::spawn(async move { cache.get(&name).await })
+        })
+        .collect();
+    let mut values = Vec::with_capacity(n);
+    for task in tasks {
+        values.push(task.await.unwrap().unwrap().expose_secret().to_owned());
+    }
+    values
 }
