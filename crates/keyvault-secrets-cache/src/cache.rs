@@ -237,7 +237,8 @@ impl Inner {
             match &state.value {
                 Some(value) if now < state.serve_until => {
                     self.counters.hit();
-                    if now >= state.next_attempt {
+                    // (A fresh state here was installed after the lookup.)
+                    if now >= state.refresh_at && now >= state.next_attempt {
                         self.refresh_in_background(&entry);
                     }
                     return Ok(project(value));
