@@ -129,3 +129,37 @@ fn a_prefix_that_cannot_match_is_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("can never match"), "{err}");
 }
+
+#[tokio::test]
+async fn failed_reload_logs_without_values_and_zero_interval_is_refused() {
+    let logs = credential_core::test_util::LogCapture::start();
+    let (mut server, client) = mock_vault().await;
+    let list = listing(&mut server, &[("db--password", 100, "text/plain")]).await;
+    secret(&mut server, "db--password", "hunter2", 100, 1).await;
+    let config = KeyVaultConfig::builder(client).build().unwrap();
+    let err = config.watch(std::time::Duration::ZERO).await.unwrap_err();
+    assert!(err.to_string().contains("interval"), "{err}");
+    let handle = config
+        .watch(std::time::Duration::from_secs(3600))
+        .await
+        .unwrap();
+    list.remove_async().await;
+    server
+        .mock("GET", Matcher::Regex("^/secrets\\?".into()))
+        .with_status(500)
+        .create_async()
+        .await;
+    assert!(matches!(
+        handle.reload_now().await.unwrap_err(),
+        ConfigError::List { .. }
+    ));
+    assert_eq!(
+        handle.current().get("db.password").unwrap().expose_secret(),
+        "hunter2"
+    );
+    assert!(
+        logs.contents()
+            .contains("keeping the last good configuration")
+    );
+    logs.assert_absent(&["hunter2"]);
+}
