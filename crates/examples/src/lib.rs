@@ -4,6 +4,7 @@
 //! - [`quickstart`]: `cargo run -p examples --example quickstart`
 //! - [`set_update_rotate`]: `cargo run -p examples --example set_update_rotate`
 //! - [`choose_credential`]: `cargo run -p examples --example choose_credential`
+//! - [`app_config`]: `cargo run -p examples --example app_config`
 //! - [`bearer_token`]: `cargo run -p examples --example bearer_token`
 //!
 //! With `AZURE_KEYVAULT_URL` set, the walkthroughs use that vault and the
@@ -11,6 +12,7 @@
 //! Vault emulator on a loopback port and point the credential at it through
 //! an injected environment (the process environment is never changed).
 
+pub mod app_config;
 pub mod bearer_token;
 pub mod choose_credential;
 pub mod quickstart;

@@ -300,3 +300,23 @@ async fn token_nearing_expiry_mid_run_is_refreshed_once() {
         "refreshed exactly once"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_config_loads_typed_config_and_reloads_a_change() {
+    let out = narration!(examples::app_config::run);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[1].starts_with("1. Seeded 4 secrets named appcfg-"),
+        "{out}"
+    );
+    assert_eq!(
+        lines[2],
+        "2. Loaded keys [\"database.host\", \"database.password\", \"database.pool_size\", \"features\"] into AppConfig: host db.internal, pool size 8, password of 11 characters, beta true, rollout 25 %.",
+    );
+    assert_eq!(lines[4], "   Reloaded: pool size 16.");
+    assert_eq!(
+        lines[5],
+        "4. Read the password 3 times through SecretCache: 1 request, 2 hits."
+    );
+    assert_eq!(lines[6], "5. Deleted the seeded secrets. Done.");
+}

@@ -61,6 +61,7 @@ mod admin;
 mod api_version;
 mod auth;
 mod config;
+mod credential;
 mod error;
 mod faults;
 mod running;
