@@ -24,6 +24,8 @@
 
 mod access_token;
 mod cache;
+#[cfg(feature = "certificate")]
+pub mod certificate;
 mod chain;
 mod clock;
 mod context;

@@ -1,9 +1,6 @@
 //! [`ClientCertificateCredential`]: a certificate and its RSA key, proving
 //! the client with a signed JWT assertion.
 
-mod assertion;
-mod load;
-
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,7 +12,8 @@ use credential_core::{
 };
 use tokio::sync::OnceCell;
 
-pub use load::ClientCertificate;
+pub use credential_core::certificate::ClientCertificate;
+use credential_core::certificate::sign_assertion;
 
 use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
 use crate::service_principal::ServicePrincipal;
@@ -128,7 +126,7 @@ async fn load_file(
         )
     })?;
     let password = password.map(Secret::expose_secret);
-    load::parse(name, &bytes, password)
+    ClientCertificate::parse(name, &bytes, password)
         .map(Arc::new)
         .map_err(|e| match e {
             CredentialError::InvalidConfiguration {
@@ -163,7 +161,7 @@ impl TokenCredential for ClientCertificateCredential {
         self.principal
             .get_token(scopes, options, |endpoint| async move {
                 let certificate = self.certificate().await?;
-                let assertion = assertion::sign_assertion(
+                let assertion = sign_assertion(
                     self.principal.credential,
                     &certificate,
                     &self.principal.client_id,
