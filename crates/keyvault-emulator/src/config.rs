@@ -57,6 +57,7 @@ pub struct EmulatorBuilder {
     pub(crate) token_lifetime: Duration,
     pub(crate) operation_delay: Duration,
     pub(crate) faults: Faults,
+    pub(crate) interactive: crate::interactive::InteractiveOptions,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -95,6 +96,7 @@ impl Default for EmulatorBuilder {
             token_lifetime: Duration::from_secs(3600),
             operation_delay: Duration::from_millis(200),
             faults: Faults::none(),
+            interactive: crate::interactive::InteractiveOptions::default(),
         }
     }
 }
@@ -169,6 +171,13 @@ impl EmulatorBuilder {
     /// The faults to inject from the start.
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// User sign-in options: the test user, how device codes are approved,
+    /// the device code poll interval.
+    pub fn interactive(mut self, options: crate::interactive::InteractiveOptions) -> Self {
+        self.interactive = options;
         self
     }
 

@@ -162,6 +162,7 @@ impl RunningEmulator {
             operation_delay: Mutex::new(config.operation_delay),
             faults: FaultSwitch::new(config.faults.clone()),
             clock: Arc::new(SystemClock),
+            interactive: crate::interactive::InteractiveState::new(config.interactive.clone()),
         });
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(server::accept_loop(
@@ -180,6 +181,11 @@ impl RunningEmulator {
             stop,
             task: Mutex::new(Some(task)),
         })
+    }
+
+    /// The state the handlers share.
+    pub(crate) fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// The vault URL, e.g. `http://127.0.0.1:41234` (no trailing slash).

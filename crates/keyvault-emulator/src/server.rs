@@ -40,6 +40,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         )
         .route("/{tenant}/discovery/v2.0/keys", get(token::jwks))
         .route("/common/discovery/instance", get(token::instance_discovery))
+        .merge(crate::interactive::routes())
         .fallback(vault::handle)
         .with_state(state)
 }

@@ -28,6 +28,9 @@ pub(crate) struct AppState {
     pub operation_delay: Mutex<Duration>,
     pub faults: FaultSwitch,
     pub clock: SharedClock,
+    /// User sign-in: the test user, device codes, authorization codes,
+    /// refresh tokens.
+    pub interactive: crate::interactive::InteractiveState,
 }
 
 impl AppState {
