@@ -45,6 +45,9 @@ pub(crate) struct UserClaims {
     name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     scp: String,
+    /// A unique token id, as Entra's `uti`: no two tokens are the same.
+    #[serde(default)]
+    uti: String,
 }
 
 type Form = HashMap<String, String>;
@@ -394,6 +397,7 @@ fn issue(
         preferred_username: user.username.clone(),
         name: user.name.clone(),
         scp: scp.to_owned(),
+        uti: uuid::Uuid::new_v4().simple().to_string(),
     };
     let granted: Vec<&str> = scope
         .split_whitespace()
