@@ -9,5 +9,6 @@ mod auth;
 mod binary;
 mod crash_recovery;
 mod fault_request_ids;
+mod interactive;
 mod lifecycle;
 mod operations;
