@@ -4,6 +4,8 @@
 //! - [`quickstart`]: `cargo run -p examples --example quickstart`
 //! - [`set_update_rotate`]: `cargo run -p examples --example set_update_rotate`
 //! - [`choose_credential`]: `cargo run -p examples --example choose_credential`
+//! - [`sign_in`]: `cargo run -p examples --example sign_in_device_code` and
+//!   `--example sign_in_browser`
 //!
 //! With `AZURE_KEYVAULT_URL` set, the walkthroughs use that vault and the
 //! real `DefaultAzureCredential`. Without it they start the embedded Key
@@ -13,6 +15,7 @@
 pub mod choose_credential;
 pub mod quickstart;
 pub mod set_update_rotate;
+pub mod sign_in;
 pub mod target;
 
 /// The error type of the walkthroughs: anything, with a readable message.
