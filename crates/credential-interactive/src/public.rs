@@ -5,6 +5,7 @@
 use std::fmt;
 use std::future::Future;
 
+use credential_core::entra::merge_claims;
 use credential_core::{AccessToken, CredentialError, Secret, TokenCache, TokenRequestOptions};
 
 use crate::AuthenticationRecord;
@@ -142,7 +143,8 @@ impl PublicClient {
                 let tenant = self.client.tenant_for(options)?;
                 let scope = Self::scope_string(scopes);
                 let _prompting = self.prompt_lock.lock().await;
-                if let Some(token) = self.silent(&tenant, &scope, options.claims()).await? {
+                let claims = merge_claims(options.claims(), options.enable_cae);
+                if let Some(token) = self.silent(&tenant, &scope, claims.as_deref()).await? {
                     return Ok(token);
                 }
                 if !self.automatic {
@@ -206,8 +208,9 @@ impl PublicClient {
         }
     }
 
-    /// Runs `prompt` for `scopes` in the credential's own tenant and returns
-    /// the account that signed in.
+    /// Runs `prompt` for `scopes` in the credential's own tenant, caches its
+    /// token (for `get_token` with default options) and returns the account
+    /// that signed in.
     pub(crate) async fn authenticate<F, Fut>(
         &self,
         scopes: &[&str],
@@ -225,7 +228,16 @@ impl PublicClient {
         }
         let _prompting = self.prompt_lock.lock().await;
         let grant = prompt(self.client.tenant_id.clone(), Self::scope_string(scopes)).await?;
-        self.accept(grant);
+        let token = self.accept(grant);
+        if !scopes.is_empty() {
+            // Seeds the cache, so that get_token for these scopes needs no request.
+            let _ = self
+                .cache
+                .get_or_fetch(scopes, &TokenRequestOptions::default(), || async {
+                    Ok(token)
+                })
+                .await;
+        }
         self.store.current().map(|a| a.record).ok_or_else(|| {
             CredentialError::unexpected_response(
                 self.client.credential,

@@ -105,3 +105,44 @@ async fn a_tenant_that_is_not_allowed_is_refused_before_any_request() {
     assert!(err.to_string().contains("fabrikam"), "{err}");
     assert!(http.forms().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn tokens_and_codes_stay_out_of_logs_debug_and_errors() {
+    let logs = credential_core::test_util::LogCapture::start();
+    let body = r#"{"access_token":"at-SECRET-1","expires_in":3600,"refresh_token":"rt-SECRET-2"}"#;
+    let device = DEVICE.replace("\"dc\"", "\"dc-SECRET-3\"");
+    let http = Scripted::new(&[
+        (200, &device),
+        (200, body),
+        (
+            400,
+            r#"{"error":"invalid_grant","error_description":"AADSTS50173: revoked"}"#,
+        ),
+    ]);
+    let cred = DeviceCodeCredential::builder()
+        .with_context(ProviderContext::isolated().with_http(http.clone()))
+        .with_prompt_callback(|_| {})
+        .with_automatic_authentication(false)
+        .build()
+        .unwrap();
+    cred.authenticate(&[VAULT]).await.unwrap();
+    assert_eq!(
+        token(&cred, VAULT).await.unwrap().token.expose_secret(),
+        "at-SECRET-1"
+    );
+    // Another scope: the refresh token is refused and prompting is off.
+    let err = token(&cred, STORAGE).await.unwrap_err();
+    assert!(err.to_string().contains("sign in again"), "{err}");
+    let forms = http.forms();
+    assert_eq!(forms.len(), 3);
+    let refresh = &forms[2].1;
+    assert_eq!(refresh["grant_type"], "refresh_token");
+    assert_eq!(refresh["refresh_token"], "rt-SECRET-2");
+    assert_eq!(
+        refresh["scope"],
+        "https://storage.azure.com/.default offline_access openid profile"
+    );
+    let shown = format!("{err} {err:?} {cred:?}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+    logs.assert_absent(&["SECRET"]);
+}
