@@ -5,7 +5,6 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use credential_core::entra::DEVELOPER_SIGN_ON_CLIENT_ID;
 use credential_core::process::ProcessRequest;
 use credential_core::{
     AccessToken, CredentialError, TokenCredential, TokenRequestOptions, async_trait,
@@ -13,12 +12,9 @@ use credential_core::{
 use url::Url;
 
 use crate::AuthenticationRecord;
-use crate::client::TokenClient;
 use crate::grant::GrantResponse;
 use crate::loopback::RedirectListener;
-use crate::options::{
-    CommonOptions, DEFAULT_TENANT, common_builder_methods, public_client_builder_methods,
-};
+use crate::options::{CommonOptions, common_builder_methods, public_client_builder_methods};
 use crate::pkce::{Pkce, random_string};
 use crate::public::PublicClient;
 
@@ -92,8 +88,6 @@ impl InteractiveBrowserCredential {
                 timeout: DEFAULT_SIGN_IN_TIMEOUT,
                 browser: None,
             },
-            record: None,
-            automatic: true,
         }
     }
 
@@ -254,8 +248,6 @@ impl TokenCredential for InteractiveBrowserCredential {
 pub struct InteractiveBrowserCredentialBuilder {
     common: CommonOptions,
     options: BrowserOptions,
-    record: Option<AuthenticationRecord>,
-    automatic: bool,
 }
 
 impl InteractiveBrowserCredentialBuilder {
@@ -302,23 +294,6 @@ impl InteractiveBrowserCredentialBuilder {
         self
     }
 
-    /// The account signed in before (see
-    /// [`InteractiveBrowserCredential::authenticate`]): its tenant becomes
-    /// the default and its user name the login hint.
-    pub fn with_authentication_record(mut self, record: AuthenticationRecord) -> Self {
-        self.record = Some(record);
-        self
-    }
-
-    /// Whether `get_token` may open the browser by itself (default `true`).
-    /// When `false`, it returns an "unavailable" error until
-    /// [`InteractiveBrowserCredential::authenticate`] has signed in, and a
-    /// "sign in again" error when the refresh token is refused.
-    pub fn with_automatic_authentication(mut self, automatic: bool) -> Self {
-        self.automatic = automatic;
-        self
-    }
-
     /// Checks the options.
     pub fn build(self) -> Result<InteractiveBrowserCredential, CredentialError> {
         if self.options.timeout.is_zero() {
@@ -327,16 +302,9 @@ impl InteractiveBrowserCredentialBuilder {
                 "the sign-in timeout is zero; pass a positive duration to with_timeout (default 5 minutes)",
             ));
         }
-        let tenant = self
-            .record
-            .as_ref()
-            .map_or(DEFAULT_TENANT, |r| r.tenant_id.as_str());
-        let client = TokenClient::new(NAME, &self.common, tenant, DEVELOPER_SIGN_ON_CLIENT_ID)?;
-        let public = PublicClient::new(
-            client,
-            None,
-            self.record,
-            self.automatic,
+        let public = PublicClient::for_sign_in(
+            NAME,
+            self.common,
             "call InteractiveBrowserCredential::authenticate",
         )?;
         Ok(InteractiveBrowserCredential {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use credential_core::entra::{DEVELOPER_SIGN_ON_CLIENT_ID, Seconds};
+use credential_core::entra::Seconds;
 use credential_core::{
     AccessToken, CredentialError, TokenCredential, TokenRequestOptions, async_trait,
 };
@@ -14,11 +14,9 @@ use time::OffsetDateTime;
 
 use crate::AuthenticationRecord;
 use crate::cancel::{Cancellation, cancelled};
-use crate::client::{TokenClient, oauth_error, restate};
+use crate::client::{oauth_error, restate};
 use crate::grant::{GrantResponse, parse_grant_response};
-use crate::options::{
-    CommonOptions, DEFAULT_TENANT, common_builder_methods, public_client_builder_methods,
-};
+use crate::options::{CommonOptions, common_builder_methods, public_client_builder_methods};
 use crate::public::PublicClient;
 
 const NAME: &str = "DeviceCodeCredential";
@@ -91,8 +89,6 @@ impl DeviceCodeCredential {
             common: CommonOptions::default(),
             prompt_callback: None,
             cancellation: None,
-            record: None,
-            automatic: true,
         }
     }
 
@@ -292,16 +288,12 @@ pub struct DeviceCodeCredentialBuilder {
     common: CommonOptions,
     prompt_callback: Option<PromptCallback>,
     cancellation: Option<Cancellation>,
-    record: Option<AuthenticationRecord>,
-    automatic: bool,
 }
 
 impl fmt::Debug for DeviceCodeCredentialBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeviceCodeCredentialBuilder")
             .field("common", &self.common)
-            .field("record", &self.record)
-            .field("automatic", &self.automatic)
             .finish_non_exhaustive()
     }
 }
@@ -325,35 +317,11 @@ impl DeviceCodeCredentialBuilder {
         self
     }
 
-    /// The account signed in before (see
-    /// [`DeviceCodeCredential::authenticate`]); its tenant becomes the
-    /// default tenant.
-    pub fn with_authentication_record(mut self, record: AuthenticationRecord) -> Self {
-        self.record = Some(record);
-        self
-    }
-
-    /// Whether `get_token` may prompt by itself (default `true`). When
-    /// `false`, it returns an "unavailable" error until
-    /// [`DeviceCodeCredential::authenticate`] has signed in, and a "sign in
-    /// again" error when the refresh token is refused.
-    pub fn with_automatic_authentication(mut self, automatic: bool) -> Self {
-        self.automatic = automatic;
-        self
-    }
-
     /// Checks the options.
     pub fn build(self) -> Result<DeviceCodeCredential, CredentialError> {
-        let tenant = self
-            .record
-            .as_ref()
-            .map_or(DEFAULT_TENANT, |r| r.tenant_id.as_str());
-        let client = TokenClient::new(NAME, &self.common, tenant, DEVELOPER_SIGN_ON_CLIENT_ID)?;
-        let public = PublicClient::new(
-            client,
-            None,
-            self.record,
-            self.automatic,
+        let public = PublicClient::for_sign_in(
+            NAME,
+            self.common,
             "call DeviceCodeCredential::authenticate",
         )?;
         Ok(DeviceCodeCredential {

@@ -22,6 +22,10 @@ pub(crate) struct CommonOptions {
     pub(crate) retry_policy: Option<RetryPolicy>,
     pub(crate) request_timeout: Option<Duration>,
     pub(crate) context: Option<ProviderContext>,
+    /// User sign-in only: the account signed in before.
+    pub(crate) record: Option<crate::AuthenticationRecord>,
+    /// User sign-in only: `get_token` may not prompt by itself.
+    pub(crate) no_automatic_prompt: bool,
 }
 
 /// Adds the shared `with_*` methods to a builder with a `common` field.
@@ -69,8 +73,8 @@ macro_rules! common_builder_methods {
     };
 }
 
-/// Adds `with_tenant_id` and `with_client_id` to a user sign-in builder,
-/// whose tenant and client id have defaults.
+/// Adds `with_tenant_id`, `with_client_id`, `with_authentication_record`
+/// and `with_automatic_authentication` to a user sign-in builder.
 macro_rules! public_client_builder_methods {
     () => {
         /// The tenant to sign in to (default `organizations`: any work or
@@ -84,6 +88,22 @@ macro_rules! public_client_builder_methods {
         /// sign-on application, `04b07795-8ddb-461a-bbee-02f9e1bf7b46`).
         pub fn with_client_id(mut self, client_id: impl Into<String>) -> Self {
             self.common.client_id = Some(client_id.into());
+            self
+        }
+
+        /// The account signed in before (from `authenticate`): its tenant
+        /// becomes the default tenant and its user name the login hint.
+        pub fn with_authentication_record(mut self, record: crate::AuthenticationRecord) -> Self {
+            self.common.record = Some(record);
+            self
+        }
+
+        /// Whether `get_token` may prompt the user by itself (default
+        /// `true`). When `false`, it returns an "unavailable" error until
+        /// `authenticate` has signed in, and a "sign in again" error when
+        /// the refresh token is refused.
+        pub fn with_automatic_authentication(mut self, automatic: bool) -> Self {
+            self.common.no_automatic_prompt = !automatic;
             self
         }
     };

@@ -5,12 +5,13 @@
 use std::fmt;
 use std::future::Future;
 
-use credential_core::entra::merge_claims;
+use credential_core::entra::{DEVELOPER_SIGN_ON_CLIENT_ID, merge_claims};
 use credential_core::{AccessToken, CredentialError, Secret, TokenCache, TokenRequestOptions};
 
 use crate::AuthenticationRecord;
 use crate::client::{TokenClient, check_scopes, oauth_error, restate};
 use crate::grant::GrantResponse;
+use crate::options::{CommonOptions, DEFAULT_TENANT};
 use crate::store::AccountStore;
 
 /// The scopes every user sign-in adds, so that an `id_token` (the account)
@@ -54,6 +55,28 @@ impl fmt::Debug for PublicClient {
 }
 
 impl PublicClient {
+    /// The client of a user sign-in credential: tenant `organizations` (or
+    /// the record's) and the developer sign-on client id unless `common`
+    /// names others.
+    pub(crate) fn for_sign_in(
+        credential: &'static str,
+        common: CommonOptions,
+        sign_in_hint: &'static str,
+    ) -> Result<Self, CredentialError> {
+        let tenant = common
+            .record
+            .as_ref()
+            .map_or(DEFAULT_TENANT, |r| r.tenant_id.as_str());
+        let client = TokenClient::new(credential, &common, tenant, DEVELOPER_SIGN_ON_CLIENT_ID)?;
+        Self::new(
+            client,
+            None,
+            common.record,
+            !common.no_automatic_prompt,
+            sign_in_hint,
+        )
+    }
+
     /// A client; a `record` must name the same application.
     pub(crate) fn new(
         client: TokenClient,

@@ -15,12 +15,17 @@ use std::io::Write;
 use std::sync::Arc;
 
 use credential_core::{Env, ProviderContext, TokenCredential, env_vars};
-use credential_default::{DeviceCodeCredential, InteractiveBrowserCredential};
+use credential_default::{
+    AuthenticationRecord, DeviceCodeCredential, InteractiveBrowserCredential,
+};
 use keyvault_emulator::SimulatedBrowser;
 use keyvault_secrets::{GetSecretOptions, SetSecretOptions};
 
 use crate::target::Target;
 use crate::{BoxError, unique_name};
+
+/// The scope both walkthroughs sign in for.
+const VAULT_SCOPE: &str = "https://vault.azure.net/.default";
 
 /// Where, and as which application, both credentials sign in.
 struct SignIn {
@@ -82,15 +87,8 @@ pub async fn device_code(env: &Env, out: &mut dyn Write) -> Result<(), BoxError>
         out,
         "1. Signing in with a device code (the code is shown on standard error)..."
     )?;
-    let record = credential
-        .authenticate(&["https://vault.azure.net/.default"])
-        .await?;
-    writeln!(
-        out,
-        "   Signed in as {} (tenant {}).",
-        record.username, record.tenant_id
-    )?;
-    finish(&target, credential, out).await
+    let record = credential.authenticate(&[VAULT_SCOPE]).await?;
+    finish(&target, credential, &record, out).await
 }
 
 /// The browser walkthrough against the vault `env` names (or the emulator,
@@ -105,24 +103,23 @@ pub async fn browser(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
     }
     let credential = configure!(InteractiveBrowserCredential::builder(), &sign_in).build()?;
     writeln!(out, "1. Signing in in the browser...")?;
-    let record = credential
-        .authenticate(&["https://vault.azure.net/.default"])
-        .await?;
+    let record = credential.authenticate(&[VAULT_SCOPE]).await?;
+    finish(&target, credential, &record, out).await
+}
+
+/// Says who signed in, then writes one secret and reads it back as that
+/// user (the token comes from the cache and the refresh token).
+async fn finish(
+    target: &Target,
+    credential: impl TokenCredential + 'static,
+    record: &AuthenticationRecord,
+    out: &mut dyn Write,
+) -> Result<(), BoxError> {
     writeln!(
         out,
         "   Signed in as {} (tenant {}).",
         record.username, record.tenant_id
     )?;
-    finish(&target, credential, out).await
-}
-
-/// Writes one secret and reads it back as the signed-in user (the token
-/// comes silently from the refresh token).
-async fn finish(
-    target: &Target,
-    credential: impl TokenCredential + 'static,
-    out: &mut dyn Write,
-) -> Result<(), BoxError> {
     let client = target.client(credential)?;
     let name = unique_name("signed-in");
     client
