@@ -23,6 +23,7 @@
 //! `Display`, errors or logs.
 
 mod access_token;
+pub mod builder;
 mod cache;
 #[cfg(feature = "certificate")]
 pub mod certificate;

@@ -59,11 +59,9 @@ impl AuthorizationCodeCredential {
         redirect_uri: impl Into<String>,
     ) -> AuthorizationCodeCredentialBuilder {
         AuthorizationCodeCredentialBuilder {
-            common: CommonOptions {
-                tenant_id: Some(tenant_id.into()),
-                client_id: Some(client_id.into()),
-                ..CommonOptions::default()
-            },
+            common: CommonOptions::default(),
+            tenant_id: tenant_id.into(),
+            client_id: client_id.into(),
             code: authorization_code.into(),
             redirect_uri: redirect_uri.into(),
             client_secret: None,
@@ -119,6 +117,8 @@ impl TokenCredential for AuthorizationCodeCredential {
 /// Builds an [`AuthorizationCodeCredential`].
 pub struct AuthorizationCodeCredentialBuilder {
     common: CommonOptions,
+    tenant_id: String,
+    client_id: String,
     code: Secret,
     redirect_uri: String,
     client_secret: Option<Secret>,
@@ -127,6 +127,8 @@ pub struct AuthorizationCodeCredentialBuilder {
 impl fmt::Debug for AuthorizationCodeCredentialBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthorizationCodeCredentialBuilder")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
             .field("common", &self.common)
             .field("redirect_uri", &self.redirect_uri)
             .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
@@ -145,7 +147,7 @@ impl AuthorizationCodeCredentialBuilder {
 
     /// Checks the ids, the code and the redirect URI.
     pub fn build(self) -> Result<AuthorizationCodeCredential, CredentialError> {
-        let client = TokenClient::new(NAME, &self.common, "", "")?;
+        let client = TokenClient::new(NAME, &self.common, &self.tenant_id, &self.client_id)?;
         if self.code.is_blank() {
             return Err(CredentialError::invalid_configuration(
                 NAME,

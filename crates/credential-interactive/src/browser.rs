@@ -14,7 +14,7 @@ use url::Url;
 use crate::AuthenticationRecord;
 use crate::grant::GrantResponse;
 use crate::loopback::RedirectListener;
-use crate::options::{CommonOptions, common_builder_methods, public_client_builder_methods};
+use crate::options::{CommonOptions, SignIn, common_builder_methods, sign_in_builder_methods};
 use crate::pkce::{Pkce, random_string};
 use crate::public::PublicClient;
 
@@ -80,6 +80,7 @@ impl InteractiveBrowserCredential {
     pub fn builder() -> InteractiveBrowserCredentialBuilder {
         InteractiveBrowserCredentialBuilder {
             common: CommonOptions::default(),
+            sign_in: SignIn::default(),
             options: BrowserOptions {
                 redirect_port: None,
                 login_hint: None,
@@ -247,12 +248,13 @@ impl TokenCredential for InteractiveBrowserCredential {
 #[derive(Debug)]
 pub struct InteractiveBrowserCredentialBuilder {
     common: CommonOptions,
+    sign_in: SignIn,
     options: BrowserOptions,
 }
 
 impl InteractiveBrowserCredentialBuilder {
     common_builder_methods!();
-    public_client_builder_methods!();
+    sign_in_builder_methods!();
 
     /// The loopback port of the redirect `http://localhost:PORT` (default: a
     /// free port for each sign-in). Give one when the app registration
@@ -304,7 +306,8 @@ impl InteractiveBrowserCredentialBuilder {
         }
         let public = PublicClient::for_sign_in(
             NAME,
-            self.common,
+            &self.common,
+            self.sign_in,
             "call InteractiveBrowserCredential::authenticate",
         )?;
         Ok(InteractiveBrowserCredential {

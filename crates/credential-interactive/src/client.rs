@@ -38,20 +38,16 @@ impl fmt::Debug for TokenClient {
 }
 
 impl TokenClient {
-    /// Checks the ids and resolves the authority host. `tenant_id` and
-    /// `client_id` are the values to use when the options give none.
+    /// Checks the ids and resolves the authority host.
     pub(crate) fn new(
         credential: &'static str,
         common: &CommonOptions,
         tenant_id: &str,
         client_id: &str,
     ) -> Result<Self, CredentialError> {
-        let context = common
-            .context
-            .clone()
-            .unwrap_or_else(ProviderContext::system);
+        let context = common.context();
         entra::validate_request_timeout(credential, common.request_timeout)?;
-        let tenant_id = common.tenant_id.as_deref().unwrap_or(tenant_id).trim();
+        let tenant_id = tenant_id.trim();
         if tenant_id.is_empty() {
             return Err(CredentialError::invalid_configuration(
                 credential,
@@ -60,7 +56,7 @@ impl TokenClient {
             ));
         }
         entra::validate_tenant_id(credential, tenant_id)?;
-        let client_id = common.client_id.as_deref().unwrap_or(client_id).trim();
+        let client_id = client_id.trim();
         if client_id.is_empty() {
             return Err(CredentialError::invalid_configuration(
                 credential,

@@ -16,7 +16,7 @@ use crate::AuthenticationRecord;
 use crate::cancel::{Cancellation, cancelled};
 use crate::client::{oauth_error, restate};
 use crate::grant::{GrantResponse, parse_grant_response};
-use crate::options::{CommonOptions, common_builder_methods, public_client_builder_methods};
+use crate::options::{CommonOptions, SignIn, common_builder_methods, sign_in_builder_methods};
 use crate::public::PublicClient;
 
 const NAME: &str = "DeviceCodeCredential";
@@ -87,6 +87,7 @@ impl DeviceCodeCredential {
     pub fn builder() -> DeviceCodeCredentialBuilder {
         DeviceCodeCredentialBuilder {
             common: CommonOptions::default(),
+            sign_in: SignIn::default(),
             prompt_callback: None,
             cancellation: None,
         }
@@ -286,6 +287,7 @@ pub(crate) fn parse_device_code(
 /// Builds a [`DeviceCodeCredential`].
 pub struct DeviceCodeCredentialBuilder {
     common: CommonOptions,
+    sign_in: SignIn,
     prompt_callback: Option<PromptCallback>,
     cancellation: Option<Cancellation>,
 }
@@ -294,13 +296,14 @@ impl fmt::Debug for DeviceCodeCredentialBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeviceCodeCredentialBuilder")
             .field("common", &self.common)
+            .field("sign_in", &self.sign_in)
             .finish_non_exhaustive()
     }
 }
 
 impl DeviceCodeCredentialBuilder {
     common_builder_methods!();
-    public_client_builder_methods!();
+    sign_in_builder_methods!();
 
     /// Shows the user the code (default: its message on standard error).
     pub fn with_prompt_callback(
@@ -321,7 +324,8 @@ impl DeviceCodeCredentialBuilder {
     pub fn build(self) -> Result<DeviceCodeCredential, CredentialError> {
         let public = PublicClient::for_sign_in(
             NAME,
-            self.common,
+            &self.common,
+            self.sign_in,
             "call DeviceCodeCredential::authenticate",
         )?;
         Ok(DeviceCodeCredential {

@@ -96,11 +96,9 @@ impl OnBehalfOfCredential {
         user_assertion: impl Into<Secret>,
     ) -> OnBehalfOfCredentialBuilder {
         OnBehalfOfCredentialBuilder {
-            common: CommonOptions {
-                tenant_id: Some(tenant_id.into()),
-                client_id: Some(client_id.into()),
-                ..CommonOptions::default()
-            },
+            common: CommonOptions::default(),
+            tenant_id: tenant_id.into(),
+            client_id: client_id.into(),
             user_assertion: user_assertion.into(),
             secret: None,
             certificate: None,
@@ -192,6 +190,8 @@ impl TokenCredential for OnBehalfOfCredential {
 /// Builds an [`OnBehalfOfCredential`].
 pub struct OnBehalfOfCredentialBuilder {
     common: CommonOptions,
+    tenant_id: String,
+    client_id: String,
     user_assertion: Secret,
     secret: Option<Secret>,
     certificate: Option<ClientCertificate>,
@@ -201,6 +201,8 @@ pub struct OnBehalfOfCredentialBuilder {
 impl fmt::Debug for OnBehalfOfCredentialBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OnBehalfOfCredentialBuilder")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
             .field("common", &self.common)
             .field("user_assertion", &"***")
             .field("client_secret", &self.secret.as_ref().map(|_| "***"))
@@ -235,7 +237,7 @@ impl OnBehalfOfCredentialBuilder {
 
     /// Checks the ids, the assertion and that exactly one client proof is set.
     pub fn build(self) -> Result<OnBehalfOfCredential, CredentialError> {
-        let client = TokenClient::new(NAME, &self.common, "", "")?;
+        let client = TokenClient::new(NAME, &self.common, &self.tenant_id, &self.client_id)?;
         if self.user_assertion.is_blank() {
             return Err(CredentialError::invalid_configuration(
                 NAME,

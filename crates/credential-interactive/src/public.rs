@@ -11,7 +11,7 @@ use credential_core::{AccessToken, CredentialError, Secret, TokenCache, TokenReq
 use crate::AuthenticationRecord;
 use crate::client::{TokenClient, check_scopes, oauth_error, restate};
 use crate::grant::GrantResponse;
-use crate::options::{CommonOptions, DEFAULT_TENANT};
+use crate::options::{CommonOptions, DEFAULT_TENANT, SignIn};
 use crate::store::AccountStore;
 
 /// The scopes every user sign-in adds, so that an `id_token` (the account)
@@ -60,19 +60,26 @@ impl PublicClient {
     /// names others.
     pub(crate) fn for_sign_in(
         credential: &'static str,
-        common: CommonOptions,
+        common: &CommonOptions,
+        sign_in: SignIn,
         sign_in_hint: &'static str,
     ) -> Result<Self, CredentialError> {
-        let tenant = common
-            .record
-            .as_ref()
-            .map_or(DEFAULT_TENANT, |r| r.tenant_id.as_str());
-        let client = TokenClient::new(credential, &common, tenant, DEVELOPER_SIGN_ON_CLIENT_ID)?;
+        let tenant = sign_in.tenant_id.as_deref().unwrap_or_else(|| {
+            sign_in
+                .record
+                .as_ref()
+                .map_or(DEFAULT_TENANT, |r| r.tenant_id.as_str())
+        });
+        let client_id = sign_in
+            .client_id
+            .as_deref()
+            .unwrap_or(DEVELOPER_SIGN_ON_CLIENT_ID);
+        let client = TokenClient::new(credential, common, tenant, client_id)?;
         Self::new(
             client,
             None,
-            common.record,
-            !common.no_automatic_prompt,
+            sign_in.record,
+            !sign_in.no_automatic_prompt,
             sign_in_hint,
         )
     }
