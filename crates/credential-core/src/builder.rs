@@ -2,9 +2,13 @@
 //! and [`common_builder_methods!`](crate::common_builder_methods), which
 //! gives a builder with a `common` field their `with_*` methods.
 
-use crate::ProviderContext;
-use crate::entra::AllowedTenants;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::entra::{self, AllowedTenants, TOKEN_REQUEST_TIMEOUT};
 use crate::retry::RetryPolicy;
+use crate::{CredentialError, Env, ProviderContext};
 
 /// The options behind every builder's `with_authority_host`,
 /// `with_additionally_allowed_tenants`, `with_retry_policy`,
@@ -28,6 +32,67 @@ impl CommonOptions {
     pub fn context(&self) -> ProviderContext {
         self.context.clone().unwrap_or_else(ProviderContext::system)
     }
+
+    /// Checks a client's ids and these options, and fills in the defaults:
+    /// a non-blank valid tenant id, a non-blank client id, a non-zero
+    /// timeout, the authority host (option, else `AZURE_AUTHORITY_HOST` in
+    /// `env`, else the public cloud). Errors name `credential`.
+    pub fn resolve(
+        &self,
+        credential: &'static str,
+        tenant_id: &str,
+        client_id: &str,
+        env: &Env,
+    ) -> Result<ResolvedOptions, CredentialError> {
+        entra::validate_request_timeout(credential, self.request_timeout)?;
+        let tenant_id = tenant_id.trim();
+        if tenant_id.is_empty() {
+            return Err(CredentialError::invalid_configuration(
+                credential,
+                "the tenant id is blank; pass your Microsoft Entra tenant (directory) id",
+            ));
+        }
+        entra::validate_tenant_id(credential, tenant_id)?;
+        let client_id = client_id.trim();
+        if client_id.is_empty() {
+            return Err(CredentialError::invalid_configuration(
+                credential,
+                "the client id is blank; pass the application (client) id of your app registration",
+            ));
+        }
+        Ok(ResolvedOptions {
+            tenant_id: tenant_id.to_owned(),
+            client_id: client_id.to_owned(),
+            authority: entra::resolve_authority_host(
+                credential,
+                self.authority_host.as_deref(),
+                env,
+            )?,
+            allowed_tenants: self
+                .additionally_allowed_tenants
+                .clone()
+                .unwrap_or_default(),
+            retry_policy: self.retry_policy.clone().unwrap_or_default(),
+            request_timeout: self.request_timeout.unwrap_or(TOKEN_REQUEST_TIMEOUT),
+        })
+    }
+}
+
+/// [`CommonOptions`] checked and with their defaults, plus the client's ids.
+#[derive(Debug, Clone)]
+pub struct ResolvedOptions {
+    /// The tenant id, trimmed.
+    pub tenant_id: String,
+    /// The client id, trimmed.
+    pub client_id: String,
+    /// The authority host, ending in `/`.
+    pub authority: Url,
+    /// Tenants besides the configured one.
+    pub allowed_tenants: AllowedTenants,
+    /// How token requests are retried.
+    pub retry_policy: RetryPolicy,
+    /// The per-try timeout of token requests.
+    pub request_timeout: Duration,
 }
 
 /// Adds the shared `with_*` methods to a builder with a
@@ -50,9 +115,9 @@ macro_rules! common_builder_methods {
             mut self,
             tenants: impl IntoIterator<Item = T>,
         ) -> Self {
-            self.common.additionally_allowed_tenants = Some(
-                $crate::entra::AllowedTenants::new(tenants.into_iter().map(Into::into)),
-            );
+            self.common.additionally_allowed_tenants = Some($crate::entra::AllowedTenants::new(
+                tenants.into_iter().map(Into::into),
+            ));
             self
         }
 
