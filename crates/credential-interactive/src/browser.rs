@@ -5,13 +5,10 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use credential_core::CredentialError;
 use credential_core::process::ProcessRequest;
-use credential_core::{
-    AccessToken, CredentialError, TokenCredential, TokenRequestOptions, async_trait,
-};
 use url::Url;
 
-use crate::AuthenticationRecord;
 use crate::grant::GrantResponse;
 use crate::loopback::RedirectListener;
 use crate::options::{CommonOptions, SignIn, common_builder_methods, sign_in_builder_methods};
@@ -90,17 +87,6 @@ impl InteractiveBrowserCredential {
                 browser: None,
             },
         }
-    }
-
-    /// Signs in now (always opening the browser) for `scopes` (may be
-    /// empty) and returns the account.
-    pub async fn authenticate(
-        &self,
-        scopes: &[&str],
-    ) -> Result<AuthenticationRecord, CredentialError> {
-        self.public
-            .authenticate(scopes, |tenant, scope| self.sign_in(tenant, scope))
-            .await
     }
 
     async fn sign_in(
@@ -231,18 +217,7 @@ fn default_opener() -> (PathBuf, Vec<String>) {
     }
 }
 
-#[async_trait]
-impl TokenCredential for InteractiveBrowserCredential {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        options: &TokenRequestOptions,
-    ) -> Result<AccessToken, CredentialError> {
-        self.public
-            .get_token(scopes, options, |tenant, scope| self.sign_in(tenant, scope))
-            .await
-    }
-}
+crate::public::sign_in_credential!(InteractiveBrowserCredential);
 
 /// Builds an [`InteractiveBrowserCredential`].
 #[derive(Debug)]

@@ -5,14 +5,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use credential_core::CredentialError;
 use credential_core::entra::Seconds;
-use credential_core::{
-    AccessToken, CredentialError, TokenCredential, TokenRequestOptions, async_trait,
-};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::AuthenticationRecord;
 use crate::cancel::{Cancellation, cancelled};
 use crate::client::{oauth_error, restate};
 use crate::grant::{GrantResponse, parse_grant_response};
@@ -91,18 +88,6 @@ impl DeviceCodeCredential {
             prompt_callback: None,
             cancellation: None,
         }
-    }
-
-    /// Signs in now (always prompting) for `scopes` (may be empty) and
-    /// returns the account, which can be saved and given to a later
-    /// credential with `with_authentication_record`.
-    pub async fn authenticate(
-        &self,
-        scopes: &[&str],
-    ) -> Result<AuthenticationRecord, CredentialError> {
-        self.public
-            .authenticate(scopes, |tenant, scope| self.sign_in(tenant, scope))
-            .await
     }
 
     async fn sign_in(
@@ -191,18 +176,7 @@ fn cancelled_error() -> CredentialError {
     CredentialError::authentication(NAME, "the sign-in was cancelled by the caller")
 }
 
-#[async_trait]
-impl TokenCredential for DeviceCodeCredential {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        options: &TokenRequestOptions,
-    ) -> Result<AccessToken, CredentialError> {
-        self.public
-            .get_token(scopes, options, |tenant, scope| self.sign_in(tenant, scope))
-            .await
-    }
-}
+crate::public::sign_in_credential!(DeviceCodeCredential);
 
 /// A device code answer.
 #[derive(Debug, Clone)]

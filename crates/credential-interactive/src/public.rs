@@ -308,3 +308,40 @@ impl PublicClient {
         grant.token
     }
 }
+
+/// Gives a user sign-in credential (a type with a `public: PublicClient`
+/// field and an `async fn sign_in(&self, tenant, scope)` that prompts)
+/// `authenticate` and its `TokenCredential` impl.
+macro_rules! sign_in_credential {
+    ($credential:ident) => {
+        impl $credential {
+            /// Signs in now, always prompting, for `scopes` (may be empty:
+            /// the sign-in alone) and returns the account, which can be saved
+            /// (as JSON) and given to a later credential with
+            /// `with_authentication_record`. The token for `scopes` is cached.
+            pub async fn authenticate(
+                &self,
+                scopes: &[&str],
+            ) -> Result<$crate::AuthenticationRecord, credential_core::CredentialError> {
+                self.public
+                    .authenticate(scopes, |tenant, scope| self.sign_in(tenant, scope))
+                    .await
+            }
+        }
+
+        #[credential_core::async_trait]
+        impl credential_core::TokenCredential for $credential {
+            async fn get_token(
+                &self,
+                scopes: &[&str],
+                options: &credential_core::TokenRequestOptions,
+            ) -> Result<credential_core::AccessToken, credential_core::CredentialError> {
+                self.public
+                    .get_token(scopes, options, |tenant, scope| self.sign_in(tenant, scope))
+                    .await
+            }
+        }
+    };
+}
+
+pub(crate) use sign_in_credential;
