@@ -108,6 +108,17 @@ fn invalid_grant(state: &AppState, code: u32, message: &str) -> Response<Body> {
     )
 }
 
+/// A confidential client sent neither a secret nor an assertion.
+fn no_client_proof(state: &AppState) -> Response<Body> {
+    error(
+        state,
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    )
+}
+
 /// A client secret, when sent, must be the client's.
 fn check_client_secret(state: &AppState, form: &Form, client_id: &str) -> Option<Response<Body>> {
     let secret = field(form, "client_secret")?;
@@ -251,15 +262,7 @@ fn authorization_code(state: &AppState, form: &Form, client_id: &str) -> Respons
                 );
             }
         }
-        None if field(form, "client_secret").is_none() => {
-            return error(
-                state,
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                7000218,
-                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            );
-        }
+        None if field(form, "client_secret").is_none() => return no_client_proof(state),
         None => {}
     }
     let scope = field(form, "scope").map_or(entry.scope.clone(), str::to_owned);
@@ -329,15 +332,7 @@ fn on_behalf_of(state: &AppState, form: &Form, client_id: &str) -> Response<Body
                 );
             }
         }
-        (None, None) => {
-            return error(
-                state,
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                7000218,
-                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            );
-        }
+        (None, None) => return no_client_proof(state),
     }
     let assertion = field(form, "assertion").unwrap_or_default();
     let claims: UserClaims = match state.tokens.decode(assertion, state.now()) {
