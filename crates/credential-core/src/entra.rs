@@ -414,16 +414,20 @@ pub fn merge_claims(claims: Option<&str>, enable_cae: bool) -> Option<String> {
     Some(serde_json::Value::Object(object).to_string())
 }
 
-/// A number that may arrive as a JSON number or a numeric string.
+/// A number of seconds that may arrive as a JSON number or a numeric string
+/// (token endpoints send both).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub(crate) enum Seconds {
+pub enum Seconds {
+    /// A JSON number.
     Number(f64),
+    /// A JSON string holding a number.
     Text(String),
 }
 
 impl Seconds {
-    pub(crate) fn value(&self) -> Option<i64> {
+    /// The whole, non-negative number of seconds, if it is one.
+    pub fn value(&self) -> Option<i64> {
         match self {
             Self::Number(n) if n.is_finite() && *n >= 0.0 && *n < 1e12 => Some(*n as i64),
             Self::Number(_) => None,

@@ -2,7 +2,9 @@
 //! trait, [`AccessToken`], [`TokenRequestOptions`], the [`CredentialError`]
 //! taxonomy, the [`TokenCache`], [`ChainedTokenCredential`], the injection
 //! seams bundled in [`ProviderContext`], the Microsoft Entra ID plumbing
-//! ([`entra`]) and retry rules ([`retry`]) the providers share, and the
+//! ([`entra`]), retry rules ([`retry`]), builder options ([`builder`]) and,
+//! with the `certificate` feature, client certificates and their signed
+//! assertions (`certificate`) the providers share, and the
 //! [`per_thread`] copies that keep the hot paths of the cache and of clients
 //! from writing memory that other threads write.
 //!
@@ -43,7 +45,10 @@
 
 mod access_token;
 mod bearer;
+pub mod builder;
 mod cache;
+#[cfg(feature = "certificate")]
+pub mod certificate;
 mod chain;
 mod clock;
 mod cloud;

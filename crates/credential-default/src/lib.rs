@@ -1,8 +1,8 @@
 //! [`DefaultAzureCredential`]: one line that gives a program the right Azure
 //! credential wherever it runs, and the one dependency a user needs: this
 //! crate re-exports the core trait and types and every credential of
-//! `credential-env`, `credential-msi` and `credential-cli` (each of which can
-//! still be used alone).
+//! `credential-env`, `credential-msi`, `credential-cli` and
+//! `credential-interactive` (each of which can still be used alone).
 //!
 //! ```no_run
 //! use credential_default::{DefaultAzureCredential, TokenCredential, TokenRequestOptions};
@@ -111,7 +111,10 @@
 //!
 //! # Where we differ on purpose from the reference SDKs
 //! - **Visual Studio Code, shared token cache, interactive browser and broker
-//!   credentials are not in the chain** (out of scope for this workspace).
+//!   credentials are not in the chain**; the user sign-in credentials of
+//!   `credential-interactive` (device code, browser, authorization code,
+//!   on-behalf-of) are re-exported for use on their own or in a
+//!   [`ChainedTokenCredential`].
 //! - **Concurrent first call** (above); the references probe first, then
 //!   start the tools.
 //! - **Sticky** per instance (as Python; JavaScript re-walks the chain).
@@ -179,4 +182,12 @@ pub use credential_cli::{
     AzureCliCredential, AzureCliCredentialBuilder, AzureDeveloperCliCredential,
     AzureDeveloperCliCredentialBuilder, AzurePowerShellCredential,
     AzurePowerShellCredentialBuilder,
+};
+
+/// User sign-in credentials (not in the default chain).
+pub use credential_interactive::{
+    AuthenticationRecord, AuthorizationCodeCredential, AuthorizationCodeCredentialBuilder,
+    Cancellation, DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodeInfo,
+    InteractiveBrowserCredential, InteractiveBrowserCredentialBuilder, OnBehalfOfCredential,
+    OnBehalfOfCredentialBuilder,
 };

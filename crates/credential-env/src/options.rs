@@ -1,28 +1,13 @@
-//! Builder options every credential in this crate shares.
+//! Builder options every credential in this crate shares: the core's
+//! [`CommonOptions`] and `with_*` methods, plus the hooks
+//! `EnvironmentCredential` uses.
+
+pub(crate) use credential_core::builder::CommonOptions;
+pub(crate) use credential_core::common_builder_methods;
 
 use credential_core::entra::{AllowedTenants, validate_allowed_tenants_from};
 use credential_core::env_vars::AZURE_ADDITIONALLY_ALLOWED_TENANTS;
-use credential_core::retry::RetryPolicy;
-use credential_core::{CredentialError, Env, ProviderContext};
-
-/// The options behind every builder's `with_authority_host`,
-/// `with_additionally_allowed_tenants`, `with_retry_policy`,
-/// `with_request_timeout` and `with_context`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct CommonOptions {
-    pub(crate) authority_host: Option<String>,
-    pub(crate) additionally_allowed_tenants: Option<AllowedTenants>,
-    pub(crate) retry_policy: Option<RetryPolicy>,
-    pub(crate) request_timeout: Option<std::time::Duration>,
-    pub(crate) context: Option<ProviderContext>,
-}
-
-impl CommonOptions {
-    /// The injected context, or the real system.
-    pub(crate) fn context(&self) -> ProviderContext {
-        self.context.clone().unwrap_or_else(ProviderContext::system)
-    }
-}
+use credential_core::{CredentialError, Env};
 
 /// `AZURE_ADDITIONALLY_ALLOWED_TENANTS`, if set, checked: every entry must
 /// be `*` or a tenant id.
@@ -36,56 +21,6 @@ pub(crate) fn allowed_tenants_from_env(
     validate_allowed_tenants_from(credential, AZURE_ADDITIONALLY_ALLOWED_TENANTS, &list)?;
     Ok(Some(AllowedTenants::parse(&list)))
 }
-
-/// Adds the shared `with_*` methods to a builder with a `common` field.
-macro_rules! common_builder_methods {
-    () => {
-        /// The Entra ID authority host, e.g. `https://login.microsoftonline.us`
-        /// (`credential_core::entra::AZURE_US_GOVERNMENT`). Default:
-        /// `AZURE_AUTHORITY_HOST`, else the public cloud. Plain `http` is
-        /// refused except for loopback hosts.
-        pub fn with_authority_host(mut self, authority_host: impl Into<String>) -> Self {
-            self.common.authority_host = Some(authority_host.into());
-            self
-        }
-
-        /// Tenants besides the configured one that a request's `tenant_id` may
-        /// name; `"*"` allows any tenant.
-        pub fn with_additionally_allowed_tenants<T: Into<String>>(
-            mut self,
-            tenants: impl IntoIterator<Item = T>,
-        ) -> Self {
-            self.common.additionally_allowed_tenants = Some(
-                credential_core::entra::AllowedTenants::new(tenants.into_iter().map(Into::into)),
-            );
-            self
-        }
-
-        /// How token requests are retried (default: 3 retries of 408, 429,
-        /// 5xx and connection failures, exponential backoff from 0.8 s).
-        pub fn with_retry_policy(mut self, policy: credential_core::retry::RetryPolicy) -> Self {
-            self.common.retry_policy = Some(policy);
-            self
-        }
-
-        /// How long one try of a token request may take before it is
-        /// abandoned as timed out (and retried under the retry policy).
-        /// Default: 30 s (`credential_core::entra::TOKEN_REQUEST_TIMEOUT`).
-        pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
-            self.common.request_timeout = Some(timeout);
-            self
-        }
-
-        /// The environment, filesystem, clock and HTTP client to use
-        /// (default: `ProviderContext::system()`).
-        pub fn with_context(mut self, context: credential_core::ProviderContext) -> Self {
-            self.common.context = Some(context);
-            self
-        }
-    };
-}
-
-pub(crate) use common_builder_methods;
 
 /// Adds `with_common` and `named`, with which `EnvironmentCredential` hands a
 /// builder (with `common` and `name` fields) its options and its name.

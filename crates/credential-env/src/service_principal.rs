@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 
 use credential_core::entra::{
-    self, AllowedTenants, ClientAuthentication, ClientCredentialsRequest, TOKEN_REQUEST_TIMEOUT,
+    self, AllowedTenants, ClientAuthentication, ClientCredentialsRequest,
 };
 use credential_core::http::HttpRequest;
 use credential_core::retry::RetryPolicy;
@@ -77,38 +77,15 @@ impl ServicePrincipal {
         common: &CommonOptions,
         context: ProviderContext,
     ) -> Result<Self, CredentialError> {
-        entra::validate_request_timeout(credential, common.request_timeout)?;
-        let tenant_id = tenant_id.trim();
-        if tenant_id.is_empty() {
-            return Err(CredentialError::invalid_configuration(
-                credential,
-                "the tenant id is blank; pass your Microsoft Entra tenant (directory) id",
-            ));
-        }
-        entra::validate_tenant_id(credential, tenant_id)?;
-        let client_id = client_id.trim();
-        if client_id.is_empty() {
-            return Err(CredentialError::invalid_configuration(
-                credential,
-                "the client id is blank; pass the application (client) id of your app registration",
-            ));
-        }
-        let authority = entra::resolve_authority_host(
-            credential,
-            common.authority_host.as_deref(),
-            &context.env,
-        )?;
+        let resolved = common.resolve(credential, tenant_id, client_id, &context.env)?;
         Ok(Self {
             credential,
-            tenant_id: tenant_id.to_owned(),
-            client_id: client_id.to_owned(),
-            authority,
-            allowed_tenants: common
-                .additionally_allowed_tenants
-                .clone()
-                .unwrap_or_default(),
-            retry_policy: common.retry_policy.clone().unwrap_or_default(),
-            request_timeout: common.request_timeout.unwrap_or(TOKEN_REQUEST_TIMEOUT),
+            tenant_id: resolved.tenant_id,
+            client_id: resolved.client_id,
+            authority: resolved.authority,
+            allowed_tenants: resolved.allowed_tenants,
+            retry_policy: resolved.retry_policy,
+            request_timeout: resolved.request_timeout,
             cache: TokenCache::new(context.clock.clone()),
             context,
         })

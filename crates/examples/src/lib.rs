@@ -6,6 +6,8 @@
 //! - [`choose_credential`]: `cargo run -p examples --example choose_credential`
 //! - [`app_config`]: `cargo run -p examples --example app_config`
 //! - [`bearer_token`]: `cargo run -p examples --example bearer_token`
+//! - [`sign_in`]: `cargo run -p examples --example sign_in_device_code` and
+//!   `--example sign_in_browser`
 //!
 //! With `AZURE_KEYVAULT_URL` set, the walkthroughs use that vault and the
 //! real `DefaultAzureCredential`. Without it they start the embedded Key
@@ -17,6 +19,7 @@ pub mod bearer_token;
 pub mod choose_credential;
 pub mod quickstart;
 pub mod set_update_rotate;
+pub mod sign_in;
 pub mod target;
 
 /// The error type of the walkthroughs: anything, with a readable message.

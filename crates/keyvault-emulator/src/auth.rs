@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The claims of an emulator token.
@@ -98,6 +99,49 @@ impl TokenAuthority {
         // token would simply be refused later.
         .unwrap_or_default();
         (token, exp)
+    }
+
+    /// The `iss` of issued tokens.
+    pub(crate) fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Signs any claims (user sign-in tokens carry more than [`Claims`]).
+    pub(crate) fn sign<T: Serialize>(&self, claims: &T) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(&self.key),
+        )
+        .unwrap_or_default()
+    }
+
+    /// Decodes a token this authority issued, unexpired at unix time `now`
+    /// (any audience).
+    pub(crate) fn decode<T: DeserializeOwned>(&self, token: &str, now: i64) -> Result<T, String> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        let value = jsonwebtoken::decode::<serde_json::Value>(
+            token.trim(),
+            &DecodingKey::from_secret(&self.key),
+            &validation,
+        )
+        .map_err(|e| format!("not a token of this emulator ({e})"))?
+        .claims;
+        if value.get("iss").and_then(|v| v.as_str()) != Some(self.issuer.as_str()) {
+            return Err("the token's issuer is not this emulator".to_owned());
+        }
+        if value
+            .get("exp")
+            .and_then(serde_json::Value::as_i64)
+            .is_none_or(|exp| now >= exp)
+        {
+            return Err("the token has expired".to_owned());
+        }
+        serde_json::from_value(value).map_err(|e| format!("the token lacks user claims ({e})"))
     }
 
     /// Checks an `Authorization` header value at unix time `now`. The error

@@ -64,6 +64,7 @@ pub struct EmulatorBuilder {
     pub(crate) seed_file: Option<PathBuf>,
     pub(crate) access_rules: Vec<(String, Vec<Operation>)>,
     pub(crate) clock_offset: Duration,
+    pub(crate) interactive: crate::interactive::InteractiveOptions,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -112,6 +113,7 @@ impl Default for EmulatorBuilder {
             seed_file: None,
             access_rules: Vec::new(),
             clock_offset: Duration::ZERO,
+            interactive: crate::interactive::InteractiveOptions::default(),
         }
     }
 }
@@ -225,6 +227,13 @@ impl EmulatorBuilder {
     /// The faults to inject from the start.
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// User sign-in options: the test user, how device codes are approved,
+    /// the device code poll interval.
+    pub fn interactive(mut self, options: crate::interactive::InteractiveOptions) -> Self {
+        self.interactive = options;
         self
     }
 

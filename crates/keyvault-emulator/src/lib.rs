@@ -14,7 +14,17 @@
 //!   resource="<vault origin>"`;
 //! - an Entra-style token endpoint `POST /{tenant}/oauth2/v2.0/token`
 //!   (client secret or client assertion), an IMDS-style
-//!   `GET /metadata/identity/oauth2/token`, and the OpenID configuration.
+//!   `GET /metadata/identity/oauth2/token`, and the OpenID configuration;
+//! - user sign-in for a test user ([`TestUser`], [`InteractiveOptions`]):
+//!   `POST /{tenant}/oauth2/v2.0/devicecode` with its polling states
+//!   (approved after N polls, or by a test through
+//!   [`RunningEmulator::approve_device_code`] or `POST
+//!   /admin/devicecode/approve`), `GET /{tenant}/oauth2/v2.0/authorize`
+//!   (PKCE checked at redemption, `302` to the redirect URI), the
+//!   `authorization_code`, `refresh_token` (rotating: each works once;
+//!   revocable with `POST /admin/refresh-tokens/revoke`) and on-behalf-of
+//!   grants. User tokens carry `oid`, `preferred_username` and `name`.
+//!   [`SimulatedBrowser`] plays the browser for tests and samples.
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), keyvault_emulator::EmulatorError> {
@@ -60,10 +70,13 @@ mod access;
 mod admin;
 mod api_version;
 mod auth;
+mod browser;
 mod config;
 mod credential;
 mod error;
 mod faults;
+mod interactive;
+mod interactive_grants;
 mod running;
 mod seed;
 mod server;
@@ -76,10 +89,12 @@ mod vaults;
 mod wire;
 
 pub use access::{Operation, parse_rule};
+pub use browser::SimulatedBrowser;
 pub use config::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_MANAGED_IDENTITY_CLIENT_ID,
     DEFAULT_TENANT_ID, Emulator, EmulatorBuilder,
 };
 pub use error::EmulatorError;
 pub use faults::{FaultCounts, Faults};
+pub use interactive::{Approval, InteractiveOptions, TestUser};
 pub use running::RunningEmulator;

@@ -198,6 +198,7 @@ impl RunningEmulator {
             faults: FaultSwitch::new(config.faults.clone()),
             clock: Arc::new(SystemClock),
             offset_clock,
+            interactive: crate::interactive::InteractiveState::new(config.interactive.clone()),
         });
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(server::accept_loop(
@@ -216,6 +217,11 @@ impl RunningEmulator {
             stop,
             task: Mutex::new(Some(task)),
         })
+    }
+
+    /// The state the handlers share.
+    pub(crate) fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// The vault URL, e.g. `http://127.0.0.1:41234` (no trailing slash).

@@ -50,6 +50,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             "/admin/faults",
             get(admin::get_faults).put(admin::set_faults),
         )
+        .merge(crate::interactive::routes())
         .fallback(vault::handle)
         .with_state(state)
 }

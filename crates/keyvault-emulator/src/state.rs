@@ -82,6 +82,9 @@ pub(crate) struct AppState {
     /// The vault's clock (dates of secrets, purges), which the admin
     /// endpoint moves forward; tokens keep `clock`.
     pub offset_clock: Arc<OffsetClock>,
+    /// User sign-in: the test user, device codes, authorization codes,
+    /// refresh tokens.
+    pub interactive: crate::interactive::InteractiveState,
 }
 
 impl AppState {

@@ -19,7 +19,7 @@ use crate::wire::{entra_error, imds_error, json_response};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-fn timestamp(state: &AppState) -> String {
+pub(crate) fn timestamp(state: &AppState) -> String {
     state
         .clock
         .now()
@@ -34,7 +34,11 @@ fn timestamp(state: &AppState) -> String {
 /// `iss`/`sub` (when present) are the client id and whose `exp` (when
 /// present) is in the future. Signatures are not checked (the emulator
 /// has no registered certificates).
-fn check_assertion(assertion: &str, client_id: &str, now: i64) -> Result<(), (u32, String)> {
+pub(crate) fn check_assertion(
+    assertion: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<(), (u32, String)> {
     let parts: Vec<&str> = assertion.trim().split('.').collect();
     let payload = (parts.len() == 3)
         .then(|| URL_SAFE_NO_PAD.decode(parts[1].trim_end_matches('=')).ok())
@@ -71,6 +75,9 @@ pub(crate) async fn entra_token(
     Path(tenant): Path<String>,
     body: Bytes,
 ) -> Response<Body> {
+    if let Some(response) = crate::interactive_grants::token_grant(&state, &tenant, &body) {
+        return response;
+    }
     let ts = timestamp(&state);
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     let field = |k: &str| form.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());

@@ -10,6 +10,7 @@ mod binary;
 mod crash_recovery;
 mod docs;
 mod fault_request_ids;
+mod interactive;
 mod lifecycle;
 mod operations;
 mod options;

@@ -1,9 +1,6 @@
 //! [`ClientCertificateCredential`]: a certificate and its RSA key, proving
 //! the client with a signed JWT assertion.
 
-mod assertion;
-mod load;
-
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,7 +13,8 @@ use credential_core::{
 };
 use tokio::sync::OnceCell;
 
-pub use load::ClientCertificate;
+pub use credential_core::certificate::ClientCertificate;
+use credential_core::certificate::sign_assertion;
 
 use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
 use crate::service_principal::ServicePrincipal;
@@ -151,13 +149,13 @@ async fn load_file(
         )
     })?;
     let given_password = password.map(Secret::expose_secret);
-    load::parse(name, &bytes, given_password)
+    ClientCertificate::parse(name, &bytes, given_password)
         .map(Arc::new)
         .map_err(|e| match e {
             CredentialError::InvalidConfiguration {
                 credential,
                 message,
-            } if message == load::WRONG_PASSWORD => {
+            } if message == credential_core::certificate::WRONG_PASSWORD => {
                 let variable =
                     origin.map_or("the certificate password (with_password)", |v| v.password);
                 let fix = if password.is_some() {
@@ -210,7 +208,7 @@ impl TokenCredential for ClientCertificateCredential {
         self.principal
             .get_token(scopes, options, |endpoint| async move {
                 let certificate = self.certificate().await?;
-                let assertion = assertion::sign_assertion(
+                let assertion = sign_assertion(
                     self.principal.credential,
                     &certificate,
                     &self.principal.client_id,

@@ -1,8 +1,8 @@
 //! The client assertion: a PS256 JWT signed with the certificate's key.
 
+use crate::{CredentialError, Secret};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use credential_core::{CredentialError, Secret};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -11,7 +11,7 @@ use url::Url;
 use super::load::ClientCertificate;
 
 /// How long an assertion is valid.
-pub(crate) const ASSERTION_LIFETIME_SECONDS: i64 = 600;
+pub const ASSERTION_LIFETIME_SECONDS: i64 = 600;
 
 #[derive(Serialize)]
 struct Claims<'a> {
@@ -28,7 +28,7 @@ struct Claims<'a> {
 /// PS256, `typ` JWT, `x5t#S256`, and `x5c` (leaf first) when `send_chain`;
 /// claims `aud`, `iss` = `sub` = client id, a new `jti`, `nbf` = `iat` =
 /// now, `exp` = now + 600 s.
-pub(crate) fn sign_assertion(
+pub fn sign_assertion(
     credential: &'static str,
     certificate: &ClientCertificate,
     client_id: &str,

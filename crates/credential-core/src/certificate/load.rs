@@ -3,16 +3,14 @@
 
 use std::fmt;
 
+use crate::CredentialError;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credential_core::CredentialError;
 #[cfg(feature = "pkcs12")]
 use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
 use ring::signature::{KeyPair, RsaKeyPair};
 use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-
-use super::NAME;
 
 /// A client certificate: an RSA private key (kept as PKCS#1) and the
 /// certificate chain, leaf first. The leaf is the certificate whose public
@@ -22,7 +20,7 @@ use super::NAME;
 /// the key.
 ///
 /// ```
-/// use credential_env::ClientCertificate;
+/// use credential_core::certificate::ClientCertificate;
 /// let err = ClientCertificate::from_bytes(b"not a certificate", None).unwrap_err();
 /// assert!(err.to_string().contains("neither PEM nor PKCS#12"));
 /// ```
@@ -36,9 +34,20 @@ impl ClientCertificate {
     /// Parses PEM (a certificate and a PKCS#1 or PKCS#8 RSA key in any
     /// order, plus any chain certificates) or PKCS#12 (`password` may be
     /// `None` or empty for an unprotected file). Bytes containing
-    /// `-----BEGIN` are PEM; anything else is tried as PKCS#12.
+    /// `-----BEGIN` are PEM; anything else is tried as PKCS#12. Errors name
+    /// `ClientCertificateCredential`; see [`ClientCertificate::parse`] to
+    /// name another credential.
     pub fn from_bytes(bytes: &[u8], password: Option<&str>) -> Result<Self, CredentialError> {
-        parse(NAME, bytes, password)
+        parse("ClientCertificateCredential", bytes, password)
+    }
+
+    /// [`ClientCertificate::from_bytes`] with errors naming `credential`.
+    pub fn parse(
+        credential: &'static str,
+        bytes: &[u8],
+        password: Option<&str>,
+    ) -> Result<Self, CredentialError> {
+        parse(credential, bytes, password)
     }
 
     /// The DER certificates, leaf first.
@@ -72,7 +81,7 @@ impl fmt::Debug for ClientCertificate {
 }
 
 /// Parses with errors naming `credential`.
-pub(crate) fn parse(
+fn parse(
     credential: &'static str,
     bytes: &[u8],
     password: Option<&str>,
@@ -106,7 +115,7 @@ pub(crate) fn parse(
 }
 
 /// The message of a PKCS#12 file the password does not open.
-pub(crate) const WRONG_PASSWORD: &str =
+pub const WRONG_PASSWORD: &str =
     "could not open the PKCS#12 file: the password is wrong (or the file is corrupt)";
 
 enum Key {
@@ -181,8 +190,8 @@ fn parse_pkcs12(bytes: &[u8], password: &str) -> Result<(Key, Vec<Vec<u8>>), Str
 fn rsa_pkcs1(key: Key) -> Result<Vec<u8>, String> {
     let not_rsa = |what: &str| {
         format!(
-            "the private key is {what}, not RSA; ClientCertificateCredential signs its assertion \
-             with PS256 and needs an RSA key"
+            "the private key is {what}, not RSA; the client assertion is signed \
+             with PS256, which needs an RSA key"
         )
     };
     match key {

@@ -1,0 +1,146 @@
+//! [`CommonOptions`]: the options every Entra ID credential builder shares,
+//! and [`common_builder_methods!`](crate::common_builder_methods), which
+//! gives a builder with a `common` field their `with_*` methods.
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::entra::{self, AllowedTenants, TOKEN_REQUEST_TIMEOUT};
+use crate::retry::RetryPolicy;
+use crate::{CredentialError, Env, ProviderContext};
+
+/// The options behind every builder's `with_authority_host`,
+/// `with_additionally_allowed_tenants`, `with_retry_policy`,
+/// `with_request_timeout` and `with_context`.
+#[derive(Debug, Clone, Default)]
+pub struct CommonOptions {
+    /// The authority host, if set.
+    pub authority_host: Option<String>,
+    /// Tenants besides the configured one, if set.
+    pub additionally_allowed_tenants: Option<AllowedTenants>,
+    /// How token requests are retried, if set.
+    pub retry_policy: Option<RetryPolicy>,
+    /// The per-try timeout of token requests, if set.
+    pub request_timeout: Option<std::time::Duration>,
+    /// The injected context, if set.
+    pub context: Option<ProviderContext>,
+}
+
+impl CommonOptions {
+    /// The injected context, or the real system.
+    pub fn context(&self) -> ProviderContext {
+        self.context.clone().unwrap_or_else(ProviderContext::system)
+    }
+
+    /// Checks a client's ids and these options, and fills in the defaults:
+    /// a non-blank valid tenant id, a non-blank client id, a non-zero
+    /// timeout, the authority host (option, else `AZURE_AUTHORITY_HOST` in
+    /// `env`, else the public cloud). Errors name `credential`.
+    pub fn resolve(
+        &self,
+        credential: &'static str,
+        tenant_id: &str,
+        client_id: &str,
+        env: &Env,
+    ) -> Result<ResolvedOptions, CredentialError> {
+        entra::validate_request_timeout(credential, self.request_timeout)?;
+        let tenant_id = tenant_id.trim();
+        if tenant_id.is_empty() {
+            return Err(CredentialError::invalid_configuration(
+                credential,
+                "the tenant id is blank; pass your Microsoft Entra tenant (directory) id",
+            ));
+        }
+        entra::validate_tenant_id(credential, tenant_id)?;
+        let client_id = client_id.trim();
+        if client_id.is_empty() {
+            return Err(CredentialError::invalid_configuration(
+                credential,
+                "the client id is blank; pass the application (client) id of your app registration",
+            ));
+        }
+        Ok(ResolvedOptions {
+            tenant_id: tenant_id.to_owned(),
+            client_id: client_id.to_owned(),
+            authority: entra::resolve_authority_host(
+                credential,
+                self.authority_host.as_deref(),
+                env,
+            )?,
+            allowed_tenants: self
+                .additionally_allowed_tenants
+                .clone()
+                .unwrap_or_default(),
+            retry_policy: self.retry_policy.clone().unwrap_or_default(),
+            request_timeout: self.request_timeout.unwrap_or(TOKEN_REQUEST_TIMEOUT),
+        })
+    }
+}
+
+/// [`CommonOptions`] checked and with their defaults, plus the client's ids.
+#[derive(Debug, Clone)]
+pub struct ResolvedOptions {
+    /// The tenant id, trimmed.
+    pub tenant_id: String,
+    /// The client id, trimmed.
+    pub client_id: String,
+    /// The authority host, ending in `/`.
+    pub authority: Url,
+    /// Tenants besides the configured one.
+    pub allowed_tenants: AllowedTenants,
+    /// How token requests are retried.
+    pub retry_policy: RetryPolicy,
+    /// The per-try timeout of token requests.
+    pub request_timeout: Duration,
+}
+
+/// Adds the shared `with_*` methods to a builder with a
+/// `common: CommonOptions` field.
+#[macro_export]
+macro_rules! common_builder_methods {
+    () => {
+        /// The Entra ID authority host, e.g. `https://login.microsoftonline.us`
+        /// (`credential_core::entra::AZURE_US_GOVERNMENT`). Default:
+        /// `AZURE_AUTHORITY_HOST`, else the public cloud. Plain `http` is
+        /// refused except for loopback hosts.
+        pub fn with_authority_host(mut self, authority_host: impl Into<String>) -> Self {
+            self.common.authority_host = Some(authority_host.into());
+            self
+        }
+
+        /// Tenants besides the configured one that a request's `tenant_id` may
+        /// name; `"*"` allows any tenant.
+        pub fn with_additionally_allowed_tenants<T: Into<String>>(
+            mut self,
+            tenants: impl IntoIterator<Item = T>,
+        ) -> Self {
+            self.common.additionally_allowed_tenants = Some($crate::entra::AllowedTenants::new(
+                tenants.into_iter().map(Into::into),
+            ));
+            self
+        }
+
+        /// How token requests are retried (default: 3 retries of 408, 429,
+        /// 5xx and connection failures, exponential backoff from 0.8 s).
+        pub fn with_retry_policy(mut self, policy: $crate::retry::RetryPolicy) -> Self {
+            self.common.retry_policy = Some(policy);
+            self
+        }
+
+        /// How long one try of a token request may take before it is
+        /// abandoned as timed out (and retried under the retry policy).
+        /// Default: 30 s (`credential_core::entra::TOKEN_REQUEST_TIMEOUT`).
+        pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.common.request_timeout = Some(timeout);
+            self
+        }
+
+        /// The environment, filesystem, clock, HTTP client and process
+        /// runner to use (default: `ProviderContext::system()`).
+        pub fn with_context(mut self, context: $crate::ProviderContext) -> Self {
+            self.common.context = Some(context);
+            self
+        }
+    };
+}

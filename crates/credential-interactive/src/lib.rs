@@ -1,0 +1,75 @@
+//! User sign-in credentials for Microsoft Entra ID, as `@azure/identity`
+//! has them, built on `credential-core` only:
+//!
+//! - [`DeviceCodeCredential`]: a code to enter on any device's browser, for
+//!   machines without one (SSH, containers).
+//! - [`InteractiveBrowserCredential`]: the system browser, authorization
+//!   code with PKCE, redirected to a loopback listener.
+//! - [`AuthorizationCodeCredential`]: a code the application obtained itself.
+//! - [`OnBehalfOfCredential`]: a web API calling another API as its caller.
+//!
+//! None of them is in `DefaultAzureCredential`'s chain.
+//!
+//! # Accounts and silent refresh
+//! After a sign-in, tokens for other scopes, or after expiry, come silently
+//! from the refresh token (`grant_type=refresh_token`, kept as Entra ID
+//! rotates it); the user is prompted again only when it is refused
+//! (`invalid_grant`), and only if the credential may prompt by itself
+//! (`with_automatic_authentication`, on by default); otherwise the error
+//! says to sign in again. `authenticate()` signs in explicitly and returns an
+//! [`AuthenticationRecord`] (JSON through serde) naming the account, which a
+//! later credential can be given.
+//!
+//! # Defaults (as the reference SDKs)
+//! Tenant `organizations`, the Azure developer sign-on client id
+//! (`04b07795-8ddb-461a-bbee-02f9e1bf7b46`), and the requested scopes plus
+//! `offline_access openid profile`. A request's `tenant_id` follows the
+//! same multi-tenant rules as every other credential: it must be the
+//! configured tenant or an additionally allowed one.
+//!
+//! # Where we differ on purpose from the reference SDKs
+//! - **No shell** opens the browser: the context's process runner starts the
+//!   platform's opener with the URL as one argument (on Windows `rundll32
+//!   url.dll,FileProtocolHandler` rather than `cmd /c start`).
+//! - **A state mismatch, an error redirect, or a browser that cannot be
+//!   opened** is an error at once (the last one "unavailable", so a chain
+//!   can fall through to [`DeviceCodeCredential`]); the sign-in times out
+//!   after 5 minutes by default.
+//! - **Device code cancellation** through a [`Cancellation`] signal as well
+//!   as by dropping the future.
+//! - **On-behalf-of** caches per user assertion keyed by its SHA-256, with
+//!   [`OnBehalfOfCredential::for_user`] sharing one application between
+//!   users; only the access token is kept (no on-behalf-of refresh token).
+//! - **Accounts** live in memory for the credential's life.
+//! - Requests carry only the fields the flows need (no MSAL telemetry, no
+//!   instance discovery).
+
+mod auth_code;
+mod browser;
+mod cancel;
+mod client;
+mod device_code;
+mod grant;
+mod loopback;
+mod on_behalf_of;
+mod options;
+mod pkce;
+mod public;
+mod record;
+mod store;
+
+pub use auth_code::{AuthorizationCodeCredential, AuthorizationCodeCredentialBuilder};
+pub use browser::{
+    DEFAULT_SIGN_IN_TIMEOUT, InteractiveBrowserCredential, InteractiveBrowserCredentialBuilder,
+};
+pub use cancel::Cancellation;
+pub use device_code::{
+    DEVICE_CODE_GRANT, DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodeInfo,
+    SLOW_DOWN_STEP,
+};
+pub use on_behalf_of::{
+    JWT_BEARER_GRANT, MAX_CACHED_USERS, OnBehalfOfCredential, OnBehalfOfCredentialBuilder,
+};
+pub use options::DEFAULT_TENANT;
+pub use public::OIDC_SCOPES;
+pub use record::AuthenticationRecord;

@@ -1,0 +1,112 @@
+//! Authorization code obtained by the application: redeemed once with the
+//! client secret, then refreshed; a used code is refused.
+
+use credential_interactive::AuthorizationCodeCredential;
+use keyvault_emulator::{InteractiveOptions, RunningEmulator};
+use time::Duration;
+
+use crate::common::*;
+
+const REDIRECT: &str = "https://app.contoso.example/signin";
+
+/// Signs the test user in at the emulator as the web app (no PKCE) and
+/// returns the code from the redirect.
+async fn code(emulator: &RunningEmulator) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = http
+        .get(format!(
+            "{}/{}/oauth2/v2.0/authorize",
+            emulator.vault_url(),
+            emulator.tenant_id()
+        ))
+        .query(&[
+            ("client_id", emulator.client_id()),
+            ("response_type", "code"),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid offline_access"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    assert!(location.as_str().starts_with(REDIRECT));
+    location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+fn credential(
+    emulator: &RunningEmulator,
+    code: &str,
+) -> (AuthorizationCodeCredential, credential_core::ManualClock) {
+    let (ctx, clock, _) = browser_context();
+    let cred = AuthorizationCodeCredential::builder(
+        emulator.tenant_id(),
+        emulator.client_id(),
+        code,
+        REDIRECT,
+    )
+    .with_client_secret(emulator.client_secret())
+    .with_authority_host(emulator.authority_host())
+    .with_context(ctx)
+    .build()
+    .unwrap();
+    (cred, clock)
+}
+
+#[tokio::test]
+async fn the_code_is_redeemed_once_then_the_refresh_token_is_used() {
+    let emulator = emulator(InteractiveOptions::default()).await;
+    let code = code(&emulator).await;
+    let (cred, clock) = credential(&emulator, &code);
+    let first = token(&cred, VAULT).await.unwrap();
+    let c = claims(first.token.expose_secret());
+    assert_eq!(c["preferred_username"], emulator.test_user().username);
+    assert_eq!(c["appid"], emulator.client_id());
+    clock.advance(Duration::hours(2));
+    token(&cred, VAULT).await.unwrap();
+    token(&cred, STORAGE).await.unwrap();
+
+    // The same code in a new credential: already redeemed.
+    let (again, _) = credential(&emulator, &code);
+    let err = token(&again, VAULT).await.unwrap_err();
+    assert_eq!(oauth_error(&err), Some("invalid_grant"), "{err:?}");
+}
+
+#[tokio::test]
+async fn without_a_usable_refresh_token_a_new_code_is_needed() {
+    let emulator = emulator(InteractiveOptions::default()).await;
+    let code = code(&emulator).await;
+    let (cred, clock) = credential(&emulator, &code);
+    token(&cred, VAULT).await.unwrap();
+    emulator.revoke_refresh_tokens();
+    clock.advance(Duration::hours(2));
+    let err = token(&cred, VAULT).await.unwrap_err();
+    assert!(
+        err.to_string().contains("obtain a new authorization code"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_inputs_are_configuration_errors() {
+    for (code, redirect) in [(" ", REDIRECT), ("code", "not a url")] {
+        let err = AuthorizationCodeCredential::builder("t", "c", code, redirect)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                credential_core::CredentialError::InvalidConfiguration { .. }
+            ),
+            "{err:?}"
+        );
+    }
+}
