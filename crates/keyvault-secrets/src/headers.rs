@@ -45,7 +45,7 @@ pub(crate) struct ConstantHeaders {
 #[derive(Debug)]
 enum UserAgent {
     Static(HeaderValue),
-    PerThread(PerThread<HeaderValue>),
+    PerThread(Box<PerThread<HeaderValue>>),
 }
 
 impl ConstantHeaders {
@@ -63,10 +63,10 @@ impl ConstantHeaders {
             Some(id) => {
                 let line = format!("{id} {text}");
                 match HeaderValue::from_str(&line) {
-                    Ok(_) => UserAgent::PerThread(PerThread::from_fn(|_| {
+                    Ok(_) => UserAgent::PerThread(Box::new(PerThread::from_fn(|_| {
                         let bytes = Bytes::from_owner(AlignedValue(line.as_bytes().to_vec()));
                         HeaderValue::from_maybe_shared(bytes).unwrap_or_else(|_| fallback())
-                    })),
+                    }))),
                     Err(_) => UserAgent::Static(fallback()),
                 }
             }

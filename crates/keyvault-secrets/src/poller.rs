@@ -36,22 +36,16 @@ pub trait PollResult: sealed::Target {}
 
 impl sealed::Target for DeletedSecret {
     const OPERATION: &'static str = "delete";
-    fn poll_once(
-        client: &SecretClient,
-        name: &str,
-    ) -> impl Future<Output = Result<Option<Self>, Error>> + Send {
-        async move { in_progress_on_404(client.get_deleted_secret(name).await) }
+    async fn poll_once(client: &SecretClient, name: &str) -> Result<Option<Self>, Error> {
+        in_progress_on_404(client.get_deleted_secret(name).await)
     }
 }
 impl PollResult for DeletedSecret {}
 
 impl sealed::Target for SecretProperties {
     const OPERATION: &'static str = "recover";
-    fn poll_once(
-        client: &SecretClient,
-        name: &str,
-    ) -> impl Future<Output = Result<Option<Self>, Error>> + Send {
-        async move { in_progress_on_404(client.get_secret(name).await.map(|s| s.properties)) }
+    async fn poll_once(client: &SecretClient, name: &str) -> Result<Option<Self>, Error> {
+        in_progress_on_404(client.get_secret(name).await.map(|s| s.properties))
     }
 }
 impl PollResult for SecretProperties {}

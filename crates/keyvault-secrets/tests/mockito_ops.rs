@@ -44,7 +44,7 @@ async fn set_get_update_backup_restore() {
         .mock("PUT", "/secrets/s")
         .match_query(Matcher::UrlEncoded(
             "api-version".into(),
-            "2025-07-01".into(),
+            "2026-04-01".into(),
         ))
         .match_header("authorization", "Bearer token-1")
         .match_body(Matcher::JsonString(
@@ -55,14 +55,7 @@ async fn set_get_update_backup_restore() {
         .create_async()
         .await;
     let s = c
-        .set_secret(
-            "s",
-            "v",
-            SetSecretOptions::default()
-                .with_enabled(true)
-                .with_tags([("k".to_owned(), "v".to_owned())].into())
-                .with_expires_on(time::OffsetDateTime::from_unix_timestamp(1798761600).unwrap()),
-        )
+        .set_secret("s", "v").enabled(true).tags([("k".to_owned(), "v".to_owned())].into()).expires_on(time::OffsetDateTime::from_unix_timestamp(1798761600).unwrap())
         .await
         .unwrap();
     put.assert_async().await;
@@ -77,18 +70,13 @@ async fn set_get_update_backup_restore() {
     let get = server
         .mock("GET", "/secrets/s/abc")
         .match_query(Matcher::Exact(
-            "api-version=2025-07-01&outContentType=application%2Fx-pem-file".into(),
+            "api-version=2026-04-01&outContentType=application%2Fx-pem-file".into(),
         ))
         .with_body(bundle(&url))
         .create_async()
         .await;
     let s = c
-        .get_secret(
-            "s",
-            GetSecretOptions::default()
-                .with_version("abc")
-                .with_out_content_type("application/x-pem-file"),
-        )
+        .get_secret("s").version("abc").out_content_type("application/x-pem-file")
         .await
         .unwrap();
     get.assert_async().await;
@@ -96,7 +84,7 @@ async fn set_get_update_backup_restore() {
 
     let patch = server
         .mock("PATCH", "/secrets/s/")
-        .match_query(Matcher::Exact("api-version=2025-07-01".into()))
+        .match_query(Matcher::Exact("api-version=2026-04-01".into()))
         .match_body(Matcher::JsonString(
             r#"{"contentType":"text/plain","attributes":{"enabled":false}}"#.into(),
         ))
@@ -104,12 +92,7 @@ async fn set_get_update_backup_restore() {
         .create_async()
         .await;
     let p = c
-        .update_secret_properties(
-            "s",
-            UpdateSecretPropertiesOptions::default()
-                .with_content_type("text/plain")
-                .with_enabled(false),
-        )
+        .update_secret_properties("s").content_type("text/plain").enabled(false)
         .await
         .unwrap();
     patch.assert_async().await;
@@ -117,7 +100,7 @@ async fn set_get_update_backup_restore() {
 
     let backup = server
         .mock("POST", "/secrets/s/backup")
-        .match_query(Matcher::Exact("api-version=2025-07-01".into()))
+        .match_query(Matcher::Exact("api-version=2026-04-01".into()))
         .with_body(r#"{"value":"AQID_-8"}"#)
         .create_async()
         .await;
@@ -129,7 +112,7 @@ async fn set_get_update_backup_restore() {
 
     let restore = server
         .mock("POST", "/secrets/restore")
-        .match_query(Matcher::Exact("api-version=2025-07-01".into()))
+        .match_query(Matcher::Exact("api-version=2026-04-01".into()))
         .match_body(Matcher::JsonString(r#"{"value":"AQID_-8"}"#.into()))
         .with_body(bundle(&url))
         .create_async()
@@ -169,18 +152,18 @@ async fn get_deleted_and_list_versions_with_paging() {
 
     let page1 = server
         .mock("GET", "/secrets/s/versions")
-        .match_query(Matcher::Exact("api-version=2025-07-01&maxresults=2".into()))
-        .with_body(format!(r#"{{"value":[],"nextLink":"{url}/secrets/s/versions?api-version=2025-07-01&maxresults=2&$skiptoken=p2"}}"#))
+        .match_query(Matcher::Exact("api-version=2026-04-01&maxresults=2".into()))
+        .with_body(format!(r#"{{"value":[],"nextLink":"{url}/secrets/s/versions?api-version=2026-04-01&maxresults=2&$skiptoken=p2"}}"#))
         .create_async()
         .await;
     let page2 = server
         .mock("GET", "/secrets/s/versions")
-        .match_query(Matcher::Exact("api-version=2025-07-01&maxresults=2&$skiptoken=p2".into()))
+        .match_query(Matcher::Exact("api-version=2026-04-01&maxresults=2&$skiptoken=p2".into()))
         .with_body(format!(r#"{{"value":[{{"id":"{url}/secrets/s/v1"}},{{"id":"{url}/secrets/s/v2","managed":true}}],"nextLink":null}}"#))
         .create_async()
         .await;
     let items: Vec<SecretProperties> = c
-        .list_properties_of_secret_versions("s", ListOptions::default().with_max_results(2))
+        .list_properties_of_secret_versions("s").max_page_size(2)
         .try_collect()
         .await
         .unwrap();
@@ -206,7 +189,7 @@ async fn sixty_four_concurrent_first_operations_share_one_challenge_and_token() 
     let tasks: Vec<_> = (0..64)
         .map(|_| {
             let c = c.clone();
-            tokio::spawn(async move { c.get_secret("s", GetSecretOptions::default()).await })
+            tokio::spawn(async move { c.get_secret("s").await })
         })
         .collect();
     for t in tasks {
