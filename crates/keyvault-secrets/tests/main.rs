@@ -6,6 +6,7 @@
 mod common;
 
 mod behaviour;
+mod extension;
 mod mockito_ops;
 mod proptest_identifier;
 mod replay;
