@@ -286,7 +286,11 @@ pub(crate) fn read_with<T>(
         None => read_json::<WireBundle>(&response)?,
     };
     let value = convert(bundle).map_err(|m| malformed(200, request_id(&response), m))?;
-    Ok(Response::new(value, response.status.as_u16(), response.headers))
+    Ok(Response::new(
+        value,
+        response.status.as_u16(),
+        response.headers,
+    ))
 }
 
 impl SecretClient {

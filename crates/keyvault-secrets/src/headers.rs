@@ -312,6 +312,9 @@ mod tests {
         assert!(!agent.contains("azsdk"), "{agent}");
         let headers = ConstantHeaders::new(Some("billing-api")).for_request(&id);
         let agent = headers[USER_AGENT].to_str().unwrap();
-        assert!(agent.starts_with("billing-api keyvault-secrets/0."), "{agent}");
+        assert!(
+            agent.starts_with("billing-api keyvault-secrets/0."),
+            "{agent}"
+        );
     }
 }

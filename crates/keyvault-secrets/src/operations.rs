@@ -17,8 +17,8 @@ use tracing::Span;
 use crate::client::{SecretClient, read_json, read_with};
 use crate::error::Error;
 use crate::models::{
-    DeletedSecret, KeyVaultSecret, SecretProperties, SetBody, UpdateBody, WireAttributes,
-    WireBlob, WireBundle, malformed,
+    DeletedSecret, KeyVaultSecret, SecretProperties, SetBody, UpdateBody, WireAttributes, WireBlob,
+    WireBundle, malformed,
 };
 use crate::pipeline::service_error;
 use crate::poller::Poller;
@@ -237,7 +237,11 @@ impl<'a> UpdateSecretProperties<'a> {
     }
     attribute_setters!();
     fn span(&self) -> Span {
-        operation_span!("SecretClient.update_secret_properties", self.client, "PATCH")
+        operation_span!(
+            "SecretClient.update_secret_properties",
+            self.client,
+            "PATCH"
+        )
     }
     async fn execute(mut self, span: Span) -> Result<Response<SecretProperties>, Error> {
         validate::secret_name(self.name)?;
@@ -309,10 +313,7 @@ impl BeginRecoverDeletedSecret<'_> {
             "POST"
         )
     }
-    async fn execute(
-        mut self,
-        span: Span,
-    ) -> Result<Response<Poller<SecretProperties>>, Error> {
+    async fn execute(mut self, span: Span) -> Result<Response<Poller<SecretProperties>>, Error> {
         validate::secret_name(self.name)?;
         let headers = self.options.take_headers()?;
         let (client, name) = (self.client, self.name);

@@ -408,7 +408,8 @@ impl SecretClient {
 
     /// The properties of every version of a secret.
     pub fn list_properties_of_secret_versions(&self, name: &str) -> Pager<SecretProperties> {
-        let first = validate::secret_name(name).map(|()| self.url(&["secrets", name, "versions"], &[]));
+        let first =
+            validate::secret_name(name).map(|()| self.url(&["secrets", name, "versions"], &[]));
         Pager::new(self, Listing::Versions, first, |b| b.properties())
     }
 

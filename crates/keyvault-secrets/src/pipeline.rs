@@ -23,7 +23,6 @@ use crate::policy::{End, Next, Policy};
 use crate::request::Request;
 use crate::telemetry;
 
-
 /// Everything a client shares between its operations.
 #[derive(Debug)]
 pub(crate) struct Pipeline {
@@ -96,7 +95,9 @@ impl Pipeline {
                 request.url.host_str().unwrap_or_default()
             )));
         }
-        if request.url.scheme() != "https" && !self.allow_insecure_http && !is_loopback(&request.url)
+        if request.url.scheme() != "https"
+            && !self.allow_insecure_http
+            && !is_loopback(&request.url)
         {
             return Err(Error::invalid_input(
                 "refusing to send a token over plain http",
@@ -106,7 +107,13 @@ impl Pipeline {
             return self.send_with_retries(request, span).await;
         }
         let mut request = request.clone();
-        let next = Next::new(&self.per_call, End::Retries { pipeline: self, span });
+        let next = Next::new(
+            &self.per_call,
+            End::Retries {
+                pipeline: self,
+                span,
+            },
+        );
         next.send(&mut request).await
     }
 

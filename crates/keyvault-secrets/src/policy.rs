@@ -104,9 +104,7 @@ impl<'a> End<'a> {
         'a: 'b,
     {
         match self {
-            End::Retries { pipeline, span } => {
-                Box::pin(pipeline.send_with_retries(request, span))
-            }
+            End::Retries { pipeline, span } => Box::pin(pipeline.send_with_retries(request, span)),
             End::Try { pipeline, id } => Box::pin(pipeline.send_authorized(request, id)),
         }
     }

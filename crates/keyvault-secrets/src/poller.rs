@@ -131,9 +131,8 @@ impl<T: PollResult> Poller<T> {
 
     /// A poller from a resume token (see [`Self::resume_token`]).
     pub(crate) fn resume(client: &SecretClient, token: &str) -> Result<Self, Error> {
-        let bad = |why: String| {
-            Error::invalid_input(format!("the resume token cannot be used: {why}"))
-        };
+        let bad =
+            |why: String| Error::invalid_input(format!("the resume token cannot be used: {why}"));
         let parsed: Token = serde_json::from_str(token)
             .map_err(|e| bad(format!("it is not a token from Poller::resume_token ({e})")))?;
         if parsed.operation != T::OPERATION {

@@ -32,7 +32,8 @@ async fn challenge_then_authorized_request_with_headers() {
     let cred = Counting::default();
     let c = client(&http, &cred);
     let s = c
-        .set_secret("s", "v").content_type("text/plain")
+        .set_secret("s", "v")
+        .content_type("text/plain")
         .await
         .unwrap();
     assert_eq!(s.value, "v");
@@ -72,9 +73,7 @@ async fn challenge_then_authorized_request_with_headers() {
         .lock()
         .unwrap()
         .push_back(response(200, &[], BUNDLE));
-    c.get_secret("s")
-        .await
-        .unwrap();
+    c.get_secret("s").await.unwrap();
     assert_eq!(http.seen().len(), 3);
     assert_eq!(
         http.seen()[2].path_and_query(),
@@ -89,10 +88,7 @@ async fn foreign_resource_refused_and_no_token_sent() {
         r#"Bearer authorization="https://login.microsoftonline.com/t", resource="https://vault.attacker.example""#,
     )]);
     let cred = Counting::default();
-    let err = client(&http, &cred)
-        .get_secret("s")
-        .await
-        .unwrap_err();
+    let err = client(&http, &cred).get_secret("s").await.unwrap_err();
     assert!(matches!(err, Error::Challenge { .. }), "{err}");
     assert!(err.to_string().contains("does not match"), "{err}");
     assert_eq!(cred.count(), 0);
@@ -114,9 +110,7 @@ async fn verification_off_accepts_foreign_resource() {
         .verify_challenge_resource(false)
         .build()
         .unwrap();
-    c.get_secret("s")
-        .await
-        .unwrap();
+    c.get_secret("s").await.unwrap();
     let (scopes, options) = cred.seen.lock().unwrap()[0].clone();
     assert_eq!(scopes, ["https://vault.other.example/.default"]);
     assert_eq!(options.tenant_id.as_deref(), Some("t2"));
@@ -133,9 +127,7 @@ async fn cae_challenge_retried_once_not_twice() {
     ]);
     let cred = Counting::default();
     let c = client(&http, &cred);
-    c.get_secret("s")
-        .await
-        .unwrap();
+    c.get_secret("s").await.unwrap();
     let seen = cred.seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2);
     assert!(
@@ -158,10 +150,7 @@ async fn cae_challenge_retried_once_not_twice() {
         challenge_401(CAE),
         response(200, &[], BUNDLE),
     ]);
-    let err = c
-        .get_secret("s")
-        .await
-        .unwrap_err();
+    let err = c.get_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert_eq!(http.remaining(), 1, "exactly one CAE retry");
     assert_eq!(cred.count(), 3);
@@ -172,10 +161,7 @@ async fn unauthorized_without_challenge_is_an_error() {
     let body = r#"{"error":{"code":"Unauthorized","message":"no"}}"#;
     let http = Scripted::new(vec![response(401, &[("x-ms-request-id", "rid-1")], body)]);
     let cred = Counting::default();
-    let err = client(&http, &cred)
-        .get_secret("s")
-        .await
-        .unwrap_err();
+    let err = client(&http, &cred).get_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.request_id(), Some("rid-1"));
     assert!(
@@ -185,10 +171,7 @@ async fn unauthorized_without_challenge_is_an_error() {
     assert_eq!(cred.count(), 0);
     // After a challenge, a bare 401 is an error as well.
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE), response(401, &[], body)]);
-    let err = client(&http, &cred)
-        .get_secret("s")
-        .await
-        .unwrap_err();
+    let err = client(&http, &cred).get_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(401));
 }
 
@@ -208,9 +191,7 @@ async fn retries_429_with_and_without_retry_after_and_503() {
     let cred = Counting::default();
     let c = client(&http, &cred);
     let start = tokio::time::Instant::now();
-    c.get_secret("s")
-        .await
-        .unwrap();
+    c.get_secret("s").await.unwrap();
     let waited = start.elapsed();
     // 7 s + backoff(1) in [1.28, 1.6] s + 10 ms.
     assert!(
@@ -242,10 +223,7 @@ async fn retry_budget_ends_with_last_error() {
         response(200, &[], BUNDLE),
     ]);
     let cred = Counting::default();
-    let err = client(&http, &cred)
-        .get_secret("s")
-        .await
-        .unwrap_err();
+    let err = client(&http, &cred).get_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(429));
     assert_eq!(err.error_code(), Some("Throttled"));
     assert_eq!(err.request_id(), Some("last"));
@@ -257,10 +235,7 @@ async fn retry_budget_ends_with_last_error() {
         .max_retries(1)
         .build()
         .unwrap();
-    let err = c
-        .get_secret("s")
-        .await
-        .unwrap_err();
+    let err = c.get_secret("s").await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err}");
     assert!(err.to_string().contains("connection reset"), "{err}");
 }
@@ -286,10 +261,7 @@ async fn connection_reset_on_loopback_is_retried() {
         })
         .build()
         .unwrap();
-    let s = c
-        .get_secret("s")
-        .await
-        .unwrap();
+    let s = c.get_secret("s").await.unwrap();
     assert_eq!(s.properties.name, "s");
     assert_eq!(server.seen.lock().unwrap().len(), 3);
     assert_eq!(
@@ -440,30 +412,17 @@ async fn bad_input_is_refused_before_sending() {
     let cred = Counting::default();
     let c = client(&http, &cred);
     for name in ["", "bad_name", "a/b", "x y", &"a".repeat(128)] {
-        let err = c
-            .get_secret(name)
-            .await
-            .unwrap_err();
+        let err = c.get_secret(name).await.unwrap_err();
         assert!(err.to_string().contains("not a valid secret name"), "{err}");
-        let err = c
-            .set_secret(name, "v")
-            .await
-            .unwrap_err();
+        let err = c.set_secret(name, "v").await.unwrap_err();
         assert!(matches!(err, Error::InvalidInput { .. }));
     }
     let big = "x".repeat(25 * 1024 + 1);
-    let err = c
-        .set_secret("ok", &big)
-        .await
-        .unwrap_err();
+    let err = c.set_secret("ok", &big).await.unwrap_err();
     assert!(err.to_string().contains("25600"), "{err}");
-    let err = c
-        .get_secret("ok").version("../x")
-        .await
-        .unwrap_err();
+    let err = c.get_secret("ok").version("../x").await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }));
-    let mut stream =
-        Box::pin(c.list_properties_of_secrets().max_page_size(26));
+    let mut stream = Box::pin(c.list_properties_of_secrets().max_page_size(26));
     assert!(matches!(
         stream.next().await,
         Some(Err(Error::InvalidInput { .. }))
@@ -490,10 +449,7 @@ async fn malformed_service_json_is_a_clear_error() {
     let cred = Counting::default();
     let c = client(&http, &cred);
     for _ in 0..3 {
-        let err = c
-            .get_secret("s")
-            .await
-            .unwrap_err();
+        let err = c.get_secret("s").await.unwrap_err();
         assert!(
             matches!(err, Error::MalformedResponse { status: 200, .. }),
             "{err}"

@@ -75,7 +75,11 @@ async fn per_call_and_per_retry_policies_see_each_call_and_each_try() {
     assert_eq!(secret.value, "v");
     assert_eq!(per_call.tries.load(Ordering::SeqCst), 1);
     assert_eq!(*per_call.statuses.lock().unwrap(), [200]);
-    assert_eq!(per_retry.tries.load(Ordering::SeqCst), 3, "first try + 2 retries");
+    assert_eq!(
+        per_retry.tries.load(Ordering::SeqCst),
+        3,
+        "first try + 2 retries"
+    );
     assert_eq!(*per_retry.statuses.lock().unwrap(), [503, 503, 200]);
     for seen in http.seen() {
         assert_eq!(seen.headers["x-policy"], "per-call");
@@ -103,7 +107,10 @@ async fn per_call_timeout_header_and_response_metadata() {
     assert_eq!(response.value().value, "v");
     let seen = http.seen();
     assert_eq!(seen[1].headers["x-correlation"], "c-42");
-    assert_eq!(seen[1].path_and_query(), "/secrets/s/abc?api-version=2026-04-01");
+    assert_eq!(
+        seen[1].path_and_query(),
+        "/secrets/s/abc?api-version=2026-04-01"
+    );
     // A bad header fails the call before anything is sent.
     let err = c.get_secret("s").header("bad name", "x").await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
@@ -200,10 +207,13 @@ async fn vault_url_with_a_path_keeps_it_and_verifies_the_host() {
         response(200, &[], BUNDLE),
     ]);
     let cred = Counting::default();
-    let c = SecretClient::builder("https://myvault.vault.azure.net/gateway/kv-1/", cred.credential())
-        .transport(Arc::new(http.clone()))
-        .build()
-        .unwrap();
+    let c = SecretClient::builder(
+        "https://myvault.vault.azure.net/gateway/kv-1/",
+        cred.credential(),
+    )
+    .transport(Arc::new(http.clone()))
+    .build()
+    .unwrap();
     c.get_secret("s").await.unwrap();
     let seen = http.seen();
     assert_eq!(
@@ -240,7 +250,12 @@ async fn plain_http_to_another_host_needs_the_opt_in_and_warns() {
     c.get_secret("s").await.unwrap_err(); // script exhausted; no second warning
     let contents = logs.contents();
     assert_eq!(contents.matches("plain http").count(), 1, "{contents}");
-    assert!(http.seen()[1].url.as_str().starts_with("http://kv-emulator:8443/"));
+    assert!(
+        http.seen()[1]
+            .url
+            .as_str()
+            .starts_with("http://kv-emulator:8443/")
+    );
 }
 
 /// The fields of every span, as recorded (creation and later `record`s).
@@ -251,8 +266,10 @@ struct Fields<'a>(&'a mut HashMap<String, String>);
 
 impl tracing::field::Visit for Fields<'_> {
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        self.0
-            .insert(field.name().to_owned(), format!("{value:?}").trim_matches('"').to_owned());
+        self.0.insert(
+            field.name().to_owned(),
+            format!("{value:?}").trim_matches('"').to_owned(),
+        );
     }
 }
 
@@ -279,7 +296,8 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<S> for Sp
 #[tokio::test(start_paused = true)]
 async fn one_span_per_operation_with_the_otel_fields() {
     let spans = Spans::default();
-    let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(spans.clone()));
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(spans.clone()));
     let http = Scripted::new(vec![
         challenge_401(KV_CHALLENGE),
         response(503, &[], ""),

@@ -8,5 +8,6 @@ mod common;
 mod behaviour;
 mod extension;
 mod mockito_ops;
+mod pagers_pollers;
 mod proptest_identifier;
 mod replay;

@@ -55,7 +55,10 @@ async fn set_get_update_backup_restore() {
         .create_async()
         .await;
     let s = c
-        .set_secret("s", "v").enabled(true).tags([("k".to_owned(), "v".to_owned())].into()).expires_on(time::OffsetDateTime::from_unix_timestamp(1798761600).unwrap())
+        .set_secret("s", "v")
+        .enabled(true)
+        .tags([("k".to_owned(), "v".to_owned())].into())
+        .expires_on(time::OffsetDateTime::from_unix_timestamp(1798761600).unwrap())
         .await
         .unwrap();
     put.assert_async().await;
@@ -76,7 +79,9 @@ async fn set_get_update_backup_restore() {
         .create_async()
         .await;
     let s = c
-        .get_secret("s").version("abc").out_content_type("application/x-pem-file")
+        .get_secret("s")
+        .version("abc")
+        .out_content_type("application/x-pem-file")
         .await
         .unwrap();
     get.assert_async().await;
@@ -92,7 +97,9 @@ async fn set_get_update_backup_restore() {
         .create_async()
         .await;
     let p = c
-        .update_secret_properties("s").content_type("text/plain").enabled(false)
+        .update_secret_properties("s")
+        .content_type("text/plain")
+        .enabled(false)
         .await
         .unwrap();
     patch.assert_async().await;
@@ -163,7 +170,8 @@ async fn get_deleted_and_list_versions_with_paging() {
         .create_async()
         .await;
     let items: Vec<SecretProperties> = c
-        .list_properties_of_secret_versions("s").max_page_size(2)
+        .list_properties_of_secret_versions("s")
+        .max_page_size(2)
         .try_collect()
         .await
         .unwrap();

@@ -294,8 +294,10 @@ impl Replay {
                     .flat_map(|p| p["ResponseBody"]["value"].as_array().unwrap().clone())
                     .collect();
                 if seg(0) == "deletedsecrets" {
-                    let items: Vec<DeletedSecret> =
-                        page_size(c.list_deleted_secrets(), max).try_collect().await.unwrap();
+                    let items: Vec<DeletedSecret> = page_size(c.list_deleted_secrets(), max)
+                        .try_collect()
+                        .await
+                        .unwrap();
                     assert_eq!(items.len(), expected.len());
                     for (i, e) in items.iter().zip(&expected) {
                         check_properties(&i.properties, e);
@@ -466,10 +468,7 @@ async fn replay(file: &Path) {
     let name = file.file_name().unwrap().to_string_lossy().to_string();
     if name.contains("empty_name") {
         // We validate names before sending: nothing goes out.
-        let err = client
-            .set_secret("", "SECRET_VALUE")
-            .await
-            .unwrap_err();
+        let err = client.set_secret("", "SECRET_VALUE").await.unwrap_err();
         assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
         assert!(server.seen.lock().unwrap().is_empty());
         return;
