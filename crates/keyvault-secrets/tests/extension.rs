@@ -260,7 +260,10 @@ async fn plain_http_to_another_host_needs_the_opt_in_and_warns() {
 
 /// The fields of every span, as recorded (creation and later `record`s).
 #[derive(Clone, Default)]
-struct Spans(Arc<Mutex<Vec<(String, HashMap<String, String>)>>>);
+struct Spans(Arc<Mutex<Vec<SpanFields>>>);
+
+/// A span's name and fields.
+type SpanFields = (String, HashMap<String, String>);
 
 struct Fields<'a>(&'a mut HashMap<String, String>);
 
