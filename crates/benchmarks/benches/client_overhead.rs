@@ -15,7 +15,7 @@ use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportErro
 use credential_core::test_util::{on_threads, poll_ready};
 use credential_core::{StatusCode, async_trait};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use keyvault_secrets::{GetSecretOptions, SecretClient};
+use keyvault_secrets::SecretClient;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 const VAULT: &str = "https://bench-vault.vault.azure.net";
@@ -97,18 +97,13 @@ fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let first = runtime
-        .block_on(client.get_secret("bench-secret", GetSecretOptions::default()))
-        .unwrap();
+    let first = runtime.block_on(client.get_secret("bench-secret")).unwrap();
     assert_eq!(first.value, "0123456789012345678901234567890123456789");
 
     let call = {
         let client = client.clone();
         move || {
-            let secret = poll_ready(
-                client.get_secret(black_box("bench-secret"), GetSecretOptions::default()),
-            )
-            .unwrap();
+            let secret = poll_ready(client.get_secret(black_box("bench-secret"))).unwrap();
             black_box(secret);
         }
     };

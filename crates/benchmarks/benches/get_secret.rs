@@ -46,7 +46,7 @@ use benchmarks::{
     EmulatorProcess, fetch_token, fixed_credential, percentile, run_emulator_child_if_asked,
     seconds_from_env, self_cpu_time,
 };
-use keyvault_secrets::{GetSecretOptions, SecretClient, SetSecretOptions};
+use keyvault_secrets::SecretClient;
 
 const NAME: &str = "bench-secret";
 const VALUE: &str = "a-secret-value-of-about-forty-bytes-0123";
@@ -100,11 +100,7 @@ fn next_request_id(counter: &AtomicU64) -> String {
 impl Target {
     async fn once(&self, mode: Mode) -> bool {
         match mode {
-            Mode::Ours => match self
-                .client
-                .get_secret(NAME, GetSecretOptions::default())
-                .await
-            {
+            Mode::Ours => match self.client.get_secret(NAME).await {
                 Ok(s) => s.value.len() == VALUE.len(),
                 Err(_) => false,
             },
@@ -342,7 +338,7 @@ fn main() {
             .unwrap();
         let client = SecretClient::new(vault.clone(), fixed_credential(token.clone())).unwrap();
         client
-            .set_secret(NAME, VALUE, SetSecretOptions::default())
+            .set_secret(NAME, VALUE)
             .await
             .unwrap();
         let target = Target {

@@ -34,7 +34,7 @@ const BACKUP_MAGIC: &[u8] = b"AzureKeyVaultEmulatorSecretBackupV1.";
 pub(crate) fn api_version_supported(v: &str) -> bool {
     matches!(
         v,
-        "7.0" | "7.1" | "7.2" | "7.3" | "7.4" | "7.5" | "7.6" | "2025-07-01"
+        "7.0" | "7.1" | "7.2" | "7.3" | "7.4" | "7.5" | "7.6" | "2025-07-01" | "2026-04-01"
     ) || v.starts_with("7.6-preview")
 }
 

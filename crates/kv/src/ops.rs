@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use credential_core::Fs;
 use futures::{TryStream, TryStreamExt};
-use keyvault_secrets::{
-    GetSecretOptions, ListOptions, SecretClient, SetSecretOptions, UpdateSecretPropertiesOptions,
-};
+use keyvault_secrets::SecretClient;
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
@@ -171,15 +169,25 @@ pub async fn read_value(
 }
 
 /// Copies the `--content-type`, `--tags`, `--enabled`, `--not-before` and
-/// `--expires` arguments into the options of a set or an update (two types
-/// with the same fields).
+/// `--expires` arguments into a set or an update request (two types with
+/// the same setters).
 macro_rules! apply_properties {
-    ($options:ident, $p:ident) => {
-        $options.content_type = $p.content_type;
-        $options.tags = $p.tags.map(|t| t.0);
-        $options.enabled = $p.enabled;
-        $options.not_before = $p.not_before;
-        $options.expires_on = $p.expires;
+    ($request:ident, $p:ident) => {
+        if let Some(content_type) = $p.content_type {
+            $request = $request.content_type(content_type);
+        }
+        if let Some(tags) = $p.tags {
+            $request = $request.tags(tags.0);
+        }
+        if let Some(enabled) = $p.enabled {
+            $request = $request.enabled(enabled);
+        }
+        if let Some(at) = $p.not_before {
+            $request = $request.not_before(at);
+        }
+        if let Some(at) = $p.expires {
+            $request = $request.expires_on(at);
+        }
     };
 }
 
@@ -190,11 +198,9 @@ pub async fn set(
     value: &str,
     p: PropertyArgs,
 ) -> Result<Value, KvError> {
-    let mut options = SetSecretOptions::default();
-    apply_properties!(options, p);
-    let secret = session
-        .client
-        .set_secret(name, value, options)
+    let mut request = session.client.set_secret(name, value);
+    apply_properties!(request, p);
+    let secret = request
         .await
         .map_err(session.fail("set", Some(name), false))?;
     Ok(SecretView::secret(&secret).to_value())
@@ -206,11 +212,10 @@ pub async fn show(
     name: &str,
     version: Option<String>,
 ) -> Result<Value, KvError> {
-    let mut options = GetSecretOptions::default();
-    options.version = version;
     let secret = session
         .client
-        .get_secret(name, options)
+        .get_secret(name)
+        .version(version.as_deref().unwrap_or_default())
         .await
         .map_err(session.fail("read", Some(name), false))?;
     Ok(SecretView::secret(&secret).to_value())
@@ -223,21 +228,25 @@ pub async fn update(
     version: Option<String>,
     p: PropertyArgs,
 ) -> Result<Value, KvError> {
-    let mut options = UpdateSecretPropertiesOptions::default();
-    options.version = version;
-    apply_properties!(options, p);
-    let properties = session
+    let mut request = session
         .client
-        .update_secret_properties(name, options)
+        .update_secret_properties(name)
+        .version(version.as_deref().unwrap_or_default());
+    apply_properties!(request, p);
+    let properties = request
         .await
         .map_err(session.fail("update", Some(name), false))?;
     Ok(SecretView::properties(&properties).to_value())
 }
 
-fn list_options(max_page_size: Option<u32>) -> ListOptions {
-    let mut options = ListOptions::default();
-    options.max_results = max_page_size;
-    options
+fn page_size<T: Send + 'static>(
+    pager: keyvault_secrets::Pager<T>,
+    max_page_size: Option<u32>,
+) -> keyvault_secrets::Pager<T> {
+    match max_page_size {
+        Some(size) => pager.max_page_size(size),
+        None => pager,
+    }
 }
 
 /// Reads every page of a listing into a JSON array, each item shown by
@@ -257,9 +266,7 @@ where
 /// `secret list`.
 pub async fn list(session: &Session, max_page_size: Option<u32>) -> Result<Value, KvError> {
     collect_pages(
-        session
-            .client
-            .list_properties_of_secrets(list_options(max_page_size)),
+        page_size(session.client.list_properties_of_secrets(), max_page_size),
         |p| SecretView::properties(&p).to_value(),
         session.fail("list", None, false),
     )
@@ -273,9 +280,10 @@ pub async fn list_versions(
     max_page_size: Option<u32>,
 ) -> Result<Value, KvError> {
     collect_pages(
-        session
-            .client
-            .list_properties_of_secret_versions(name, list_options(max_page_size)),
+        page_size(
+            session.client.list_properties_of_secret_versions(name),
+            max_page_size,
+        ),
         |p| SecretView::properties(&p).to_value(),
         session.fail("list the versions of", Some(name), false),
     )
@@ -285,9 +293,7 @@ pub async fn list_versions(
 /// `secret list-deleted`.
 pub async fn list_deleted(session: &Session, max_page_size: Option<u32>) -> Result<Value, KvError> {
     collect_pages(
-        session
-            .client
-            .list_deleted_secrets(list_options(max_page_size)),
+        page_size(session.client.list_deleted_secrets(), max_page_size),
         |d| SecretView::deleted(&d).to_value(),
         session.fail("list", None, true),
     )
@@ -325,7 +331,8 @@ pub async fn delete(
         progress,
         fail
     );
-    Ok(SecretView::deleted(poller.result()).to_value())
+    let deleted = poller.await.map_err(&fail)?;
+    Ok(SecretView::deleted(&deleted).to_value())
 }
 
 /// `secret show-deleted`.
@@ -352,7 +359,8 @@ pub async fn recover(
         progress,
         fail
     );
-    Ok(SecretView::properties(poller.result()).to_value())
+    let properties = poller.await.map_err(&fail)?;
+    Ok(SecretView::properties(&properties).to_value())
 }
 
 /// `secret purge`.
