@@ -101,11 +101,7 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
     )?;
 
     writeln!(out, "8. Recovering '{name}'...")?;
-    let recovered = client
-        .begin_recover_deleted_secret(&name)
-        .await?
-        .wait()
-        .await?;
+    let recovered = client.begin_recover_deleted_secret(&name).await?.await?;
     writeln!(
         out,
         "   Recovered: version {} is back.",

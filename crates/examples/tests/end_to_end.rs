@@ -66,7 +66,6 @@ async fn delete_and_wait(client: &SecretClient, name: &str) -> DeletedSecret {
         .begin_delete_secret(name)
         .await
         .unwrap()
-        .wait()
         .await
         .unwrap()
 }
@@ -88,7 +87,6 @@ async fn lifecycle(client: &SecretClient, name: &str) {
         .begin_recover_deleted_secret(name)
         .await
         .unwrap()
-        .wait()
         .await
         .unwrap();
     assert_eq!(latest(client, name).await.unwrap().value, "two");

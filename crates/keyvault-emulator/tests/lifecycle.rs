@@ -179,7 +179,6 @@ async fn full_lifecycle_through_secret_client() {
         .begin_recover_deleted_secret("db-password")
         .await
         .unwrap()
-        .wait()
         .await
         .unwrap();
     assert_eq!(recovered.version.as_deref(), Some(version2.as_str()));
@@ -193,7 +192,6 @@ async fn full_lifecycle_through_secret_client() {
         .begin_delete_secret("db-password")
         .await
         .unwrap()
-        .wait()
         .await
         .unwrap();
     client.purge_deleted_secret("db-password").await.unwrap();

@@ -30,7 +30,6 @@ async fn persistence_survives_a_restart() {
         .begin_delete_secret("gone")
         .await
         .unwrap()
-        .wait()
         .await
         .unwrap();
     emulator.shutdown().await;
