@@ -97,13 +97,16 @@ fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let first = runtime.block_on(client.get_secret("bench-secret")).unwrap();
+    let first = runtime
+        .block_on(client.get_secret("bench-secret").into_future())
+        .unwrap();
     assert_eq!(first.value, "0123456789012345678901234567890123456789");
 
     let call = {
         let client = client.clone();
         move || {
-            let secret = poll_ready(client.get_secret(black_box("bench-secret"))).unwrap();
+            let secret =
+                poll_ready(client.get_secret(black_box("bench-secret")).into_future()).unwrap();
             black_box(secret);
         }
     };

@@ -77,7 +77,7 @@ async fn sigkill_during_writes_loses_no_acknowledged_write() {
             assert!(
                 same_or_later(&got.value, value),
                 "round {round}: {name} holds {} but {value} was acknowledged",
-                got.value
+                got.value.as_str()
             );
         }
         // 8 writers; SIGKILL lands while they are writing.
@@ -129,7 +129,7 @@ async fn sigkill_during_writes_loses_no_acknowledged_write() {
         assert!(
             same_or_later(&got.value, value),
             "{name} holds {} but {value} was acknowledged",
-            got.value
+            got.value.as_str()
         );
     }
     started.child.kill().unwrap();

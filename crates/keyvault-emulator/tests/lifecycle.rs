@@ -146,7 +146,7 @@ async fn full_lifecycle_through_secret_client() {
 
     // delete + poll; get deleted; list deleted
     let poller = client.begin_delete_secret("db-password").await.unwrap();
-    assert!(poller.result().recovery_id.is_some());
+    assert!(poller.result().unwrap().recovery_id.is_some());
     let deleted = poller.wait().await.unwrap();
     assert_eq!(
         deleted.recovery_id.as_deref(),

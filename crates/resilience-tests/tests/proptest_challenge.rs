@@ -32,7 +32,9 @@ fn run(header: &str) -> (Vec<credential_core::HttpRequest>, bool) {
         .enable_all()
         .build()
         .unwrap();
-    let ok = runtime.block_on(client.get_secret("s")).is_ok();
+    let ok = runtime
+        .block_on(client.get_secret("s").into_future())
+        .is_ok();
     (http.requests(), ok)
 }
 

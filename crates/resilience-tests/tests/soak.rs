@@ -115,11 +115,11 @@ async fn soak_with_expiring_tokens_and_throttling() {
                     client.get_secret(&name).await.map(|s| s.value)
                 };
                 match result {
-                    Ok(v) if Some(&v) == last.as_ref() => done_here += 1,
+                    Ok(v) if last.as_ref().is_some_and(|l| v == *l) => done_here += 1,
                     Ok(v) => failures
                         .lock()
                         .unwrap()
-                        .push(format!("{name}: read {v:?}, expected {last:?}")),
+                        .push(format!("{name}: read {:?}, expected {last:?}", v.as_str())),
                     Err(e) => failures.lock().unwrap().push(format!("{name}: {e}")),
                 }
             }
