@@ -134,7 +134,7 @@ fn bench(c: &mut Criterion) {
     // besides sending: build the request (URL parsed from a string, the
     // same four headers) and decode the body into a `serde_json::Value`.
     let http = reqwest::Client::new();
-    let url = format!("{VAULT}/secrets/bench-secret/?api-version=2025-07-01");
+    let url = format!("{VAULT}/secrets/bench-secret/?api-version=2026-04-01");
     let authorization = format!("Bearer eyJ0eXAiOiJKV1Qi.{}.sig", "a".repeat(1_980));
     let counter = std::sync::atomic::AtomicU64::new(0);
     group.bench_function("plain_reqwest_build_and_json_decode", |b| {
@@ -146,7 +146,7 @@ fn bench(c: &mut Criterion) {
                 .header("accept", "application/json")
                 .header(
                     "user-agent",
-                    "azsdk-rust-keyvault-secrets/0.1.0 (linux; x86_64)",
+                    "keyvault-secrets/0.1.0 (rust; linux; x86_64)",
                 )
                 .header(
                     "x-ms-client-request-id",

@@ -11,7 +11,7 @@
 //! summarised by their median and a 95 % bootstrap interval for it:
 //! - `ours` (`BENCH_MODES` key `ours`): `SecretClient::get_secret` (default transport, challenge
 //!   discovered during the warm-up, a credential handing out the token);
-//! - plain reqwest, the same request (`reqwest`): `GET {vault}/secrets/bench-secret/?api-version=2025-07-01`
+//! - plain reqwest, the same request (`reqwest`): `GET {vault}/secrets/bench-secret/?api-version=2026-04-01`
 //!   with the four headers `SecretClient` sends (`Authorization: Bearer <token>`,
 //!   `Accept: application/json`, the same `User-Agent`, and an
 //!   `x-ms-client-request-id` per request), the status checked and the body
@@ -355,11 +355,11 @@ fn main() {
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),
-            url: format!("{vault}/secrets/{NAME}/?api-version=2025-07-01"),
+            url: format!("{vault}/secrets/{NAME}/?api-version=2026-04-01"),
             authorization: format!("Bearer {token}"),
             // The value `SecretClient` sends (keyvault-secrets' headers.rs).
             user_agent: format!(
-                "azsdk-rust-keyvault-secrets/{} ({}; {})",
+                "keyvault-secrets/{} (rust; {}; {})",
                 KEYVAULT_SECRETS_VERSION,
                 std::env::consts::OS,
                 std::env::consts::ARCH
