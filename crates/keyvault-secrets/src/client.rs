@@ -65,6 +65,19 @@ struct Inner {
 }
 
 /// Builds a [`SecretClient`]; see [`SecretClient::builder`].
+///
+/// ```no_run
+/// # async fn f(credential: credential_core::FnCredential) -> Result<(), keyvault_secrets::Error> {
+/// use std::time::Duration;
+/// use keyvault_secrets::{ApiVersion, SecretClient};
+/// let client = SecretClient::builder("https://gateway.example.com/vaults/main", credential)
+///     .api_version(ApiVersion::V2025_07_01) // or "2026-10-01-preview"
+///     .application_id("billing-api") // User-Agent: "billing-api keyvault-secrets/…"
+///     .max_retries(5)
+///     .poll_interval(Duration::from_secs(1))
+///     .build()?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct SecretClientBuilder {
     vault_url: String,
