@@ -68,40 +68,63 @@ macro_rules! request_value {
     };
 }
 
+/// The attributes a set or an update may carry; unset ones are not sent.
+#[derive(Debug, Default)]
+struct Attributes {
+    content_type: Option<String>,
+    tags: Option<HashMap<String, String>>,
+    enabled: Option<bool>,
+    not_before: Option<OffsetDateTime>,
+    expires_on: Option<OffsetDateTime>,
+}
+
+impl Attributes {
+    /// The `attributes` object of the body.
+    fn wire(&self) -> WireAttributes {
+        WireAttributes {
+            enabled: self.enabled,
+            nbf: self.not_before,
+            exp: self.expires_on,
+            ..Default::default()
+        }
+    }
+}
+
 /// The setters of a secret's attributes, shared by `set_secret` and
 /// `update_secret_properties`.
 macro_rules! attribute_setters {
     () => {
         /// Sets the content type (at most 255 characters), e.g. `text/plain`.
         pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
-            self.content_type = Some(content_type.into());
+            self.attributes.content_type = Some(content_type.into());
             self
         }
         /// Adds one tag.
         pub fn tag(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-            self.tags
+            self.attributes
+                .tags
                 .get_or_insert_with(HashMap::new)
                 .insert(name.into(), value.into());
             self
         }
         /// Sets all the tags.
         pub fn tags(mut self, tags: HashMap<String, String>) -> Self {
-            self.tags = Some(tags);
+            self.attributes.tags = Some(tags);
             self
         }
         /// Sets whether the secret is enabled.
         pub fn enabled(mut self, enabled: bool) -> Self {
-            self.enabled = Some(enabled);
+            self.attributes.enabled = Some(enabled);
             self
         }
         /// Not valid before this time.
         pub fn not_before(mut self, at: OffsetDateTime) -> Self {
-            self.not_before = Some(at);
+            self.attributes.not_before = Some(at);
             self
         }
         /// Not valid after this time.
         pub fn expires_on(mut self, at: OffsetDateTime) -> Self {
-            self.expires_on = Some(at);
+            self.attributes.expires_on = Some(at);
             self
         }
     };
@@ -112,18 +135,17 @@ fn to_json(value: &impl serde::Serialize) -> Result<Vec<u8>, Error> {
         .map_err(|e| Error::invalid_input(format!("could not encode the request: {e}")))
 }
 
-/// The `attributes` of a set or update.
-fn attributes(
-    enabled: Option<bool>,
-    nbf: Option<OffsetDateTime>,
-    exp: Option<OffsetDateTime>,
-) -> WireAttributes {
-    WireAttributes {
-        enabled,
-        nbf,
-        exp,
-        ..Default::default()
-    }
+/// Sends a request without a body to `segments`, with the caller's headers.
+async fn send_without_body(
+    client: &SecretClient,
+    options: &mut CallOptions,
+    method: Method,
+    segments: &[&str],
+    span: &Span,
+) -> Result<HttpResponse, Error> {
+    let headers = options.take_headers()?;
+    let url = client.url(segments, &[]);
+    client.send(method, url, headers, None, span).await
 }
 
 /// [`SecretClient::get_secret`]: the latest version, or the one set with
@@ -180,11 +202,7 @@ pub struct SetSecret<'a> {
     client: &'a SecretClient,
     name: &'a str,
     value: &'a str,
-    content_type: Option<String>,
-    tags: Option<HashMap<String, String>>,
-    enabled: Option<bool>,
-    not_before: Option<OffsetDateTime>,
-    expires_on: Option<OffsetDateTime>,
+    attributes: Attributes,
     options: CallOptions,
 }
 
@@ -199,9 +217,9 @@ impl SetSecret<'_> {
         let headers = self.options.take_headers()?;
         let body = to_json(&SetBody {
             value: self.value,
-            content_type: self.content_type.as_deref(),
-            tags: self.tags.as_ref(),
-            attributes: attributes(self.enabled, self.not_before, self.expires_on),
+            content_type: self.attributes.content_type.as_deref(),
+            tags: self.attributes.tags.as_ref(),
+            attributes: self.attributes.wire(),
         })?;
         let client = self.client;
         let url = client.url(&["secrets", self.name], &[]);
@@ -221,11 +239,7 @@ pub struct UpdateSecretProperties<'a> {
     client: &'a SecretClient,
     name: &'a str,
     version: &'a str,
-    content_type: Option<String>,
-    tags: Option<HashMap<String, String>>,
-    enabled: Option<bool>,
-    not_before: Option<OffsetDateTime>,
-    expires_on: Option<OffsetDateTime>,
+    attributes: Attributes,
     options: CallOptions,
 }
 
@@ -248,9 +262,9 @@ impl<'a> UpdateSecretProperties<'a> {
         validate::version(self.version)?;
         let headers = self.options.take_headers()?;
         let body = to_json(&UpdateBody {
-            content_type: self.content_type.as_deref(),
-            attributes: attributes(self.enabled, self.not_before, self.expires_on),
-            tags: self.tags.as_ref(),
+            content_type: self.attributes.content_type.as_deref(),
+            attributes: self.attributes.wire(),
+            tags: self.attributes.tags.as_ref(),
         })?;
         let client = self.client;
         let url = client.url(&["secrets", self.name, self.version], &[]);
@@ -278,13 +292,10 @@ impl BeginDeleteSecret<'_> {
     }
     async fn execute(mut self, span: Span) -> Result<Response<Poller<DeletedSecret>>, Error> {
         validate::secret_name(self.name)?;
-        let headers = self.options.take_headers()?;
-        let client = self.client;
-        let url = client.url(&["secrets", self.name], &[]);
-        let response = client
-            .send(Method::DELETE, url, headers, None, &span)
-            .await?;
-        let name = self.name;
+        let (client, name) = (self.client, self.name);
+        let segments = ["secrets", name];
+        let response =
+            send_without_body(client, &mut self.options, Method::DELETE, &segments, &span).await?;
         read_with(response, |b| {
             let deleted = b.into_deleted()?;
             Ok(Poller::deleting(client.clone(), name, deleted))
@@ -355,12 +366,15 @@ impl GetDeletedSecret<'_> {
     }
     async fn execute(mut self, span: Span) -> Result<Response<DeletedSecret>, Error> {
         validate::secret_name(self.name)?;
-        let headers = self.options.take_headers()?;
-        let url = self.client.url(&["deletedsecrets", self.name], &[]);
-        let response = self
-            .client
-            .send(Method::GET, url, headers, None, &span)
-            .await?;
+        let segments = ["deletedsecrets", self.name];
+        let response = send_without_body(
+            self.client,
+            &mut self.options,
+            Method::GET,
+            &segments,
+            &span,
+        )
+        .await?;
         read_with(response, WireBundle::into_deleted)
     }
 }
@@ -381,12 +395,15 @@ impl PurgeDeletedSecret<'_> {
     }
     async fn execute(mut self, span: Span) -> Result<Response<()>, Error> {
         validate::secret_name(self.name)?;
-        let headers = self.options.take_headers()?;
-        let url = self.client.url(&["deletedsecrets", self.name], &[]);
-        let response = self
-            .client
-            .send(Method::DELETE, url, headers, None, &span)
-            .await?;
+        let segments = ["deletedsecrets", self.name];
+        let response = send_without_body(
+            self.client,
+            &mut self.options,
+            Method::DELETE,
+            &segments,
+            &span,
+        )
+        .await?;
         if response.status.as_u16() == 204 {
             Ok(Response::new((), 204, response.headers))
         } else {
@@ -411,12 +428,15 @@ impl BackupSecret<'_> {
     }
     async fn execute(mut self, span: Span) -> Result<Response<Vec<u8>>, Error> {
         validate::secret_name(self.name)?;
-        let headers = self.options.take_headers()?;
-        let url = self.client.url(&["secrets", self.name, "backup"], &[]);
-        let response = self
-            .client
-            .send(Method::POST, url, headers, None, &span)
-            .await?;
+        let segments = ["secrets", self.name, "backup"];
+        let response = send_without_body(
+            self.client,
+            &mut self.options,
+            Method::POST,
+            &segments,
+            &span,
+        )
+        .await?;
         let blob = read_json::<WireBlob>(&response)?;
         let request_id = || response.header("x-ms-request-id").map(str::to_owned);
         let text = blob
@@ -538,11 +558,7 @@ impl SecretClient {
             client: self,
             name,
             value,
-            content_type: None,
-            tags: None,
-            enabled: None,
-            not_before: None,
-            expires_on: None,
+            attributes: Attributes::default(),
             options: CallOptions::default(),
         }
     }
@@ -560,11 +576,7 @@ impl SecretClient {
             client: self,
             name,
             version: "",
-            content_type: None,
-            tags: None,
-            enabled: None,
-            not_before: None,
-            expires_on: None,
+            attributes: Attributes::default(),
             options: CallOptions::default(),
         }
     }
