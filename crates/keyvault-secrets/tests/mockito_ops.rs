@@ -207,3 +207,76 @@ async fn sixty_four_concurrent_first_operations_share_one_challenge_and_token() 
     get.assert_async().await;
     assert_eq!(cred.count(), 1, "one token request");
 }
+
+#[derive(Debug)]
+struct TenantHeader;
+
+#[async_trait]
+impl Policy for TenantHeader {
+    async fn send(&self, request: &mut Request, next: Next<'_>) -> Result<HttpResponse, Error> {
+        request
+            .headers_mut()
+            .insert("x-tenant", "contoso".parse().unwrap());
+        next.send(request).await
+    }
+}
+
+#[tokio::test]
+async fn policies_user_agent_headers_and_raw_requests_over_http() {
+    let mut server = mockito::Server::new_async().await;
+    let url = server.url();
+    let _challenge = server
+        .mock("GET", Matcher::Any)
+        .match_header("authorization", Matcher::Missing)
+        .with_status(401)
+        .with_header("www-authenticate", LOCAL_CHALLENGE)
+        .create_async()
+        .await;
+    let get = server
+        .mock("GET", "/kv/secrets/s/")
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2026-04-01".into(),
+        ))
+        .match_header("authorization", "Bearer token-1")
+        .match_header("x-tenant", "contoso")
+        .match_header("x-correlation", "c-1")
+        .match_header(
+            "user-agent",
+            Matcher::Regex(r"^billing-api keyvault-secrets/0\.1\.0 \(rust; ".into()),
+        )
+        .with_header("x-ms-request-id", "rid-9")
+        .with_body(bundle(&url))
+        .create_async()
+        .await;
+    let raw = server
+        .mock("GET", "/kv/keys")
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2026-04-01".into(),
+        ))
+        .match_header("authorization", "Bearer token-1")
+        .match_header("x-tenant", "contoso")
+        .with_status(403)
+        .create_async()
+        .await;
+    let cred = Counting::default();
+    let c = SecretClient::builder(format!("{url}/kv"), cred.credential())
+        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .application_id("billing-api")
+        .per_call_policy(TenantHeader)
+        .build()
+        .unwrap();
+    let response = c
+        .get_secret("s")
+        .header("x-correlation", "c-1")
+        .with_response()
+        .await
+        .unwrap();
+    assert_eq!(response.request_id(), Some("rid-9"));
+    assert_eq!(response.into_value().value, "v");
+    let forbidden = c.send_request(Method::GET, "keys").await.unwrap();
+    assert_eq!(forbidden.status.as_u16(), 403);
+    get.assert_async().await;
+    raw.assert_async().await;
+}
