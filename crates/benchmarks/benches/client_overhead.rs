@@ -144,10 +144,7 @@ fn bench(c: &mut Criterion) {
                 .get(black_box(&url))
                 .header("authorization", &authorization)
                 .header("accept", "application/json")
-                .header(
-                    "user-agent",
-                    "keyvault-secrets/0.1.0 (rust; linux; x86_64)",
-                )
+                .header("user-agent", "keyvault-secrets/0.1.0 (rust; linux; x86_64)")
                 .header(
                     "x-ms-client-request-id",
                     format!("5f0c2d4e-3b1a-4c7e-9d2f-{:012x}", n & 0xffff_ffff_ffff),
