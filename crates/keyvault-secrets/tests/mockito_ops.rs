@@ -221,6 +221,18 @@ impl Policy for TenantHeader {
     }
 }
 
+/// An authorized GET of `path` carrying the policy's header.
+fn authorized_get(server: &mut mockito::ServerGuard, path: &str) -> mockito::Mock {
+    server
+        .mock("GET", path)
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2026-04-01".into(),
+        ))
+        .match_header("authorization", "Bearer token-1")
+        .match_header("x-tenant", "contoso")
+}
+
 #[tokio::test]
 async fn policies_user_agent_headers_and_raw_requests_over_http() {
     let mut server = mockito::Server::new_async().await;
@@ -232,14 +244,7 @@ async fn policies_user_agent_headers_and_raw_requests_over_http() {
         .with_header("www-authenticate", LOCAL_CHALLENGE)
         .create_async()
         .await;
-    let get = server
-        .mock("GET", "/kv/secrets/s/")
-        .match_query(Matcher::UrlEncoded(
-            "api-version".into(),
-            "2026-04-01".into(),
-        ))
-        .match_header("authorization", "Bearer token-1")
-        .match_header("x-tenant", "contoso")
+    let get = authorized_get(&mut server, "/kv/secrets/s/")
         .match_header("x-correlation", "c-1")
         .match_header(
             "user-agent",
@@ -249,14 +254,7 @@ async fn policies_user_agent_headers_and_raw_requests_over_http() {
         .with_body(bundle(&url))
         .create_async()
         .await;
-    let raw = server
-        .mock("GET", "/kv/keys")
-        .match_query(Matcher::UrlEncoded(
-            "api-version".into(),
-            "2026-04-01".into(),
-        ))
-        .match_header("authorization", "Bearer token-1")
-        .match_header("x-tenant", "contoso")
+    let raw = authorized_get(&mut server, "/kv/keys")
         .with_status(403)
         .create_async()
         .await;
