@@ -15,7 +15,7 @@ use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportErro
 use credential_core::test_util::{on_threads, poll_ready};
 use credential_core::{StatusCode, async_trait};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use keyvault_secrets::{GetSecretOptions, SecretClient};
+use keyvault_secrets::SecretClient;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 const VAULT: &str = "https://bench-vault.vault.azure.net";
@@ -98,17 +98,15 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     let first = runtime
-        .block_on(client.get_secret("bench-secret", GetSecretOptions::default()))
+        .block_on(client.get_secret("bench-secret").into_future())
         .unwrap();
     assert_eq!(first.value, "0123456789012345678901234567890123456789");
 
     let call = {
         let client = client.clone();
         move || {
-            let secret = poll_ready(
-                client.get_secret(black_box("bench-secret"), GetSecretOptions::default()),
-            )
-            .unwrap();
+            let secret =
+                poll_ready(client.get_secret(black_box("bench-secret")).into_future()).unwrap();
             black_box(secret);
         }
     };
@@ -136,7 +134,7 @@ fn bench(c: &mut Criterion) {
     // besides sending: build the request (URL parsed from a string, the
     // same four headers) and decode the body into a `serde_json::Value`.
     let http = reqwest::Client::new();
-    let url = format!("{VAULT}/secrets/bench-secret/?api-version=2025-07-01");
+    let url = format!("{VAULT}/secrets/bench-secret/?api-version=2026-04-01");
     let authorization = format!("Bearer eyJ0eXAiOiJKV1Qi.{}.sig", "a".repeat(1_980));
     let counter = std::sync::atomic::AtomicU64::new(0);
     group.bench_function("plain_reqwest_build_and_json_decode", |b| {
@@ -146,10 +144,7 @@ fn bench(c: &mut Criterion) {
                 .get(black_box(&url))
                 .header("authorization", &authorization)
                 .header("accept", "application/json")
-                .header(
-                    "user-agent",
-                    "azsdk-rust-keyvault-secrets/0.1.0 (linux; x86_64)",
-                )
+                .header("user-agent", "keyvault-secrets/0.1.0 (rust; linux; x86_64)")
                 .header(
                     "x-ms-client-request-id",
                     format!("5f0c2d4e-3b1a-4c7e-9d2f-{:012x}", n & 0xffff_ffff_ffff),

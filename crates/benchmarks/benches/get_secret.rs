@@ -11,7 +11,7 @@
 //! summarised by their median and a 95 % bootstrap interval for it:
 //! - `ours` (`BENCH_MODES` key `ours`): `SecretClient::get_secret` (default transport, challenge
 //!   discovered during the warm-up, a credential handing out the token);
-//! - plain reqwest, the same request (`reqwest`): `GET {vault}/secrets/bench-secret/?api-version=2025-07-01`
+//! - plain reqwest, the same request (`reqwest`): `GET {vault}/secrets/bench-secret/?api-version=2026-04-01`
 //!   with the four headers `SecretClient` sends (`Authorization: Bearer <token>`,
 //!   `Accept: application/json`, the same `User-Agent`, and an
 //!   `x-ms-client-request-id` per request), the status checked and the body
@@ -46,7 +46,7 @@ use benchmarks::{
     EmulatorProcess, fetch_token, fixed_credential, percentile, run_emulator_child_if_asked,
     seconds_from_env, self_cpu_time,
 };
-use keyvault_secrets::{GetSecretOptions, SecretClient, SetSecretOptions};
+use keyvault_secrets::SecretClient;
 
 const NAME: &str = "bench-secret";
 const VALUE: &str = "a-secret-value-of-about-forty-bytes-0123";
@@ -100,11 +100,7 @@ fn next_request_id(counter: &AtomicU64) -> String {
 impl Target {
     async fn once(&self, mode: Mode) -> bool {
         match mode {
-            Mode::Ours => match self
-                .client
-                .get_secret(NAME, GetSecretOptions::default())
-                .await
-            {
+            Mode::Ours => match self.client.get_secret(NAME).await {
                 Ok(s) => s.value.len() == VALUE.len(),
                 Err(_) => false,
             },
@@ -342,7 +338,7 @@ fn main() {
             .unwrap();
         let client = SecretClient::new(vault.clone(), fixed_credential(token.clone())).unwrap();
         client
-            .set_secret(NAME, VALUE, SetSecretOptions::default())
+            .set_secret(NAME, VALUE)
             .await
             .unwrap();
         let target = Target {
@@ -359,11 +355,11 @@ fn main() {
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),
-            url: format!("{vault}/secrets/{NAME}/?api-version=2025-07-01"),
+            url: format!("{vault}/secrets/{NAME}/?api-version=2026-04-01"),
             authorization: format!("Bearer {token}"),
             // The value `SecretClient` sends (keyvault-secrets' headers.rs).
             user_agent: format!(
-                "azsdk-rust-keyvault-secrets/{} ({}; {})",
+                "keyvault-secrets/{} (rust; {}; {})",
                 KEYVAULT_SECRETS_VERSION,
                 std::env::consts::OS,
                 std::env::consts::ARCH

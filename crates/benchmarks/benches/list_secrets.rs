@@ -24,7 +24,7 @@ use benchmarks::{
     run_emulator_child_if_asked, self_cpu_time,
 };
 use futures::{StreamExt, TryStreamExt};
-use keyvault_secrets::{ListOptions, SecretClient, SecretProperties};
+use keyvault_secrets::{SecretClient, SecretProperties};
 use peak_alloc::PeakAlloc;
 
 #[global_allocator]
@@ -46,7 +46,7 @@ async fn list_once(client: &SecretClient, emulator: &EmulatorProcess, collect: b
     let cpu0 = self_cpu_time();
     let server0 = emulator.cpu_time();
     let start = Instant::now();
-    let stream = client.list_properties_of_secrets(ListOptions::default().with_max_results(25));
+    let stream = client.list_properties_of_secrets().max_page_size(25);
     let items = if collect {
         let all: Vec<SecretProperties> = stream.try_collect().await.unwrap();
         let n = all.len();
@@ -101,7 +101,7 @@ fn main() {
             let client = SecretClient::new(vault, fixed_credential(token)).unwrap();
             // Warm-up: the challenge discovery, the connection, one page.
             let mut first = std::pin::pin!(
-                client.list_properties_of_secrets(ListOptions::default().with_max_results(25))
+                client.list_properties_of_secrets().max_page_size(25)
             );
             first.next().await.unwrap().unwrap();
             for collect in [false, true] {

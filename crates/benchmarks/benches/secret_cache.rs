@@ -15,7 +15,9 @@ use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportErro
 use credential_core::test_util::{on_threads, poll_ready};
 use credential_core::{StatusCode, async_trait};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use keyvault_secrets::{GetSecretOptions, SecretClient};
+use std::future::IntoFuture;
+
+use keyvault_secrets::SecretClient;
 use keyvault_secrets_cache::SecretCache;
 use reqwest::header::{HeaderMap, HeaderValue};
 
@@ -133,8 +135,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("secret_client_get_in_memory", |b| {
         b.iter(|| {
             let secret =
-                poll_ready(client.get_secret(black_box("bench-0007"), GetSecretOptions::default()))
-                    .unwrap();
+                poll_ready(client.get_secret(black_box("bench-0007")).into_future()).unwrap();
             black_box(secret);
         })
     });

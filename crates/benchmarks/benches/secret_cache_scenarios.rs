@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{LoopbackOnlyHttpClient, async_trait};
 use keyvault_emulator::{Emulator, Faults};
-use keyvault_secrets::{GetSecretOptions, RetryPolicy, SecretClient, SetSecretOptions};
+use keyvault_secrets::{RetryPolicy, SecretClient};
 use keyvault_secrets_cache::SecretCache;
 
 /// Records when each authorized `GET /secrets/...` left.
@@ -115,11 +115,7 @@ async fn run() {
         .unwrap();
     for name in ["db-password", "api-key"] {
         client
-            .set_secret(
-                name,
-                &format!("value-of-{name}"),
-                SetSecretOptions::default(),
-            )
+            .set_secret(name, &format!("value-of-{name}"))
             .await
             .unwrap();
     }
@@ -131,10 +127,7 @@ async fn run() {
     let mut requests = Vec::new();
     for _ in 0..5 {
         let start = Instant::now();
-        client
-            .get_secret("db-password", GetSecretOptions::default())
-            .await
-            .unwrap();
+        client.get_secret("db-password").await.unwrap();
         single.push(start.elapsed());
 
         let cache = SecretCache::new(client.clone());

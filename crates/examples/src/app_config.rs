@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use credential_core::Env;
 use keyvault_config::KeyVaultConfig;
-use keyvault_secrets::SetSecretOptions;
 use keyvault_secrets_cache::SecretCache;
 use serde::Deserialize;
 
@@ -78,13 +77,12 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
         ),
     ];
     for (name, value, content_type) in seeds {
-        let mut options = SetSecretOptions::default();
+        let name = format!("{prefix}{name}");
+        let mut set = client.set_secret(&name, value);
         if let Some(content_type) = content_type {
-            options = options.with_content_type(content_type);
+            set = set.content_type(content_type);
         }
-        client
-            .set_secret(&format!("{prefix}{name}"), value, options)
-            .await?;
+        set.await?;
     }
     writeln!(
         out,
@@ -114,11 +112,7 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
     // Key Vault's `updated` counts whole seconds; the reload compares it.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     client
-        .set_secret(
-            &format!("{prefix}Database--Pool-Size"),
-            "16",
-            SetSecretOptions::default(),
-        )
+        .set_secret(&format!("{prefix}Database--Pool-Size"), "16")
         .await?;
     writeln!(
         out,

@@ -8,7 +8,7 @@ use credential_core::{ChainedTokenCredential, Env, TokenCredential, TokenRequest
 use credential_default::{
     AzureCliCredential, ClientSecretCredential, ManagedIdentityCredential, env_vars,
 };
-use keyvault_secrets::{GetSecretOptions, SecretClient, SetSecretOptions};
+use keyvault_secrets::SecretClient;
 use time::format_description::well_known::Rfc3339;
 use url::Url;
 
@@ -35,12 +35,8 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
         Ok(credential) => {
             let client = SecretClient::new(target.vault_url.clone(), credential)?;
             let name = unique_name("choose");
-            client
-                .set_secret(&name, "v", SetSecretOptions::default())
-                .await?;
-            let read = client
-                .get_secret(&name, GetSecretOptions::default())
-                .await?;
+            client.set_secret(&name, "v").await?;
+            let read = client.get_secret(&name).await?;
             writeln!(
                 out,
                 "ClientSecretCredential: set and read '{}' ({} characters).",

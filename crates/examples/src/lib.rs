@@ -22,6 +22,12 @@ pub mod set_update_rotate;
 pub mod sign_in;
 pub mod target;
 
+/// The README's code blocks, compiled as doc tests (the quick-start must
+/// build as written).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 /// The error type of the walkthroughs: anything, with a readable message.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

@@ -9,9 +9,7 @@ use std::sync::Arc;
 
 use credential_core::Env;
 use futures::TryStreamExt;
-use keyvault_secrets::{
-    GetSecretOptions, ListOptions, SetSecretOptions, UpdateSecretPropertiesOptions,
-};
+
 use time::format_description::well_known::Rfc3339;
 
 use crate::target::Target;
@@ -25,9 +23,7 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
     let client = target.client(Arc::clone(&credential))?;
     let name = unique_name("quickstart");
 
-    let first = client
-        .set_secret(&name, "first-value", SetSecretOptions::default())
-        .await?;
+    let first = client.set_secret(&name, "first-value").await?;
     let first_version = first.properties.version.clone().unwrap_or_default();
     let signed_in = credential
         .selected()
@@ -38,9 +34,7 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
         "1. Signed in through DefaultAzureCredential with {signed_in}; set secret '{name}' (version {first_version})."
     )?;
 
-    let read = client
-        .get_secret(&name, GetSecretOptions::default())
-        .await?;
+    let read = client.get_secret(&name).await?;
     let matches = if read.value == "first-value" {
         "matches"
     } else {
@@ -54,12 +48,9 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
 
     let tags = HashMap::from([("environment".to_owned(), "quickstart".to_owned())]);
     let updated = client
-        .update_secret_properties(
-            &name,
-            UpdateSecretPropertiesOptions::default()
-                .with_content_type("text/plain")
-                .with_tags(tags),
-        )
+        .update_secret_properties(&name)
+        .content_type("text/plain")
+        .tags(tags)
         .await?;
     writeln!(
         out,
@@ -68,14 +59,12 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
         updated.tags
     )?;
 
-    let second = client
-        .set_secret(&name, "second-value", SetSecretOptions::default())
-        .await?;
+    let second = client.set_secret(&name, "second-value").await?;
     let second_version = second.properties.version.clone().unwrap_or_default();
     writeln!(out, "4. Rotated it: new version {second_version}.")?;
 
     let names: Vec<String> = client
-        .list_properties_of_secrets(ListOptions::default())
+        .list_properties_of_secrets()
         .map_ok(|p| p.name)
         .try_collect()
         .await?;
@@ -91,7 +80,7 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
     )?;
 
     let versions: Vec<String> = client
-        .list_properties_of_secret_versions(&name, ListOptions::default())
+        .list_properties_of_secret_versions(&name)
         .map_ok(|p| p.version.unwrap_or_default())
         .try_collect()
         .await?;
@@ -101,7 +90,7 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
         out,
         "7. Deleting '{name}' and waiting until the delete is done..."
     )?;
-    let deleted = client.begin_delete_secret(&name).await?.wait().await?;
+    let deleted = client.begin_delete_secret(&name).await?.await?;
     writeln!(
         out,
         "   Deleted; it can be recovered until {}.",
@@ -112,11 +101,7 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
     )?;
 
     writeln!(out, "8. Recovering '{name}'...")?;
-    let recovered = client
-        .begin_recover_deleted_secret(&name)
-        .await?
-        .wait()
-        .await?;
+    let recovered = client.begin_recover_deleted_secret(&name).await?.await?;
     writeln!(
         out,
         "   Recovered: version {} is back.",
@@ -124,7 +109,7 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
     )?;
 
     writeln!(out, "9. Deleting it again and purging it for good...")?;
-    client.begin_delete_secret(&name).await?.wait().await?;
+    client.begin_delete_secret(&name).await?.await?;
     client.purge_deleted_secret(&name).await?;
     writeln!(out, "   Purged.")?;
     writeln!(out, "Done.")?;

@@ -6,7 +6,7 @@ use std::io::Write;
 use credential_core::Env;
 use credential_core::{Clock, SystemClock};
 use futures::TryStreamExt;
-use keyvault_secrets::{ListOptions, SetSecretOptions, UpdateSecretPropertiesOptions};
+
 use time::Duration;
 
 use crate::target::Target;
@@ -20,13 +20,9 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
 
     let expires = SystemClock.now() + Duration::days(90);
     let v1 = client
-        .set_secret(
-            &name,
-            "password-v1",
-            SetSecretOptions::default()
-                .with_content_type("password")
-                .with_expires_on(expires),
-        )
+        .set_secret(&name, "password-v1")
+        .content_type("password")
+        .expires_on(expires)
         .await?;
     let v1_version = v1.properties.version.clone().unwrap_or_default();
     writeln!(
@@ -35,31 +31,22 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
     )?;
 
     let updated = client
-        .update_secret_properties(
-            &name,
-            UpdateSecretPropertiesOptions::default()
-                .with_tags([("owner".to_owned(), "payments".to_owned())].into()),
-        )
+        .update_secret_properties(&name)
+        .tags([("owner".to_owned(), "payments".to_owned())].into())
         .await?;
     writeln!(out, "Tagged it: {:?}.", updated.tags)?;
 
     let v2 = client
-        .set_secret(
-            &name,
-            "password-v2",
-            SetSecretOptions::default().with_content_type("password"),
-        )
+        .set_secret(&name, "password-v2")
+        .content_type("password")
         .await?;
     let v2_version = v2.properties.version.clone().unwrap_or_default();
     writeln!(out, "Rotated: version {v2_version} is now the latest.")?;
 
     let old = client
-        .update_secret_properties(
-            &name,
-            UpdateSecretPropertiesOptions::default()
-                .with_version(v1_version.clone())
-                .with_enabled(false),
-        )
+        .update_secret_properties(&name)
+        .version(&v1_version.clone())
+        .enabled(false)
         .await?;
     writeln!(
         out,
@@ -68,7 +55,7 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
     )?;
 
     let mut versions: Vec<(String, bool)> = client
-        .list_properties_of_secret_versions(&name, ListOptions::default())
+        .list_properties_of_secret_versions(&name)
         .map_ok(|p| (p.version.unwrap_or_default(), p.enabled.unwrap_or(true)))
         .try_collect()
         .await?;
@@ -79,7 +66,7 @@ pub async fn run(env: &Env, out: &mut dyn Write) -> Result<(), BoxError> {
         writeln!(out, "  {version} ({state})")?;
     }
 
-    client.begin_delete_secret(&name).await?.wait().await?;
+    client.begin_delete_secret(&name).await?.await?;
     client.purge_deleted_secret(&name).await?;
     writeln!(out, "Cleaned up: '{name}' deleted and purged.")?;
     Ok(())

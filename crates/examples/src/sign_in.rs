@@ -19,7 +19,6 @@ use credential_default::{
     AuthenticationRecord, DeviceCodeCredential, InteractiveBrowserCredential,
 };
 use keyvault_emulator::SimulatedBrowser;
-use keyvault_secrets::{GetSecretOptions, SetSecretOptions};
 
 use crate::target::Target;
 use crate::{BoxError, unique_name};
@@ -122,12 +121,8 @@ async fn finish(
     )?;
     let client = target.client(credential)?;
     let name = unique_name("signed-in");
-    client
-        .set_secret(&name, "written-as-the-user", SetSecretOptions::default())
-        .await?;
-    let read = client
-        .get_secret(&name, GetSecretOptions::default())
-        .await?;
+    client.set_secret(&name, "written-as-the-user").await?;
+    let read = client.get_secret(&name).await?;
     let matches = if read.value == "written-as-the-user" {
         "matches"
     } else {

@@ -18,9 +18,7 @@ use credential_default::{
     ClientCertificateCredential, CredentialKind, DefaultAzureCredential, ManagedIdentityCredential,
 };
 use keyvault_emulator::{Emulator, RunningEmulator};
-use keyvault_secrets::{
-    DeletedSecret, Error, GetSecretOptions, KeyVaultSecret, SecretClient, SetSecretOptions,
-};
+use keyvault_secrets::{DeletedSecret, Error, KeyVaultSecret, SecretClient};
 
 /// Counts requests to token endpoints on their way to the real client.
 #[derive(Debug)]
@@ -59,7 +57,7 @@ fn loopback_context(emulator: &RunningEmulator) -> ProviderContext {
 
 /// Reads the latest version of secret `name`.
 async fn latest(client: &SecretClient, name: &str) -> Result<KeyVaultSecret, Error> {
-    client.get_secret(name, GetSecretOptions::default()).await
+    client.get_secret(name).await
 }
 
 /// Deletes secret `name` and waits until the deletion is visible.
@@ -68,27 +66,18 @@ async fn delete_and_wait(client: &SecretClient, name: &str) -> DeletedSecret {
         .begin_delete_secret(name)
         .await
         .unwrap()
-        .wait()
         .await
         .unwrap()
 }
 
 /// Set, read, rotate, delete, recover, purge: the lifecycle every test runs.
 async fn lifecycle(client: &SecretClient, name: &str) {
-    let first = client
-        .set_secret(name, "one", SetSecretOptions::default())
-        .await
-        .unwrap();
+    let first = client.set_secret(name, "one").await.unwrap();
     assert_eq!(latest(client, name).await.unwrap().value, "one");
-    client
-        .set_secret(name, "two", SetSecretOptions::default())
-        .await
-        .unwrap();
+    client.set_secret(name, "two").await.unwrap();
     let old = client
-        .get_secret(
-            name,
-            GetSecretOptions::default().with_version(first.properties.version.unwrap()),
-        )
+        .get_secret(name)
+        .version(&first.properties.version.unwrap())
         .await
         .unwrap();
     assert_eq!(old.value, "one");
@@ -98,7 +87,6 @@ async fn lifecycle(client: &SecretClient, name: &str) {
         .begin_recover_deleted_secret(name)
         .await
         .unwrap()
-        .wait()
         .await
         .unwrap();
     assert_eq!(latest(client, name).await.unwrap().value, "two");
@@ -275,10 +263,7 @@ async fn token_nearing_expiry_mid_run_is_refreshed_once() {
         .unwrap();
 
     for i in 0..5 {
-        client
-            .set_secret(&format!("s{i}"), "v", SetSecretOptions::default())
-            .await
-            .unwrap();
+        client.set_secret(&format!("s{i}"), "v").await.unwrap();
     }
     assert_eq!(
         token_requests.load(Ordering::SeqCst),
@@ -289,10 +274,7 @@ async fn token_nearing_expiry_mid_run_is_refreshed_once() {
     // 57 minutes later the 60-minute token is past its refresh point.
     clock.advance(time::Duration::minutes(57));
     for i in 0..5 {
-        client
-            .get_secret(&format!("s{i}"), GetSecretOptions::default())
-            .await
-            .unwrap();
+        client.get_secret(&format!("s{i}")).await.unwrap();
     }
     assert_eq!(
         token_requests.load(Ordering::SeqCst),

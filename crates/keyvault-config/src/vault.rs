@@ -3,16 +3,13 @@
 
 use credential_core::Secret;
 use futures::TryStreamExt;
-use keyvault_secrets::{GetSecretOptions, ListOptions, SecretClient, SecretProperties};
+use keyvault_secrets::{SecretClient, SecretProperties};
 
 /// The properties of every secret in the vault (latest versions, no values).
 pub(crate) async fn list_properties(
     client: &SecretClient,
 ) -> Result<Vec<SecretProperties>, keyvault_secrets::Error> {
-    client
-        .list_properties_of_secrets(ListOptions::default())
-        .try_collect()
-        .await
+    client.list_properties_of_secrets().try_collect().await
 }
 
 /// The latest version of `name`: its value (wiped on drop) and properties.
@@ -22,6 +19,6 @@ pub(crate) async fn get_latest(
 ) -> Result<(Secret, SecretProperties), keyvault_secrets::Error> {
     let keyvault_secrets::KeyVaultSecret {
         value, properties, ..
-    } = client.get_secret(name, GetSecretOptions::default()).await?;
-    Ok((Secret::new(value), properties))
+    } = client.get_secret(name).await?;
+    Ok((value.into_secret(), properties))
 }

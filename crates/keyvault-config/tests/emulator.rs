@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use keyvault_config::{ConfigError, KeyVaultConfig};
 use keyvault_emulator::{Emulator, Faults};
-use keyvault_secrets::{SecretClient, SetSecretOptions, UpdateSecretPropertiesOptions};
+use keyvault_secrets::SecretClient;
 
 use crate::common::emulator_client;
 
@@ -17,25 +17,16 @@ async fn seed(client: &SecretClient) {
         ("myapp-Port", "5432"),
         ("other-Thing", "not selected"),
     ] {
-        client
-            .set_secret(name, value, SetSecretOptions::default())
-            .await
-            .unwrap();
+        client.set_secret(name, value).await.unwrap();
     }
     client
-        .set_secret(
-            "myapp-Features",
-            r#"{"beta":true,"limits":{"rps":10}}"#,
-            SetSecretOptions::default().with_content_type("application/json"),
-        )
+        .set_secret("myapp-Features", r#"{"beta":true,"limits":{"rps":10}}"#)
+        .content_type("application/json")
         .await
         .unwrap();
     client
-        .set_secret(
-            "myapp-Off",
-            "disabled",
-            SetSecretOptions::default().with_enabled(false),
-        )
+        .set_secret("myapp-Off", "disabled")
+        .enabled(false)
         .await
         .unwrap();
 }
@@ -168,15 +159,10 @@ async fn reload_publishes_a_change_and_keeps_the_last_good_config_on_failure() {
 
     // `updated` has one-second resolution: let it move on before the change.
     tokio::time::sleep(Duration::from_millis(1100)).await;
+    client.set_secret("myapp-Port", "6543").await.unwrap();
     client
-        .set_secret("myapp-Port", "6543", SetSecretOptions::default())
-        .await
-        .unwrap();
-    client
-        .update_secret_properties(
-            "myapp-Database--Host",
-            UpdateSecretPropertiesOptions::default().with_enabled(false),
-        )
+        .update_secret_properties("myapp-Database--Host")
+        .enabled(false)
         .await
         .unwrap();
     let report = handle.reload_now().await.unwrap();

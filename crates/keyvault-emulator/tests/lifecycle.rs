@@ -12,10 +12,7 @@ use std::time::Duration;
 use credential_core::LoopbackOnlyHttpClient;
 use futures::TryStreamExt;
 use keyvault_emulator::Emulator;
-use keyvault_secrets::{
-    Error, GetSecretOptions, KeyVaultSecret, ListOptions, SecretClient, SetSecretOptions,
-    UpdateSecretPropertiesOptions,
-};
+use keyvault_secrets::{Error, KeyVaultSecret, SecretClient};
 
 /// The status, code and inner code of a service error (panics on any other error).
 fn service_code(e: &Error) -> (u16, Option<&str>, Option<&str>) {
@@ -36,7 +33,7 @@ fn assert_conflict(err: &Error, inner: &str) {
 
 /// Reads the latest version of secret `name`.
 async fn get_latest(client: &SecretClient, name: &str) -> Result<KeyVaultSecret, Error> {
-    client.get_secret(name, GetSecretOptions::default()).await
+    client.get_secret(name).await
 }
 
 #[tokio::test]
@@ -60,13 +57,9 @@ async fn full_lifecycle_through_secret_client() {
     // set + get
     let tags = HashMap::from([("env".to_owned(), "test".to_owned())]);
     let v1 = client
-        .set_secret(
-            "db-password",
-            "hunter2",
-            SetSecretOptions::default()
-                .with_content_type("text/plain")
-                .with_tags(tags.clone()),
-        )
+        .set_secret("db-password", "hunter2")
+        .content_type("text/plain")
+        .tags(tags.clone())
         .await
         .unwrap();
     assert_eq!(v1.value, "hunter2");
@@ -92,41 +85,31 @@ async fn full_lifecycle_through_secret_client() {
     assert_eq!(got.properties.content_type.as_deref(), Some("text/plain"));
 
     // a second version; get by version; update the old one
-    let v2 = client
-        .set_secret("db-password", "hunter3", SetSecretOptions::default())
-        .await
-        .unwrap();
+    let v2 = client.set_secret("db-password", "hunter3").await.unwrap();
     let version2 = v2.properties.version.clone().unwrap();
     assert_ne!(version1, version2);
     let latest = get_latest(&client, "db-password").await.unwrap();
     assert_eq!(latest.value, "hunter3");
     let old = client
-        .get_secret(
-            "db-password",
-            GetSecretOptions::default().with_version(&version1),
-        )
+        .get_secret("db-password")
+        .version(&version1)
         .await
         .unwrap();
     assert_eq!(old.value, "hunter2");
     let expires = time::OffsetDateTime::from_unix_timestamp(1_798_761_600).unwrap();
     let updated = client
-        .update_secret_properties(
-            "db-password",
-            UpdateSecretPropertiesOptions::default()
-                .with_version(&version1)
-                .with_enabled(false)
-                .with_expires_on(expires),
-        )
+        .update_secret_properties("db-password")
+        .version(&version1)
+        .enabled(false)
+        .expires_on(expires)
         .await
         .unwrap();
     assert_eq!(updated.enabled, Some(false));
     assert_eq!(updated.expires_on, Some(expires));
     assert_eq!(updated.tags, tags, "tags not sent are left unchanged");
     let err = client
-        .get_secret(
-            "db-password",
-            GetSecretOptions::default().with_version(&version1),
-        )
+        .get_secret("db-password")
+        .version(&version1)
         .await
         .unwrap_err();
     assert_eq!(
@@ -136,23 +119,19 @@ async fn full_lifecycle_through_secret_client() {
 
     // lists, paged by 1
     for name in ["api-key", "cert-pass"] {
-        client
-            .set_secret(name, "x", SetSecretOptions::default())
-            .await
-            .unwrap();
+        client.set_secret(name, "x").await.unwrap();
     }
     let names: Vec<String> = client
-        .list_properties_of_secrets(ListOptions::default().with_max_results(1))
+        .list_properties_of_secrets()
+        .max_page_size(1)
         .map_ok(|p| p.name)
         .try_collect()
         .await
         .unwrap();
     assert_eq!(names, ["api-key", "cert-pass", "db-password"]);
     let versions: Vec<(Option<String>, Option<bool>)> = client
-        .list_properties_of_secret_versions(
-            "db-password",
-            ListOptions::default().with_max_results(1),
-        )
+        .list_properties_of_secret_versions("db-password")
+        .max_page_size(1)
         .map_ok(|p| (p.version, p.enabled))
         .try_collect()
         .await
@@ -167,7 +146,7 @@ async fn full_lifecycle_through_secret_client() {
 
     // delete + poll; get deleted; list deleted
     let poller = client.begin_delete_secret("db-password").await.unwrap();
-    assert!(poller.result().recovery_id.is_some());
+    assert!(poller.result().unwrap().recovery_id.is_some());
     let deleted = poller.wait().await.unwrap();
     assert_eq!(
         deleted.recovery_id.as_deref(),
@@ -180,10 +159,7 @@ async fn full_lifecycle_through_secret_client() {
     );
     let err = get_latest(&client, "db-password").await.unwrap_err();
     assert_eq!(service_code(&err).0, 404);
-    let err = client
-        .set_secret("db-password", "again", SetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = client.set_secret("db-password", "again").await.unwrap_err();
     assert_conflict(&err, "ObjectIsDeletedButRecoverable");
     let got_deleted = client.get_deleted_secret("db-password").await.unwrap();
     assert_eq!(
@@ -191,7 +167,7 @@ async fn full_lifecycle_through_secret_client() {
         Some(version2.as_str())
     );
     let deleted_names: Vec<String> = client
-        .list_deleted_secrets(ListOptions::default())
+        .list_deleted_secrets()
         .map_ok(|d| d.properties.name)
         .try_collect()
         .await
@@ -203,7 +179,6 @@ async fn full_lifecycle_through_secret_client() {
         .begin_recover_deleted_secret("db-password")
         .await
         .unwrap()
-        .wait()
         .await
         .unwrap();
     assert_eq!(recovered.version.as_deref(), Some(version2.as_str()));
@@ -217,7 +192,6 @@ async fn full_lifecycle_through_secret_client() {
         .begin_delete_secret("db-password")
         .await
         .unwrap()
-        .wait()
         .await
         .unwrap();
     client.purge_deleted_secret("db-password").await.unwrap();
@@ -228,7 +202,7 @@ async fn full_lifecycle_through_secret_client() {
     let after = get_latest(&client, "db-password").await.unwrap();
     assert_eq!(after.value, "hunter3");
     let count = client
-        .list_properties_of_secret_versions("db-password", ListOptions::default())
+        .list_properties_of_secret_versions("db-password")
         .try_collect::<Vec<_>>()
         .await
         .unwrap()
@@ -255,19 +229,13 @@ async fn delete_is_visible_only_after_the_delay() {
         .await
         .unwrap();
     let client = common::client_for(&emulator);
-    client
-        .set_secret("slow", "v", SetSecretOptions::default())
-        .await
-        .unwrap();
+    client.set_secret("slow", "v").await.unwrap();
     let poller = client.begin_delete_secret("slow").await.unwrap();
     assert!(!poller.is_done());
     // While the delete is pending: not listed, 404 when read, 409 on set and purge.
     let err = client.get_deleted_secret("slow").await.unwrap_err();
     assert_eq!(service_code(&err).0, 404);
-    let err = client
-        .set_secret("slow", "v2", SetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = client.set_secret("slow", "v2").await.unwrap_err();
     assert_conflict(&err, "ObjectIsBeingDeleted");
     let err = client.purge_deleted_secret("slow").await.unwrap_err();
     assert_eq!(service_code(&err).0, 409);

@@ -7,6 +7,7 @@ mod common;
 
 mod auth;
 mod binary;
+mod client_patterns;
 mod crash_recovery;
 mod docs;
 mod fault_request_ids;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use keyvault_emulator::{Emulator, Faults};
-use keyvault_secrets::{GetSecretOptions, SecretClient, SetSecretOptions};
+use keyvault_secrets::SecretClient;
 
 #[tokio::test]
 async fn persistence_survives_a_restart() {
@@ -20,26 +20,16 @@ async fn persistence_survives_a_restart() {
         .unwrap();
     let client = common::client_for(&emulator);
     client
-        .set_secret(
-            "kept",
-            "v1",
-            SetSecretOptions::default().with_content_type("text/plain"),
-        )
+        .set_secret("kept", "v1")
+        .content_type("text/plain")
         .await
         .unwrap();
-    client
-        .set_secret("kept", "v2", SetSecretOptions::default())
-        .await
-        .unwrap();
-    client
-        .set_secret("gone", "x", SetSecretOptions::default())
-        .await
-        .unwrap();
+    client.set_secret("kept", "v2").await.unwrap();
+    client.set_secret("gone", "x").await.unwrap();
     client
         .begin_delete_secret("gone")
         .await
         .unwrap()
-        .wait()
         .await
         .unwrap();
     emulator.shutdown().await;
@@ -57,10 +47,7 @@ async fn persistence_survives_a_restart() {
         .await
         .unwrap();
     let client = common::client_for(&emulator);
-    let got = client
-        .get_secret("kept", GetSecretOptions::default())
-        .await
-        .unwrap();
+    let got = client.get_secret("kept").await.unwrap();
     assert_eq!(got.value, "v2");
     assert_eq!(
         got.properties.id,
@@ -97,15 +84,9 @@ async fn corrupt_data_file_stops_the_start() {
 async fn fault_round(faults: Faults) -> keyvault_emulator::FaultCounts {
     let emulator = Emulator::builder().start().await.unwrap();
     let client = common::client_for(&emulator);
-    client
-        .set_secret("warm", "up", SetSecretOptions::default())
-        .await
-        .unwrap();
+    client.set_secret("warm", "up").await.unwrap();
     emulator.set_faults(faults);
-    let got = client
-        .set_secret("after-fault", "value", SetSecretOptions::default())
-        .await
-        .unwrap();
+    let got = client.set_secret("after-fault", "value").await.unwrap();
     assert_eq!(got.value, "value");
     let counts = emulator.fault_counts();
     emulator.shutdown().await;
@@ -200,14 +181,8 @@ async fn tls_mode_serves_https_trusted_via_the_certificate() {
         .retry_policy(common::fast_retries())
         .build()
         .unwrap();
-    client
-        .set_secret("over-tls", "v", SetSecretOptions::default())
-        .await
-        .unwrap();
-    let got = client
-        .get_secret("over-tls", GetSecretOptions::default())
-        .await
-        .unwrap();
+    client.set_secret("over-tls", "v").await.unwrap();
+    let got = client.get_secret("over-tls").await.unwrap();
     assert_eq!(got.value, "v");
     emulator.shutdown().await;
 }
@@ -258,7 +233,7 @@ async fn env_vars_point_at_the_emulator() {
     // Nor does the running emulator's: no client secret, no secret values.
     let client = common::client_for(&emulator);
     client
-        .set_secret("shown", "never-printed-value", SetSecretOptions::default())
+        .set_secret("shown", "never-printed-value")
         .await
         .unwrap();
     let debug = format!("{emulator:?}");

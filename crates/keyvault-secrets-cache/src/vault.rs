@@ -2,7 +2,7 @@
 //! change of the client's call style touches only this file.
 
 use credential_core::Secret;
-use keyvault_secrets::{GetSecretOptions, SecretClient, SecretProperties};
+use keyvault_secrets::{SecretClient, SecretProperties};
 
 /// A secret as read from the vault: its value (wiped on drop) and properties.
 pub(crate) struct Fetched {
@@ -16,16 +16,15 @@ pub(crate) async fn get_secret(
     name: &str,
     version: Option<&str>,
 ) -> Result<Fetched, keyvault_secrets::Error> {
-    let mut options = GetSecretOptions::default();
-    if let Some(version) = version {
-        options = options.with_version(version);
-    }
     let keyvault_secrets::KeyVaultSecret {
         value, properties, ..
-    } = client.get_secret(name, options).await?;
+    } = client
+        .get_secret(name)
+        .version(version.unwrap_or_default())
+        .await?;
     Ok(Fetched {
-        // Moves the `String` into the wiped-on-drop type without a copy.
-        value: Secret::new(value),
+        // Moves the value into the wiped-on-drop type without a copy.
+        value: value.into_secret(),
         properties,
     })
 }

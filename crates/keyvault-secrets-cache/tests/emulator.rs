@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use keyvault_emulator::{Emulator, Faults};
-use keyvault_secrets::SetSecretOptions;
 use keyvault_secrets_cache::{CacheError, SecretCache};
 
 use crate::common::emulator_client;
@@ -14,11 +13,8 @@ async fn reads_rotation_and_throttling_against_the_emulator() {
     let emulator = Emulator::builder().start().await.unwrap();
     let client = emulator_client(&emulator);
     let first = client
-        .set_secret(
-            "db-password",
-            "first",
-            SetSecretOptions::default().with_content_type("text/plain"),
-        )
+        .set_secret("db-password", "first")
+        .content_type("text/plain")
         .await
         .unwrap();
     let cache = SecretCache::builder(client.clone())
@@ -33,10 +29,7 @@ async fn reads_rotation_and_throttling_against_the_emulator() {
     assert_eq!(props.content_type.as_deref(), Some("text/plain"));
     assert_eq!(props.version, first.properties.version);
 
-    client
-        .set_secret("db-password", "second", SetSecretOptions::default())
-        .await
-        .unwrap();
+    client.set_secret("db-password", "second").await.unwrap();
     assert_eq!(
         cache.get("db-password").await.unwrap().expose_secret(),
         "first",

@@ -1,33 +1,27 @@
-//! [`SecretClient`] and its builder: the operations.
+//! [`SecretClient`] and its builder.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
-use bytes::Bytes;
 use credential_core::retry::RetryPolicy;
 use credential_core::{
     HttpResponse, ReqwestHttpClient, SharedClock, SharedHttpClient, SystemClock, TokenCache,
     TokenCredential,
 };
-use futures::Stream;
 use reqwest::Method;
+use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
+use tracing::Span;
 use url::Url;
 
 use crate::challenge::ChallengeCache;
 use crate::error::Error;
 use crate::headers::{BearerHeaders, ConstantHeaders, RequestIds};
-use crate::models::{
-    DeletedSecret, KeyVaultSecret, SecretProperties, SetBody, UpdateBody, WireAttributes, WireBlob,
-    WireBundle, malformed,
-};
-use crate::options::{
-    ApiVersion, GetSecretOptions, ListOptions, SetSecretOptions, UpdateSecretPropertiesOptions,
-};
-use crate::paging;
-use crate::pipeline::{Pipeline, Request, service_error};
-use crate::poller::{DeleteSecretPoller, RecoverDeletedSecretPoller};
+use crate::models::{WireBundle, malformed};
+use crate::options::ApiVersion;
+use crate::pipeline::{Pipeline, service_error};
+use crate::policy::Policy;
+use crate::request::{Request, Response};
 use crate::validate;
 
 /// The default interval between two polls of a delete or recover poller.
@@ -36,13 +30,17 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// A client for one vault's secrets. Cheap to clone; clones share the
 /// challenge, the token cache and the HTTP connections.
 ///
+/// Each operation returns a request value: chain its options, then
+/// `.await` it.
+///
 /// ```no_run
-/// # async fn f(credential: credential_core::FnCredential) -> Result<(), keyvault_secrets::Error> {
-/// use keyvault_secrets::{SecretClient, SetSecretOptions, GetSecretOptions};
+/// # async fn f(credential: credential_core::FnCredential, v1: String) -> Result<(), keyvault_secrets::Error> {
+/// use keyvault_secrets::SecretClient;
 /// let client = SecretClient::new("https://myvault.vault.azure.net", credential)?;
-/// client.set_secret("db-password", "hunter2", SetSecretOptions::default()).await?;
-/// let secret = client.get_secret("db-password", GetSecretOptions::default()).await?;
+/// client.set_secret("db-password", "hunter2").content_type("text/plain").await?;
+/// let secret = client.get_secret("db-password").await?;
 /// assert_eq!(secret.value, "hunter2");
+/// let old = client.get_secret("db-password").version(&v1).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -55,13 +53,31 @@ struct Inner {
     pipeline: Pipeline,
     /// The vault URL with room reserved after it (see [`url_template`]).
     url_template: Url,
+    /// The path segments of the vault URL (a gateway's prefix), usually none.
+    base_segments: Vec<String>,
     /// `scheme://host[:port]` of the vault, as its secret ids begin.
     vault_origin: String,
+    /// The vault's host and port, for the operations' spans.
+    server_host: String,
+    server_port: u16,
     api_version: ApiVersion,
     poll_interval: Duration,
 }
 
 /// Builds a [`SecretClient`]; see [`SecretClient::builder`].
+///
+/// ```no_run
+/// # async fn f(credential: credential_core::FnCredential) -> Result<(), keyvault_secrets::Error> {
+/// use std::time::Duration;
+/// use keyvault_secrets::{ApiVersion, SecretClient};
+/// let client = SecretClient::builder("https://gateway.example.com/vaults/main", credential)
+///     .api_version(ApiVersion::V2025_07_01) // or "2026-10-01-preview"
+///     .application_id("billing-api") // User-Agent: "billing-api keyvault-secrets/…"
+///     .max_retries(5)
+///     .poll_interval(Duration::from_secs(1))
+///     .build()?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct SecretClientBuilder {
     vault_url: String,
@@ -73,12 +89,16 @@ pub struct SecretClientBuilder {
     http: Option<SharedHttpClient>,
     clock: Option<SharedClock>,
     poll_interval: Duration,
+    application_id: Option<String>,
+    allow_insecure_http: bool,
+    per_call: Vec<Arc<dyn Policy>>,
+    per_retry: Vec<Arc<dyn Policy>>,
 }
 
 impl SecretClientBuilder {
-    /// The API version (`2025-07-01` by default).
-    pub fn api_version(mut self, version: ApiVersion) -> Self {
-        self.api_version = version;
+    /// The API version (`2026-04-01` by default).
+    pub fn api_version(mut self, version: impl Into<ApiVersion>) -> Self {
+        self.api_version = version.into();
         self
     }
     /// The retry policy (3 retries, backoff from 0.8 s capped at 60 s, by default).
@@ -125,19 +145,65 @@ impl SecretClientBuilder {
         self.poll_interval = interval;
         self
     }
+    /// An application id put in front of the `User-Agent` (1 to 24
+    /// visible ASCII characters, no spaces), so the vault's logs show
+    /// which application called.
+    pub fn application_id(mut self, id: impl Into<String>) -> Self {
+        self.application_id = Some(id.into());
+        self
+    }
+    /// Allows a plain `http://` vault URL whose host is not loopback (an
+    /// emulator in a docker compose network). Tokens then travel
+    /// unencrypted: never use it for a real vault. The client logs a
+    /// warning when built. Off by default (such URLs are refused).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+    /// Adds a [`Policy`] run once per operation, around the retries.
+    pub fn per_call_policy(mut self, policy: impl Policy + 'static) -> Self {
+        self.per_call.push(Arc::new(policy));
+        self
+    }
+    /// Adds a [`Policy`] run on every try (the first and each retry),
+    /// before authentication.
+    pub fn per_retry_policy(mut self, policy: impl Policy + 'static) -> Self {
+        self.per_retry.push(Arc::new(policy));
+        self
+    }
 
     /// Builds the client. Fails with [`Error::InvalidInput`] for a vault URL
-    /// that is not `https://host` (or `http://` to a loopback host).
+    /// that is not `https://host[/path]` (or `http://` to a loopback host,
+    /// or to any host with [`allow_insecure_http`](Self::allow_insecure_http)),
+    /// or a bad application id.
     pub fn build(self) -> Result<SecretClient, Error> {
-        let vault_url = validate::vault_url(&self.vault_url)?;
+        let vault_url = validate::vault_url(&self.vault_url, self.allow_insecure_http)?;
         if self.per_try_timeout.is_some_and(|t| t.is_zero()) {
             return Err(Error::invalid_input(
                 "the per-try timeout is zero, so every request would time out at once; pass a \
                  positive duration to per_try_timeout, or leave it unset for the HTTP client's",
             ));
         }
+        if let Some(id) = &self.application_id {
+            validate::application_id(id)?;
+        }
+        if vault_url.scheme() == "http" && !credential_core::http::is_loopback(&vault_url) {
+            tracing::warn!(
+                vault = %vault_url,
+                "allow_insecure_http: this client sends tokens and secrets over plain http; use it only for a local emulator"
+            );
+        }
         let vault_origin = vault_url.origin().ascii_serialization();
-        let url_template = url_template(&vault_url);
+        let base_segments: Vec<String> = vault_url
+            .path_segments()
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let url_template = url_template(&vault_url, &base_segments);
+        let server_host = vault_url.host_str().unwrap_or_default().to_owned();
+        let server_port = vault_url.port_or_known_default().unwrap_or(443);
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let http = self
             .http
@@ -152,15 +218,21 @@ impl SecretClientBuilder {
             retry: self.retry,
             per_try_timeout: self.per_try_timeout,
             verify_challenge_resource: self.verify_challenge_resource,
-            headers: ConstantHeaders::new(),
+            headers: ConstantHeaders::new(self.application_id.as_deref()),
             request_ids: RequestIds::new(),
             bearer: BearerHeaders::default(),
+            allow_insecure_http: self.allow_insecure_http,
+            per_call: self.per_call,
+            per_retry: self.per_retry,
         };
         Ok(SecretClient {
             inner: Arc::new(Inner {
                 pipeline,
                 url_template,
+                base_segments,
                 vault_origin,
+                server_host,
+                server_port,
                 api_version: self.api_version,
                 poll_interval: self.poll_interval,
             }),
@@ -172,16 +244,24 @@ impl SecretClientBuilder {
 /// every operation on a secret with a name of up to 127 characters.
 const URL_ROOM: usize = 256;
 
-/// The vault URL with a placeholder path of [`URL_ROOM`] bytes. A request
-/// URL is a clone of it (a `String` clone keeps the length as capacity)
-/// whose path and query are then written in place: without the room, each
-/// request's URL grew its buffer twice, and a reallocation takes a lock of
-/// the allocator that the client's other threads also take.
-fn url_template(vault_url: &Url) -> Url {
+/// The vault URL with a placeholder path of [`URL_ROOM`] bytes after its
+/// own path. A request URL is a clone of it (a `String` clone keeps the
+/// length as capacity) whose path and query are then written in place:
+/// without the room, each request's URL grew its buffer twice, and a
+/// reallocation takes a lock of the allocator that the client's other
+/// threads also take.
+fn url_template(vault_url: &Url, base_segments: &[String]) -> Url {
     let mut template = vault_url.clone();
     template.set_query(None);
     template.set_fragment(None);
-    template.set_path(&"x".repeat(URL_ROOM));
+    let mut path = String::new();
+    for segment in base_segments {
+        path.push('/');
+        path.push_str(segment);
+    }
+    path.push('/');
+    path.push_str(&"x".repeat(URL_ROOM));
+    template.set_path(&path);
     template
 }
 
@@ -203,10 +283,12 @@ pub(crate) fn read_json<T: DeserializeOwned>(response: &HttpResponse) -> Result<
     })
 }
 
-fn read_with<T>(
-    response: &HttpResponse,
+/// Reads a bundle (with the fast reader when it can) and converts it; the
+/// response's status and headers go along.
+pub(crate) fn read_with<T>(
+    response: HttpResponse,
     convert: impl FnOnce(WireBundle) -> Result<T, String>,
-) -> Result<T, Error> {
+) -> Result<Response<T>, Error> {
     let fast = match response.status.as_u16() {
         200 => crate::wire_fast::parse_bundle(&response.body),
         _ => None,
@@ -214,9 +296,14 @@ fn read_with<T>(
     let bundle = match fast {
         Some(bundle) => bundle,
         // Anything the fast reader does not take, errors included.
-        None => read_json::<WireBundle>(response)?,
+        None => read_json::<WireBundle>(&response)?,
     };
-    convert(bundle).map_err(|m| malformed(200, request_id(response), m))
+    let value = convert(bundle).map_err(|m| malformed(200, request_id(&response), m))?;
+    Ok(Response::new(
+        value,
+        response.status.as_u16(),
+        response.headers,
+    ))
 }
 
 impl SecretClient {
@@ -245,6 +332,10 @@ impl SecretClient {
             http: None,
             clock: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
+            application_id: None,
+            allow_insecure_http: false,
+            per_call: Vec::new(),
+            per_retry: Vec::new(),
         }
     }
 
@@ -254,8 +345,16 @@ impl SecretClient {
     }
 
     /// `scheme://host[:port]` of the vault, for reading its ids.
-    fn origin(&self) -> Option<&str> {
+    pub(crate) fn origin(&self) -> Option<&str> {
         Some(&self.inner.vault_origin)
+    }
+
+    pub(crate) fn server_host(&self) -> &str {
+        &self.inner.server_host
+    }
+
+    pub(crate) fn server_port(&self) -> u16 {
+        self.inner.server_port
     }
 
     pub(crate) fn poll_interval(&self) -> Duration {
@@ -265,7 +364,9 @@ impl SecretClient {
     pub(crate) fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
         let mut url = self.inner.url_template.clone();
         if let Ok(mut path) = url.path_segments_mut() {
-            path.clear().extend(segments);
+            path.clear()
+                .extend(&self.inner.base_segments)
+                .extend(segments);
         }
         {
             let mut pairs = url.query_pairs_mut();
@@ -277,6 +378,36 @@ impl SecretClient {
         url
     }
 
+    /// `path_and_query` (e.g. `secrets/x/?maxresults=5`) under the vault
+    /// URL, with `api-version` added if it is missing.
+    pub(crate) fn url_for_path(&self, path_and_query: &str) -> Result<Url, Error> {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (path_and_query, None),
+        };
+        let mut url = self.inner.url_template.clone();
+        let mut full = String::new();
+        for segment in &self.inner.base_segments {
+            full.push('/');
+            full.push_str(segment);
+        }
+        full.push('/');
+        full.push_str(path.trim_start_matches('/'));
+        url.set_path(&full);
+        url.set_query(query);
+        if !self.inner.pipeline.same_origin(&url) {
+            return Err(Error::invalid_input(format!(
+                "the path '{}' leaves the vault's origin",
+                path_and_query.escape_debug()
+            )));
+        }
+        if !url.query_pairs().any(|(k, _)| k == "api-version") {
+            url.query_pairs_mut()
+                .append_pair("api-version", self.api_version());
+        }
+        Ok(url)
+    }
+
     pub(crate) fn api_version(&self) -> &str {
         self.inner.api_version.as_str()
     }
@@ -285,239 +416,17 @@ impl SecretClient {
         &self.inner.pipeline
     }
 
+    /// Sends one request through the pipeline, inside `span`.
     pub(crate) async fn send(
         &self,
         method: Method,
         url: Url,
+        headers: HeaderMap,
         body: Option<Vec<u8>>,
+        span: &Span,
     ) -> Result<HttpResponse, Error> {
-        let request = Request {
-            method,
-            url,
-            body: body.map(Bytes::from),
-        };
-        self.inner.pipeline.send(&request).await
-    }
-
-    fn to_json(value: &impl serde::Serialize) -> Result<Vec<u8>, Error> {
-        serde_json::to_vec(value)
-            .map_err(|e| Error::invalid_input(format!("could not encode the request: {e}")))
-    }
-
-    /// Creates a secret, or a new version of an existing one (`PUT /secrets/{name}`).
-    pub async fn set_secret(
-        &self,
-        name: &str,
-        value: &str,
-        options: SetSecretOptions,
-    ) -> Result<KeyVaultSecret, Error> {
-        validate::secret_name(name)?;
-        validate::secret_value(value)?;
-        let body = Self::to_json(&SetBody {
-            value,
-            content_type: options.content_type.as_deref(),
-            tags: options.tags.as_ref(),
-            attributes: WireAttributes {
-                enabled: options.enabled,
-                nbf: options.not_before,
-                exp: options.expires_on,
-                ..Default::default()
-            },
-        })?;
-        let response = self
-            .send(Method::PUT, self.url(&["secrets", name], &[]), Some(body))
-            .await?;
-        read_with(&response, |b| b.into_secret_in(self.origin()))
-    }
-
-    /// Gets the latest version (`GET /secrets/{name}/`) or a given version.
-    pub async fn get_secret(
-        &self,
-        name: &str,
-        options: GetSecretOptions,
-    ) -> Result<KeyVaultSecret, Error> {
-        validate::secret_name(name)?;
-        let version = options.version.as_deref().unwrap_or_default();
-        validate::version(version)?;
-        let query: Vec<(&str, &str)> = options
-            .out_content_type
-            .as_deref()
-            .map(|c| ("outContentType", c))
-            .into_iter()
-            .collect();
-        let url = self.url(&["secrets", name, version], &query);
-        let response = self.send(Method::GET, url, None).await?;
-        read_with(&response, |b| b.into_secret_in(self.origin()))
-    }
-
-    /// Updates a version's properties (`PATCH /secrets/{name}/{version}`,
-    /// latest when no version is given). The value cannot change.
-    pub async fn update_secret_properties(
-        &self,
-        name: &str,
-        options: UpdateSecretPropertiesOptions,
-    ) -> Result<SecretProperties, Error> {
-        validate::secret_name(name)?;
-        let version = options.version.as_deref().unwrap_or_default();
-        validate::version(version)?;
-        let body = Self::to_json(&UpdateBody {
-            content_type: options.content_type.as_deref(),
-            attributes: WireAttributes {
-                enabled: options.enabled,
-                nbf: options.not_before,
-                exp: options.expires_on,
-                ..Default::default()
-            },
-            tags: options.tags.as_ref(),
-        })?;
-        let url = self.url(&["secrets", name, version], &[]);
-        let response = self.send(Method::PATCH, url, Some(body)).await?;
-        read_with(&response, |b| b.properties_in(self.origin()))
-    }
-
-    /// Deletes a secret (`DELETE /secrets/{name}`) and returns a poller that
-    /// waits until the deletion is visible in `/deletedsecrets`.
-    pub async fn begin_delete_secret(&self, name: &str) -> Result<DeleteSecretPoller, Error> {
-        validate::secret_name(name)?;
-        let response = self
-            .send(Method::DELETE, self.url(&["secrets", name], &[]), None)
-            .await?;
-        let deleted = read_with(&response, WireBundle::into_deleted)?;
-        Ok(DeleteSecretPoller::new(self.clone(), name, deleted))
-    }
-
-    /// Gets a soft-deleted secret (`GET /deletedsecrets/{name}`).
-    pub async fn get_deleted_secret(&self, name: &str) -> Result<DeletedSecret, Error> {
-        validate::secret_name(name)?;
-        let response = self
-            .send(Method::GET, self.url(&["deletedsecrets", name], &[]), None)
-            .await?;
-        read_with(&response, WireBundle::into_deleted)
-    }
-
-    /// Permanently deletes a soft-deleted secret (`DELETE /deletedsecrets/{name}`, 204).
-    pub async fn purge_deleted_secret(&self, name: &str) -> Result<(), Error> {
-        validate::secret_name(name)?;
-        let response = self
-            .send(
-                Method::DELETE,
-                self.url(&["deletedsecrets", name], &[]),
-                None,
-            )
-            .await?;
-        if response.status.as_u16() == 204 {
-            Ok(())
-        } else {
-            Err(service_error(&response))
-        }
-    }
-
-    /// Recovers a soft-deleted secret (`POST /deletedsecrets/{name}/recover`)
-    /// and returns a poller that waits until `GET /secrets/{name}/` finds it.
-    pub async fn begin_recover_deleted_secret(
-        &self,
-        name: &str,
-    ) -> Result<RecoverDeletedSecretPoller, Error> {
-        validate::secret_name(name)?;
-        let url = self.url(&["deletedsecrets", name, "recover"], &[]);
-        let response = self.send(Method::POST, url, None).await?;
-        let properties = read_with(&response, |b| b.properties_in(self.origin()))?;
-        Ok(RecoverDeletedSecretPoller::new(
-            self.clone(),
-            name,
-            properties,
-        ))
-    }
-
-    /// Backs up every version of a secret (`POST /secrets/{name}/backup`);
-    /// the blob is opaque and can only be restored into a vault.
-    pub async fn backup_secret(&self, name: &str) -> Result<Vec<u8>, Error> {
-        validate::secret_name(name)?;
-        let url = self.url(&["secrets", name, "backup"], &[]);
-        let response = self.send(Method::POST, url, None).await?;
-        let blob = read_json::<WireBlob>(&response)?;
-        let text = blob
-            .value
-            .ok_or_else(|| malformed(200, request_id(&response), "the backup has no 'value'"))?;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(text.trim_end_matches('='))
-            .map_err(|e| {
-                malformed(
-                    200,
-                    request_id(&response),
-                    format!("the backup is not base64url: {e}"),
-                )
-            })
-    }
-
-    /// Restores a backup (`POST /secrets/restore`).
-    pub async fn restore_secret_backup(&self, backup: &[u8]) -> Result<SecretProperties, Error> {
-        if backup.is_empty() {
-            return Err(Error::invalid_input("the backup blob is empty"));
-        }
-        let body = Self::to_json(&WireBlob {
-            value: Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(backup)),
-        })?;
-        let url = self.url(&["secrets", "restore"], &[]);
-        let response = self.send(Method::POST, url, Some(body)).await?;
-        read_with(&response, |b| b.properties_in(self.origin()))
-    }
-
-    fn list_query(options: &ListOptions) -> Result<Vec<(&'static str, String)>, Error> {
-        match options.max_results {
-            None => Ok(Vec::new()),
-            Some(n @ 1..=25) => Ok(vec![("maxresults", n.to_string())]),
-            Some(n) => Err(Error::invalid_input(format!(
-                "max_results must be between 1 and 25, not {n}"
-            ))),
-        }
-    }
-
-    fn list<T: Send + 'static>(
-        &self,
-        segments: &[&str],
-        options: &ListOptions,
-        convert: fn(WireBundle) -> Result<T, String>,
-    ) -> impl Stream<Item = Result<T, Error>> + Send + 'static + use<T> {
-        let first = Self::list_query(options).map(|query| {
-            let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            self.url(segments, &query)
-        });
-        paging::items(self.clone(), first, convert)
-    }
-
-    /// The properties of every secret (latest versions; no values), page by
-    /// page through `nextLink`.
-    pub fn list_properties_of_secrets(
-        &self,
-        options: ListOptions,
-    ) -> impl Stream<Item = Result<SecretProperties, Error>> + Send + 'static {
-        self.list(&["secrets"], &options, |b| b.properties())
-    }
-
-    /// The properties of every version of a secret.
-    pub fn list_properties_of_secret_versions(
-        &self,
-        name: &str,
-        options: ListOptions,
-    ) -> impl Stream<Item = Result<SecretProperties, Error>> + Send + 'static {
-        let checked = validate::secret_name(name).map(|()| options);
-        match checked {
-            Ok(options) => futures::future::Either::Left(self.list(
-                &["secrets", name, "versions"],
-                &options,
-                |b| b.properties(),
-            )),
-            Err(e) => futures::future::Either::Right(futures::stream::once(async { Err(e) })),
-        }
-    }
-
-    /// Every soft-deleted secret.
-    pub fn list_deleted_secrets(
-        &self,
-        options: ListOptions,
-    ) -> impl Stream<Item = Result<DeletedSecret, Error>> + Send + 'static {
-        self.list(&["deletedsecrets"], &options, WireBundle::into_deleted)
+        let request = Request::new(method, url, headers, body.map(bytes::Bytes::from));
+        self.inner.pipeline.send(&request, span).await
     }
 }
 
@@ -545,18 +454,18 @@ mod tests {
         );
         assert_eq!(
             url.as_str(),
-            "https://myvault.vault.azure.net/secrets/my-secret/?api-version=2025-07-01&outContentType=application%2Fx-pkcs12"
+            "https://myvault.vault.azure.net/secrets/my-secret/?api-version=2026-04-01&outContentType=application%2Fx-pkcs12"
         );
         let url = client.url(&["deletedsecrets"], &[]);
         assert_eq!(
             url.as_str(),
-            "https://myvault.vault.azure.net/deletedsecrets?api-version=2025-07-01"
+            "https://myvault.vault.azure.net/deletedsecrets?api-version=2026-04-01"
         );
         // The room is enough for the longest name without growing.
         let long = "n".repeat(127);
         let url = client.url(&["secrets", &long, &"a".repeat(32)], &[]);
         assert_eq!(url.path(), format!("/secrets/{long}/{}", "a".repeat(32)));
-        assert_eq!(url.query(), Some("api-version=2025-07-01"));
+        assert_eq!(url.query(), Some("api-version=2026-04-01"));
     }
 
     #[test]
@@ -565,7 +474,7 @@ mod tests {
         let url = client.url(&["secrets", "s"], &[]);
         assert_eq!(
             url.as_str(),
-            "http://127.0.0.1:8443/secrets/s?api-version=2025-07-01"
+            "http://127.0.0.1:8443/secrets/s?api-version=2026-04-01"
         );
     }
 }

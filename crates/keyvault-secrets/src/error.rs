@@ -144,6 +144,17 @@ impl Error {
         }
     }
 
+    /// The operation did not finish within the caller's timeout.
+    pub(crate) fn timed_out(limit: std::time::Duration) -> Self {
+        Self::Transport {
+            kind: TransportErrorKind::Timeout,
+            message: format!(
+                "the operation did not complete within its timeout of {limit:?} (retries included)"
+            ),
+            source: None,
+        }
+    }
+
     pub(crate) fn challenge(message: impl Into<String>) -> Self {
         Self::Challenge {
             message: message.into(),

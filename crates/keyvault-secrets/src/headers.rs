@@ -17,11 +17,14 @@ use reqwest::header::{
 /// The header carrying the per-operation request id.
 pub(crate) const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-request-id");
 
-/// The `User-Agent` every request carries.
+/// The `User-Agent` every request carries: this package's own name and
+/// version (not the `azsdk-` prefix the Azure guidelines reserve for
+/// Microsoft's SDKs), then the platform.
 pub(crate) fn user_agent() -> &'static str {
     static USER_AGENT: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "azsdk-rust-keyvault-secrets/{} ({}; {})",
+            "{}/{} (rust; {}; {})",
+            env!("CARGO_PKG_NAME"),
             env!("CARGO_PKG_VERSION"),
             std::env::consts::OS,
             std::env::consts::ARCH
@@ -31,21 +34,42 @@ pub(crate) fn user_agent() -> &'static str {
 }
 
 /// The headers every request of a client carries (`User-Agent`, `Accept`),
-/// validated once. Both are static text: cloning them writes no reference
-/// count.
-#[derive(Debug, Clone)]
+/// validated once. Without an application id both are static text: cloning
+/// them writes no reference count. With one, the `User-Agent` has a copy
+/// per thread slot, as the bearer value does.
+#[derive(Debug)]
 pub(crate) struct ConstantHeaders {
-    user_agent: HeaderValue,
+    user_agent: UserAgent,
+}
+
+#[derive(Debug)]
+enum UserAgent {
+    Static(HeaderValue),
+    PerThread(Box<PerThread<HeaderValue>>),
 }
 
 impl ConstantHeaders {
-    /// The headers for this crate's user agent.
-    pub(crate) fn new() -> Self {
+    /// The headers for this crate's user agent, after `application_id`
+    /// (already validated) if given.
+    pub(crate) fn new(application_id: Option<&str>) -> Self {
         let text = user_agent();
         // Checked first: `from_static` would panic on a byte a header cannot hold.
-        let user_agent = match HeaderValue::from_str(text) {
+        let fallback = || match HeaderValue::from_str(text) {
             Ok(_) => HeaderValue::from_static(text),
-            Err(_) => HeaderValue::from_static("azsdk-rust-keyvault-secrets"),
+            Err(_) => HeaderValue::from_static("keyvault-secrets"),
+        };
+        let user_agent = match application_id {
+            None => UserAgent::Static(fallback()),
+            Some(id) => {
+                let line = format!("{id} {text}");
+                match HeaderValue::from_str(&line) {
+                    Ok(_) => UserAgent::PerThread(Box::new(PerThread::from_fn(|_| {
+                        let bytes = Bytes::from_owner(AlignedValue(line.as_bytes().to_vec()));
+                        HeaderValue::from_maybe_shared(bytes).unwrap_or_else(|_| fallback())
+                    }))),
+                    Err(_) => UserAgent::Static(fallback()),
+                }
+            }
         };
         Self { user_agent }
     }
@@ -55,7 +79,11 @@ impl ConstantHeaders {
     pub(crate) fn for_request(&self, request_id: &HeaderValue) -> HeaderMap {
         let mut headers = HeaderMap::with_capacity(5);
         headers.insert(CLIENT_REQUEST_ID, request_id.clone());
-        headers.insert(USER_AGENT, self.user_agent.clone());
+        let user_agent = match &self.user_agent {
+            UserAgent::Static(value) => value.clone(),
+            UserAgent::PerThread(values) => values.get().clone(),
+        };
+        headers.insert(USER_AGENT, user_agent);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers
     }
@@ -274,16 +302,19 @@ mod tests {
     fn constant_headers() {
         let ids = RequestIds::new();
         let id = ids.next_header();
-        let mut headers = ConstantHeaders::new().for_request(&id);
+        let mut headers = ConstantHeaders::new(None).for_request(&id);
         ConstantHeaders::add_json_content_type(&mut headers);
         assert_eq!(headers[ACCEPT], "application/json");
         assert_eq!(headers[CONTENT_TYPE], "application/json");
         assert_eq!(headers[CLIENT_REQUEST_ID], id);
+        let agent = headers[USER_AGENT].to_str().unwrap();
+        assert!(agent.starts_with("keyvault-secrets/0."), "{agent}");
+        assert!(!agent.contains("azsdk"), "{agent}");
+        let headers = ConstantHeaders::new(Some("billing-api")).for_request(&id);
+        let agent = headers[USER_AGENT].to_str().unwrap();
         assert!(
-            headers[USER_AGENT]
-                .to_str()
-                .unwrap()
-                .starts_with("azsdk-rust-keyvault-secrets/")
+            agent.starts_with("billing-api keyvault-secrets/0."),
+            "{agent}"
         );
     }
 }

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 use crate::error::Error;
 use crate::identifier::KeyVaultSecretIdentifier;
+use crate::value::SecretValue;
 
 /// Unix-seconds (de)serialization of `Option<OffsetDateTime>`.
 pub(crate) mod unix_seconds {
@@ -175,18 +176,22 @@ pub struct SecretProperties {
     pub previous_version: Option<String>,
 }
 
-/// A secret: its value and properties. `Debug` never shows the value.
+/// A secret: its value and properties. The value reads as a `&str`, is
+/// wiped from memory when dropped and never shows in `Debug`.
 ///
 /// ```
 /// # use keyvault_secrets::{KeyVaultSecret, SecretProperties};
 /// let secret = KeyVaultSecret::new("hunter2", SecretProperties::default());
+/// assert_eq!(secret.value, "hunter2");
+/// let text: &str = &secret.value;
+/// assert_eq!(text.len(), 7);
 /// assert!(!format!("{secret:?}").contains("hunter2"));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct KeyVaultSecret {
     /// The value.
-    pub value: String,
+    pub value: SecretValue,
     /// The properties.
     pub properties: SecretProperties,
 }
@@ -195,7 +200,7 @@ impl KeyVaultSecret {
     /// A secret with a value and properties.
     pub fn new(value: impl Into<String>, properties: SecretProperties) -> Self {
         Self {
-            value: value.into(),
+            value: SecretValue::from(value.into()),
             properties,
         }
     }
@@ -215,7 +220,7 @@ impl fmt::Debug for KeyVaultSecret {
 #[non_exhaustive]
 pub struct DeletedSecret {
     /// The value, when the service returned one.
-    pub value: Option<String>,
+    pub value: Option<SecretValue>,
     /// The properties.
     pub properties: SecretProperties,
     /// The id to recover or purge with; absent when soft delete is off.
@@ -282,7 +287,7 @@ impl WireBundle {
         let value = self.value.take();
         let properties = self.properties_in(vault)?;
         Ok(KeyVaultSecret {
-            value: value.ok_or("the secret has no 'value'")?,
+            value: SecretValue::from(value.ok_or("the secret has no 'value'")?),
             properties,
         })
     }
@@ -294,7 +299,7 @@ impl WireBundle {
         let scheduled_purge_date = self.scheduled_purge_date;
         let properties = self.properties()?;
         Ok(DeletedSecret {
-            value,
+            value: value.map(SecretValue::from),
             properties,
             recovery_id,
             deleted_on,
@@ -365,7 +370,7 @@ mod tests {
     #[test]
     fn debug_of_secrets_hides_values() {
         let deleted = DeletedSecret {
-            value: Some("s3cr3t-value".into()),
+            value: Some(SecretValue::from("s3cr3t-value")),
             properties: SecretProperties::default(),
             recovery_id: None,
             deleted_on: None,

@@ -13,19 +13,15 @@ use credential_core::{
 };
 use reqwest::Method;
 use reqwest::header::HeaderValue;
+use tracing::Span;
 use url::Url;
 
 use crate::challenge::{Challenge, ChallengeCache, parse_www_authenticate};
 use crate::error::{Error, ServiceError};
 use crate::headers::{BearerHeaders, ConstantHeaders, RequestIds};
-
-/// One logical request.
-#[derive(Debug, Clone)]
-pub(crate) struct Request {
-    pub method: Method,
-    pub url: Url,
-    pub body: Option<Bytes>,
-}
+use crate::policy::{End, Next, Policy};
+use crate::request::Request;
+use crate::telemetry;
 
 /// Everything a client shares between its operations.
 #[derive(Debug)]
@@ -42,6 +38,12 @@ pub(crate) struct Pipeline {
     pub headers: ConstantHeaders,
     pub request_ids: RequestIds,
     pub bearer: BearerHeaders,
+    /// Plain `http://` to a host that is not loopback was allowed at build.
+    pub allow_insecure_http: bool,
+    /// Policies run once per operation, around the retries.
+    pub per_call: Vec<Arc<dyn Policy>>,
+    /// Policies run on every try, inside the retries (before authentication).
+    pub per_retry: Vec<Arc<dyn Policy>>,
 }
 
 enum Discovery {
@@ -80,10 +82,11 @@ impl Pipeline {
             && url.port_or_known_default() == self.vault_url.port_or_known_default()
     }
 
-    /// Sends `request` with authentication and retries. Returns the final
-    /// response whatever its status; transport failures after the retries
-    /// and authentication failures are errors.
-    pub(crate) async fn send(&self, request: &Request) -> Result<HttpResponse, Error> {
+    /// Sends `request` with authentication and retries (and the policies).
+    /// Returns the final response whatever its status; transport failures
+    /// after the retries and authentication failures are errors. The
+    /// operation's `span` gets the final status, request id and retry count.
+    pub(crate) async fn send(&self, request: &Request, span: &Span) -> Result<HttpResponse, Error> {
         if !self.same_origin(&request.url) {
             return Err(Error::invalid_input(format!(
                 "refusing to send a request for vault {} to another origin ({}://{})",
@@ -92,15 +95,38 @@ impl Pipeline {
                 request.url.host_str().unwrap_or_default()
             )));
         }
-        if request.url.scheme() != "https" && !is_loopback(&request.url) {
+        if request.url.scheme() != "https"
+            && !self.allow_insecure_http
+            && !is_loopback(&request.url)
+        {
             return Err(Error::invalid_input(
                 "refusing to send a token over plain http",
             ));
         }
+        if self.per_call.is_empty() {
+            return self.send_with_retries(request, span).await;
+        }
+        let mut request = request.clone();
+        let next = Next::new(
+            &self.per_call,
+            End::Retries {
+                pipeline: self,
+                span,
+            },
+        );
+        next.send(&mut request).await
+    }
+
+    /// The retries around [`Self::send_try`].
+    pub(crate) async fn send_with_retries(
+        &self,
+        request: &Request,
+        span: &Span,
+    ) -> Result<HttpResponse, Error> {
         let client_request_id = self.request_ids.next_header();
         let mut attempt = 0;
         loop {
-            let result = self.send_authorized(request, &client_request_id).await;
+            let result = self.send_try(request, &client_request_id).await;
             let delay = match &result {
                 Ok(r) if self.retry.retries_status(r.status.as_u16()) => {
                     self.retry
@@ -109,9 +135,13 @@ impl Pipeline {
                 Err(Error::Transport { kind, .. }) if kind.is_transient() => {
                     self.retry.backoff(attempt, random_unit())
                 }
-                _ => return result,
+                _ => {
+                    telemetry::record_result(span, &result, attempt);
+                    return result;
+                }
             };
             if attempt >= self.retry.max_retries {
+                telemetry::record_result(span, &result, attempt);
                 return result;
             }
             tracing::debug!(
@@ -126,6 +156,16 @@ impl Pipeline {
         }
     }
 
+    /// One try, through the per-retry policies when there are any.
+    async fn send_try(&self, request: &Request, id: &HeaderValue) -> Result<HttpResponse, Error> {
+        if self.per_retry.is_empty() {
+            return self.send_authorized(request, id).await;
+        }
+        let mut request = request.clone();
+        let next = Next::new(&self.per_retry, End::Try { pipeline: self, id });
+        next.send(&mut request).await
+    }
+
     fn build(
         &self,
         request: &Request,
@@ -136,8 +176,7 @@ impl Pipeline {
         http.headers = self.headers.for_request(id);
         let has_body_method = matches!(request.method, Method::PUT | Method::POST | Method::PATCH);
         match (token, &request.body) {
-            (Some(token), body) => {
-                self.bearer.add(&mut http.headers, &token.token);
+            (Some(_), body) => {
                 if let Some(body) = body {
                     ConstantHeaders::add_json_content_type(&mut http.headers);
                     http.body = Some(body.clone());
@@ -151,6 +190,15 @@ impl Pipeline {
                     http.body = Some(Bytes::new());
                 }
             }
+        }
+        // The caller's headers may replace ours, but never `Authorization`.
+        for (name, value) in &request.headers {
+            if name != reqwest::header::AUTHORIZATION {
+                http.headers.insert(name, value.clone());
+            }
+        }
+        if let Some(token) = token {
+            self.bearer.add(&mut http.headers, &token.token);
         }
         if let Some(timeout) = self.per_try_timeout {
             http = http.with_timeout(timeout);
@@ -221,7 +269,7 @@ impl Pipeline {
 
     /// One try: the cached challenge (discovering it first if needed) and
     /// token, then the request. A `401` goes to [`Self::reauthorize`].
-    async fn send_authorized(
+    pub(crate) async fn send_authorized(
         &self,
         request: &Request,
         id: &HeaderValue,

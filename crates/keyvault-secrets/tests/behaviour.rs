@@ -32,11 +32,8 @@ async fn challenge_then_authorized_request_with_headers() {
     let cred = Counting::default();
     let c = client(&http, &cred);
     let s = c
-        .set_secret(
-            "s",
-            "v",
-            SetSecretOptions::default().with_content_type("text/plain"),
-        )
+        .set_secret("s", "v")
+        .content_type("text/plain")
         .await
         .unwrap();
     assert_eq!(s.value, "v");
@@ -53,7 +50,7 @@ async fn challenge_then_authorized_request_with_headers() {
     );
     assert_eq!(
         seen[1].path_and_query(),
-        "/secrets/s?api-version=2025-07-01"
+        "/secrets/s?api-version=2026-04-01"
     );
     let h = &seen[1].headers;
     assert_eq!(h["content-type"], "application/json");
@@ -62,7 +59,7 @@ async fn challenge_then_authorized_request_with_headers() {
         h["user-agent"]
             .to_str()
             .unwrap()
-            .starts_with("azsdk-rust-keyvault-secrets/0.1.0 (")
+            .starts_with("keyvault-secrets/0.1.0 (rust; ")
     );
     assert!(uuid::Uuid::parse_str(h["x-ms-client-request-id"].to_str().unwrap()).is_ok());
     let (scopes, options) = cred.seen.lock().unwrap()[0].clone();
@@ -76,13 +73,11 @@ async fn challenge_then_authorized_request_with_headers() {
         .lock()
         .unwrap()
         .push_back(response(200, &[], BUNDLE));
-    c.get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap();
+    c.get_secret("s").await.unwrap();
     assert_eq!(http.seen().len(), 3);
     assert_eq!(
         http.seen()[2].path_and_query(),
-        "/secrets/s/?api-version=2025-07-01"
+        "/secrets/s/?api-version=2026-04-01"
     );
     assert_eq!(cred.count(), 1);
 }
@@ -93,10 +88,7 @@ async fn foreign_resource_refused_and_no_token_sent() {
         r#"Bearer authorization="https://login.microsoftonline.com/t", resource="https://vault.attacker.example""#,
     )]);
     let cred = Counting::default();
-    let err = client(&http, &cred)
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = client(&http, &cred).get_secret("s").await.unwrap_err();
     assert!(matches!(err, Error::Challenge { .. }), "{err}");
     assert!(err.to_string().contains("does not match"), "{err}");
     assert_eq!(cred.count(), 0);
@@ -118,9 +110,7 @@ async fn verification_off_accepts_foreign_resource() {
         .verify_challenge_resource(false)
         .build()
         .unwrap();
-    c.get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap();
+    c.get_secret("s").await.unwrap();
     let (scopes, options) = cred.seen.lock().unwrap()[0].clone();
     assert_eq!(scopes, ["https://vault.other.example/.default"]);
     assert_eq!(options.tenant_id.as_deref(), Some("t2"));
@@ -137,9 +127,7 @@ async fn cae_challenge_retried_once_not_twice() {
     ]);
     let cred = Counting::default();
     let c = client(&http, &cred);
-    c.get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap();
+    c.get_secret("s").await.unwrap();
     let seen = cred.seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2);
     assert!(
@@ -162,10 +150,7 @@ async fn cae_challenge_retried_once_not_twice() {
         challenge_401(CAE),
         response(200, &[], BUNDLE),
     ]);
-    let err = c
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = c.get_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert_eq!(http.remaining(), 1, "exactly one CAE retry");
     assert_eq!(cred.count(), 3);
@@ -176,10 +161,7 @@ async fn unauthorized_without_challenge_is_an_error() {
     let body = r#"{"error":{"code":"Unauthorized","message":"no"}}"#;
     let http = Scripted::new(vec![response(401, &[("x-ms-request-id", "rid-1")], body)]);
     let cred = Counting::default();
-    let err = client(&http, &cred)
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = client(&http, &cred).get_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.request_id(), Some("rid-1"));
     assert!(
@@ -189,10 +171,7 @@ async fn unauthorized_without_challenge_is_an_error() {
     assert_eq!(cred.count(), 0);
     // After a challenge, a bare 401 is an error as well.
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE), response(401, &[], body)]);
-    let err = client(&http, &cred)
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = client(&http, &cred).get_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(401));
 }
 
@@ -212,9 +191,7 @@ async fn retries_429_with_and_without_retry_after_and_503() {
     let cred = Counting::default();
     let c = client(&http, &cred);
     let start = tokio::time::Instant::now();
-    c.get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap();
+    c.get_secret("s").await.unwrap();
     let waited = start.elapsed();
     // 7 s + backoff(1) in [1.28, 1.6] s + 10 ms.
     assert!(
@@ -246,10 +223,7 @@ async fn retry_budget_ends_with_last_error() {
         response(200, &[], BUNDLE),
     ]);
     let cred = Counting::default();
-    let err = client(&http, &cred)
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = client(&http, &cred).get_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(429));
     assert_eq!(err.error_code(), Some("Throttled"));
     assert_eq!(err.request_id(), Some("last"));
@@ -261,10 +235,7 @@ async fn retry_budget_ends_with_last_error() {
         .max_retries(1)
         .build()
         .unwrap();
-    let err = c
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = c.get_secret("s").await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err}");
     assert!(err.to_string().contains("connection reset"), "{err}");
 }
@@ -290,10 +261,7 @@ async fn connection_reset_on_loopback_is_retried() {
         })
         .build()
         .unwrap();
-    let s = c
-        .get_secret("s", GetSecretOptions::default())
-        .await
-        .unwrap();
+    let s = c.get_secret("s").await.unwrap();
     assert_eq!(s.properties.name, "s");
     assert_eq!(server.seen.lock().unwrap().len(), 3);
     assert_eq!(
@@ -320,7 +288,7 @@ async fn delete_poller_404_then_200_then_purge() {
     assert!(!poller.poll().await.unwrap());
     assert!(poller.poll().await.unwrap());
     assert_eq!(
-        poller.result().recovery_id.as_deref(),
+        poller.result().unwrap().recovery_id.as_deref(),
         Some("https://myvault.vault.azure.net/deletedsecrets/s")
     );
     c.purge_deleted_secret("s").await.unwrap();
@@ -332,10 +300,10 @@ async fn delete_poller_404_then_200_then_purge() {
     assert_eq!(
         paths[1..],
         [
-            "DELETE /secrets/s?api-version=2025-07-01",
-            "GET /deletedsecrets/s?api-version=2025-07-01",
-            "GET /deletedsecrets/s?api-version=2025-07-01",
-            "DELETE /deletedsecrets/s?api-version=2025-07-01",
+            "DELETE /secrets/s?api-version=2026-04-01",
+            "GET /deletedsecrets/s?api-version=2026-04-01",
+            "GET /deletedsecrets/s?api-version=2026-04-01",
+            "DELETE /deletedsecrets/s?api-version=2026-04-01",
         ]
     );
 }
@@ -372,18 +340,22 @@ async fn delete_wait_sleeps_interval_and_purge_409_while_deleting() {
 
 #[tokio::test(start_paused = true)]
 async fn recover_poller() {
+    let not_found = || {
+        response(
+            404,
+            &[],
+            r#"{"error":{"code":"SecretNotFound","message":"x"}}"#,
+        )
+    };
     let http = Scripted::new(vec![
         challenge_401(KV_CHALLENGE),
+        not_found(),
         response(
             200,
             &[],
             r#"{"id":"https://myvault.vault.azure.net/secrets/s/abc","attributes":{"enabled":true}}"#,
         ),
-        response(
-            404,
-            &[],
-            r#"{"error":{"code":"SecretNotFound","message":"x"}}"#,
-        ),
+        not_found(),
         response(200, &[], BUNDLE),
     ]);
     let cred = Counting::default();
@@ -397,21 +369,41 @@ async fn recover_poller() {
         .begin_recover_deleted_secret("s")
         .await
         .unwrap()
-        .wait()
         .await
         .unwrap();
     assert_eq!(start.elapsed(), Duration::from_secs(5));
     assert_eq!(p.version.as_deref(), Some("abc"));
+    let seen: Vec<String> = http
+        .seen()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path_and_query()))
+        .collect();
+    assert_eq!(
+        seen[1..],
+        [
+            "GET /secrets/s/?api-version=2026-04-01",
+            "POST /deletedsecrets/s/recover?api-version=2026-04-01",
+            "GET /secrets/s/?api-version=2026-04-01",
+            "GET /secrets/s/?api-version=2026-04-01",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn recover_of_an_existing_secret_is_done_without_recovering() {
+    let http = Scripted::new(vec![
+        challenge_401(KV_CHALLENGE),
+        response(200, &[], BUNDLE),
+    ]);
+    let cred = Counting::default();
+    let c = client(&http, &cred);
+    let poller = c.begin_recover_deleted_secret("s").await.unwrap();
+    assert!(poller.is_done());
+    let p = poller.await.unwrap();
+    assert_eq!(p.name, "s");
     let seen = http.seen();
-    assert_eq!(
-        seen[1].path_and_query(),
-        "/deletedsecrets/s/recover?api-version=2025-07-01"
-    );
-    assert_eq!(seen[1].method, "POST");
-    assert_eq!(
-        seen[2].path_and_query(),
-        "/secrets/s/?api-version=2025-07-01"
-    );
+    assert_eq!(seen.len(), 2, "no POST /recover");
+    assert_eq!(seen[1].method, "GET");
 }
 
 #[tokio::test]
@@ -420,30 +412,17 @@ async fn bad_input_is_refused_before_sending() {
     let cred = Counting::default();
     let c = client(&http, &cred);
     for name in ["", "bad_name", "a/b", "x y", &"a".repeat(128)] {
-        let err = c
-            .get_secret(name, GetSecretOptions::default())
-            .await
-            .unwrap_err();
+        let err = c.get_secret(name).await.unwrap_err();
         assert!(err.to_string().contains("not a valid secret name"), "{err}");
-        let err = c
-            .set_secret(name, "v", SetSecretOptions::default())
-            .await
-            .unwrap_err();
+        let err = c.set_secret(name, "v").await.unwrap_err();
         assert!(matches!(err, Error::InvalidInput { .. }));
     }
     let big = "x".repeat(25 * 1024 + 1);
-    let err = c
-        .set_secret("ok", &big, SetSecretOptions::default())
-        .await
-        .unwrap_err();
+    let err = c.set_secret("ok", &big).await.unwrap_err();
     assert!(err.to_string().contains("25600"), "{err}");
-    let err = c
-        .get_secret("ok", GetSecretOptions::default().with_version("../x"))
-        .await
-        .unwrap_err();
+    let err = c.get_secret("ok").version("../x").await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }));
-    let mut stream =
-        Box::pin(c.list_properties_of_secrets(ListOptions::default().with_max_results(26)));
+    let mut stream = Box::pin(c.list_properties_of_secrets().max_page_size(26));
     assert!(matches!(
         stream.next().await,
         Some(Err(Error::InvalidInput { .. }))
@@ -470,16 +449,13 @@ async fn malformed_service_json_is_a_clear_error() {
     let cred = Counting::default();
     let c = client(&http, &cred);
     for _ in 0..3 {
-        let err = c
-            .get_secret("s", GetSecretOptions::default())
-            .await
-            .unwrap_err();
+        let err = c.get_secret("s").await.unwrap_err();
         assert!(
             matches!(err, Error::MalformedResponse { status: 200, .. }),
             "{err}"
         );
     }
-    let mut stream = Box::pin(c.list_deleted_secrets(ListOptions::default()));
+    let mut stream = Box::pin(c.list_deleted_secrets());
     assert!(matches!(
         stream.next().await,
         Some(Err(Error::MalformedResponse { .. }))
@@ -495,7 +471,7 @@ async fn next_link_to_another_host_is_not_followed() {
         response(
             200,
             &[],
-            r#"{"value":[],"nextLink":"https://myvault.vault.azure.net:443/secrets?api-version=2025-07-01&$skiptoken=a"}"#,
+            r#"{"value":[],"nextLink":"https://myvault.vault.azure.net:443/secrets?api-version=2026-04-01&$skiptoken=a"}"#,
         ),
         response(
             200,
@@ -505,7 +481,7 @@ async fn next_link_to_another_host_is_not_followed() {
     ]);
     let cred = Counting::default();
     let items: Vec<_> = client(&http, &cred)
-        .list_properties_of_secrets(ListOptions::default())
+        .list_properties_of_secrets()
         .collect()
         .await;
     assert_eq!(items.len(), 2);
@@ -519,7 +495,7 @@ async fn next_link_to_another_host_is_not_followed() {
     );
     assert_eq!(
         http.seen()[2].path_and_query(),
-        "/secrets?api-version=2025-07-01&$skiptoken=a"
+        "/secrets?api-version=2026-04-01&$skiptoken=a"
     );
     assert_eq!(http.seen().len(), 3);
 }

@@ -6,6 +6,8 @@
 mod common;
 
 mod behaviour;
+mod extension;
 mod mockito_ops;
+mod pagers_pollers;
 mod proptest_identifier;
 mod replay;

@@ -44,7 +44,7 @@ async fn set_get_update_backup_restore() {
         .mock("PUT", "/secrets/s")
         .match_query(Matcher::UrlEncoded(
             "api-version".into(),
-            "2025-07-01".into(),
+            "2026-04-01".into(),
         ))
         .match_header("authorization", "Bearer token-1")
         .match_body(Matcher::JsonString(
@@ -55,14 +55,10 @@ async fn set_get_update_backup_restore() {
         .create_async()
         .await;
     let s = c
-        .set_secret(
-            "s",
-            "v",
-            SetSecretOptions::default()
-                .with_enabled(true)
-                .with_tags([("k".to_owned(), "v".to_owned())].into())
-                .with_expires_on(time::OffsetDateTime::from_unix_timestamp(1798761600).unwrap()),
-        )
+        .set_secret("s", "v")
+        .enabled(true)
+        .tags([("k".to_owned(), "v".to_owned())].into())
+        .expires_on(time::OffsetDateTime::from_unix_timestamp(1798761600).unwrap())
         .await
         .unwrap();
     put.assert_async().await;
@@ -77,18 +73,15 @@ async fn set_get_update_backup_restore() {
     let get = server
         .mock("GET", "/secrets/s/abc")
         .match_query(Matcher::Exact(
-            "api-version=2025-07-01&outContentType=application%2Fx-pem-file".into(),
+            "api-version=2026-04-01&outContentType=application%2Fx-pem-file".into(),
         ))
         .with_body(bundle(&url))
         .create_async()
         .await;
     let s = c
-        .get_secret(
-            "s",
-            GetSecretOptions::default()
-                .with_version("abc")
-                .with_out_content_type("application/x-pem-file"),
-        )
+        .get_secret("s")
+        .version("abc")
+        .out_content_type("application/x-pem-file")
         .await
         .unwrap();
     get.assert_async().await;
@@ -96,7 +89,7 @@ async fn set_get_update_backup_restore() {
 
     let patch = server
         .mock("PATCH", "/secrets/s/")
-        .match_query(Matcher::Exact("api-version=2025-07-01".into()))
+        .match_query(Matcher::Exact("api-version=2026-04-01".into()))
         .match_body(Matcher::JsonString(
             r#"{"contentType":"text/plain","attributes":{"enabled":false}}"#.into(),
         ))
@@ -104,12 +97,9 @@ async fn set_get_update_backup_restore() {
         .create_async()
         .await;
     let p = c
-        .update_secret_properties(
-            "s",
-            UpdateSecretPropertiesOptions::default()
-                .with_content_type("text/plain")
-                .with_enabled(false),
-        )
+        .update_secret_properties("s")
+        .content_type("text/plain")
+        .enabled(false)
         .await
         .unwrap();
     patch.assert_async().await;
@@ -117,7 +107,7 @@ async fn set_get_update_backup_restore() {
 
     let backup = server
         .mock("POST", "/secrets/s/backup")
-        .match_query(Matcher::Exact("api-version=2025-07-01".into()))
+        .match_query(Matcher::Exact("api-version=2026-04-01".into()))
         .with_body(r#"{"value":"AQID_-8"}"#)
         .create_async()
         .await;
@@ -129,7 +119,7 @@ async fn set_get_update_backup_restore() {
 
     let restore = server
         .mock("POST", "/secrets/restore")
-        .match_query(Matcher::Exact("api-version=2025-07-01".into()))
+        .match_query(Matcher::Exact("api-version=2026-04-01".into()))
         .match_body(Matcher::JsonString(r#"{"value":"AQID_-8"}"#.into()))
         .with_body(bundle(&url))
         .create_async()
@@ -169,18 +159,19 @@ async fn get_deleted_and_list_versions_with_paging() {
 
     let page1 = server
         .mock("GET", "/secrets/s/versions")
-        .match_query(Matcher::Exact("api-version=2025-07-01&maxresults=2".into()))
-        .with_body(format!(r#"{{"value":[],"nextLink":"{url}/secrets/s/versions?api-version=2025-07-01&maxresults=2&$skiptoken=p2"}}"#))
+        .match_query(Matcher::Exact("api-version=2026-04-01&maxresults=2".into()))
+        .with_body(format!(r#"{{"value":[],"nextLink":"{url}/secrets/s/versions?api-version=2026-04-01&maxresults=2&$skiptoken=p2"}}"#))
         .create_async()
         .await;
     let page2 = server
         .mock("GET", "/secrets/s/versions")
-        .match_query(Matcher::Exact("api-version=2025-07-01&maxresults=2&$skiptoken=p2".into()))
+        .match_query(Matcher::Exact("api-version=2026-04-01&maxresults=2&$skiptoken=p2".into()))
         .with_body(format!(r#"{{"value":[{{"id":"{url}/secrets/s/v1"}},{{"id":"{url}/secrets/s/v2","managed":true}}],"nextLink":null}}"#))
         .create_async()
         .await;
     let items: Vec<SecretProperties> = c
-        .list_properties_of_secret_versions("s", ListOptions::default().with_max_results(2))
+        .list_properties_of_secret_versions("s")
+        .max_page_size(2)
         .try_collect()
         .await
         .unwrap();
@@ -206,7 +197,7 @@ async fn sixty_four_concurrent_first_operations_share_one_challenge_and_token() 
     let tasks: Vec<_> = (0..64)
         .map(|_| {
             let c = c.clone();
-            tokio::spawn(async move { c.get_secret("s", GetSecretOptions::default()).await })
+            tokio::spawn(async move { c.get_secret("s").await })
         })
         .collect();
     for t in tasks {
@@ -215,4 +206,75 @@ async fn sixty_four_concurrent_first_operations_share_one_challenge_and_token() 
     challenge.assert_async().await; // exactly one unauthenticated request
     get.assert_async().await;
     assert_eq!(cred.count(), 1, "one token request");
+}
+
+#[derive(Debug)]
+struct TenantHeader;
+
+#[async_trait]
+impl Policy for TenantHeader {
+    async fn send(&self, request: &mut Request, next: Next<'_>) -> Result<HttpResponse, Error> {
+        request
+            .headers_mut()
+            .insert("x-tenant", "contoso".parse().unwrap());
+        next.send(request).await
+    }
+}
+
+/// An authorized GET of `path` carrying the policy's header.
+fn authorized_get(server: &mut mockito::ServerGuard, path: &str) -> mockito::Mock {
+    server
+        .mock("GET", path)
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2026-04-01".into(),
+        ))
+        .match_header("authorization", "Bearer token-1")
+        .match_header("x-tenant", "contoso")
+}
+
+#[tokio::test]
+async fn policies_user_agent_headers_and_raw_requests_over_http() {
+    let mut server = mockito::Server::new_async().await;
+    let url = server.url();
+    let _challenge = server
+        .mock("GET", Matcher::Any)
+        .match_header("authorization", Matcher::Missing)
+        .with_status(401)
+        .with_header("www-authenticate", LOCAL_CHALLENGE)
+        .create_async()
+        .await;
+    let get = authorized_get(&mut server, "/kv/secrets/s/")
+        .match_header("x-correlation", "c-1")
+        .match_header(
+            "user-agent",
+            Matcher::Regex(r"^billing-api keyvault-secrets/0\.1\.0 \(rust; ".into()),
+        )
+        .with_header("x-ms-request-id", "rid-9")
+        .with_body(bundle(&url))
+        .create_async()
+        .await;
+    let raw = authorized_get(&mut server, "/kv/keys")
+        .with_status(403)
+        .create_async()
+        .await;
+    let cred = Counting::default();
+    let c = SecretClient::builder(format!("{url}/kv"), cred.credential())
+        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .application_id("billing-api")
+        .per_call_policy(TenantHeader)
+        .build()
+        .unwrap();
+    let response = c
+        .get_secret("s")
+        .header("x-correlation", "c-1")
+        .with_response()
+        .await
+        .unwrap();
+    assert_eq!(response.request_id(), Some("rid-9"));
+    assert_eq!(response.into_value().value, "v");
+    let forbidden = c.send_request(Method::GET, "keys").await.unwrap();
+    assert_eq!(forbidden.status.as_u16(), 403);
+    get.assert_async().await;
+    raw.assert_async().await;
 }

@@ -7,10 +7,7 @@ use std::time::Duration;
 
 use credential_core::{Fs, SharedClock};
 use futures::{TryStream, TryStreamExt};
-use keyvault_secrets::{
-    GetSecretOptions, KeyVaultSecret, ListOptions, SecretClient, SetSecretOptions,
-    UpdateSecretPropertiesOptions,
-};
+use keyvault_secrets::{KeyVaultSecret, SecretClient};
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
@@ -170,15 +167,25 @@ pub async fn read_value(
 }
 
 /// Copies the `--content-type`, `--tags`, `--enabled`, `--not-before` and
-/// `--expires` arguments into the options of a set or an update (two types
-/// with the same fields).
+/// `--expires` arguments into a set or an update request (two types with
+/// the same setters).
 macro_rules! apply_properties {
-    ($options:ident, $p:ident) => {
-        $options.content_type = $p.content_type;
-        $options.tags = $p.tags.map(|t| t.0);
-        $options.enabled = $p.enabled;
-        $options.not_before = $p.not_before;
-        $options.expires_on = $p.expires;
+    ($request:ident, $p:ident) => {
+        if let Some(content_type) = $p.content_type {
+            $request = $request.content_type(content_type);
+        }
+        if let Some(tags) = $p.tags {
+            $request = $request.tags(tags.0);
+        }
+        if let Some(enabled) = $p.enabled {
+            $request = $request.enabled(enabled);
+        }
+        if let Some(at) = $p.not_before {
+            $request = $request.not_before(at);
+        }
+        if let Some(at) = $p.expires {
+            $request = $request.expires_on(at);
+        }
     };
 }
 
@@ -189,11 +196,9 @@ pub async fn set(
     value: &str,
     p: PropertyArgs,
 ) -> Result<Value, KvError> {
-    let mut options = SetSecretOptions::default();
-    apply_properties!(options, p);
-    let secret = session
-        .client
-        .set_secret(name, value, options)
+    let mut request = session.client.set_secret(name, value);
+    apply_properties!(request, p);
+    let secret = request
         .await
         .map_err(session.fail("set", Some(name), false))?;
     Ok(SecretView::secret(&secret).to_value())
@@ -205,11 +210,10 @@ async fn get(
     name: &str,
     version: Option<String>,
 ) -> Result<KeyVaultSecret, KvError> {
-    let mut options = GetSecretOptions::default();
-    options.version = version;
     session
         .client
-        .get_secret(name, options)
+        .get_secret(name)
+        .version(version.as_deref().unwrap_or_default())
         .await
         .map_err(session.fail("read", Some(name), false))
 }
@@ -230,7 +234,7 @@ pub async fn value(
     name: &str,
     version: Option<String>,
 ) -> Result<String, KvError> {
-    Ok(get(session, name, version).await?.value)
+    Ok(get(session, name, version).await?.value.as_str().to_owned())
 }
 
 /// The names of the enabled secrets whose name starts with (and is longer
@@ -241,7 +245,7 @@ pub async fn enabled_names(
 ) -> Result<(Vec<String>, Vec<String>), KvError> {
     let all: Vec<(String, bool)> = session
         .client
-        .list_properties_of_secrets(ListOptions::default())
+        .list_properties_of_secrets()
         .map_ok(|p| (p.name, p.enabled != Some(false)))
         .try_collect()
         .await
@@ -280,45 +284,40 @@ pub async fn rotate(
     name: &str,
     options: &RotateOptions,
 ) -> Result<Value, KvError> {
-    let current = session
-        .client
-        .get_secret(name, GetSecretOptions::default())
-        .await
-        .map_err(|e| {
-            let mut error = session.fail("rotate", Some(name), false)(e);
-            if error.status_code == Some(404) {
-                error.message = format!(
-                    "secret '{name}' not found in {}: rotate makes a new version of an existing \
+    let current = session.client.get_secret(name).await.map_err(|e| {
+        let mut error = session.fail("rotate", Some(name), false)(e);
+        if error.status_code == Some(404) {
+            error.message = format!(
+                "secret '{name}' not found in {}: rotate makes a new version of an existing \
                      secret. Create it first with `kv secret set {name} VALUE`.",
-                    session.vault()
-                );
-            }
-            error
-        })?;
+                session.vault()
+            );
+        }
+        error
+    })?;
     let previous = current.properties;
     let value = generate::generate(options.length, options.alphabet)?;
-    let mut set_options = SetSecretOptions::default();
+    let mut set = session.client.set_secret(name, &value);
     if options.copy_properties {
-        set_options.content_type = previous.content_type.clone();
-        set_options.tags = Some(previous.tags.clone());
+        if let Some(content_type) = &previous.content_type {
+            set = set.content_type(content_type.clone());
+        }
+        set = set.tags(previous.tags.clone());
     }
-    set_options.expires_on = options.expires_in.map(|d| session.clock.now() + d);
-    let new = session
-        .client
-        .set_secret(name, &value, set_options)
-        .await
-        .map_err(session.fail("set", Some(name), false))?;
+    if let Some(expires_in) = options.expires_in {
+        set = set.expires_on(session.clock.now() + expires_in);
+    }
+    let new = set.await.map_err(session.fail("set", Some(name), false))?;
     let mut disabled = false;
     if options.disable_previous
         && previous.version.is_some()
         && previous.version != new.properties.version
     {
-        let mut update = UpdateSecretPropertiesOptions::default();
-        update.version = previous.version.clone();
-        update.enabled = Some(false);
         session
             .client
-            .update_secret_properties(name, update)
+            .update_secret_properties(name)
+            .version(previous.version.as_deref().unwrap_or_default())
+            .enabled(false)
             .await
             .map_err(|e| {
                 let mut error =
@@ -354,21 +353,25 @@ pub async fn update(
     version: Option<String>,
     p: PropertyArgs,
 ) -> Result<Value, KvError> {
-    let mut options = UpdateSecretPropertiesOptions::default();
-    options.version = version;
-    apply_properties!(options, p);
-    let properties = session
+    let mut request = session
         .client
-        .update_secret_properties(name, options)
+        .update_secret_properties(name)
+        .version(version.as_deref().unwrap_or_default());
+    apply_properties!(request, p);
+    let properties = request
         .await
         .map_err(session.fail("update", Some(name), false))?;
     Ok(SecretView::properties(&properties).to_value())
 }
 
-fn list_options(max_page_size: Option<u32>) -> ListOptions {
-    let mut options = ListOptions::default();
-    options.max_results = max_page_size;
-    options
+fn page_size<T: Send + 'static>(
+    pager: keyvault_secrets::Pager<T>,
+    max_page_size: Option<u32>,
+) -> keyvault_secrets::Pager<T> {
+    match max_page_size {
+        Some(size) => pager.max_page_size(size),
+        None => pager,
+    }
 }
 
 /// Reads every page of a listing into a JSON array, each item shown by
@@ -388,9 +391,7 @@ where
 /// `secret list`.
 pub async fn list(session: &Session, max_page_size: Option<u32>) -> Result<Value, KvError> {
     collect_pages(
-        session
-            .client
-            .list_properties_of_secrets(list_options(max_page_size)),
+        page_size(session.client.list_properties_of_secrets(), max_page_size),
         |p| SecretView::properties(&p).to_value(),
         session.fail("list", None, false),
     )
@@ -404,9 +405,10 @@ pub async fn list_versions(
     max_page_size: Option<u32>,
 ) -> Result<Value, KvError> {
     collect_pages(
-        session
-            .client
-            .list_properties_of_secret_versions(name, list_options(max_page_size)),
+        page_size(
+            session.client.list_properties_of_secret_versions(name),
+            max_page_size,
+        ),
         |p| SecretView::properties(&p).to_value(),
         session.fail("list the versions of", Some(name), false),
     )
@@ -416,9 +418,7 @@ pub async fn list_versions(
 /// `secret list-deleted`.
 pub async fn list_deleted(session: &Session, max_page_size: Option<u32>) -> Result<Value, KvError> {
     collect_pages(
-        session
-            .client
-            .list_deleted_secrets(list_options(max_page_size)),
+        page_size(session.client.list_deleted_secrets(), max_page_size),
         |d| SecretView::deleted(&d).to_value(),
         session.fail("list", None, true),
     )
@@ -455,7 +455,8 @@ pub async fn delete(
         progress,
         fail
     );
-    Ok(SecretView::deleted(poller.result()).to_value())
+    let deleted = poller.await.map_err(&fail)?;
+    Ok(SecretView::deleted(&deleted).to_value())
 }
 
 /// `secret show-deleted`.
@@ -482,7 +483,8 @@ pub async fn recover(
         progress,
         fail
     );
-    Ok(SecretView::properties(poller.result()).to_value())
+    let properties = poller.await.map_err(&fail)?;
+    Ok(SecretView::properties(&properties).to_value())
 }
 
 /// `secret purge`.

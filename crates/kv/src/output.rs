@@ -83,7 +83,7 @@ impl SecretView {
     /// A secret with its value.
     pub fn secret(s: &KeyVaultSecret) -> Self {
         Self {
-            value: Some(s.value.clone()),
+            value: Some(s.value.as_str().to_owned()),
             ..Self::properties(&s.properties)
         }
     }
@@ -92,7 +92,7 @@ impl SecretView {
     pub fn deleted(d: &DeletedSecret) -> Self {
         Self::deleted_parts(
             &d.properties,
-            d.value.clone(),
+            d.value.as_ref().map(|v| v.as_str().to_owned()),
             d.recovery_id.clone(),
             d.deleted_on,
             d.scheduled_purge_date,

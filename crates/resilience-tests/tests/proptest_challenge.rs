@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use credential_core::test_util::ScriptedHttpClient;
 use credential_core::{AccessToken, token_credential_fn};
-use keyvault_secrets::{GetSecretOptions, RetryPolicy, SecretClient};
+use keyvault_secrets::{RetryPolicy, SecretClient};
 use proptest::prelude::*;
 
 const VAULT: &str = "https://myvault.vault.azure.net";
@@ -33,7 +33,7 @@ fn run(header: &str) -> (Vec<credential_core::HttpRequest>, bool) {
         .build()
         .unwrap();
     let ok = runtime
-        .block_on(client.get_secret("s", GetSecretOptions::default()))
+        .block_on(client.get_secret("s").into_future())
         .is_ok();
     (http.requests(), ok)
 }

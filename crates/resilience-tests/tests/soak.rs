@@ -17,7 +17,7 @@ use credential_core::{
 };
 use credential_env::ClientSecretCredential;
 use keyvault_emulator::{Emulator, Faults};
-use keyvault_secrets::{GetSecretOptions, SecretClient, SetSecretOptions};
+use keyvault_secrets::SecretClient;
 
 const OPERATIONS: usize = 20_000;
 const TASKS: usize = 64;
@@ -107,25 +107,19 @@ async fn soak_with_expiring_tokens_and_throttling() {
                 }
                 let result = if last.is_none() || n % 8 == 0 {
                     let value = format!("value-{t}-{n}");
-                    client
-                        .set_secret(&name, &value, SetSecretOptions::default())
-                        .await
-                        .map(|s| {
-                            last = Some(value);
-                            s.value
-                        })
+                    client.set_secret(&name, &value).await.map(|s| {
+                        last = Some(value);
+                        s.value
+                    })
                 } else {
-                    client
-                        .get_secret(&name, GetSecretOptions::default())
-                        .await
-                        .map(|s| s.value)
+                    client.get_secret(&name).await.map(|s| s.value)
                 };
                 match result {
-                    Ok(v) if Some(&v) == last.as_ref() => done_here += 1,
+                    Ok(v) if last.as_ref().is_some_and(|l| v == *l) => done_here += 1,
                     Ok(v) => failures
                         .lock()
                         .unwrap()
-                        .push(format!("{name}: read {v:?}, expected {last:?}")),
+                        .push(format!("{name}: read {:?}, expected {last:?}", v.as_str())),
                     Err(e) => failures.lock().unwrap().push(format!("{name}: {e}")),
                 }
             }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::{Behaviour, client, fast_retry, get_s, get_s_from, static_credential, vault_server};
 use credential_core::{LoopbackOnlyHttpClient, TransportErrorKind};
 use keyvault_emulator::{Emulator, Faults};
-use keyvault_secrets::{Error, SecretClient, SetSecretOptions};
+use keyvault_secrets::{Error, SecretClient};
 
 /// 1 try + 3 retries.
 const BUDGET: usize = 4;
@@ -78,9 +78,7 @@ async fn retry_after_seconds_and_milliseconds_are_honoured() {
 async fn a_429_without_retry_after_is_retried_with_backoff() {
     let server = vault_server().await;
     server.push_n(3, Behaviour::status(429));
-    let secret = client(&server.url())
-        .set_secret("s", "v", SetSecretOptions::default())
-        .await;
+    let secret = client(&server.url()).set_secret("s", "v").await;
     // The server answers a secret bundle to the PUT after the throttling.
     assert_eq!(secret.unwrap().value, "the-value");
     assert_eq!(server.authorized(), BUDGET);
@@ -235,10 +233,7 @@ async fn emulator_client(emulator: &keyvault_emulator::RunningEmulator) -> Secre
 async fn emulator_faults_are_absorbed_within_the_budget() {
     let emulator = Emulator::builder().start().await.unwrap();
     let client = emulator_client(&emulator).await;
-    client
-        .set_secret("s", "v1", SetSecretOptions::default())
-        .await
-        .unwrap();
+    client.set_secret("s", "v1").await.unwrap();
 
     emulator.set_faults(Faults::none().throttle(3, None));
     assert_eq!(get_s(&client).await.unwrap().value, "v1");
@@ -249,10 +244,7 @@ async fn emulator_faults_are_absorbed_within_the_budget() {
             .throttle(1, Some(Duration::from_secs(1)))
             .unavailable(2),
     );
-    client
-        .set_secret("s", "v2", SetSecretOptions::default())
-        .await
-        .unwrap();
+    client.set_secret("s", "v2").await.unwrap();
 
     emulator.set_faults(Faults::none().drop_connections(3));
     assert_eq!(get_s(&client).await.unwrap().value, "v2");

@@ -5,7 +5,6 @@
 //! `serde_json` finds there.
 #![no_main]
 use credential_core::test_util::ScriptedHttpClient;
-use keyvault_secrets::GetSecretOptions;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common/vault.rs"]
@@ -22,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     http.push_response(200, &[], body);
     let client = vault::client_over(&http);
     let runtime = vault::runtime();
-    if let Ok(secret) = runtime.block_on(client.get_secret("s", GetSecretOptions::default())) {
+    if let Ok(secret) = runtime.block_on(client.get_secret("s").into_future()) {
         let json: serde_json::Value =
             serde_json::from_str(body).expect("a secret was read from a body that is not JSON");
         assert_eq!(json["value"].as_str(), Some(secret.value.as_str()));

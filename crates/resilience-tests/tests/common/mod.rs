@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use credential_core::retry::RetryPolicy;
 use credential_core::{AccessToken, LoopbackOnlyHttpClient, token_credential_fn};
-use keyvault_secrets::{Error, GetSecretOptions, KeyVaultSecret, SecretClient};
+use keyvault_secrets::{Error, KeyVaultSecret, SecretClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -304,7 +304,7 @@ pub fn client(url: &str) -> SecretClient {
 
 /// Gets the secret named `s` (the one [`vault_server`] serves) through `client`.
 pub async fn get_s(client: &SecretClient) -> Result<KeyVaultSecret, Error> {
-    client.get_secret("s", GetSecretOptions::default()).await
+    client.get_secret("s").await
 }
 
 /// Gets the secret named `s` from `server` through a fresh [`client`].
