@@ -24,6 +24,7 @@
 
 mod access_token;
 mod cache;
+pub mod cache_store;
 mod chain;
 mod clock;
 mod context;
@@ -47,6 +48,9 @@ pub use access_token::AccessToken;
 pub use cache::{
     DEFAULT_REFRESH_OFFSET, EXPIRY_MARGIN, MAX_JITTER, REFRESH_RETRY_DELAY, TokenCache,
 };
+#[cfg(feature = "test-util")]
+pub use cache_store::MemoryCacheStore;
+pub use cache_store::{CacheStore, CacheStoreError, PersistentTokenCache};
 pub use chain::ChainedTokenCredential;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use context::ProviderContext;
