@@ -48,8 +48,9 @@ pub enum CacheStoreError {
         /// What is missing and how to fix it.
         message: String,
     },
-    /// The cache file can be read by other users, so it is not trusted.
-    #[error("the token cache file {path} is readable by other users (mode {mode:o}); {fix}")]
+    /// The cache file (or its directory) can be used by other users, so it
+    /// is not trusted.
+    #[error("the token cache {path} is readable by other users (mode {mode:o}); {fix}")]
     InsecurePermissions {
         /// The file or directory.
         path: String,
