@@ -8,7 +8,7 @@ use credential_cli::{
     AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential, DEFAULT_TIMEOUT,
 };
 use credential_core::env_vars::AZURE_CLIENT_ID;
-use credential_core::{CredentialError, ProviderContext, TokenCredential};
+use credential_core::{CredentialError, PersistentTokenCache, ProviderContext, TokenCredential};
 use credential_env::{EnvironmentCredential, WorkloadIdentityCredential};
 use credential_msi::ManagedIdentityCredential;
 use url::Url;
@@ -45,6 +45,7 @@ pub struct DefaultAzureCredentialBuilder {
     imds_endpoint: Option<Url>,
     required_env_vars: Vec<String>,
     require_token_credentials_env_var: bool,
+    persistent_cache: Option<PersistentTokenCache>,
 }
 
 impl Default for DefaultAzureCredentialBuilder {
@@ -63,6 +64,7 @@ impl Default for DefaultAzureCredentialBuilder {
             imds_endpoint: None,
             required_env_vars: Vec::new(),
             require_token_credentials_env_var: false,
+            persistent_cache: None,
         }
     }
 }
@@ -171,6 +173,15 @@ impl DefaultAzureCredentialBuilder {
         self
     }
 
+    /// Also keeps the tokens of the environment, workload identity and
+    /// developer tool credentials in this named persistent cache, shared by
+    /// processes (off by default). The managed identity's tokens are not
+    /// persisted: its endpoint is local and cheap.
+    pub fn with_persistent_token_cache(mut self, cache: PersistentTokenCache) -> Self {
+        self.persistent_cache = Some(cache);
+        self
+    }
+
     /// Checks the options and the variables, and builds every included link.
     ///
     /// Fails only on the default credential's own configuration: an invalid
@@ -267,6 +278,7 @@ impl DefaultAzureCredentialBuilder {
     ) -> Result<Arc<dyn TokenCredential>, CredentialError> {
         let tenants = self.additionally_allowed_tenants.clone();
         let tool_tenant = given(self.tenant_id.clone());
+        let persistent = self.persistent_cache.clone();
         // The developer tools share their options: context, timeout, tenant, and
         // additionally allowed tenants.
         macro_rules! developer_tool {
@@ -280,6 +292,9 @@ impl DefaultAzureCredentialBuilder {
                 if let Some(tenants) = tenants {
                     b = b.with_additionally_allowed_tenants(tenants);
                 }
+                if let Some(cache) = persistent {
+                    b = b.with_persistent_token_cache(cache);
+                }
                 Arc::new(b.build()?)
             }};
         }
@@ -291,6 +306,9 @@ impl DefaultAzureCredentialBuilder {
                 }
                 if let Some(tenants) = tenants {
                     b = b.with_additionally_allowed_tenants(tenants);
+                }
+                if let Some(cache) = persistent {
+                    b = b.with_persistent_token_cache(cache);
                 }
                 Arc::new(b.build()?)
             }
@@ -309,6 +327,9 @@ impl DefaultAzureCredentialBuilder {
                 }
                 if let Some(tenants) = tenants {
                     b = b.with_additionally_allowed_tenants(tenants);
+                }
+                if let Some(cache) = persistent {
+                    b = b.with_persistent_token_cache(cache);
                 }
                 Arc::new(b.build()?)
             }

@@ -94,6 +94,10 @@ pub use credential_core::{
     TransportError, TransportErrorKind, async_trait, entra, env_vars, retry, token_credential_fn,
 };
 
+/// The persistent token cache's types (the file store is in the
+/// `credential-cache-store` crate).
+pub use credential_core::{CacheStore, CacheStoreError, PersistentTokenCache};
+
 pub use credential_env::{
     ClientAssertionCredential, ClientAssertionCredentialBuilder, ClientCertificate,
     ClientCertificateCredential, ClientCertificateCredentialBuilder, ClientSecretCredential,

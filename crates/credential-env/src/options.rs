@@ -1,8 +1,8 @@
 //! Builder options every credential in this crate shares.
 
-use credential_core::ProviderContext;
 use credential_core::entra::AllowedTenants;
 use credential_core::retry::RetryPolicy;
+use credential_core::{PersistentTokenCache, ProviderContext};
 
 /// The options behind every builder's `with_authority_host`,
 /// `with_additionally_allowed_tenants`, `with_retry_policy`,
@@ -14,6 +14,7 @@ pub(crate) struct CommonOptions {
     pub(crate) retry_policy: Option<RetryPolicy>,
     pub(crate) request_timeout: Option<std::time::Duration>,
     pub(crate) context: Option<ProviderContext>,
+    pub(crate) persistent_cache: Option<PersistentTokenCache>,
 }
 
 impl CommonOptions {
@@ -66,6 +67,18 @@ macro_rules! common_builder_methods {
         /// (default: `ProviderContext::system()`).
         pub fn with_context(mut self, context: credential_core::ProviderContext) -> Self {
             self.common.context = Some(context);
+            self
+        }
+
+        /// Also keeps tokens in this named persistent cache, shared with other
+        /// processes, so that a new process reuses a valid token (off by
+        /// default). Only access tokens are stored, never the secret,
+        /// certificate or assertion.
+        pub fn with_persistent_token_cache(
+            mut self,
+            cache: credential_core::PersistentTokenCache,
+        ) -> Self {
+            self.common.persistent_cache = Some(cache);
             self
         }
     };

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::future::Future;
 
+use credential_core::cache_store::{CachePartition, SecondLevel};
 use credential_core::entra::{
     self, AllowedTenants, ClientAuthentication, ClientCredentialsRequest, TOKEN_REQUEST_TIMEOUT,
 };
@@ -102,14 +103,26 @@ impl ServicePrincipal {
             credential,
             tenant_id: tenant_id.to_owned(),
             client_id: client_id.to_owned(),
-            authority,
+            authority: authority.clone(),
             allowed_tenants: common
                 .additionally_allowed_tenants
                 .clone()
                 .unwrap_or_default(),
             retry_policy: common.retry_policy.clone().unwrap_or_default(),
             request_timeout: common.request_timeout.unwrap_or(TOKEN_REQUEST_TIMEOUT),
-            cache: TokenCache::new(context.clock.clone()),
+            cache: TokenCache::new(context.clock.clone()).with_second_level(
+                common.persistent_cache.clone().map(|cache| {
+                    SecondLevel::new(
+                        cache,
+                        CachePartition {
+                            authority: authority.to_string(),
+                            tenant: tenant_id.to_owned(),
+                            client_id: client_id.to_owned(),
+                            ..CachePartition::new(credential)
+                        },
+                    )
+                }),
+            ),
             context,
         })
     }
