@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
-use credential_core::{CredentialError, ProviderContext};
+use credential_core::{CredentialError, PersistentTokenCache, ProviderContext};
 use credential_default::{AZURE_TOKEN_CREDENTIALS, DefaultAzureCredential};
 use keyvault_secrets::{DEFAULT_POLL_INTERVAL, SecretClient};
 use serde_json::Value;
@@ -18,6 +18,7 @@ use crate::batch;
 use crate::error::KvError;
 use crate::ops::{self, Progress, Session, Stdin};
 use crate::output;
+use crate::token_cache;
 use crate::vault;
 
 /// The environment variable for the poll interval of delete and recover,
@@ -65,8 +66,13 @@ pub async fn run(argv: Vec<OsString>, ctx: ProviderContext, io: Io<'_>) -> u8 {
             clap_complete::generate(shell, &mut Cli::command(), "kv", io.stdout);
             EXIT_OK
         }
+        Command::Cache { command } => {
+            let outcome = token_cache::run(command, &ctx).await;
+            finish(format, &outcome, io.stdout, io.stderr)
+        }
         Command::Secret { command } => {
-            let outcome = match connect(&cli.global, ctx) {
+            let cache = token_cache::open(&cli.global, &ctx, io.stderr);
+            let outcome = match connect(&cli.global, ctx, cache) {
                 Ok(session) => {
                     let show = io.stderr_is_terminal;
                     let mut progress = Progress::new(show.then_some(&mut *io.stderr));
@@ -76,7 +82,11 @@ pub async fn run(argv: Vec<OsString>, ctx: ProviderContext, io: Io<'_>) -> u8 {
             };
             finish(format, &outcome, io.stdout, io.stderr)
         }
-        Command::Batch => match connect(&cli.global, ctx) {
+        Command::Batch => match connect(
+            &cli.global,
+            ctx.clone(),
+            token_cache::open(&cli.global, &ctx, io.stderr),
+        ) {
             Ok(session) => {
                 let ran = batch::run(
                     &session,
@@ -150,15 +160,21 @@ pub fn credential_context(global: &GlobalArgs, ctx: ProviderContext) -> Provider
     }
 }
 
-/// The vault, the credential and the client: one of each per run.
-pub fn connect(global: &GlobalArgs, ctx: ProviderContext) -> Result<Session, KvError> {
+/// The vault, the credential (with the persistent token cache, if any) and
+/// the client: one of each per run.
+pub fn connect(
+    global: &GlobalArgs,
+    ctx: ProviderContext,
+    cache: Option<PersistentTokenCache>,
+) -> Result<Session, KvError> {
     let url = vault::resolve(global, &ctx.env)?;
     let interval = poll_interval(global, &ctx)?;
     let ctx = credential_context(global, ctx);
-    let credential = DefaultAzureCredential::builder()
-        .with_context(ctx.clone())
-        .build()
-        .map_err(|e| construction_error(&e))?;
+    let mut builder = DefaultAzureCredential::builder().with_context(ctx.clone());
+    if let Some(cache) = cache {
+        builder = builder.with_persistent_token_cache(cache);
+    }
+    let credential = builder.build().map_err(|e| construction_error(&e))?;
     let client = SecretClient::builder(url.clone(), credential)
         .transport(Arc::clone(&ctx.http))
         .clock(Arc::clone(&ctx.clock))

@@ -57,6 +57,7 @@ pub mod batch;
 pub mod error;
 pub mod ops;
 pub mod output;
+pub mod token_cache;
 pub mod vault;
 
 pub use app::{
