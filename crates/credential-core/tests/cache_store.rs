@@ -33,6 +33,26 @@ fn process(store: &MemoryCacheStore, client_id: &str, clock: &ManualClock) -> To
         .with_second_level(Some(SecondLevel::new(persistent, partition(client_id))))
 }
 
+/// A clock at T0, an empty store, a fetch counter.
+fn setup() -> (ManualClock, MemoryCacheStore, AtomicUsize) {
+    (
+        ManualClock::new(T0),
+        MemoryCacheStore::new(),
+        AtomicUsize::new(0),
+    )
+}
+
+/// The token `app` has stored for scope `s`.
+async fn stored(store: &MemoryCacheStore) -> String {
+    let key = partition("app").key(EntryKind::AccessToken, None, false, &["s"]);
+    let entry = store.load(&key).await.unwrap().unwrap();
+    decode_access_token(&entry)
+        .unwrap()
+        .token
+        .expose_secret()
+        .to_owned()
+}
+
 /// Gets a token for scope `s`, counting fetches in `calls`; a fetch returns
 /// `name`, valid for an hour from T0.
 async fn get(
@@ -51,9 +71,7 @@ async fn get(
 
 #[tokio::test]
 async fn second_process_uses_the_stored_token_without_fetching() {
-    let clock = ManualClock::new(T0);
-    let store = MemoryCacheStore::new();
-    let calls = AtomicUsize::new(0);
+    let (clock, store, calls) = setup();
     assert_eq!(
         get(&process(&store, "app", &clock), &calls, "first")
             .await
@@ -73,9 +91,7 @@ async fn second_process_uses_the_stored_token_without_fetching() {
 
 #[tokio::test]
 async fn another_client_id_does_not_see_the_token() {
-    let clock = ManualClock::new(T0);
-    let store = MemoryCacheStore::new();
-    let calls = AtomicUsize::new(0);
+    let (clock, store, calls) = setup();
     get(&process(&store, "app-a", &clock), &calls, "a")
         .await
         .unwrap();
@@ -91,9 +107,7 @@ async fn another_client_id_does_not_see_the_token() {
 
 #[tokio::test]
 async fn expired_stored_token_is_ignored_and_replaced() {
-    let clock = ManualClock::new(T0);
-    let store = MemoryCacheStore::new();
-    let calls = AtomicUsize::new(0);
+    let (clock, store, calls) = setup();
     get(&process(&store, "app", &clock), &calls, "old")
         .await
         .unwrap();
@@ -107,20 +121,12 @@ async fn expired_stored_token_is_ignored_and_replaced() {
         .await
         .unwrap();
     assert_eq!(fresh.token.expose_secret(), "new");
-    let key = partition("app").key(EntryKind::AccessToken, None, false, &["s"]);
-    let stored = decode_access_token(&store.load(&key).await.unwrap().unwrap()).unwrap();
-    assert_eq!(
-        stored.token.expose_secret(),
-        "new",
-        "the store was not updated"
-    );
+    assert_eq!(stored(&store).await, "new", "the store was not updated");
 }
 
 #[tokio::test]
 async fn stale_stored_token_is_refreshed_and_kept_when_the_refresh_fails() {
-    let clock = ManualClock::new(T0);
-    let store = MemoryCacheStore::new();
-    let calls = AtomicUsize::new(0);
+    let (clock, store, calls) = setup();
     get(&process(&store, "app", &clock), &calls, "old")
         .await
         .unwrap();
@@ -140,9 +146,7 @@ async fn stale_stored_token_is_refreshed_and_kept_when_the_refresh_fails() {
 
 #[tokio::test]
 async fn requests_with_claims_bypass_the_store() {
-    let clock = ManualClock::new(T0);
-    let store = MemoryCacheStore::new();
-    let calls = AtomicUsize::new(0);
+    let (clock, store, calls) = setup();
     get(&process(&store, "app", &clock), &calls, "plain")
         .await
         .unwrap();
@@ -154,18 +158,14 @@ async fn requests_with_claims_bypass_the_store() {
         .await
         .unwrap();
     assert_eq!(with_claims.token.expose_secret(), "claims");
-    let key = partition("app").key(EntryKind::AccessToken, None, false, &["s"]);
-    let stored = decode_access_token(&store.load(&key).await.unwrap().unwrap()).unwrap();
-    assert_eq!(stored.token.expose_secret(), "plain");
+    assert_eq!(stored(&store).await, "plain");
 }
 
 #[tokio::test]
 async fn foreign_entry_is_treated_as_absent() {
-    let clock = ManualClock::new(T0);
-    let store = MemoryCacheStore::new();
+    let (clock, store, calls) = setup();
     let key = partition("app").key(EntryKind::AccessToken, None, false, &["s"]);
     store.store(&key, Secret::new("not json")).await.unwrap();
-    let calls = AtomicUsize::new(0);
     assert_eq!(
         get(&process(&store, "app", &clock), &calls, "t")
             .await

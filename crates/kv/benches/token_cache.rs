@@ -59,14 +59,36 @@ fn main() {
     let az = runtime.block_on(fake_az::FakeAz::install(&bin, &emulator, "0.3"));
     let mut env = emulator.env_vars();
     env.push(("PATH".into(), bin.display().to_string()));
-    env.push(("XDG_CACHE_HOME".into(), dir.path().join("cache").display().to_string()));
+    env.push((
+        "XDG_CACHE_HOME".into(),
+        dir.path().join("cache").display().to_string(),
+    ));
     env.push(("KV_TOKEN_CACHE_KEYRING".into(), "off".into()));
     let cli = ["--credential", "azureclicredential"];
     let show = [cli[0], cli[1], "secret", "show", "bench"];
-    let uncached = [cli[0], cli[1], "--no-token-cache", "secret", "show", "bench"];
-    kv(&env, &[cli[0], cli[1], "--no-token-cache", "secret", "set", "bench", "v"]);
+    let uncached = [
+        cli[0],
+        cli[1],
+        "--no-token-cache",
+        "secret",
+        "show",
+        "bench",
+    ];
+    kv(
+        &env,
+        &[
+            cli[0],
+            cli[1],
+            "--no-token-cache",
+            "secret",
+            "set",
+            "bench",
+            "v",
+        ],
+    );
 
-    let (mut first, mut second, mut plain_first, mut plain_second) = (vec![], vec![], vec![], vec![]);
+    let (mut first, mut second, mut plain_first, mut plain_second) =
+        (vec![], vec![], vec![], vec![]);
     for _ in 0..rounds {
         kv(&env, &["cache", "clear"]);
         let before = az.runs();
@@ -82,7 +104,11 @@ fn main() {
     println!("| | first invocation | second invocation |");
     println!("|---|---|---|");
     println!("| with the token cache | {} | {} |", ms(first), ms(second));
-    println!("| --no-token-cache | {} | {} |", ms(plain_first), ms(plain_second));
+    println!(
+        "| --no-token-cache | {} | {} |",
+        ms(plain_first),
+        ms(plain_second)
+    );
     println!(
         "second invocation, cache / no cache: {:.2}x",
         second.as_secs_f64() / plain_second.as_secs_f64()
