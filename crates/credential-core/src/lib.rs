@@ -1,6 +1,7 @@
 //! The foundation of the credential crates: the async [`TokenCredential`]
 //! trait, [`AccessToken`], [`TokenRequestOptions`], the [`CredentialError`]
-//! taxonomy, the [`TokenCache`], [`ChainedTokenCredential`], the injection
+//! taxonomy, the [`TokenCache`] (with an optional persistent second level,
+//! [`cache_store`]), [`ChainedTokenCredential`], the injection
 //! seams bundled in [`ProviderContext`], the Microsoft Entra ID plumbing
 //! ([`entra`]) and retry rules ([`retry`]) the providers share, and the
 //! [`per_thread`] copies that keep the hot paths of the cache and of clients

@@ -11,11 +11,16 @@
 //! kv secret backup NAME --file PATH | restore --file PATH
 //! kv batch          (one JSON array of arguments per line of standard input)
 //! kv completions SHELL
+//! kv cache clear    (empty kv's persistent token cache)
 //! ```
 //!
 //! Global options: `--vault-url URL`, `--vault-name NAME` (public cloud;
 //! default `AZURE_KEYVAULT_URL`), `--credential KIND` (one link of the
-//! default chain, as `AZURE_TOKEN_CREDENTIALS`), `--output json|table`.
+//! default chain, as `AZURE_TOKEN_CREDENTIALS`), `--output json|table`,
+//! `--no-token-cache`.
+//!
+//! Tokens are kept between runs in a persistent cache named `kv` (see
+//! [`token_cache`]): a second run while the token is valid starts no `az`.
 //!
 //! Every operation prints one JSON object on standard output,
 //! `{"ok":true,"result":...}` or
