@@ -96,7 +96,7 @@ impl AzureCliCredentialBuilder {
             validate_subscription(NAME, subscription)?;
         }
         Ok(AzureCliCredential {
-            cache: TokenCache::new(common.ctx.clock.clone()),
+            cache: common.token_cache(&TOOL, subscription.as_deref()),
             common,
             subscription,
             local_offset: self.local_offset.unwrap_or(UtcOffset::UTC),

@@ -5,10 +5,11 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use credential_core::cache_store::{CachePartition, SecondLevel};
 use credential_core::entra::{AllowedTenants, resolve_tenant, scope_to_resource};
 use credential_core::{
-    CredentialError, ProcessError, ProcessOutput, ProcessRequest, ProviderContext, TokenCache,
-    TokenRequestOptions,
+    CredentialError, PersistentTokenCache, ProcessError, ProcessOutput, ProcessRequest,
+    ProviderContext, TokenCache, TokenRequestOptions,
 };
 use serde_json::Value;
 
@@ -38,6 +39,7 @@ pub(crate) struct CommonOptions {
     pub tenant_id: Option<String>,
     pub timeout: Duration,
     pub additionally_allowed_tenants: Vec<String>,
+    pub persistent_cache: Option<PersistentTokenCache>,
 }
 
 impl Default for CommonOptions {
@@ -47,6 +49,7 @@ impl Default for CommonOptions {
             tenant_id: None,
             timeout: DEFAULT_TIMEOUT,
             additionally_allowed_tenants: Vec::new(),
+            persistent_cache: None,
         }
     }
 }
@@ -73,6 +76,7 @@ impl CommonOptions {
             timeout: self.timeout,
             allowed: AllowedTenants::new(self.additionally_allowed_tenants),
             platform: Platform::current(),
+            persistent_cache: self.persistent_cache,
         })
     }
 }
@@ -85,9 +89,27 @@ pub(crate) struct Common {
     pub timeout: Duration,
     pub allowed: AllowedTenants,
     pub platform: Platform,
+    pub persistent_cache: Option<PersistentTokenCache>,
 }
 
 impl Common {
+    /// The credential's token cache: in memory, with the persistent cache
+    /// (if configured) as its second level, partitioned by the credential,
+    /// the configured tenant and `extra` (e.g. the subscription).
+    pub(crate) fn token_cache(&self, tool: &Tool, extra: Option<&str>) -> TokenCache {
+        let second_level = self.persistent_cache.clone().map(|cache| {
+            SecondLevel::new(
+                cache,
+                CachePartition {
+                    tenant: self.tenant_id.clone().unwrap_or_default(),
+                    client_id: extra.unwrap_or_default().to_owned(),
+                    ..CachePartition::new(tool.credential)
+                },
+            )
+        });
+        TokenCache::new(self.ctx.clock.clone()).with_second_level(second_level)
+    }
+
     /// The tenant for this request under the multi-tenant rules.
     pub(crate) fn tenant_for(
         &self,
@@ -339,6 +361,18 @@ macro_rules! tool_builder_methods {
                 tenants.into_iter().map(Into::into).collect();
             self
         }
+
+        #[doc = concat!("Also keeps tokens in this named persistent cache, so that a new process")]
+        #[doc = concat!("starts no ", $tool, " while a token is valid (off by default). The cache")]
+        /// is keyed by credential and tenant, not by the signed-in account: after
+        /// signing in as someone else, clear it.
+        pub fn with_persistent_token_cache(
+            mut self,
+            cache: credential_core::PersistentTokenCache,
+        ) -> Self {
+            self.common.persistent_cache = Some(cache);
+            self
+        }
     };
 }
 
@@ -369,7 +403,7 @@ macro_rules! common_only_build {
         pub fn build(self) -> Result<$credential, CredentialError> {
             let common = self.common.build(&TOOL)?;
             Ok($credential {
-                cache: TokenCache::new(common.ctx.clock.clone()),
+                cache: common.token_cache(&TOOL, None),
                 common,
             })
         }

@@ -494,3 +494,44 @@ fn zero_timeout_is_rejected() {
         .unwrap_err();
     assert_invalid(&err);
 }
+
+/// A credential over `h` with a persistent cache in `store`, and a tenant.
+fn persisted(
+    h: &Harness,
+    store: &credential_core::MemoryCacheStore,
+    tenant: &str,
+) -> AzureCliCredential {
+    let cache =
+        credential_core::PersistentTokenCache::new("test", std::sync::Arc::new(store.clone()));
+    AzureCliCredential::builder()
+        .with_context(h.ctx.clone())
+        .with_tenant_id(tenant)
+        .with_persistent_token_cache(cache)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn persistent_cache_spares_a_new_process_the_launch() {
+    let h = harness("az");
+    let store = credential_core::MemoryCacheStore::new();
+    h.runner.push_output(0, &ok_output(), "");
+    let first = vault_token(&persisted(&h, &store, "contoso"))
+        .await
+        .unwrap();
+    assert_eq!(h.runner.requests().len(), 1);
+    // A new credential (as in a new process) over the same store.
+    h.clock.advance(time::Duration::minutes(10));
+    let second = vault_token(&persisted(&h, &store, "contoso"))
+        .await
+        .unwrap();
+    assert_eq!(first, second);
+    assert_eq!(h.runner.requests().len(), 1, "the second credential ran az");
+    // Another configured tenant does not see it.
+    h.runner.push_output(0, &ok_output(), "");
+    vault_token(&persisted(&h, &store, "fabrikam"))
+        .await
+        .unwrap();
+    assert_eq!(h.runner.requests().len(), 2);
+    assert_eq!(store.keys().len(), 2);
+}

@@ -25,6 +25,8 @@ pub struct CommonOptions {
     pub request_timeout: Option<std::time::Duration>,
     /// The injected context, if set.
     pub context: Option<ProviderContext>,
+    /// The persistent second level of the token cache, if set.
+    pub persistent_cache: Option<crate::PersistentTokenCache>,
 }
 
 impl CommonOptions {
@@ -140,6 +142,15 @@ macro_rules! common_builder_methods {
         /// runner to use (default: `ProviderContext::system()`).
         pub fn with_context(mut self, context: $crate::ProviderContext) -> Self {
             self.common.context = Some(context);
+            self
+        }
+
+        /// Also keeps tokens in this named persistent cache, shared with other
+        /// processes, so that a new process reuses a valid token (off by
+        /// default). Only access tokens are stored, never the secret,
+        /// certificate or assertion.
+        pub fn with_persistent_token_cache(mut self, cache: $crate::PersistentTokenCache) -> Self {
+            self.common.persistent_cache = Some(cache);
             self
         }
     };

@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwap;
 use time::{Duration, OffsetDateTime};
 
+use crate::cache_store::SecondLevel;
 use crate::clock::SharedClock;
 use crate::per_thread::PerThread;
 use crate::{AccessToken, CredentialError, TokenRequestOptions};
@@ -65,12 +66,15 @@ pub struct TokenCache {
     write: Mutex<()>,
     clock: SharedClock,
     jitter: fn() -> f64,
+    // Persistent second level (issue 21): consulted on a miss, written after a fetch.
+    second_level: Option<SecondLevel>,
 }
 
 impl std::fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCache")
             .field("keys", &self.table.load().len())
+            .field("second_level", &self.second_level)
             .finish_non_exhaustive()
     }
 }
@@ -156,7 +160,16 @@ impl TokenCache {
             write: Mutex::new(()),
             clock,
             jitter: crate::retry::random_unit,
+            second_level: None,
         }
+    }
+
+    /// Adds a persistent second level: on a miss in memory the store is
+    /// consulted before fetching, and fetched tokens are written to it (see
+    /// [`SecondLevel`] for the rules). Requests with claims never use it.
+    pub fn with_second_level(mut self, second_level: Option<SecondLevel>) -> Self {
+        self.second_level = second_level;
+        self
     }
 
     /// Replaces the jitter source: a function returning a value in `[0, 1)`,
@@ -211,6 +224,14 @@ impl TokenCache {
         Fut: Future<Output = Result<AccessToken, CredentialError>>,
     {
         let now = self.clock.now();
+        // Second level (issue 21): the store stands in front of `fetch`.
+        let second_level = self.second_level.as_ref();
+        let fetch = || async move {
+            match second_level.filter(|_| options.claims().is_none()) {
+                Some(level) => level.fetch_through(scopes, options, now, fetch).await,
+                None => fetch().await,
+            }
+        };
         let entry = self.entry(scopes, options.tenant_id(), options.enable_cae);
         if options.claims().is_some() {
             tracing::debug!("token request carries claims; bypassing the cache");

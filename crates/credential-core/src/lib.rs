@@ -1,6 +1,7 @@
 //! The foundation of the credential crates: the async [`TokenCredential`]
 //! trait, [`AccessToken`], [`TokenRequestOptions`], the [`CredentialError`]
-//! taxonomy, the [`TokenCache`], [`ChainedTokenCredential`], the injection
+//! taxonomy, the [`TokenCache`] (with an optional persistent second level,
+//! [`cache_store`]), [`ChainedTokenCredential`], the injection
 //! seams bundled in [`ProviderContext`], the Microsoft Entra ID plumbing
 //! ([`entra`]), retry rules ([`retry`]), builder options ([`builder`]) and,
 //! with the `certificate` feature, client certificates and their signed
@@ -47,6 +48,7 @@ mod access_token;
 mod bearer;
 pub mod builder;
 mod cache;
+pub mod cache_store;
 #[cfg(feature = "certificate")]
 pub mod certificate;
 mod chain;
@@ -74,6 +76,9 @@ pub use bearer::{BearerTokenFuture, get_bearer_token_provider};
 pub use cache::{
     DEFAULT_REFRESH_OFFSET, EXPIRY_MARGIN, MAX_JITTER, REFRESH_RETRY_DELAY, TokenCache,
 };
+#[cfg(feature = "test-util")]
+pub use cache_store::MemoryCacheStore;
+pub use cache_store::{CacheStore, CacheStoreError, PersistentTokenCache};
 pub use chain::ChainedTokenCredential;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use cloud::CloudConfiguration;

@@ -11,7 +11,8 @@ use credential_core::entra::validate_request_timeout;
 use credential_core::env_vars::AZURE_CLIENT_ID;
 use credential_core::retry::RetryPolicy;
 use credential_core::{
-    CloudConfiguration, CredentialError, ProviderContext, SharedHttpClient, TokenCredential,
+    CloudConfiguration, CredentialError, PersistentTokenCache, ProviderContext, SharedHttpClient,
+    TokenCredential,
 };
 use credential_env::{EnvironmentCredential, WorkloadIdentityCredential};
 use credential_msi::ManagedIdentityCredential;
@@ -53,6 +54,7 @@ pub struct DefaultAzureCredentialBuilder {
     request_timeout: Option<Duration>,
     http_client: Option<SharedHttpClient>,
     cloud: Option<CloudConfiguration>,
+    persistent_cache: Option<PersistentTokenCache>,
 }
 
 impl Default for DefaultAzureCredentialBuilder {
@@ -75,6 +77,7 @@ impl Default for DefaultAzureCredentialBuilder {
             request_timeout: None,
             http_client: None,
             cloud: None,
+            persistent_cache: None,
         }
     }
 }
@@ -220,6 +223,15 @@ impl DefaultAzureCredentialBuilder {
         self
     }
 
+    /// Also keeps the tokens of the environment, workload identity and
+    /// developer tool credentials in this named persistent cache, shared by
+    /// processes (off by default). The managed identity's tokens are not
+    /// persisted: its endpoint is local and cheap.
+    pub fn with_persistent_token_cache(mut self, cache: PersistentTokenCache) -> Self {
+        self.persistent_cache = Some(cache);
+        self
+    }
+
     /// Checks the options and the variables, and builds every included link.
     ///
     /// Fails only on the default credential's own configuration: an invalid
@@ -346,6 +358,7 @@ impl DefaultAzureCredentialBuilder {
                 b
             }};
         }
+        let persistent = self.persistent_cache.clone();
         // The developer tools share their options: context, timeout, tenant, and
         // additionally allowed tenants.
         macro_rules! developer_tool {
@@ -359,6 +372,9 @@ impl DefaultAzureCredentialBuilder {
                 if let Some(tenants) = tenants {
                     b = b.with_additionally_allowed_tenants(tenants);
                 }
+                if let Some(cache) = persistent {
+                    b = b.with_persistent_token_cache(cache);
+                }
                 Arc::new(b.build()?)
             }};
         }
@@ -368,6 +384,9 @@ impl DefaultAzureCredentialBuilder {
                     network_link!(EnvironmentCredential::builder().with_context(ctx.clone()));
                 if let Some(tenants) = tenants {
                     b = b.with_additionally_allowed_tenants(tenants);
+                }
+                if let Some(cache) = persistent {
+                    b = b.with_persistent_token_cache(cache);
                 }
                 Arc::new(b.build()?)
             }
@@ -384,6 +403,9 @@ impl DefaultAzureCredentialBuilder {
                 }
                 if let Some(tenants) = tenants {
                     b = b.with_additionally_allowed_tenants(tenants);
+                }
+                if let Some(cache) = persistent {
+                    b = b.with_persistent_token_cache(cache);
                 }
                 Arc::new(b.build()?)
             }

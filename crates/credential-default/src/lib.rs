@@ -165,6 +165,10 @@ pub use credential_core::{
     async_trait, entra, env_vars, get_bearer_token_provider, retry, token_credential_fn,
 };
 
+/// The persistent token cache's types (the file store is in the
+/// `credential-cache-store` crate).
+pub use credential_core::{CacheStore, CacheStoreError, PersistentTokenCache};
+
 pub use credential_env::{
     AzurePipelinesCredential, AzurePipelinesCredentialBuilder, ClientAssertionCredential,
     ClientAssertionCredentialBuilder, ClientCertificate, ClientCertificateCredential,

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::future::Future;
 
+use credential_core::cache_store::{CachePartition, SecondLevel};
 use credential_core::entra::{
     self, AllowedTenants, ClientAuthentication, ClientCredentialsRequest,
 };
@@ -78,6 +79,9 @@ impl ServicePrincipal {
         context: ProviderContext,
     ) -> Result<Self, CredentialError> {
         let resolved = common.resolve(credential, tenant_id, client_id, &context.env)?;
+        let resolved_authority = resolved.authority.to_string();
+        let resolved_tenant = resolved.tenant_id.clone();
+        let resolved_client = resolved.client_id.clone();
         Ok(Self {
             credential,
             tenant_id: resolved.tenant_id,
@@ -86,7 +90,19 @@ impl ServicePrincipal {
             allowed_tenants: resolved.allowed_tenants,
             retry_policy: resolved.retry_policy,
             request_timeout: resolved.request_timeout,
-            cache: TokenCache::new(context.clock.clone()),
+            cache: TokenCache::new(context.clock.clone()).with_second_level(
+                common.persistent_cache.clone().map(|cache| {
+                    SecondLevel::new(
+                        cache,
+                        CachePartition {
+                            authority: resolved_authority.clone(),
+                            tenant: resolved_tenant.clone(),
+                            client_id: resolved_client.clone(),
+                            ..CachePartition::new(credential)
+                        },
+                    )
+                }),
+            ),
             context,
         })
     }

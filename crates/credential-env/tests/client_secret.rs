@@ -404,3 +404,49 @@ fn a_zero_request_timeout_is_refused_at_build() {
     assert!(err.to_string().contains("with_request_timeout"), "{err}");
     assert!(!err.to_string().contains(SECRET), "{err}");
 }
+
+/// A credential for `client_id` against `server` with a persistent cache in
+/// `store` (a new one per call, as in a new process).
+fn persisted(
+    server: &mockito::ServerGuard,
+    store: &credential_core::MemoryCacheStore,
+    client_id: &str,
+) -> ClientSecretCredential {
+    let cache = credential_core::PersistentTokenCache::new("test", Arc::new(store.clone()));
+    ClientSecretCredential::builder(TENANT, client_id, SECRET)
+        .with_authority_host(server.url())
+        .with_context(context(Env::empty()).0)
+        .with_persistent_token_cache(cache)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn persistent_cache_is_shared_by_new_credentials_of_one_client_only() {
+    let mut server = mockito::Server::new_async().await;
+    let (_mock, recorder) = token_mock(&mut server, TOKEN_PATH, "tok-1").await;
+    let store = credential_core::MemoryCacheStore::new();
+    fetch_token(&persisted(&server, &store, CLIENT_ID)).await;
+    let second = fetch_token(&persisted(&server, &store, CLIENT_ID)).await;
+    assert_eq!(second.token.expose_secret(), "tok-1");
+    assert_eq!(
+        recorder.count(),
+        1,
+        "the second credential requested a token"
+    );
+    fetch_token(&persisted(&server, &store, "another-client")).await;
+    assert_eq!(
+        recorder.count(),
+        2,
+        "another client id used the first one's token"
+    );
+    // Only access tokens are stored: never the client secret.
+    for key in store.keys() {
+        let entry = credential_core::CacheStore::load(&store, &key)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!entry.expose_secret().contains(SECRET));
+        assert!(!key.contains(SECRET));
+    }
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
-use credential_core::{CredentialError, ProviderContext};
+use credential_core::{CredentialError, PersistentTokenCache, ProviderContext};
 use credential_default::{AZURE_TOKEN_CREDENTIALS, DefaultAzureCredential};
 use keyvault_secrets::{DEFAULT_POLL_INTERVAL, SecretClient};
 use serde_json::Value;
@@ -20,6 +20,7 @@ use crate::args::{
 };
 use crate::error::KvError;
 use crate::ops::{self, Progress, Session, Stdin};
+use crate::token_cache;
 use crate::trace::{self, LoggedHttpClient};
 use crate::{auth, batch, export, output, runner, vault};
 
@@ -122,7 +123,8 @@ async fn dispatch_command(
                     value_only: true,
                 },
         } => {
-            let outcome = match connect(&cli.global, ctx) {
+            let cache = token_cache::open(&cli.global, &ctx, io.stderr);
+            let outcome = match connect(&cli.global, ctx, cache) {
                 Ok(session) => ops::value(&session, &name, version).await,
                 Err(e) => Err(e),
             };
@@ -141,8 +143,13 @@ async fn dispatch_command(
                 Err(e) => fail_on_stderr(&e, io.stderr),
             }
         }
+        Command::Cache { command } => {
+            let outcome = token_cache::run(command, &ctx).await;
+            finish(format, &outcome, io.stdout, io.stderr)
+        }
         Command::Secret { command } => {
-            let outcome = match connect(&cli.global, ctx) {
+            let cache = token_cache::open(&cli.global, &ctx, io.stderr);
+            let outcome = match connect(&cli.global, ctx, cache) {
                 Ok(session) => {
                     let mut progress = Progress::new(io.stderr_is_terminal);
                     ops::execute(&session, command, Stdin::Reader(io.stdin), &mut progress).await
@@ -151,7 +158,11 @@ async fn dispatch_command(
             };
             finish(format, &outcome, io.stdout, io.stderr)
         }
-        Command::Batch => match connect(&cli.global, ctx) {
+        Command::Batch => match connect(
+            &cli.global,
+            ctx.clone(),
+            token_cache::open(&cli.global, &ctx, io.stderr),
+        ) {
             Ok(session) => {
                 let ran = batch::run(
                     &session,
@@ -198,7 +209,8 @@ async fn run_program(
     args: &RunArgs,
     stderr: &mut (dyn Write + Send),
 ) -> u8 {
-    let session = match connect(global, ctx) {
+    let cache = token_cache::open(global, &ctx, stderr);
+    let session = match connect(global, ctx, cache) {
         Ok(session) => session,
         Err(e) => return fail_on_stderr(&e, stderr),
     };
@@ -227,7 +239,8 @@ async fn export_secrets(
     stdout: &mut (dyn Write + Send),
     stderr: &mut (dyn Write + Send),
 ) -> u8 {
-    let exported = match connect(global, ctx) {
+    let cache = token_cache::open(global, &ctx, stderr);
+    let exported = match connect(global, ctx, cache) {
         Ok(session) => export::export(&session, prefix, format).await,
         Err(e) => Err(e),
     };
@@ -314,17 +327,33 @@ pub fn credential(
     global: &GlobalArgs,
     ctx: ProviderContext,
 ) -> Result<DefaultAzureCredential, KvError> {
-    DefaultAzureCredential::builder()
-        .with_context(credential_context(global, ctx))
-        .build()
-        .map_err(|e| construction_error(&e))
+    credential_with_cache(global, ctx, None)
 }
 
-/// The vault, the credential and the client: one of each per run.
-pub fn connect(global: &GlobalArgs, ctx: ProviderContext) -> Result<Session, KvError> {
+/// The credential, with the persistent token cache if there is one.
+fn credential_with_cache(
+    global: &GlobalArgs,
+    ctx: ProviderContext,
+    cache: Option<PersistentTokenCache>,
+) -> Result<DefaultAzureCredential, KvError> {
+    let mut builder =
+        DefaultAzureCredential::builder().with_context(credential_context(global, ctx));
+    if let Some(cache) = cache {
+        builder = builder.with_persistent_token_cache(cache);
+    }
+    builder.build().map_err(|e| construction_error(&e))
+}
+
+/// The vault, the credential (with the persistent token cache, if any) and
+/// the client: one of each per run.
+pub fn connect(
+    global: &GlobalArgs,
+    ctx: ProviderContext,
+    cache: Option<PersistentTokenCache>,
+) -> Result<Session, KvError> {
     let url = vault::resolve(global, &ctx.env)?;
     let interval = poll_interval(global, &ctx)?;
-    let credential = credential(global, ctx.clone())?;
+    let credential = credential_with_cache(global, ctx.clone(), cache)?;
     let client = SecretClient::builder(url.clone(), credential)
         .transport(Arc::clone(&ctx.http))
         .clock(Arc::clone(&ctx.clock))

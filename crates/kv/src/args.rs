@@ -73,6 +73,9 @@ pub struct GlobalArgs {
     /// (default 2000, or KV_POLL_INTERVAL_MS).
     #[arg(long, global = true, hide = true, value_name = "MS")]
     pub poll_interval_ms: Option<u64>,
+    /// Sign in afresh: neither read nor write kv's persistent token cache.
+    #[arg(long, global = true)]
+    pub no_token_cache: bool,
 }
 
 /// How results are printed.
@@ -114,6 +117,12 @@ pub enum Command {
         /// The format.
         #[arg(long, value_enum, default_value_t = ExportFormat::Dotenv)]
         format: ExportFormat,
+    },
+    /// Manage kv's persistent token cache.
+    Cache {
+        /// The cache command.
+        #[command(subcommand)]
+        command: crate::token_cache::CacheCommand,
     },
     /// Print a completion script for a shell.
     Completions {

@@ -16,6 +16,7 @@
 //! kv run [--secret VAR=NAME[@VERSION]]... [--env-file FILE] -- PROGRAM ARGS...
 //! kv export [--prefix PREFIX] [--format dotenv|json]
 //! kv completions SHELL
+//! kv cache clear    (empty kv's persistent token cache)
 //! ```
 //!
 //! Global options: `--vault-url URL`, `--vault-name NAME` (public cloud;
@@ -23,7 +24,11 @@
 //! default chain, as `AZURE_TOKEN_CREDENTIALS`), `--output json|table`
 //! (default: a table when standard output is a terminal, JSON otherwise),
 //! `--debug` (logs on standard error; `RUST_LOG` chooses finer, e.g.
-//! `RUST_LOG=trace` or `RUST_LOG=kv=debug,credential_core=trace`).
+//! `RUST_LOG=trace` or `RUST_LOG=kv=debug,credential_core=trace`),
+//! `--no-token-cache`.
+//!
+//! Tokens are kept between runs in a persistent cache named `kv` (see
+//! [`token_cache`]): a second run while the token is valid starts no `az`.
 //!
 //! # Seeing what kv does
 //! - `--debug` logs each HTTP request and response (method, URL with only
@@ -113,6 +118,7 @@ pub mod ops;
 pub mod output;
 pub mod progress;
 pub mod runner;
+pub mod token_cache;
 pub mod trace;
 pub mod vault;
 

@@ -766,3 +766,92 @@ async fn misconfigured_identity_stops_and_never_runs_az() {
     assert!(!message.contains("not-a-real-secret"), "{message}");
     assert!(!marker.exists(), "az ran");
 }
+
+#[path = "support/fake_az.rs"]
+mod fake_az;
+
+#[cfg(all(unix, not(target_os = "macos")))]
+#[tokio::test(flavor = "multi_thread")]
+async fn second_show_with_the_azure_cli_runs_no_az_until_the_cache_is_cleared() {
+    let mut f = Fixture::start().await;
+    let az = fake_az::FakeAz::install(&f.dir.path().join("empty-bin"), &f.emulator, "0").await;
+    let cache_home = f.path("cache-home");
+    f.env.push(("XDG_CACHE_HOME".into(), cache_home.clone()));
+    // The real keyring stays untouched: the cache is an owner-only file.
+    f.env.push(("KV_TOKEN_CACHE_KEYRING".into(), "off".into()));
+    let show = ["--credential", "azureclicredential", "secret", "show", "s"];
+
+    let set = f
+        .kv(&[
+            "--credential",
+            "azureclicredential",
+            "secret",
+            "set",
+            "s",
+            "v",
+        ])
+        .await;
+    assert_eq!(set.ok()["value"], "v");
+    assert_eq!(az.runs(), 1);
+    assert!(
+        set.stderr.contains("caching tokens unencrypted"),
+        "{}",
+        set.stderr
+    );
+    let cache_file = format!("{cache_home}/azure-rust-identity/kv.cache");
+    assert!(Path::new(&cache_file).exists());
+
+    let again = f.kv(&show).await;
+    assert_eq!(again.ok()["value"], "v");
+    assert_eq!(az.runs(), 1, "the second kv ran az");
+    assert!(
+        !again.stderr.contains("unencrypted"),
+        "the notice repeated: {}",
+        again.stderr
+    );
+
+    let uncached = f
+        .kv(&[
+            "--no-token-cache",
+            show[0],
+            show[1],
+            show[2],
+            show[3],
+            show[4],
+        ])
+        .await;
+    assert_eq!(uncached.ok()["value"], "v");
+    assert_eq!(az.runs(), 2, "--no-token-cache used the cache");
+
+    let cleared = f.kv(&["cache", "clear"]).await;
+    assert_eq!(cleared.ok()["cleared"], cache_file);
+    assert!(!Path::new(&cache_file).exists());
+    assert_eq!(f.kv(&show).await.ok()["value"], "v");
+    assert_eq!(az.runs(), 3, "a cleared cache still served a token");
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cache_file_others_can_read_is_refused_with_a_notice() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut f = Fixture::start().await;
+    let cache_home = f.path("cache-home");
+    f.env.push(("XDG_CACHE_HOME".into(), cache_home.clone()));
+    f.env.push(("KV_TOKEN_CACHE_KEYRING".into(), "off".into()));
+    assert!(
+        f.kv(&["secret", "set", "s", "v"])
+            .await
+            .stderr
+            .contains("unencrypted")
+    );
+    let file = format!("{cache_home}/azure-rust-identity/kv.cache");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = f.kv(&["secret", "show", "s"]).await;
+    assert_eq!(run.ok()["value"], "v");
+    assert!(
+        run.stderr.contains("not using the token cache")
+            && run.stderr.contains("readable by other users"),
+        "{}",
+        run.stderr
+    );
+}
