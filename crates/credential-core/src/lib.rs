@@ -45,7 +45,8 @@ pub mod test_util;
 
 pub use access_token::AccessToken;
 pub use cache::{
-    DEFAULT_MAX_KEYS, DEFAULT_REFRESH_OFFSET, EXPIRY_MARGIN, MAX_JITTER, REFRESH_RETRY_DELAY, TokenCache,
+    DEFAULT_MAX_KEYS, DEFAULT_REFRESH_OFFSET, EXPIRY_MARGIN, MAX_JITTER, REFRESH_RETRY_DELAY,
+    TokenCache,
 };
 pub use chain::ChainedTokenCredential;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};

@@ -308,13 +308,18 @@ async fn refresh_point_defaults_to_five_minutes_before_expiry() {
 #[tokio::test]
 async fn refresh_on_sets_the_refresh_point() {
     let (clock, cache) = setup();
-    let first = token("old", T0 + Duration::hours(1)).with_refresh_on(Some(T0 + Duration::minutes(10)));
+    let first =
+        token("old", T0 + Duration::hours(1)).with_refresh_on(Some(T0 + Duration::minutes(10)));
     served(&cache, || async { Ok(first) }).await;
     clock.set(T0 + Duration::minutes(10) - Duration::seconds(1));
     cached(&cache, &["s"], &options(), "fresh before refresh_on").await;
     clock.set(T0 + Duration::minutes(10));
     let counted = Counted::new();
-    served(&cache, counted.fetch(Ok(token("new", T0 + Duration::hours(2))))).await;
+    served(
+        &cache,
+        counted.fetch(Ok(token("new", T0 + Duration::hours(2)))),
+    )
+    .await;
     settle().await;
     assert_eq!(counted.runs(), 1);
 }
@@ -428,12 +433,18 @@ async fn token_inside_expiry_margin_on_arrival_serves_its_caller() {
     let (clock, cache) = setup();
     let counted = Counted::new();
     let brief = |name| token(name, T0 + Duration::seconds(2));
-    assert_eq!(served(&cache, counted.fetch(Ok(brief("brief")))).await, "brief");
+    assert_eq!(
+        served(&cache, counted.fetch(Ok(brief("brief")))).await,
+        "brief"
+    );
     assert_eq!(counted.runs(), 1);
     settle().await;
     assert_eq!(counted.runs(), 1, "no refresh for the same call");
     clock.set(T0 + Duration::milliseconds(999));
-    assert_eq!(served(&cache, counted.fetch(Ok(brief("again")))).await, "brief");
+    assert_eq!(
+        served(&cache, counted.fetch(Ok(brief("again")))).await,
+        "brief"
+    );
     settle().await;
     assert_eq!(counted.runs(), 1);
     // Halfway through its life the token is no longer served.
@@ -481,7 +492,10 @@ async fn least_recently_used_key_is_evicted() {
     cached(&cache, &["a"], &options(), "a is cached").await; // a is now the most recent
     clock.advance(Duration::seconds(1));
     fetch_or_get(&cache, &["c"], &options(), "c", hour).await; // evicts b
-    assert_eq!(format!("{cache:?}"), "TokenCache { keys: 2, max_keys: 2, .. }");
+    assert_eq!(
+        format!("{cache:?}"),
+        "TokenCache { keys: 2, max_keys: 2, .. }"
+    );
     cached(&cache, &["a"], &options(), "a kept").await;
     cached(&cache, &["c"], &options(), "c kept").await;
     let counted = Counted::new();
@@ -503,7 +517,13 @@ async fn cache_holds_64_keys_by_default() {
     }
     assert!(format!("{cache:?}").contains("keys: 64,"));
     for scope in &scopes[1..] {
-        cached(&cache, &[scope.as_str()], &options(), "the 64 newest are kept").await;
+        cached(
+            &cache,
+            &[scope.as_str()],
+            &options(),
+            "the 64 newest are kept",
+        )
+        .await;
     }
 }
 
@@ -604,7 +624,11 @@ async fn jitter_moves_the_refresh_point_earlier() {
     cached(&cache, &["s"], &options(), "fresh").await;
     clock.set(T0 + Duration::minutes(54) + Duration::seconds(31));
     let counted = Counted::new();
-    served(&cache, counted.fetch(Ok(token("new", T0 + Duration::hours(2))))).await;
+    served(
+        &cache,
+        counted.fetch(Ok(token("new", T0 + Duration::hours(2)))),
+    )
+    .await;
     settle().await;
     assert_eq!(counted.runs(), 1);
 }

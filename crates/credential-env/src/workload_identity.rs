@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use credential_core::entra::{AllowedTenants, ClientAuthentication};
 use credential_core::env_vars::{
@@ -50,10 +50,11 @@ pub const TOKEN_FILE_MAX_AGE: Duration = Duration::minutes(5);
 /// let credential = WorkloadIdentityCredential::from_context(ctx).unwrap();
 /// # let _ = credential;
 /// ```
+#[derive(Clone)]
 pub struct WorkloadIdentityCredential {
     principal: ServicePrincipal,
     token_file: PathBuf,
-    last_read: Mutex<Option<(OffsetDateTime, Secret)>>,
+    last_read: Arc<Mutex<Option<(OffsetDateTime, Secret)>>>,
 }
 
 impl WorkloadIdentityCredential {
@@ -130,8 +131,9 @@ impl TokenCredential for WorkloadIdentityCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         self.principal
-            .get_token(scopes, options, |_endpoint| async {
-                Ok(ClientAuthentication::Assertion(self.assertion().await?))
+            .get_token(scopes, options, |_endpoint| {
+                let this = self.clone();
+                async move { Ok(ClientAuthentication::Assertion(this.assertion().await?)) }
             })
             .await
     }
@@ -216,7 +218,7 @@ impl WorkloadIdentityCredentialBuilder {
         Ok(WorkloadIdentityCredential {
             principal,
             token_file,
-            last_read: Mutex::new(None),
+            last_read: Arc::new(Mutex::new(None)),
         })
     }
 }
