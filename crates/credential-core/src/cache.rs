@@ -455,7 +455,7 @@ impl Shared {
     }
 
     fn store(&self, entry: &Arc<Entry>, token: &AccessToken, fetched_at: OffsetDateTime) {
-        let jitter = MAX_JITTER * (self.settings.jitter)().clamp(0.0, 1.0);
+        let jitter = MAX_JITTER * crate::retry::unit((self.settings.jitter)());
         let refresh_point = token
             .refresh_on
             .unwrap_or(token.expires_on - DEFAULT_REFRESH_OFFSET);

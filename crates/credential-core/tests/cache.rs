@@ -641,3 +641,12 @@ async fn jitter_outside_zero_to_one_is_clamped() {
     clock.set(T0 + Duration::minutes(54) + Duration::seconds(29));
     cached(&cache, &["s"], &options(), "at most 30 s of jitter").await;
 }
+
+#[tokio::test]
+async fn jitter_that_is_not_a_number_counts_as_none() {
+    let clock = ManualClock::new(T0);
+    let cache = TokenCache::new(Arc::new(clock.clone())).with_jitter(|| f64::NAN);
+    store_old_token(&cache).await;
+    clock.set(T0 + Duration::minutes(54) + Duration::seconds(59));
+    cached(&cache, &["s"], &options(), "no jitter: fresh until 55:00").await;
+}
