@@ -242,7 +242,10 @@ mod tests {
         // Huge and infinite values are capped, then `max_delay` applies.
         for value in ["1e300", "inf", "18446744073709551616000"] {
             let h = headers(&[("retry-after-ms", value)]);
-            assert_eq!(retry_after(&h, NOW), Some(Duration::from_secs(1_000_000_000)));
+            assert_eq!(
+                retry_after(&h, NOW),
+                Some(Duration::from_secs(1_000_000_000))
+            );
             let policy = RetryPolicy::default();
             assert_eq!(policy.delay_after(0, &h, NOW), Duration::from_secs(60));
         }
