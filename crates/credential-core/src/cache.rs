@@ -313,9 +313,9 @@ impl TokenCache {
             return Ok(token);
         }
         if let Some(cached) = shared.cached(&entry) {
-            if now < cached.refresh_at {
-                return Ok(cached.token());
-            }
+            // A fresh token here (stored since the hot path looked) goes
+            // through `refresh_stale` too, which serves it: its
+            // `next_attempt` is still ahead.
             if now < cached.usable_until {
                 return Ok(self.refresh_stale(&entry, cached, now, fetch).await);
             }
@@ -342,11 +342,13 @@ impl TokenCache {
             return cached.token();
         };
         // Decided under the lock, so that a refresh that just finished (or
-        // failed) is seen by everyone who races it.
+        // failed) is seen by everyone who races it. A token stored by a
+        // refresh that finished meanwhile (fresh or not) has its
+        // `next_attempt` ahead of `now`, so this also serves it.
         let Some(current) = self.shared.cached(entry) else {
             return cached.token(); // evicted meanwhile; the token is still valid
         };
-        if now < current.refresh_at || now < current.next_attempt {
+        if now < current.next_attempt {
             return current.token();
         }
         tracing::debug!("token is stale; refreshing it");
@@ -498,6 +500,8 @@ impl Shared {
     /// Adds a slot, first evicting the least recently used ones past the
     /// limit (ties: the oldest key).
     fn insert(&self, table: &mut Vec<Slot>, slot: Slot) {
+        // `>=`, though `==` would do: the table never holds more than the
+        // limit, so the two are equivalent (a mutant that swaps them survives).
         while table.len() >= self.settings.max_keys {
             let lru = table
                 .iter()

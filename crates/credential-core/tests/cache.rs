@@ -650,3 +650,32 @@ async fn jitter_that_is_not_a_number_counts_as_none() {
     clock.set(T0 + Duration::minutes(54) + Duration::seconds(59));
     cached(&cache, &["s"], &options(), "no jitter: fresh until 55:00").await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn token_arriving_exactly_at_the_margin_lasts_half_its_life() {
+    let (clock, cache) = setup();
+    let counted = Counted::new();
+    // 30 s left on arrival: inside the margin (which is "30 s or less").
+    let edge = token("edge", T0 + Duration::seconds(30));
+    assert_eq!(served(&cache, counted.fetch(Ok(edge))).await, "edge");
+    clock.set(T0 + Duration::seconds(14));
+    assert_eq!(served(&cache, counted.fetch(Err(down()))).await, "edge");
+    settle().await;
+    clock.set(T0 + Duration::seconds(15));
+    let next = token("next", T0 + Duration::hours(1));
+    assert_eq!(served(&cache, counted.fetch(Ok(next))).await, "next");
+    assert_eq!(counted.runs(), 2);
+    // 31 s left: outside the margin, usable until 30 s before expiry.
+    let (clock, cache) = setup();
+    let roomy = token("roomy", T0 + Duration::seconds(31));
+    served(&cache, counted.fetch(Ok(roomy))).await;
+    clock.set(T0 + Duration::milliseconds(999));
+    assert_eq!(served(&cache, counted.fetch(Err(down()))).await, "roomy");
+    settle().await;
+    clock.set(T0 + Duration::seconds(1));
+    let err = cache
+        .get_or_fetch(&["s"], &options(), counted.fetch(Err(down())))
+        .await
+        .unwrap_err();
+    assert!(err.is_unavailable());
+}
