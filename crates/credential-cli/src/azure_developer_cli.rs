@@ -47,6 +47,7 @@ pub(crate) const TOOL: Tool = Tool {
 ///     .await?;
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct AzureDeveloperCliCredential {
     common: Common,
     cache: TokenCache,
@@ -204,9 +205,17 @@ impl TokenCredential for AzureDeveloperCliCredential {
         let claims = options.claims();
         // The tenant is checked only on a cache miss (see AzureCliCredential).
         self.cache
-            .get_or_fetch(scopes, options, || async {
-                let tenant = self.common.tenant_for(&TOOL, options)?;
-                self.fetch(scopes, tenant.as_deref(), claims).await
+            .get_or_fetch(scopes, options, || {
+                // Owned, because a refresh ahead of expiry runs in the background.
+                let this = self.clone();
+                let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+                let claims = claims.map(str::to_owned);
+                let tenant = self.common.tenant_for(&TOOL, options);
+                async move {
+                    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+                    this.fetch(&scopes, tenant?.as_deref(), claims.as_deref())
+                        .await
+                }
             })
             .await
     }

@@ -53,6 +53,7 @@ pub(crate) const TOOL: Tool = Tool {
 ///     .await?;
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct AzurePowerShellCredential {
     common: Common,
     cache: TokenCache,
@@ -235,9 +236,11 @@ impl TokenCredential for AzurePowerShellCredential {
                 })?;
         // The tenant is checked only on a cache miss (see AzureCliCredential).
         self.cache
-            .get_or_fetch(scopes, options, || async {
-                let tenant = self.common.tenant_for(&TOOL, options)?;
-                self.fetch(resource, tenant.as_deref()).await
+            .get_or_fetch(scopes, options, || {
+                // Owned, because a refresh ahead of expiry runs in the background.
+                let (this, resource) = (self.clone(), resource.to_owned());
+                let tenant = self.common.tenant_for(&TOOL, options);
+                async move { this.fetch(&resource, tenant?.as_deref()).await }
             })
             .await
     }

@@ -29,11 +29,14 @@ impl TokenCredential for CachedCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         self.cache
-            .get_or_fetch(scopes, options, || async {
-                Ok(AccessToken::new(
-                    self.token.clone(),
-                    OffsetDateTime::now_utc() + time::Duration::hours(1),
-                ))
+            .get_or_fetch(scopes, options, || {
+                let token = self.token.clone();
+                async move {
+                    Ok(AccessToken::new(
+                        token,
+                        OffsetDateTime::now_utc() + time::Duration::hours(1),
+                    ))
+                }
             })
             .await
     }

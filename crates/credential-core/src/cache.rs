@@ -1,24 +1,36 @@
 //! [`TokenCache`]: one credential's tokens, refreshed without making callers
 //! wait while a valid token exists.
 //!
-//! The rules (see `decisions.md`):
+//! The rules:
 //! - **Fresh** (before the refresh point): returned at once. The hot path
 //!   takes no lock and allocates nothing: one lock-free load of a
 //!   copy-on-write table, one clock read, one reference-count increment on a
 //!   per-thread copy of the token.
 //! - **Stale but valid** (past the refresh point, more than 30 s before
-//!   expiry): the cached token is returned at once; exactly one caller (the one
-//!   that wins `try_lock`) refreshes, the others do not wait. A failed refresh
-//!   keeps the token, and no new attempt is made for 30 s.
+//!   expiry): every caller, the one that notices included, gets the cached
+//!   token at once. One refresh runs off the request path, in a task spawned
+//!   on the caller's Tokio runtime (inline only when the caller runs outside
+//!   Tokio, or when [`TokenCache::with_background_refresh`] turned it off).
+//!   At most one refresh is in flight per key, and a new attempt starts no
+//!   sooner than 30 s after the previous one (fetch or failed refresh), so a
+//!   token that arrives already past its refresh point is not fetched again
+//!   on every call. A failed refresh keeps the token.
 //! - **Expired or absent**: concurrent callers share one fetch and its
 //!   result, error included.
+//! - A token that arrives already inside the expiry margin (a short-lived
+//!   token) is handed to the call that fetched it and to the callers that
+//!   waited on that fetch, and stays usable for half of its remaining life,
+//!   so a 2-second token is not fetched again on every call.
 //! - The refresh point is `refresh_on`, or 5 minutes before `expires_on`,
 //!   minus a jitter of up to 30 s so that many processes do not refresh at once.
 //! - Requests with claims bypass the lookup (their token is stored).
-//! - No background task and no sleeping: an injected clock drives it all.
+//! - At most [`DEFAULT_MAX_KEYS`] keys (configurable), the least recently
+//!   used evicted first.
+//! - No sleeping: an injected clock drives it all, and tests of the
+//!   background refresh only need to yield to the spawned task.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -37,8 +49,13 @@ pub const DEFAULT_REFRESH_OFFSET: Duration = Duration::minutes(5);
 pub const MAX_JITTER: Duration = Duration::seconds(30);
 /// The least time between two refresh attempts while a token is valid.
 pub const REFRESH_RETRY_DELAY: Duration = Duration::seconds(30);
+/// How many keys (scopes × tenant × claims) a cache holds by default.
+pub const DEFAULT_MAX_KEYS: usize = 64;
 
 /// A per-credential token cache. See the module docs for the rules.
+///
+/// Cloning gives another handle to the same cache (as with `Arc`), which is
+/// what a fetch running in the background needs.
 ///
 /// ```
 /// use credential_core::{AccessToken, ManualClock, TokenCache, TokenRequestOptions};
@@ -59,21 +76,36 @@ pub const REFRESH_RETRY_DELAY: Duration = Duration::seconds(30);
 /// assert_eq!(first, second);
 /// # });
 /// ```
+#[derive(Clone)]
 pub struct TokenCache {
+    shared: Arc<Shared>,
+    /// The persistent second level, if any: consulted before a fetch, written
+    /// after one.
+    second_level: Option<SecondLevel>,
+}
+
+/// What the cache and its background refreshes share.
+struct Shared {
     /// Copy-on-write: readers load it without locking; writers (a new key, a
     /// new token) replace it under `write`.
     table: ArcSwap<Vec<Slot>>,
     write: Mutex<()>,
     clock: SharedClock,
+    settings: Settings,
+}
+
+#[derive(Clone, Copy)]
+struct Settings {
     jitter: fn() -> f64,
-    // Persistent second level (issue 21): consulted on a miss, written after a fetch.
-    second_level: Option<SecondLevel>,
+    max_keys: usize,
+    background: bool,
 }
 
 impl std::fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCache")
-            .field("keys", &self.table.load().len())
+            .field("keys", &self.shared.table.load().len())
+            .field("max_keys", &self.shared.settings.max_keys)
             .field("second_level", &self.second_level)
             .finish_non_exhaustive()
     }
@@ -88,12 +120,29 @@ struct Slot {
 /// Per-key coordination state; lives as long as the key.
 struct Entry {
     key: CacheKey,
-    /// Held by the one caller fetching for this key.
-    fetch: tokio::sync::Mutex<()>,
+    /// Held by the one caller (or background task) fetching for this key.
+    fetch: Arc<tokio::sync::Mutex<()>>,
     /// Counts completed fetches, so waiters can tell one finished.
     generation: AtomicU64,
     /// The latest fetch's outcome, for callers that waited on it.
     last_outcome: Mutex<Option<Result<AccessToken, CredentialError>>>,
+    /// When the key was last used, in [`recency`] ticks (about 1 ms): the
+    /// hot path writes it only when the tick changed.
+    last_used: AtomicI64,
+}
+
+impl Entry {
+    fn touch(&self, now_nanos: i128) {
+        let tick = recency(now_nanos);
+        if self.last_used.load(Ordering::Relaxed) != tick {
+            self.last_used.store(tick, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A coarse timestamp for least-recently-used eviction: 2^20 ns ≈ 1 ms.
+fn recency(now_nanos: i128) -> i64 {
+    i64::try_from(now_nanos >> 20).unwrap_or(i64::MAX)
 }
 
 struct CacheKey {
@@ -120,6 +169,8 @@ impl CacheKey {
             return false;
         }
         // Fast path: the same scopes in sorted order (one scope, usually).
+        // Equivalent to the general test below when it says yes; it only
+        // saves the binary searches.
         if self.scopes.len() == scopes.len()
             && self.scopes.iter().zip(scopes).all(|(k, s)| **k == **s)
         {
@@ -153,14 +204,40 @@ impl Cached {
 }
 
 impl TokenCache {
-    /// An empty cache reading time from `clock`, with random jitter.
+    /// An empty cache reading time from `clock`, with random jitter, at most
+    /// [`DEFAULT_MAX_KEYS`] keys, refreshing in the background.
     pub fn new(clock: SharedClock) -> Self {
-        Self {
-            table: ArcSwap::from_pointee(Vec::new()),
-            write: Mutex::new(()),
+        Self::with_settings(
             clock,
-            jitter: crate::retry::random_unit,
+            Settings {
+                jitter: crate::retry::random_unit,
+                max_keys: DEFAULT_MAX_KEYS,
+                background: true,
+            },
+        )
+    }
+
+    fn with_settings(clock: SharedClock, settings: Settings) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                table: ArcSwap::from_pointee(Vec::new()),
+                write: Mutex::new(()),
+                clock,
+                settings,
+            }),
             second_level: None,
+        }
+    }
+
+    /// The same cache with other settings. Settings are for construction:
+    /// applied to a cache that already holds tokens or has clones, this
+    /// starts an empty one.
+    fn configure(self, change: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = self.shared.settings;
+        change(&mut settings);
+        Self {
+            second_level: self.second_level,
+            ..Self::with_settings(Arc::clone(&self.shared.clock), settings)
         }
     }
 
@@ -173,15 +250,56 @@ impl TokenCache {
     }
 
     /// Replaces the jitter source: a function returning a value in `[0, 1)`,
-    /// scaled to 0–30 s. Tests pass `|| 0.0`.
-    pub fn with_jitter(mut self, jitter: fn() -> f64) -> Self {
-        self.jitter = jitter;
-        self
+    /// scaled to 0–30 s. Tests pass `|| 0.0`. Call it right after
+    /// [`new`](Self::new): a cache reconfigured later starts empty.
+    pub fn with_jitter(self, jitter: fn() -> f64) -> Self {
+        self.configure(|s| s.jitter = jitter)
+    }
+
+    /// The most keys (scopes × tenant × claims) held at once (default
+    /// [`DEFAULT_MAX_KEYS`], at least 1); past it the least recently used key
+    /// is evicted. Call it right after [`new`](Self::new).
+    pub fn with_max_keys(self, max_keys: usize) -> Self {
+        self.configure(|s| s.max_keys = max_keys.max(1))
+    }
+
+    /// Whether a stale token is refreshed in a task spawned on the caller's
+    /// runtime (`true`, the default) or by the caller that noticed, which
+    /// then waits for it (`false`; the other callers still get the cached
+    /// token at once). Call it right after [`new`](Self::new).
+    pub fn with_background_refresh(self, background: bool) -> Self {
+        self.configure(|s| s.background = background)
     }
 
     /// Returns a cached token for `scopes` (in any order) and the options'
     /// tenant, or calls `fetch` following the rules in the module docs.
+    ///
+    /// `fetch` itself runs on the caller's task and may borrow; the future it
+    /// returns owns what it needs, because a refresh ahead of expiry runs it
+    /// in a background task.
     pub async fn get_or_fetch<F, Fut>(
+        &self,
+        scopes: &[&str],
+        options: &TokenRequestOptions,
+        fetch: F,
+    ) -> Result<AccessToken, CredentialError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<AccessToken, CredentialError>> + Send + 'static,
+    {
+        if let Some(token) = self.fresh(scopes, options) {
+            return Ok(token);
+        }
+        // Boxed so that the hot path's future stays small.
+        Box::pin(self.get_slow(scopes, options, fetch)).await
+    }
+
+    /// [`get_or_fetch`](Self::get_or_fetch) for a fetch whose future borrows
+    /// (an interactive sign-in that may prompt): the same rules, except that
+    /// a refresh ahead of expiry runs on the calling task (the caller that
+    /// notices waits for it; the others are served the valid token), and the
+    /// persistent second level is not consulted.
+    pub async fn get_or_fetch_inline<F, Fut>(
         &self,
         scopes: &[&str],
         options: &TokenRequestOptions,
@@ -191,26 +309,58 @@ impl TokenCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<AccessToken, CredentialError>>,
     {
-        let tenant = options.tenant_id();
-        let cae = options.enable_cae;
-        let claims = options.claims().is_some();
-        if !claims {
-            // The hot path: no lock, no allocation, no shared counter.
-            let now = self.clock.now_unix_nanos();
-            let table = self.table.load();
-            let hit = table
-                .iter()
-                .find(|slot| slot.entry.key.matches(scopes, tenant, cae))
-                .and_then(|slot| slot.cached.as_deref())
-                .filter(|cached| now < cached.refresh_at_nanos);
-            if let Some(cached) = hit {
-                tracing::trace!("token cache hit");
-                return Ok(cached.token());
+        if let Some(token) = self.fresh(scopes, options) {
+            return Ok(token);
+        }
+        let shared = &self.shared;
+        let now = shared.clock.now();
+        let entry = shared.entry(scopes, options.tenant_id(), options.enable_cae, now);
+        if options.claims().is_some() {
+            tracing::debug!("token request carries claims; bypassing the cache");
+            let token = fetch().await?;
+            shared.store(&entry, &token, now);
+            return Ok(token);
+        }
+        if let Some(cached) = shared.cached(&entry) {
+            if now < cached.usable_until {
+                let Ok(_guard) = entry.fetch.try_lock() else {
+                    return Ok(cached.token());
+                };
+                let Some(current) = shared.cached(&entry) else {
+                    return Ok(cached.token());
+                };
+                if now < current.next_attempt {
+                    return Ok(current.token());
+                }
+                tracing::debug!("token is stale; refreshing it on the calling task");
+                let outcome = fetch().await;
+                return Ok(shared
+                    .finish_refresh(&entry, &current, outcome)
+                    .unwrap_or_else(|| current.token()));
             }
         }
+        shared.fetch_shared(&entry, fetch).await
+    }
 
-        // Boxed so that the hot path's future stays small.
-        Box::pin(self.get_slow(scopes, options, fetch)).await
+    /// The hot path: a fresh cached token for the request, if there is one
+    /// (no lock, no allocation, no shared counter). Never for claims.
+    #[inline]
+    fn fresh(&self, scopes: &[&str], options: &TokenRequestOptions) -> Option<AccessToken> {
+        if options.claims().is_some() {
+            return None;
+        }
+        let tenant = options.tenant_id();
+        let cae = options.enable_cae;
+        let now = self.shared.clock.now_unix_nanos();
+        let table = self.shared.table.load();
+        let (entry, cached) = table
+            .iter()
+            .find(|slot| slot.entry.key.matches(scopes, tenant, cae))
+            .and_then(|slot| Some((&slot.entry, slot.cached.as_deref()?)))
+            .filter(|(_, cached)| now < cached.refresh_at_nanos)?;
+        tracing::trace!("token cache hit");
+        entry.touch(now);
+        Some(cached.token())
     }
 
     async fn get_slow<F, Fut>(
@@ -221,67 +371,116 @@ impl TokenCache {
     ) -> Result<AccessToken, CredentialError>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<AccessToken, CredentialError>>,
+        Fut: Future<Output = Result<AccessToken, CredentialError>> + Send + 'static,
     {
-        let now = self.clock.now();
-        // Second level (issue 21): the store stands in front of `fetch`.
-        let second_level = self.second_level.as_ref();
-        let fetch = || async move {
-            match second_level.filter(|_| options.claims().is_none()) {
-                Some(level) => level.fetch_through(scopes, options, now, fetch).await,
-                None => fetch().await,
+        let shared = &self.shared;
+        let now = shared.clock.now();
+        // The persistent second level stands in front of `fetch` (never for
+        // a request with claims); it owns what it needs, so the fetch can
+        // still run in a background task.
+        let second_level = self
+            .second_level
+            .clone()
+            .filter(|_| options.claims().is_none());
+        let owned_scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        let owned_options = options.clone();
+        let fetch = move || {
+            let inner = fetch();
+            async move {
+                match second_level {
+                    Some(level) => {
+                        let scopes: Vec<&str> = owned_scopes.iter().map(String::as_str).collect();
+                        level
+                            .fetch_through(&scopes, &owned_options, now, move || inner)
+                            .await
+                    }
+                    None => inner.await,
+                }
             }
         };
-        let entry = self.entry(scopes, options.tenant_id(), options.enable_cae);
+        let entry = shared.entry(scopes, options.tenant_id(), options.enable_cae, now);
         if options.claims().is_some() {
             tracing::debug!("token request carries claims; bypassing the cache");
             let token = fetch().await?;
-            self.store(&entry, &token, now);
+            shared.store(&entry, &token, now);
             return Ok(token);
         }
-        if let Some(cached) = self.cached(&entry) {
-            if now < cached.refresh_at {
-                return Ok(cached.token());
-            }
+        if let Some(cached) = shared.cached(&entry) {
+            // A fresh token here (stored since the hot path looked) goes
+            // through `refresh_stale` too, which serves it: its
+            // `next_attempt` is still ahead.
             if now < cached.usable_until {
-                return Ok(self.refresh_stale(&entry, &cached, now, fetch).await);
+                return Ok(self.refresh_stale(&entry, cached, now, fetch).await);
             }
         }
-        self.fetch_shared(&entry, fetch).await
+        shared.fetch_shared(&entry, fetch).await
     }
 
-    /// Stale but valid: one caller refreshes, everyone gets a valid token.
+    /// Stale but valid: starts one refresh unless one is running or the last
+    /// attempt was less than 30 s ago; returns a valid token at once (after
+    /// the refresh, when it runs inline).
     async fn refresh_stale<F, Fut>(
         &self,
         entry: &Arc<Entry>,
-        cached: &Cached,
+        cached: Arc<Cached>,
         now: OffsetDateTime,
         fetch: F,
     ) -> AccessToken
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<AccessToken, CredentialError>>,
+        Fut: Future<Output = Result<AccessToken, CredentialError>> + Send + 'static,
     {
-        if now < cached.next_attempt {
-            return cached.token();
-        }
-        let Ok(_guard) = entry.fetch.try_lock() else {
+        let Ok(guard) = Arc::clone(&entry.fetch).try_lock_owned() else {
             tracing::trace!("token is stale; another caller is refreshing it");
             return cached.token();
         };
-        // Another caller may have refreshed between our load and the lock.
-        if let Some(current) = self.cached(entry) {
-            if now < current.refresh_at || now < current.next_attempt {
-                return current.token();
-            }
+        // Decided under the lock, so that a refresh that just finished (or
+        // failed) is seen by everyone who races it. A token stored by a
+        // refresh that finished meanwhile (fresh or not) has its
+        // `next_attempt` ahead of `now`, so this also serves it.
+        let Some(current) = self.shared.cached(entry) else {
+            return cached.token(); // evicted meanwhile; the token is still valid
+        };
+        if now < current.next_attempt {
+            return current.token();
         }
         tracing::debug!("token is stale; refreshing it");
-        match fetch().await {
+        let refresh = fetch();
+        let background = self.shared.settings.background;
+        if let Some(runtime) = background
+            .then(tokio::runtime::Handle::try_current)
+            .and_then(Result::ok)
+        {
+            let shared = Arc::clone(&self.shared);
+            let entry = Arc::clone(entry);
+            runtime.spawn(async move {
+                let _guard = guard;
+                shared.finish_refresh(&entry, &current, refresh.await);
+            });
+            return cached.token();
+        }
+        let _guard = guard;
+        self.shared
+            .finish_refresh(entry, &current, refresh.await)
+            .unwrap_or_else(|| current.token())
+    }
+}
+
+impl Shared {
+    /// Stores a refresh's outcome; returns the new token, or `None` (a
+    /// failure, after which the old token is kept for 30 s without retry).
+    fn finish_refresh(
+        &self,
+        entry: &Arc<Entry>,
+        old: &Cached,
+        outcome: Result<AccessToken, CredentialError>,
+    ) -> Option<AccessToken> {
+        let now = self.clock.now();
+        let new = match &outcome {
             Ok(token) => {
                 tracing::debug!("token refreshed");
-                self.store(entry, &token, now);
-                self.record(entry, Ok(token.clone()));
-                token
+                self.store(entry, token, now);
+                Some(token.clone())
             }
             Err(error) => {
                 tracing::warn!(
@@ -291,16 +490,18 @@ impl TokenCache {
                 self.replace(
                     entry,
                     Arc::new(Cached {
-                        copies: cached.copies.clone(),
-                        refresh_at: cached.refresh_at,
-                        refresh_at_nanos: cached.refresh_at_nanos,
-                        usable_until: cached.usable_until,
+                        copies: old.copies.clone(),
+                        refresh_at: old.refresh_at,
+                        refresh_at_nanos: old.refresh_at_nanos,
+                        usable_until: old.usable_until,
                         next_attempt: now + REFRESH_RETRY_DELAY,
                     }),
                 );
-                cached.token()
+                None
             }
-        }
+        };
+        self.record(entry, outcome);
+        new
     }
 
     /// Expired or absent: callers queue on the fetch lock; the first fetches,
@@ -349,7 +550,7 @@ impl TokenCache {
     }
 
     fn store(&self, entry: &Arc<Entry>, token: &AccessToken, fetched_at: OffsetDateTime) {
-        let jitter = MAX_JITTER * (self.jitter)().clamp(0.0, 1.0);
+        let jitter = MAX_JITTER * crate::retry::unit((self.settings.jitter)());
         let refresh_point = token
             .refresh_on
             .unwrap_or(token.expires_on - DEFAULT_REFRESH_OFFSET);
@@ -362,7 +563,7 @@ impl TokenCache {
             }),
             refresh_at,
             refresh_at_nanos: refresh_at.unix_timestamp_nanos(),
-            usable_until: token.expires_on - EXPIRY_MARGIN,
+            usable_until: usable_until(token.expires_on, fetched_at),
             next_attempt: fetched_at + REFRESH_RETRY_DELAY,
         };
         self.replace(entry, Arc::new(cached));
@@ -377,12 +578,34 @@ impl TokenCache {
             .find(|slot| Arc::ptr_eq(&slot.entry, entry))
         {
             Some(slot) => slot.cached = Some(cached),
-            None => table.push(Slot {
-                entry: Arc::clone(entry),
-                cached: Some(cached),
-            }),
+            // Evicted while its fetch ran: back in, as the most recent.
+            None => self.insert(
+                &mut table,
+                Slot {
+                    entry: Arc::clone(entry),
+                    cached: Some(cached),
+                },
+            ),
         }
         self.table.store(Arc::new(table));
+    }
+
+    /// Adds a slot, first evicting the least recently used ones past the
+    /// limit (ties: the oldest key).
+    fn insert(&self, table: &mut Vec<Slot>, slot: Slot) {
+        // `>=`, though `==` would do: the table never holds more than the
+        // limit, so the two are equivalent (a mutant that swaps them survives).
+        while table.len() >= self.settings.max_keys {
+            let lru = table
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, s)| s.entry.last_used.load(Ordering::Relaxed))
+                .map(|(i, _)| i);
+            let Some(lru) = lru else { break };
+            tracing::debug!("token cache full; evicting the least recently used key");
+            table.remove(lru);
+        }
+        table.push(slot);
     }
 
     fn cached(&self, entry: &Arc<Entry>) -> Option<Arc<Cached>> {
@@ -393,8 +616,15 @@ impl TokenCache {
             .and_then(|slot| slot.cached.clone())
     }
 
-    /// The entry for a key, created on first use.
-    fn entry(&self, scopes: &[&str], tenant: Option<&str>, cae: bool) -> Arc<Entry> {
+    /// The entry for a key, created on first use, marked as used now.
+    fn entry(
+        &self,
+        scopes: &[&str],
+        tenant: Option<&str>,
+        cae: bool,
+        now: OffsetDateTime,
+    ) -> Arc<Entry> {
+        let now_nanos = now.unix_timestamp_nanos();
         let find = |table: &[Slot]| {
             table
                 .iter()
@@ -402,24 +632,41 @@ impl TokenCache {
                 .map(|slot| Arc::clone(&slot.entry))
         };
         if let Some(entry) = find(&self.table.load()) {
+            entry.touch(now_nanos);
             return entry;
         }
         let _guard = self.write.lock().unwrap_or_else(|e| e.into_inner());
         let mut table = Vec::clone(&self.table.load());
         if let Some(entry) = find(&table) {
+            entry.touch(now_nanos);
             return entry;
         }
         let entry = Arc::new(Entry {
             key: CacheKey::new(scopes, tenant, cae),
-            fetch: tokio::sync::Mutex::new(()),
+            fetch: Arc::new(tokio::sync::Mutex::new(())),
             generation: AtomicU64::new(0),
             last_outcome: Mutex::new(None),
+            last_used: AtomicI64::new(recency(now_nanos)),
         });
-        table.push(Slot {
-            entry: Arc::clone(&entry),
-            cached: None,
-        });
+        self.insert(
+            &mut table,
+            Slot {
+                entry: Arc::clone(&entry),
+                cached: None,
+            },
+        );
         self.table.store(Arc::new(table));
         entry
+    }
+}
+
+/// Until when a token is served: 30 s before it expires, or, for a token
+/// that arrived inside that margin, halfway through its remaining life.
+fn usable_until(expires_on: OffsetDateTime, fetched_at: OffsetDateTime) -> OffsetDateTime {
+    let with_margin = expires_on - EXPIRY_MARGIN;
+    if fetched_at < with_margin {
+        with_margin
+    } else {
+        fetched_at + (expires_on - fetched_at) / 2
     }
 }

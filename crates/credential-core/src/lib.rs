@@ -74,7 +74,8 @@ pub mod test_util;
 pub use access_token::AccessToken;
 pub use bearer::{BearerTokenFuture, get_bearer_token_provider};
 pub use cache::{
-    DEFAULT_REFRESH_OFFSET, EXPIRY_MARGIN, MAX_JITTER, REFRESH_RETRY_DELAY, TokenCache,
+    DEFAULT_MAX_KEYS, DEFAULT_REFRESH_OFFSET, EXPIRY_MARGIN, MAX_JITTER, REFRESH_RETRY_DELAY,
+    TokenCache,
 };
 #[cfg(feature = "test-util")]
 pub use cache_store::MemoryCacheStore;

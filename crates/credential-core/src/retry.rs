@@ -63,7 +63,7 @@ impl RetryPolicy {
             .initial_delay
             .saturating_mul(1u32.checked_shl(attempt.min(30)).unwrap_or(u32::MAX))
             .min(self.max_delay);
-        base.mul_f64(0.8 + 0.2 * jitter.clamp(0.0, 1.0))
+        base.mul_f64(0.8 + 0.2 * unit(jitter))
     }
 
     /// Whether `status` should be retried.
@@ -91,22 +91,44 @@ pub fn retry_after(headers: &HeaderMap, now: OffsetDateTime) -> Option<Duration>
             .map(str::trim)
     };
     for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
-        if let Some(ms) = get(name).and_then(|v| v.parse::<f64>().ok()) {
-            if ms.is_finite() && ms >= 0.0 {
-                return Some(Duration::from_secs_f64((ms / 1000.0).min(1e9)));
-            }
+        if let Some(wait) = get(name)
+            .and_then(|v| v.parse::<f64>().ok())
+            .and_then(|ms| seconds(ms / 1000.0))
+        {
+            return Some(wait);
         }
     }
     parse_retry_after(get("retry-after")?, now)
+}
+
+/// A server-sent number of seconds as a wait: `None` when negative or not a
+/// number, capped at 10^9 s (about 31 years) when huge or infinite. Never
+/// panics, whatever the server sent.
+fn seconds(value: f64) -> Option<Duration> {
+    if value.is_nan() || value < 0.0 {
+        return None;
+    }
+    Duration::try_from_secs_f64(value.min(MAX_SERVER_WAIT_SECS)).ok()
+}
+
+/// The longest wait taken from a server's header before `max_delay` caps it.
+const MAX_SERVER_WAIT_SECS: f64 = 1e9;
+
+/// A jitter value forced into `[0, 1]`; not-a-number counts as 0.
+pub(crate) fn unit(value: f64) -> f64 {
+    if value.is_nan() {
+        0.0
+    } else {
+        value.clamp(0.0, 1.0)
+    }
 }
 
 /// Parses a `Retry-After` value: whole (or fractional) seconds, or an HTTP
 /// date such as `Wed, 21 Oct 2015 07:28:00 GMT` (a date in the past means 0).
 pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0)
-            .then(|| Duration::from_secs_f64(seconds.min(1e9)));
+    if let Ok(number) = value.parse::<f64>() {
+        return seconds(number);
     }
     let date = OffsetDateTime::parse(value, &Rfc2822).ok()?;
     let wait = date - now;
@@ -204,6 +226,72 @@ mod tests {
         let h = headers(&[("x-ms-retry-after-ms", "40")]);
         assert_eq!(retry_after(&h, NOW), Some(Duration::from_millis(40)));
         assert_eq!(retry_after(&HeaderMap::new(), NOW), None);
+    }
+
+    #[test]
+    fn hostile_millisecond_values_never_panic() {
+        for value in ["-1", "-0.5", "-1e308", "NaN", "-inf", "nan"] {
+            for name in ["retry-after-ms", "x-ms-retry-after-ms", "retry-after"] {
+                let h = headers(&[(name, value)]);
+                assert_eq!(retry_after(&h, NOW), None, "{name}: {value}");
+            }
+        }
+        // A negative ms value does not hide a good Retry-After.
+        let h = headers(&[("retry-after-ms", "-5"), ("retry-after", "2")]);
+        assert_eq!(retry_after(&h, NOW), Some(Duration::from_secs(2)));
+        // Huge and infinite values are capped, then `max_delay` applies.
+        for value in ["1e300", "inf", "18446744073709551616000"] {
+            let h = headers(&[("retry-after-ms", value)]);
+            assert_eq!(
+                retry_after(&h, NOW),
+                Some(Duration::from_secs(1_000_000_000))
+            );
+            let policy = RetryPolicy::default();
+            assert_eq!(policy.delay_after(0, &h, NOW), Duration::from_secs(60));
+        }
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "inf")]), NOW),
+            Some(Duration::from_secs(1_000_000_000))
+        );
+        // -0 and tiny values are no wait at all.
+        let h = headers(&[("retry-after-ms", "-0")]);
+        assert_eq!(retry_after(&h, NOW), Some(Duration::ZERO));
+        let h = headers(&[("retry-after-ms", "0")]);
+        assert_eq!(retry_after(&h, NOW), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn delay_after_prefers_the_server_wait_under_the_cap() {
+        let policy = RetryPolicy::default();
+        let h = headers(&[("retry-after", "7")]);
+        assert_eq!(policy.delay_after(3, &h, NOW), Duration::from_secs(7));
+        let backoff = policy.delay_after(1, &HeaderMap::new(), NOW);
+        assert!(
+            (Duration::from_millis(1280)..=Duration::from_millis(1600)).contains(&backoff),
+            "{backoff:?}"
+        );
+    }
+
+    #[test]
+    fn jitter_outside_zero_to_one_never_panics() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.backoff(0, f64::NAN), Duration::from_millis(640));
+        assert_eq!(policy.backoff(0, 5.0), Duration::from_millis(800));
+        assert_eq!(policy.backoff(0, -5.0), Duration::from_millis(640));
+        assert_eq!(policy.backoff(0, f64::INFINITY), Duration::from_millis(800));
+    }
+
+    #[test]
+    fn retries_only_the_listed_statuses() {
+        let policy = RetryPolicy::default();
+        for status in [408, 429, 500, 502, 503, 504] {
+            assert!(policy.retries_status(status), "{status}");
+        }
+        for status in [200, 400, 401, 403, 404, 501, 505] {
+            assert!(!policy.retries_status(status), "{status}");
+        }
+        assert_eq!(RetryPolicy::none().max_retries, 0);
+        assert_eq!(RetryPolicy::none().retry_statuses, policy.retry_statuses);
     }
 
     #[test]

@@ -34,11 +34,11 @@ fn process(store: &MemoryCacheStore, client_id: &str, clock: &ManualClock) -> To
 }
 
 /// A clock at T0, an empty store, a fetch counter.
-fn setup() -> (ManualClock, MemoryCacheStore, AtomicUsize) {
+fn setup() -> (ManualClock, MemoryCacheStore, Arc<AtomicUsize>) {
     (
         ManualClock::new(T0),
         MemoryCacheStore::new(),
-        AtomicUsize::new(0),
+        Arc::new(AtomicUsize::new(0)),
     )
 }
 
@@ -57,13 +57,18 @@ async fn stored(store: &MemoryCacheStore) -> String {
 /// `name`, valid for an hour from T0.
 async fn get(
     cache: &TokenCache,
-    calls: &AtomicUsize,
+    calls: &Arc<AtomicUsize>,
     name: &str,
 ) -> Result<String, CredentialError> {
     cache
-        .get_or_fetch(&["s"], &TokenRequestOptions::default(), || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Ok(AccessToken::new(name, T0 + Duration::hours(1)))
+        .get_or_fetch(&["s"], &TokenRequestOptions::default(), || {
+            // Counted when the fetch runs, not when its future is made.
+            let calls = Arc::clone(calls);
+            let token = AccessToken::new(name, T0 + Duration::hours(1));
+            async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Ok(token)
+            }
         })
         .await
         .map(|t| t.token.expose_secret().to_owned())

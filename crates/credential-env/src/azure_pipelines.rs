@@ -57,6 +57,7 @@ pub const OIDC_API_VERSION: &str = "7.1";
 /// .unwrap();
 /// assert!(!format!("{credential:?}").contains("the-System.AccessToken"));
 /// ```
+#[derive(Clone)]
 pub struct AzurePipelinesCredential {
     principal: ServicePrincipal,
     service_connection_id: String,
@@ -230,7 +231,10 @@ impl TokenCredential for AzurePipelinesCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         self.principal
-            .get_token_with_assertion(scopes, options, || self.oidc_token())
+            .get_token_with_assertion(scopes, options, || {
+                let this = self.clone();
+                async move { this.oidc_token().await }
+            })
             .await
     }
 }

@@ -90,15 +90,18 @@ impl TokenCredential for ClientAssertionCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         self.principal
-            .get_token(scopes, options, |_endpoint| async {
-                let assertion = (self.get_assertion)().await?;
-                if assertion.is_blank() {
-                    return Err(CredentialError::invalid_configuration(
-                        NAME,
-                        "the assertion callback returned a blank assertion",
-                    ));
+            .get_token(scopes, options, |_endpoint| {
+                let assertion = (self.get_assertion)();
+                async move {
+                    let assertion = assertion.await?;
+                    if assertion.is_blank() {
+                        return Err(CredentialError::invalid_configuration(
+                            NAME,
+                            "the assertion callback returned a blank assertion",
+                        ));
+                    }
+                    Ok(ClientAuthentication::Assertion(assertion))
                 }
-                Ok(ClientAuthentication::Assertion(assertion))
             })
             .await
     }

@@ -76,8 +76,9 @@ impl TokenCredential for ClientSecretCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         self.principal
-            .get_token(scopes, options, |_endpoint| async {
-                Ok(ClientAuthentication::Secret(self.secret.clone()))
+            .get_token(scopes, options, |_endpoint| {
+                let secret = self.secret.clone();
+                async move { Ok(ClientAuthentication::Secret(secret)) }
             })
             .await
     }

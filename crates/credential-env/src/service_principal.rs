@@ -18,6 +18,8 @@ use url::Url;
 use crate::options::CommonOptions;
 
 /// A confidential client of Entra ID: everything but how it proves itself.
+/// A clone shares the token cache.
+#[derive(Clone)]
 pub(crate) struct ServicePrincipal {
     pub(crate) credential: &'static str,
     pub(crate) tenant_id: String,
@@ -125,7 +127,9 @@ impl ServicePrincipal {
     }
 
     /// Gets a token through the cache. `authenticate` is called only on a
-    /// cache miss, with the token endpoint, and returns the client's proof.
+    /// cache miss, with the token endpoint, and returns the client's proof
+    /// as a future that owns what it needs (a refresh ahead of expiry runs
+    /// in the background).
     pub(crate) async fn get_token<F, Fut>(
         &self,
         scopes: &[&str],
@@ -134,27 +138,41 @@ impl ServicePrincipal {
     ) -> Result<AccessToken, CredentialError>
     where
         F: FnOnce(Url) -> Fut,
-        Fut: Future<Output = Result<ClientAuthentication, CredentialError>>,
+        Fut: Future<Output = Result<ClientAuthentication, CredentialError>> + Send + 'static,
     {
         check_scopes(self.credential, scopes)?;
         // The tenant and endpoint are worked out only on a cache miss, so a
         // cached token costs no allocation. A tenant that is not allowed is
         // never cached, so it always reaches `endpoint_for` and its error.
         self.cache
-            .get_or_fetch(scopes, options, || async {
-                let endpoint = self.endpoint_for(options)?;
-                let authentication = authenticate(endpoint.clone()).await?;
-                let request =
-                    build_request(endpoint, &self.client_id, scopes, options, &authentication)
-                        .with_timeout(self.request_timeout);
-                entra::send_token_request(
-                    self.credential,
-                    &*self.context.http,
-                    &request,
-                    &self.retry_policy,
-                    &*self.context.clock,
-                )
-                .await
+            .get_or_fetch(scopes, options, || {
+                let this = self.clone();
+                let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+                let options = options.clone();
+                let prepared = self
+                    .endpoint_for(&options)
+                    .map(|endpoint| (authenticate(endpoint.clone()), endpoint));
+                async move {
+                    let (authentication, endpoint) = prepared?;
+                    let authentication = authentication.await?;
+                    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+                    let request = build_request(
+                        endpoint,
+                        &this.client_id,
+                        &scopes,
+                        &options,
+                        &authentication,
+                    )
+                    .with_timeout(this.request_timeout);
+                    entra::send_token_request(
+                        this.credential,
+                        &*this.context.http,
+                        &request,
+                        &this.retry_policy,
+                        &*this.context.clock,
+                    )
+                    .await
+                }
             })
             .await
     }
@@ -171,10 +189,11 @@ impl ServicePrincipal {
     ) -> Result<AccessToken, CredentialError>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Secret, CredentialError>>,
+        Fut: Future<Output = Result<Secret, CredentialError>> + Send + 'static,
     {
-        self.get_token(scopes, options, |_endpoint| async {
-            Ok(ClientAuthentication::Assertion(assertion().await?))
+        self.get_token(scopes, options, |_endpoint| {
+            let assertion = assertion();
+            async move { Ok(ClientAuthentication::Assertion(assertion.await?)) }
         })
         .await
     }

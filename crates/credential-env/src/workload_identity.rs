@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use credential_core::entra::{validate_client_id_from, validate_tenant_id_from};
 use credential_core::env_vars::{AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID};
@@ -50,10 +50,11 @@ pub const TOKEN_FILE_MAX_AGE: Duration = Duration::minutes(5);
 /// let credential = WorkloadIdentityCredential::from_context(ctx).unwrap();
 /// # let _ = credential;
 /// ```
+#[derive(Clone)]
 pub struct WorkloadIdentityCredential {
     principal: ServicePrincipal,
     token_file: PathBuf,
-    last_read: Mutex<Option<(OffsetDateTime, Secret)>>,
+    last_read: Arc<Mutex<Option<(OffsetDateTime, Secret)>>>,
 }
 
 impl WorkloadIdentityCredential {
@@ -136,7 +137,10 @@ impl TokenCredential for WorkloadIdentityCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         self.principal
-            .get_token_with_assertion(scopes, options, || self.assertion())
+            .get_token_with_assertion(scopes, options, || {
+                let this = self.clone();
+                async move { this.assertion().await }
+            })
             .await
     }
 }
@@ -224,7 +228,7 @@ impl WorkloadIdentityCredentialBuilder {
         Ok(WorkloadIdentityCredential {
             principal,
             token_file,
-            last_read: Mutex::new(None),
+            last_read: Arc::new(Mutex::new(None)),
         })
     }
 }

@@ -182,7 +182,7 @@ impl TokenCredential for OnBehalfOfCredential {
     ) -> Result<AccessToken, CredentialError> {
         check_scopes(NAME, scopes)?;
         self.cache()
-            .get_or_fetch(scopes, options, || self.fetch(scopes, options))
+            .get_or_fetch_inline(scopes, options, || self.fetch(scopes, options))
             .await
     }
 }

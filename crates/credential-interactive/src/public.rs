@@ -169,7 +169,7 @@ impl PublicClient {
     {
         check_scopes(self.client.credential, scopes)?;
         self.cache
-            .get_or_fetch(scopes, options, || async {
+            .get_or_fetch_inline(scopes, options, || async {
                 let tenant = self.client.tenant_for(options)?;
                 let scope = Self::scope_string(scopes);
                 let _prompting = self.prompt_lock.lock().await;

@@ -2,6 +2,7 @@
 //! then one thin `get_token` that dispatches to the detected source.
 
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -50,21 +51,22 @@ use crate::{NAME, app_service, azure_ml, cloud_shell, service_fabric, token_exch
 /// (IMDS unreachable, IMDS "identity not found", Docker Desktop's 403
 /// "unreachable"); any other failure of a detected source is a different
 /// variant, which stops a credential chain.
+#[derive(Clone)]
 pub struct ManagedIdentityCredential {
     ctx: ProviderContext,
-    source: Result<Source, CredentialError>,
+    source: Arc<Result<Source, CredentialError>>,
     cache: TokenCache,
     retry: RetryPolicy,
     imds_retry: ImdsRetryPolicy,
     request_timeout: Duration,
     probe: bool,
-    probe_succeeded: AtomicBool,
+    probe_succeeded: Arc<AtomicBool>,
 }
 
 impl fmt::Debug for ManagedIdentityCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ManagedIdentityCredential")
-            .field("source", &self.source.as_ref().map(Source::kind))
+            .field("source", &(*self.source).as_ref().map(Source::kind))
             .field("probe", &self.probe)
             .finish_non_exhaustive()
     }
@@ -83,7 +85,10 @@ impl ManagedIdentityCredential {
 
     /// The source detected at build time, or why detection failed.
     pub fn source_kind(&self) -> Result<SourceKind, CredentialError> {
-        self.source.as_ref().map(Source::kind).map_err(Clone::clone)
+        (*self.source)
+            .as_ref()
+            .map(Source::kind)
+            .map_err(Clone::clone)
     }
 
     async fn fetch(
@@ -279,10 +284,17 @@ impl TokenCredential for ManagedIdentityCredential {
         scopes: &[&str],
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
-        let source = self.source.as_ref().map_err(Clone::clone)?;
+        (*self.source).as_ref().map_err(Clone::clone)?;
         let scope = single_scope(scopes)?;
         self.cache
-            .get_or_fetch(scopes, options, || self.fetch(source, scope, options))
+            .get_or_fetch(scopes, options, || {
+                // Owned, because a refresh ahead of expiry runs in the background.
+                let (this, scope, options) = (self.clone(), scope.to_owned(), options.clone());
+                async move {
+                    let source = (*this.source).as_ref().map_err(Clone::clone)?;
+                    this.fetch(source, &scope, &options).await
+                }
+            })
             .await
     }
 }
@@ -457,12 +469,12 @@ impl ManagedIdentityCredentialBuilder {
         ManagedIdentityCredential {
             cache: TokenCache::new(ctx.clock.clone()),
             ctx,
-            source,
+            source: Arc::new(source),
             retry: self.retry.unwrap_or_default(),
             imds_retry: self.imds_retry.unwrap_or_default(),
             request_timeout: self.request_timeout.unwrap_or(TOKEN_REQUEST_TIMEOUT),
             probe: self.probe,
-            probe_succeeded: AtomicBool::new(false),
+            probe_succeeded: Arc::new(AtomicBool::new(false)),
         }
     }
 }

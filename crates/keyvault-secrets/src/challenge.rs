@@ -273,4 +273,130 @@ mod tests {
         let p = parse_www_authenticate("Bearer ,,, =\"x\" realm").unwrap_or_default();
         assert!(Challenge::accept(&p, "h", true).is_err());
     }
+
+    #[test]
+    fn unquoted_values_parse_like_quoted_ones() {
+        let p = parse_www_authenticate(
+            "Bearer authorization=https://login.microsoftonline.com/t1, resource=https://vault.azure.net",
+        )
+        .unwrap();
+        let c = Challenge::accept(&p, "myvault.vault.azure.net", true).unwrap();
+        assert_eq!(c.scope, "https://vault.azure.net/.default");
+        assert_eq!(c.tenant_id.as_deref(), Some("t1"));
+        // Spaces around '=', upper-case keys and scheme, no space after ','.
+        let p = parse_www_authenticate(
+            "BEARER RESOURCE = https://vault.azure.net/ ,Authorization_URI=https://login.windows.net/t2/oauth2/authorize",
+        )
+        .unwrap();
+        let c = Challenge::accept(&p, "v.vault.azure.net", true).unwrap();
+        assert_eq!(c.scope, "https://vault.azure.net/.default");
+        assert_eq!(c.tenant_id.as_deref(), Some("t2"));
+        assert_eq!(c.token_options.tenant_id(), Some("t2"));
+        assert!(c.token_options.enable_cae);
+    }
+
+    #[test]
+    fn quoted_values_keep_commas_spaces_and_escapes() {
+        let p = parse_www_authenticate(
+            r#"Bearer realm="a, b", error_description="say \"hi\"", resource="https://vault.azure.net""#,
+        )
+        .unwrap();
+        assert_eq!(p.get("realm"), Some("a, b"));
+        assert_eq!(p.get("error_description"), Some(r#"say "hi""#));
+        assert_eq!(p.get("resource"), Some("https://vault.azure.net"));
+    }
+
+    #[test]
+    fn a_key_without_value_does_not_swallow_the_next_one() {
+        let p =
+            parse_www_authenticate(r#"Bearer realm resource="https://vault.azure.net""#).unwrap();
+        assert_eq!(p.get("resource"), Some("https://vault.azure.net"));
+        assert_eq!(p.get("realm"), None);
+    }
+
+    #[test]
+    fn claims_challenge_needs_both_error_and_claims() {
+        let only_error = parse_www_authenticate(r#"Bearer error="insufficient_claims""#).unwrap();
+        assert!(!only_error.is_claims_challenge());
+        let only_claims = parse_www_authenticate(r#"Bearer claims="e30""#).unwrap();
+        assert!(!only_claims.is_claims_challenge());
+        let other_error =
+            parse_www_authenticate(r#"Bearer error="invalid_token", claims="e30""#).unwrap();
+        assert!(!other_error.is_claims_challenge());
+        let blank_claims =
+            parse_www_authenticate(r#"Bearer error="insufficient_claims", claims=" ""#).unwrap();
+        assert!(!blank_claims.is_claims_challenge());
+        let both = parse_www_authenticate("Bearer error=insufficient_claims, claims=e30").unwrap();
+        assert!(both.is_claims_challenge());
+        assert_eq!(both.claims().unwrap(), "{}");
+        // Neither names a resource: nothing to ask a token for.
+        let err = Challenge::accept(&only_error, "v.vault.azure.net", true).unwrap_err();
+        assert!(err.to_string().contains("neither"), "{err}");
+    }
+
+    #[test]
+    fn claims_accept_padding_url_safe_and_reject_garbage() {
+        let claims = |v: &str| {
+            parse_www_authenticate(&format!(
+                r#"Bearer error="insufficient_claims", claims="{v}""#
+            ))
+            .unwrap()
+            .claims()
+        };
+        assert_eq!(claims("e30=").unwrap(), "{}");
+        assert_eq!(claims("Pz8-").unwrap(), "??>"); // URL-safe alphabet
+        assert_eq!(claims("Pz8+").unwrap(), "??>");
+        let err = claims("not base64!").unwrap_err();
+        assert!(err.to_string().contains("not valid base64"), "{err}");
+        let err = claims("_w").unwrap_err(); // 0xFF
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn scope_form_is_used_as_is_and_checked() {
+        let p =
+            parse_www_authenticate(r#"Bearer scope=" https://vault.azure.net/.default ""#).unwrap();
+        let c = Challenge::accept(&p, "v.vault.azure.net", true).unwrap();
+        assert_eq!(c.scope, "https://vault.azure.net/.default");
+        assert_eq!(c.tenant_id, None);
+        assert_eq!(c.token_options.tenant_id(), None);
+        let p = parse_www_authenticate(r#"Bearer scope="not a url""#).unwrap();
+        let err = Challenge::accept(&p, "v.vault.azure.net", true).unwrap_err();
+        assert!(err.to_string().contains("invalid resource"), "{err}");
+        assert!(Challenge::accept(&p, "v.vault.azure.net", false).is_ok());
+    }
+
+    #[test]
+    fn vault_host_matches_exactly_or_as_a_subdomain_any_case() {
+        let p = parse_www_authenticate(r#"Bearer resource="https://Vault.Azure.NET""#).unwrap();
+        assert!(Challenge::accept(&p, "vault.azure.net", true).is_ok());
+        assert!(Challenge::accept(&p, "MyVault.VAULT.azure.net", true).is_ok());
+        assert!(Challenge::accept(&p, "myvaultvault.azure.net", true).is_err());
+    }
+
+    #[test]
+    fn adfs_authority_names_no_tenant() {
+        let p = parse_www_authenticate(
+            r#"Bearer authorization="https://adfs.contoso.com/adfs", resource="https://vault.azure.net""#,
+        )
+        .unwrap();
+        let c = Challenge::accept(&p, "v.vault.azure.net", true).unwrap();
+        assert_eq!(c.tenant_id, None);
+        let p = parse_www_authenticate(
+            r#"Bearer authorization="https://login.microsoftonline.com//t3/", resource="https://vault.azure.net""#,
+        )
+        .unwrap();
+        let c = Challenge::accept(&p, "v.vault.azure.net", true).unwrap();
+        assert_eq!(c.tenant_id.as_deref(), Some("t3"));
+    }
+
+    #[test]
+    fn challenge_cache_hands_back_what_was_set() {
+        let cache = ChallengeCache::default();
+        assert!(cache.get().is_none());
+        let p = parse_www_authenticate(KV).unwrap();
+        let c = Arc::new(Challenge::accept(&p, "v.vault.azure.net", true).unwrap());
+        cache.set(Arc::clone(&c));
+        assert_eq!(cache.get().as_deref(), Some(&*c));
+    }
 }

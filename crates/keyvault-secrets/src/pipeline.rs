@@ -217,10 +217,14 @@ impl Pipeline {
         };
         let options = options.as_ref();
         let scopes = [challenge.scope.as_str()];
-        let credential = &self.credential;
         let token = self
             .tokens
-            .get_or_fetch(&scopes, options, || credential.get_token(&scopes, options))
+            .get_or_fetch(&scopes, options, || {
+                // Owned, because a refresh ahead of expiry runs in the background.
+                let credential = Arc::clone(&self.credential);
+                let (scope, options) = (challenge.scope.clone(), options.clone());
+                async move { credential.get_token(&[&scope], &options).await }
+            })
             .await?;
         Ok(token)
     }

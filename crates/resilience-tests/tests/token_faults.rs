@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Behaviour, Server, fast_retry};
+use credential_core::retry::RetryPolicy;
 use credential_core::{
     CredentialError, LoopbackOnlyHttpClient, ManualClock, ProviderContext, TokenCredential,
     TokenRequestOptions, TransportErrorKind,
@@ -245,6 +246,16 @@ async fn connection_refused_is_a_clear_error() {
     }
 }
 
+/// Waits (up to 10 s) until `server` has seen `count` requests, then a
+/// little longer for the client to act on the last answer.
+async fn wait_for_requests(server: &Server, count: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while server.count() < count && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
 #[tokio::test]
 async fn the_cache_keeps_a_valid_token_through_a_failed_refresh() {
     for (name, make, budget) in CREDENTIALS {
@@ -254,10 +265,12 @@ async fn the_cache_keeps_a_valid_token_through_a_failed_refresh() {
         assert_eq!(get(&*credential).await.unwrap(), "tok-0");
 
         // 58 minutes on: past the refresh point (55 min - jitter), still
-        // valid (expiry margin 30 s). The refresh fails after its retries.
+        // valid (expiry margin 30 s). The caller gets the valid token at
+        // once; the refresh, in the background, fails after its retries.
         clock.advance(time::Duration::minutes(58));
         server.push_n(100, Behaviour::status(503));
         assert_eq!(get(&*credential).await.unwrap(), "tok-0", "{name}");
+        wait_for_requests(&server, 1 + budget).await;
         let after_refresh = server.count();
         assert_eq!(after_refresh, 1 + budget, "{name}");
         // No new attempt within 30 s.
@@ -309,5 +322,66 @@ async fn a_cold_failure_reaches_every_waiter_once() {
             let err = r.as_ref().unwrap_err();
             assert!(err.to_string().contains("503"), "{name}: {err}");
         }
+    }
+}
+
+/// An endpoint that accepts the connection and never answers: the call ends
+/// at the configured per-try timeout (no retries here), with an error that
+/// names the endpoint. Entra token endpoint, IMDS and App Service managed
+/// identity.
+#[tokio::test]
+async fn an_endpoint_that_never_answers_fails_at_the_per_try_timeout_naming_it() {
+    let timeout = Duration::from_millis(300);
+    let clock = clock();
+    type Build = fn(&Server, ProviderContext, Duration) -> Arc<dyn TokenCredential>;
+    let builds: [(&str, Build); 3] = [
+        ("client secret", |server, ctx, timeout| {
+            let credential = ClientSecretCredential::builder("tenant-1", "client-1", "s3cret")
+                .with_authority_host(server.url())
+                .with_retry_policy(RetryPolicy::none())
+                .with_request_timeout(timeout)
+                .with_context(ctx);
+            Arc::new(credential.build().unwrap())
+        }),
+        ("IMDS", |server, ctx, timeout| {
+            let credential = ManagedIdentityCredential::builder()
+                .with_context(ctx)
+                .with_imds_endpoint(url::Url::parse(&server.url()).unwrap())
+                .with_probe(false)
+                .with_imds_retry_policy(ImdsRetryPolicy {
+                    max_retries: 0,
+                    ..ImdsRetryPolicy::default()
+                })
+                .with_request_timeout(timeout);
+            Arc::new(credential.build().unwrap())
+        }),
+        ("App Service", |server, ctx, timeout| {
+            let env = ctx
+                .env
+                .with_var("IDENTITY_ENDPOINT", format!("{}/msi/token", server.url()))
+                .with_var("IDENTITY_HEADER", "header-value");
+            let credential = ManagedIdentityCredential::builder()
+                .with_context(ctx.with_env(env))
+                .with_retry_policy(RetryPolicy::none())
+                .with_request_timeout(timeout);
+            Arc::new(credential.build().unwrap())
+        }),
+    ];
+    for (name, build) in builds {
+        let server = token_server().await;
+        server.push_n(5, Behaviour::Hang);
+        let credential = build(&server, context(&clock), timeout);
+        let started = tokio::time::Instant::now();
+        let err = get(&*credential).await.unwrap_err();
+        let elapsed = started.elapsed();
+        assert_eq!(server.count(), 1, "{name}: one try");
+        assert!(elapsed >= timeout, "{name}: ended before the timeout");
+        assert!(elapsed < Duration::from_secs(10), "{name}: {elapsed:?}");
+        let text = err.to_string();
+        assert!(text.contains("timed out"), "{name}: {text}");
+        assert!(
+            text.contains("127.0.0.1"),
+            "{name}: the endpoint is not named: {text}"
+        );
     }
 }

@@ -43,13 +43,14 @@ pub(crate) const NAME: &str = "ClientCertificateCredential";
 ///     .unwrap();
 /// assert!(!format!("{credential:?}").contains("pfx-password"));
 /// ```
+#[derive(Clone)]
 pub struct ClientCertificateCredential {
     principal: ServicePrincipal,
     source: Source,
     password: Option<Secret>,
     send_certificate_chain: bool,
     from_environment: bool,
-    certificate: OnceCell<Arc<ClientCertificate>>,
+    certificate: Arc<OnceCell<Arc<ClientCertificate>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -206,17 +207,20 @@ impl TokenCredential for ClientCertificateCredential {
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
         self.principal
-            .get_token(scopes, options, |endpoint| async move {
-                let certificate = self.certificate().await?;
-                let assertion = sign_assertion(
-                    self.principal.credential,
-                    &certificate,
-                    &self.principal.client_id,
-                    &endpoint,
-                    self.principal.context.clock.now(),
-                    self.send_certificate_chain,
-                )?;
-                Ok(ClientAuthentication::Assertion(assertion))
+            .get_token(scopes, options, |endpoint| {
+                let this = self.clone();
+                async move {
+                    let certificate = this.certificate().await?;
+                    let assertion = sign_assertion(
+                        this.principal.credential,
+                        &certificate,
+                        &this.principal.client_id,
+                        &endpoint,
+                        this.principal.context.clock.now(),
+                        this.send_certificate_chain,
+                    )?;
+                    Ok(ClientAuthentication::Assertion(assertion))
+                }
             })
             .await
     }
@@ -310,7 +314,7 @@ impl ClientCertificateCredentialBuilder {
             password: self.password,
             send_certificate_chain: self.send_certificate_chain,
             from_environment: self.from_environment,
-            certificate: OnceCell::new(),
+            certificate: Arc::new(OnceCell::new()),
         })
     }
 }
