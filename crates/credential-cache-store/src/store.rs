@@ -289,10 +289,10 @@ impl FileCacheStoreBuilder {
             Ok(_) => {
                 // Absent or malformed: create one, once, across processes.
                 let _lock = file.lock()?;
-                if let Ok(Some(text)) = keyring.get(&self.name) {
-                    if let Some(key) = CacheKey::from_keyring(&text) {
-                        return Ok(Some(key));
-                    }
+                if let Ok(Some(text)) = keyring.get(&self.name)
+                    && let Some(key) = CacheKey::from_keyring(&text)
+                {
+                    return Ok(Some(key));
                 }
                 let text = CacheKey::generate()
                     .map_err(|message| CacheStoreError::Encryption { message })?;

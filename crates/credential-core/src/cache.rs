@@ -321,23 +321,23 @@ impl TokenCache {
             shared.store(&entry, &token, now);
             return Ok(token);
         }
-        if let Some(cached) = shared.cached(&entry) {
-            if now < cached.usable_until {
-                let Ok(_guard) = entry.fetch.try_lock() else {
-                    return Ok(cached.token());
-                };
-                let Some(current) = shared.cached(&entry) else {
-                    return Ok(cached.token());
-                };
-                if now < current.next_attempt {
-                    return Ok(current.token());
-                }
-                tracing::debug!("token is stale; refreshing it on the calling task");
-                let outcome = fetch().await;
-                return Ok(shared
-                    .finish_refresh(&entry, &current, outcome)
-                    .unwrap_or_else(|| current.token()));
+        if let Some(cached) = shared.cached(&entry)
+            && now < cached.usable_until
+        {
+            let Ok(_guard) = entry.fetch.try_lock() else {
+                return Ok(cached.token());
+            };
+            let Some(current) = shared.cached(&entry) else {
+                return Ok(cached.token());
+            };
+            if now < current.next_attempt {
+                return Ok(current.token());
             }
+            tracing::debug!("token is stale; refreshing it on the calling task");
+            let outcome = fetch().await;
+            return Ok(shared
+                .finish_refresh(&entry, &current, outcome)
+                .unwrap_or_else(|| current.token()));
         }
         shared.fetch_shared(&entry, fetch).await
     }
@@ -518,10 +518,10 @@ impl Shared {
         let seen = entry.generation.load(Ordering::Acquire);
         let _guard = entry.fetch.lock().await;
         let now = self.clock.now();
-        if let Some(current) = self.cached(entry) {
-            if now < current.usable_until {
-                return Ok(current.token());
-            }
+        if let Some(current) = self.cached(entry)
+            && now < current.usable_until
+        {
+            return Ok(current.token());
         }
         if entry.generation.load(Ordering::Acquire) != seen {
             let outcome = entry

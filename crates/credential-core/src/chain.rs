@@ -122,17 +122,16 @@ impl TokenCredential for ChainedTokenCredential {
         scopes: &[&str],
         options: &TokenRequestOptions,
     ) -> Result<AccessToken, CredentialError> {
-        if self.sticky {
-            if let Some((name, credential)) =
+        if self.sticky
+            && let Some((name, credential)) =
                 self.sources.get(self.selected.load(Ordering::Acquire))
-            {
-                tracing::trace!(
-                    chain = self.name,
-                    credential = name,
-                    "using the selected credential"
-                );
-                return credential.get_token(scopes, options).await;
-            }
+        {
+            tracing::trace!(
+                chain = self.name,
+                credential = name,
+                "using the selected credential"
+            );
+            return credential.get_token(scopes, options).await;
         }
         let mut attempts = Vec::new();
         for (index, (name, credential)) in self.sources.iter().enumerate() {

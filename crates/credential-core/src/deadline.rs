@@ -141,10 +141,10 @@ impl Wait {
         match self.entry {
             Some((slot, index)) => {
                 let mut waits = deadlines.lock(slot);
-                if let Some(Some(entry)) = waits.entries.get_mut(index) {
-                    if !entry.waker.will_wake(cx.waker()) {
-                        entry.waker = cx.waker().clone();
-                    }
+                if let Some(Some(entry)) = waits.entries.get_mut(index)
+                    && !entry.waker.will_wake(cx.waker())
+                {
+                    entry.waker = cx.waker().clone();
                 }
             }
             None => {
@@ -199,10 +199,10 @@ impl Waits {
     }
 
     fn remove(&mut self, index: usize) {
-        if let Some(place) = self.entries.get_mut(index) {
-            if place.take().is_some() {
-                self.free.push(index);
-            }
+        if let Some(place) = self.entries.get_mut(index)
+            && place.take().is_some()
+        {
+            self.free.push(index);
         }
     }
 
@@ -269,10 +269,10 @@ impl Deadlines {
 
     /// After a registration: wake the sweeper if it would look too late.
     fn registered(&self, at: Instant) {
-        if self.nanos(at) < self.next_look.load(Ordering::SeqCst) {
-            if let Some(thread) = self.sweeper.get() {
-                thread.unpark();
-            }
+        if self.nanos(at) < self.next_look.load(Ordering::SeqCst)
+            && let Some(thread) = self.sweeper.get()
+        {
+            thread.unpark();
         }
     }
 

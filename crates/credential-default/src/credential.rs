@@ -376,13 +376,12 @@ impl TokenCredential for DefaultAzureCredential {
             drop(last_failure);
             return link.get_token(scopes, options).await;
         }
-        if self.walks.load(Ordering::Acquire) != walks_before {
-            if let Some(failed) = last_failure
+        if self.walks.load(Ordering::Acquire) != walks_before
+            && let Some(failed) = last_failure
                 .as_ref()
                 .filter(|f| f.options == *options && f.scopes.iter().eq(scopes.iter()))
-            {
-                return Err(failed.error.clone());
-            }
+        {
+            return Err(failed.error.clone());
         }
         let result = self
             .first_call(scopes, options)

@@ -78,10 +78,10 @@ impl WorkloadIdentityCredential {
     /// the file, trimmed.
     async fn assertion(&self) -> Result<Secret, CredentialError> {
         let now = self.principal.context.clock.now();
-        if let Some((read_at, token)) = &*lock(&self.last_read) {
-            if now - *read_at < TOKEN_FILE_MAX_AGE {
-                return Ok(token.clone());
-            }
+        if let Some((read_at, token)) = &*lock(&self.last_read)
+            && now - *read_at < TOKEN_FILE_MAX_AGE
+        {
+            return Ok(token.clone());
         }
         let token = read_token_file(&self.principal.context, &self.token_file).await?;
         *lock(&self.last_read) = Some((now, token.clone()));

@@ -433,13 +433,13 @@ impl ManagedIdentityCredentialBuilder {
         }
         validate_request_timeout(NAME, self.request_timeout)?;
         let id = given.into_iter().next();
-        if let Some(id) = &id {
-            if id.value().trim().is_empty() {
-                return Err(CredentialError::invalid_configuration(
-                    NAME,
-                    format!("the user-assigned identity's {} is blank", id.kind()),
-                ));
-            }
+        if let Some(id) = &id
+            && id.value().trim().is_empty()
+        {
+            return Err(CredentialError::invalid_configuration(
+                NAME,
+                format!("the user-assigned identity's {} is blank", id.kind()),
+            ));
         }
         Ok(self.build_with(id))
     }

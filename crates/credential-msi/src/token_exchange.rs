@@ -73,10 +73,10 @@ impl FederatedTokenFile {
         path: &std::path::Path,
         now: OffsetDateTime,
     ) -> Result<Secret, CredentialError> {
-        if let Some((token, read_at)) = self.lock().as_ref() {
-            if now - *read_at < TOKEN_FILE_MAX_AGE {
-                return Ok(token.clone());
-            }
+        if let Some((token, read_at)) = self.lock().as_ref()
+            && now - *read_at < TOKEN_FILE_MAX_AGE
+        {
+            return Ok(token.clone());
         }
         let content = fs.read_to_string(path).await.map_err(|e| {
             CredentialError::invalid_configuration(

@@ -92,18 +92,17 @@ impl KeyVaultConfigBuilder {
 
     /// Checks the options.
     pub fn build(self) -> Result<KeyVaultConfig, ConfigError> {
-        if let Some(prefix) = &self.config.mapping.prefix {
-            if prefix.is_empty()
+        if let Some(prefix) = &self.config.mapping.prefix
+            && (prefix.is_empty()
                 || !prefix
                     .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
-            {
-                return Err(ConfigError::InvalidOptions {
-                    message: format!(
-                        "the prefix `{prefix}` can never match: secret names use only 0-9, a-z, A-Z and -"
-                    ),
-                });
-            }
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        {
+            return Err(ConfigError::InvalidOptions {
+                message: format!(
+                    "the prefix `{prefix}` can never match: secret names use only 0-9, a-z, A-Z and -"
+                ),
+            });
         }
         Ok(self.config)
     }
@@ -219,13 +218,11 @@ impl KeyVaultConfig {
                 });
             }
         };
-        if json {
-            if let Err(e) = serde_json::from_str::<serde_json::Value>(value.expose_secret()) {
-                return Err(ConfigError::InvalidJson {
-                    name,
-                    source: Arc::new(e),
-                });
-            }
+        if json && let Err(e) = serde_json::from_str::<serde_json::Value>(value.expose_secret()) {
+            return Err(ConfigError::InvalidJson {
+                name,
+                source: Arc::new(e),
+            });
         }
         let loaded = Loaded {
             path,

@@ -181,12 +181,11 @@ fn device_code(state: &AppState, form: &Form, client_id: &str) -> Response<Body>
         );
     }
     entry.last_poll_ms = now_ms;
-    if entry.status == DeviceStatus::Pending {
-        if let crate::interactive::Approval::AfterPolls(n) = options.approval {
-            if entry.polls >= n {
-                entry.status = DeviceStatus::Approved;
-            }
-        }
+    if entry.status == DeviceStatus::Pending
+        && let crate::interactive::Approval::AfterPolls(n) = options.approval
+        && entry.polls >= n
+    {
+        entry.status = DeviceStatus::Approved;
     }
     match entry.status {
         DeviceStatus::Pending => {

@@ -52,15 +52,15 @@ fn valid_tenant(t: &str) -> bool {
 }
 
 async fn signing_key(dir: Option<&Path>) -> Result<Vec<u8>, EmulatorError> {
-    if let Some(dir) = dir {
-        if let Ok(text) = tokio::fs::read_to_string(dir.join(KEY_FILE)).await {
-            if let Ok(key) = STANDARD.decode(text.trim()) {
-                if key.len() >= 32 {
-                    return Ok(key);
-                }
-            }
-            tracing::warn!("the kept token signing key is unusable; making a new one");
+    if let Some(dir) = dir
+        && let Ok(text) = tokio::fs::read_to_string(dir.join(KEY_FILE)).await
+    {
+        if let Ok(key) = STANDARD.decode(text.trim())
+            && key.len() >= 32
+        {
+            return Ok(key);
         }
+        tracing::warn!("the kept token signing key is unusable; making a new one");
     }
     let mut key = vec![0u8; 32];
     SystemRandom::new()

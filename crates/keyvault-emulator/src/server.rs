@@ -100,10 +100,10 @@ async fn serve_request(
                     "Throttled",
                     "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
                 );
-                if let Some(after) = retry_after {
-                    if let Ok(v) = HeaderValue::from_str(&after.as_secs().to_string()) {
-                        r.headers_mut().insert("retry-after", v);
-                    }
+                if let Some(after) = retry_after
+                    && let Ok(v) = HeaderValue::from_str(&after.as_secs().to_string())
+                {
+                    r.headers_mut().insert("retry-after", v);
                 }
                 return Ok(with_request_ids(r, &request));
             }

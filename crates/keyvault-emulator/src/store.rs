@@ -152,10 +152,9 @@ impl Store {
             if let Some(name) = file
                 .strip_prefix("vault-")
                 .and_then(|f| f.strip_suffix(".json"))
+                && crate::vaults::valid_vault_name(name)
             {
-                if crate::vaults::valid_vault_name(name) {
-                    stores.insert(name.to_owned(), Self::load(dir, &file).await?);
-                }
+                stores.insert(name.to_owned(), Self::load(dir, &file).await?);
             }
         }
         Ok(stores)

@@ -47,24 +47,24 @@ pub(crate) fn check_assertion(
         .filter(Value::is_object)
         .ok_or_else(|| (50027, "JWT token is invalid or malformed.".to_owned()))?;
     for claim in ["iss", "sub"] {
-        if let Some(v) = payload.get(claim).and_then(Value::as_str) {
-            if v != client_id {
-                return Err((
-                    700021,
-                    format!(
-                        "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials ('{claim}' is '{v}')."
-                    ),
-                ));
-            }
-        }
-    }
-    if let Some(exp) = payload.get("exp").and_then(Value::as_i64) {
-        if exp <= now {
+        if let Some(v) = payload.get(claim).and_then(Value::as_str)
+            && v != client_id
+        {
             return Err((
-                700024,
-                "Client assertion is not within its valid time range.".to_owned(),
+                700021,
+                format!(
+                    "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials ('{claim}' is '{v}')."
+                ),
             ));
         }
+    }
+    if let Some(exp) = payload.get("exp").and_then(Value::as_i64)
+        && exp <= now
+    {
+        return Err((
+            700024,
+            "Client assertion is not within its valid time range.".to_owned(),
+        ));
     }
     Ok(())
 }
@@ -255,14 +255,14 @@ pub(crate) async fn imds_token(
             "Required query variable 'resource' is missing",
         );
     };
-    if let Some(id) = get("client_id") {
-        if !id.eq_ignore_ascii_case(&state.managed_identity_client_id) {
-            return imds_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "Identity not found",
-            );
-        }
+    if let Some(id) = get("client_id")
+        && !id.eq_ignore_ascii_case(&state.managed_identity_client_id)
+    {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Identity not found",
+        );
     }
     let resource = resource.strip_suffix("/.default").unwrap_or(resource);
     let now = state.now();

@@ -60,15 +60,15 @@ fn percent_decode(segment: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = segment
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = segment
                 .get(i + 1..i + 3)
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -408,16 +408,15 @@ impl Ctx<'_> {
         let (response, changed) = f(store, tokio::time::Instant::now(), now);
         if let (true, Some(dir), Some(snapshot)) =
             (changed || purged, &self.state.data_dir, snapshot)
+            && let Err(e) = store.persist(dir, &data_file(self.vault))
         {
-            if let Err(e) = store.persist(dir, &data_file(self.vault)) {
-                tracing::error!(error = %e, "cannot persist the vault; the change was undone");
-                *store = snapshot;
-                return kv_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "InternalServerError",
-                    &format!("The emulator could not save the vault to its data directory: {e}"),
-                );
-            }
+            tracing::error!(error = %e, "cannot persist the vault; the change was undone");
+            *store = snapshot;
+            return kv_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                &format!("The emulator could not save the vault to its data directory: {e}"),
+            );
         }
         response
     }

@@ -116,10 +116,10 @@ impl Entry {
     /// Installs `state` unless a later fetch already installed one.
     pub fn install(&self, state: Arc<State>) -> Arc<State> {
         let mut seq = self.seq.lock().unwrap_or_else(|e| e.into_inner());
-        if state.seq < seq.installed {
-            if let Some(current) = self.state.load_full() {
-                return current;
-            }
+        if state.seq < seq.installed
+            && let Some(current) = self.state.load_full()
+        {
+            return current;
         }
         seq.installed = state.seq;
         self.state.store(Some(Arc::clone(&state)));

@@ -47,13 +47,12 @@ fn path_query(uri: &str) -> String {
 
 /// JS sends `"attributes": {}`; we omit an empty object (as Python does).
 fn normalize(mut v: Value) -> Value {
-    if let Some(obj) = v.as_object_mut() {
-        if obj
+    if let Some(obj) = v.as_object_mut()
+        && obj
             .get("attributes")
             .is_some_and(|a| a.as_object().is_some_and(|o| o.is_empty()))
-        {
-            obj.remove("attributes");
-        }
+    {
+        obj.remove("attributes");
     }
     v
 }

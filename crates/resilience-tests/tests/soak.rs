@@ -105,7 +105,7 @@ async fn soak_with_expiring_tokens_and_throttling() {
                 if n >= OPERATIONS || started.elapsed() > DEADLINE {
                     break;
                 }
-                let result = if last.is_none() || n % 8 == 0 {
+                let result = if last.is_none() || n.is_multiple_of(8) {
                     let value = format!("value-{t}-{n}");
                     client.set_secret(&name, &value).await.map(|s| {
                         last = Some(value);

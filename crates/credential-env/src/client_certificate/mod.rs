@@ -300,13 +300,13 @@ impl ClientCertificateCredentialBuilder {
             &self.client_id,
             &self.common,
         )?;
-        if let Source::Path(path) = &self.source {
-            if path.as_os_str().is_empty() {
-                return Err(CredentialError::invalid_configuration(
-                    self.name,
-                    "the certificate path is empty; pass the path of a PEM or PKCS#12 file",
-                ));
-            }
+        if let Source::Path(path) = &self.source
+            && path.as_os_str().is_empty()
+        {
+            return Err(CredentialError::invalid_configuration(
+                self.name,
+                "the certificate path is empty; pass the path of a PEM or PKCS#12 file",
+            ));
         }
         Ok(ClientCertificateCredential {
             principal,

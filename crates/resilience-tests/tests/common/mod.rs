@@ -134,10 +134,10 @@ impl Server {
         let handler: Arc<dyn Fn(&Seen) -> Behaviour + Send + Sync> = {
             let server = server.clone();
             Arc::new(move |seen: &Seen| {
-                if scripted(seen) {
-                    if let Some(b) = server.script.lock().unwrap().pop_front() {
-                        return b;
-                    }
+                if scripted(seen)
+                    && let Some(b) = server.script.lock().unwrap().pop_front()
+                {
+                    return b;
                 }
                 fallback(seen, &server)
             })
