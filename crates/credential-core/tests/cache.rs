@@ -494,7 +494,7 @@ async fn least_recently_used_key_is_evicted() {
     fetch_or_get(&cache, &["c"], &options(), "c", hour).await; // evicts b
     assert_eq!(
         format!("{cache:?}"),
-        "TokenCache { keys: 2, max_keys: 2, .. }"
+        "TokenCache { keys: 2, max_keys: 2, second_level: None, .. }"
     );
     cached(&cache, &["a"], &options(), "a kept").await;
     cached(&cache, &["c"], &options(), "c kept").await;
