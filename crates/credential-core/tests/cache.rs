@@ -699,3 +699,15 @@ async fn token_arriving_exactly_at_the_margin_lasts_half_its_life() {
         .unwrap_err();
     assert!(err.is_unavailable());
 }
+
+#[tokio::test]
+async fn long_expired_token_is_not_served() {
+    let (clock, cache) = setup();
+    store_old_token(&cache).await;
+    clock.set(T0 + Duration::hours(2));
+    let err = cache
+        .get_or_fetch(&["s"], &options(), || async { Err(down()) })
+        .await
+        .unwrap_err();
+    assert!(err.is_unavailable());
+}
