@@ -124,6 +124,17 @@ where
     name(&t).to_owned()
 }
 
+/// [`served`], then lets a background refresh it started run.
+async fn served_settled<F, Fut>(cache: &TokenCache, fetch: F) -> String
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<AccessToken, CredentialError>> + Send + 'static,
+{
+    let name = served(cache, fetch).await;
+    settle().await;
+    name
+}
+
 /// Stores the token `old`, valid for an hour from `T0`, for scope `s`.
 async fn store_old_token(cache: &TokenCache) {
     fetch_or_get(cache, &["s"], &options(), "old", T0 + Duration::hours(1)).await;
@@ -330,22 +341,28 @@ async fn failed_refresh_keeps_valid_token_and_backs_off_30s() {
     store_old_token(&cache).await;
     clock.advance(Duration::minutes(56)); // stale, still valid
     let counted = Counted::new();
-    assert_eq!(served(&cache, counted.fetch(Err(down()))).await, "old");
-    settle().await;
+    assert_eq!(
+        served_settled(&cache, counted.fetch(Err(down()))).await,
+        "old"
+    );
     assert_eq!(counted.runs(), 1);
 
     // For the next 30 s nobody tries again.
     for step in [0, 10, 29] {
         clock.set(T0 + Duration::minutes(56) + Duration::seconds(step));
-        assert_eq!(served(&cache, counted.fetch(Err(down()))).await, "old");
-        settle().await;
+        assert_eq!(
+            served_settled(&cache, counted.fetch(Err(down()))).await,
+            "old"
+        );
     }
     assert_eq!(counted.runs(), 1);
 
     // After 30 s, one new attempt.
     clock.set(T0 + Duration::minutes(56) + Duration::seconds(30));
-    assert_eq!(served(&cache, counted.fetch(Err(down()))).await, "old");
-    settle().await;
+    assert_eq!(
+        served_settled(&cache, counted.fetch(Err(down()))).await,
+        "old"
+    );
     assert_eq!(counted.runs(), 2);
 }
 
@@ -401,8 +418,7 @@ async fn failed_refresh_back_off_holds_against_a_racing_task() {
     assert_eq!(counted.runs(), 1, "no attempt within 30 s of the failure");
 
     clock.set(T0 + Duration::minutes(56) + Duration::seconds(50));
-    served(&cache, counted.fetch(Err(down()))).await;
-    settle().await;
+    served_settled(&cache, counted.fetch(Err(down()))).await;
     assert_eq!(counted.runs(), 2);
 }
 
@@ -416,13 +432,14 @@ async fn token_stale_on_arrival_is_refreshed_at_most_every_30s() {
     assert_eq!(served(&cache, counted.fetch(Ok(short()))).await, "az");
     for step in [0, 1, 15, 29] {
         clock.set(T0 + Duration::seconds(step));
-        assert_eq!(served(&cache, counted.fetch(Ok(short()))).await, "az");
-        settle().await;
+        assert_eq!(
+            served_settled(&cache, counted.fetch(Ok(short()))).await,
+            "az"
+        );
     }
     assert_eq!(counted.runs(), 1);
     clock.set(T0 + Duration::seconds(30));
-    served(&cache, counted.fetch(Ok(short()))).await;
-    settle().await;
+    served_settled(&cache, counted.fetch(Ok(short()))).await;
     assert_eq!(counted.runs(), 2);
 }
 
@@ -442,10 +459,9 @@ async fn token_inside_expiry_margin_on_arrival_serves_its_caller() {
     assert_eq!(counted.runs(), 1, "no refresh for the same call");
     clock.set(T0 + Duration::milliseconds(999));
     assert_eq!(
-        served(&cache, counted.fetch(Ok(brief("again")))).await,
+        served_settled(&cache, counted.fetch(Ok(brief("again")))).await,
         "brief"
     );
-    settle().await;
     assert_eq!(counted.runs(), 1);
     // Halfway through its life the token is no longer served.
     clock.set(T0 + Duration::seconds(1));
@@ -659,8 +675,10 @@ async fn token_arriving_exactly_at_the_margin_lasts_half_its_life() {
     let edge = token("edge", T0 + Duration::seconds(30));
     assert_eq!(served(&cache, counted.fetch(Ok(edge))).await, "edge");
     clock.set(T0 + Duration::seconds(14));
-    assert_eq!(served(&cache, counted.fetch(Err(down()))).await, "edge");
-    settle().await;
+    assert_eq!(
+        served_settled(&cache, counted.fetch(Err(down()))).await,
+        "edge"
+    );
     clock.set(T0 + Duration::seconds(15));
     let next = token("next", T0 + Duration::hours(1));
     assert_eq!(served(&cache, counted.fetch(Ok(next))).await, "next");
@@ -670,11 +688,25 @@ async fn token_arriving_exactly_at_the_margin_lasts_half_its_life() {
     let roomy = token("roomy", T0 + Duration::seconds(31));
     served(&cache, counted.fetch(Ok(roomy))).await;
     clock.set(T0 + Duration::milliseconds(999));
-    assert_eq!(served(&cache, counted.fetch(Err(down()))).await, "roomy");
-    settle().await;
+    assert_eq!(
+        served_settled(&cache, counted.fetch(Err(down()))).await,
+        "roomy"
+    );
     clock.set(T0 + Duration::seconds(1));
     let err = cache
         .get_or_fetch(&["s"], &options(), counted.fetch(Err(down())))
+        .await
+        .unwrap_err();
+    assert!(err.is_unavailable());
+}
+
+#[tokio::test]
+async fn long_expired_token_is_not_served() {
+    let (clock, cache) = setup();
+    store_old_token(&cache).await;
+    clock.set(T0 + Duration::hours(2));
+    let err = cache
+        .get_or_fetch(&["s"], &options(), || async { Err(down()) })
         .await
         .unwrap_err();
     assert!(err.is_unavailable());
