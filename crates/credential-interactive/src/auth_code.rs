@@ -166,13 +166,15 @@ impl AuthorizationCodeCredentialBuilder {
                 "the client secret is blank; pass the secret of the app registration or none",
             ));
         }
+        let persisted = PublicClient::persisted(&self.common, &client, Some(&self.tenant_id));
         let public = PublicClient::new(
             client,
             self.client_secret,
             None,
             true,
             "obtain a new authorization code",
-        )?;
+        )?
+        .with_persisted(persisted);
         Ok(AuthorizationCodeCredential {
             public,
             code: Mutex::new(Some(self.code)),

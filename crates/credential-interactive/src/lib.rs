@@ -53,6 +53,7 @@ mod grant;
 mod loopback;
 mod on_behalf_of;
 mod options;
+mod persist;
 mod pkce;
 mod public;
 mod record;

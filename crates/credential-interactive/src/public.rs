@@ -12,7 +12,8 @@ use crate::AuthenticationRecord;
 use crate::client::{TokenClient, check_scopes, oauth_error, restate};
 use crate::grant::GrantResponse;
 use crate::options::{CommonOptions, DEFAULT_TENANT, SignIn};
-use crate::store::AccountStore;
+use crate::persist::PersistedAccounts;
+use crate::store::{AccountStore, StoredAccount};
 
 /// The scopes every user sign-in adds, so that an `id_token` (the account)
 /// and a refresh token (silent refresh) come back.
@@ -38,6 +39,8 @@ pub(crate) struct PublicClient {
     pub(crate) record: Option<AuthenticationRecord>,
     cache: TokenCache,
     store: AccountStore,
+    /// The persistent token cache's copy of `store`, when one was given.
+    persisted: Option<PersistedAccounts>,
     /// One prompt (or silent refresh) at a time, so that concurrent first
     /// calls for different scopes sign in once.
     prompt_lock: tokio::sync::Mutex<()>,
@@ -75,6 +78,7 @@ impl PublicClient {
             .as_deref()
             .unwrap_or(DEVELOPER_SIGN_ON_CLIENT_ID);
         let client = TokenClient::new(credential, common, tenant, client_id)?;
+        let persisted = Self::persisted(common, &client, sign_in.tenant_id.as_deref());
         Self::new(
             client,
             None,
@@ -82,6 +86,33 @@ impl PublicClient {
             !sign_in.no_automatic_prompt,
             sign_in_hint,
         )
+        .map(|c| c.with_persisted(persisted))
+    }
+
+    /// The persistent entries of `client`, if `common` names a persistent
+    /// cache; `configured_tenant` is the tenant as the builder was given it
+    /// (a default tenant, or one taken from a record, is keyed as empty so
+    /// that a credential given the record finds the entries).
+    pub(crate) fn persisted(
+        common: &CommonOptions,
+        client: &TokenClient,
+        configured_tenant: Option<&str>,
+    ) -> Option<PersistedAccounts> {
+        common.persistent_cache.clone().map(|cache| {
+            PersistedAccounts::new(
+                cache,
+                client.credential,
+                client.authority_name(),
+                configured_tenant.unwrap_or_default().to_owned(),
+                client.client_id.clone(),
+            )
+        })
+    }
+
+    /// Keeps refresh tokens and records in `persisted` as well.
+    pub(crate) fn with_persisted(mut self, persisted: Option<PersistedAccounts>) -> Self {
+        self.persisted = persisted;
+        self
     }
 
     /// A client; a `record` must name the same application.
@@ -114,6 +145,7 @@ impl PublicClient {
             sign_in_hint,
             record,
             store,
+            persisted: None,
             prompt_lock: tokio::sync::Mutex::new(()),
         })
     }
@@ -184,7 +216,7 @@ impl PublicClient {
                     ));
                 }
                 let grant = prompt(tenant, scope).await?;
-                Ok(self.accept(grant))
+                Ok(self.accept(grant).await)
             })
             .await
     }
@@ -198,7 +230,7 @@ impl PublicClient {
         scope: &str,
         claims: Option<&str>,
     ) -> Result<Option<AccessToken>, CredentialError> {
-        let Some(account) = self.store.current() else {
+        let Some(account) = self.account().await else {
             return Ok(None);
         };
         let Some(refresh_token) = account.refresh_token else {
@@ -213,7 +245,7 @@ impl PublicClient {
             fields.push(("claims", claims));
         }
         match self.redeem(tenant, &fields).await {
-            Ok(grant) => Ok(Some(self.accept(grant))),
+            Ok(grant) => Ok(Some(self.accept(grant).await)),
             Err(error) if oauth_error(&error).is_some_and(|e| INTERACTION_ERRORS.contains(&e)) => {
                 tracing::info!(
                     credential = self.client.credential,
@@ -221,6 +253,11 @@ impl PublicClient {
                 );
                 self.store
                     .forget_refresh_token(&account.record.home_account_id);
+                if let Some(persisted) = &self.persisted {
+                    persisted
+                        .forget_refresh_token(&account.record.home_account_id)
+                        .await;
+                }
                 if self.automatic {
                     Ok(None)
                 } else {
@@ -258,7 +295,7 @@ impl PublicClient {
         }
         let _prompting = self.prompt_lock.lock().await;
         let grant = prompt(self.client.tenant_id.clone(), Self::scope_string(scopes)).await?;
-        let token = self.accept(grant);
+        let token = self.accept(grant).await;
         if !scopes.is_empty() {
             // Seeds the cache, so that get_token for these scopes needs no request.
             let _ = self
@@ -277,8 +314,38 @@ impl PublicClient {
         })
     }
 
-    /// Saves the account and refresh token of a grant; returns its token.
-    fn accept(&self, grant: GrantResponse) -> AccessToken {
+    /// The account in use. With a persistent cache, its stored entries
+    /// (written by this or another process, so the latest rotated refresh
+    /// token) are loaded first; without an account in use, the account
+    /// signed in last.
+    async fn account(&self) -> Option<StoredAccount> {
+        if let Some(persisted) = &self.persisted {
+            if let Some((record, refresh_token)) =
+                persisted.load(self.store.current_id().as_deref()).await
+            {
+                self.store.save(record, refresh_token);
+            }
+        }
+        self.store.current()
+    }
+
+    /// Saves the account and refresh token of a grant (in the persistent
+    /// cache too, if any); returns its token.
+    async fn accept(&self, grant: GrantResponse) -> AccessToken {
+        let refresh_token = grant.refresh_token.clone();
+        let token = self.remember(grant);
+        if let Some(persisted) = &self.persisted {
+            if let Some(account) = self.store.current() {
+                persisted
+                    .save(&account.record, refresh_token.as_ref())
+                    .await;
+            }
+        }
+        token
+    }
+
+    /// Saves the account and refresh token of a grant in memory; returns its token.
+    fn remember(&self, grant: GrantResponse) -> AccessToken {
         match grant.account {
             Some(account) => self.store.save(
                 AuthenticationRecord {

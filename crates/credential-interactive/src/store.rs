@@ -44,6 +44,11 @@ impl AccountStore {
             .cloned()
     }
 
+    /// The home account id of the account in use, signed in or not.
+    pub(crate) fn current_id(&self) -> Option<String> {
+        self.lock().current.clone()
+    }
+
     /// Makes `home_account_id` the account in use (it may not be signed in yet).
     pub(crate) fn select(&self, home_account_id: &str) {
         self.lock().current = Some(home_account_id.to_owned());

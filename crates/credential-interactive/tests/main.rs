@@ -10,4 +10,5 @@ mod browser;
 mod device_code;
 mod device_code_wire;
 mod on_behalf_of;
+mod persistent_cache;
 mod silent_refresh;
