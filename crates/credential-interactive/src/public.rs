@@ -319,12 +319,11 @@ impl PublicClient {
     /// token) are loaded first; without an account in use, the account
     /// signed in last.
     async fn account(&self) -> Option<StoredAccount> {
-        if let Some(persisted) = &self.persisted {
-            if let Some((record, refresh_token)) =
+        if let Some(persisted) = &self.persisted
+            && let Some((record, refresh_token)) =
                 persisted.load(self.store.current_id().as_deref()).await
-            {
-                self.store.save(record, refresh_token);
-            }
+        {
+            self.store.save(record, refresh_token);
         }
         self.store.current()
     }
@@ -334,12 +333,12 @@ impl PublicClient {
     async fn accept(&self, grant: GrantResponse) -> AccessToken {
         let refresh_token = grant.refresh_token.clone();
         let token = self.remember(grant);
-        if let Some(persisted) = &self.persisted {
-            if let Some(account) = self.store.current() {
-                persisted
-                    .save(&account.record, refresh_token.as_ref())
-                    .await;
-            }
+        if let Some(persisted) = &self.persisted
+            && let Some(account) = self.store.current()
+        {
+            persisted
+                .save(&account.record, refresh_token.as_ref())
+                .await;
         }
         token
     }
