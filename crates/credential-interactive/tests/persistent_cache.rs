@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use credential_core::cache_store::{CacheStore, PersistentTokenCache};
+use credential_core::cache_store::{CacheStore, CacheStoreError, PersistentTokenCache};
 use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{LoopbackOnlyHttpClient, ManualClock, MemoryCacheStore, Secret, async_trait};
 use credential_interactive::{DeviceCodeCredential, InteractiveBrowserCredential};
@@ -222,4 +222,42 @@ async fn a_browser_credential_given_the_record_signs_in_silently() {
         emulator.test_user().username
     );
     assert_eq!(browser.count(), 0, "no browser opened");
+}
+
+/// A store whose every operation fails.
+#[derive(Debug)]
+struct Broken;
+
+#[async_trait]
+impl CacheStore for Broken {
+    async fn load(&self, _: &str) -> Result<Option<Secret>, CacheStoreError> {
+        Err(broken())
+    }
+    async fn store(&self, _: &str, _: Secret) -> Result<(), CacheStoreError> {
+        Err(broken())
+    }
+    async fn remove(&self, _: &str) -> Result<(), CacheStoreError> {
+        Err(broken())
+    }
+}
+
+fn broken() -> CacheStoreError {
+    CacheStoreError::Unavailable {
+        message: "broken on purpose".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn a_failing_store_never_fails_the_request() {
+    let emulator = emulator(InteractiveOptions::default()).await;
+    let cache = PersistentTokenCache::new("broken", Arc::new(Broken));
+    let instance = device_code(&emulator, &cache, None, true);
+    token(&instance.cred, VAULT).await.unwrap();
+    instance.clock.advance(Duration::hours(2));
+    token(&instance.cred, VAULT).await.unwrap();
+    assert_eq!(
+        instance.prompts.load(Ordering::SeqCst),
+        1,
+        "the refresh token in memory still works"
+    );
 }
