@@ -20,6 +20,21 @@
 //! [`AuthenticationRecord`] (JSON through serde) naming the account, which a
 //! later credential can be given.
 //!
+//! # Persistent token cache
+//! With `with_persistent_token_cache`, [`DeviceCodeCredential`],
+//! [`InteractiveBrowserCredential`] and [`AuthorizationCodeCredential`] write
+//! the account's refresh token (each time Entra ID rotates it) and its
+//! [`AuthenticationRecord`] to the cache, keyed by credential, authority,
+//! tenant (as the builder named it; empty for the default), client id and
+//! the account's home id. A later credential (another process) with the same
+//! cache and options uses the stored refresh token silently, for the account
+//! of its `AuthenticationRecord` or else the account signed in last; before
+//! each silent refresh it reads the stored refresh token, so that one
+//! rotated by another process is used. Client secrets are never written,
+//! and a cache that fails is logged and never fails a request.
+//! [`OnBehalfOfCredential`] accepts the option but keeps its tokens in
+//! memory only (its tokens belong to a caller's assertion).
+//!
 //! # Defaults (as the reference SDKs)
 //! Tenant `organizations`, the Azure developer sign-on client id
 //! (`04b07795-8ddb-461a-bbee-02f9e1bf7b46`), and the requested scopes plus
@@ -40,7 +55,9 @@
 //! - **On-behalf-of** caches per user assertion keyed by its SHA-256, with
 //!   [`OnBehalfOfCredential::for_user`] sharing one application between
 //!   users; only the access token is kept (no on-behalf-of refresh token).
-//! - **Accounts** live in memory for the credential's life.
+//! - **Accounts** live in memory for the credential's life, and also in a
+//!   persistent token cache when the builder is given one
+//!   (`with_persistent_token_cache`, off by default).
 //! - Requests carry only the fields the flows need (no MSAL telemetry, no
 //!   instance discovery).
 

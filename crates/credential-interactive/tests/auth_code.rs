@@ -110,3 +110,41 @@ fn bad_inputs_are_configuration_errors() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_new_instance_with_the_persistent_cache_refreshes_without_redeeming_its_code() {
+    use credential_core::cache_store::{CacheStore, PersistentTokenCache};
+    let emulator = emulator(InteractiveOptions::default()).await;
+    let store = credential_core::MemoryCacheStore::new();
+    let cache = PersistentTokenCache::new("test", std::sync::Arc::new(store.clone()));
+    let code = code(&emulator).await;
+    let build = |code: &str| {
+        let (ctx, _clock, _) = browser_context();
+        AuthorizationCodeCredential::builder(
+            emulator.tenant_id(),
+            emulator.client_id(),
+            code,
+            REDIRECT,
+        )
+        .with_client_secret(emulator.client_secret())
+        .with_authority_host(emulator.authority_host())
+        .with_context(ctx)
+        .with_persistent_token_cache(cache.clone())
+        .build()
+        .unwrap()
+    };
+    token(&build(&code), VAULT).await.unwrap();
+    for key in store.keys() {
+        let entry = store.load(&key).await.unwrap().unwrap();
+        assert!(
+            !entry.expose_secret().contains(emulator.client_secret()),
+            "the client secret is never stored"
+        );
+    }
+    // The code was used: redeeming it again would be refused.
+    let token = token(&build(&code), STORAGE).await.unwrap();
+    assert_eq!(
+        claims(token.token.expose_secret())["aud"],
+        "https://storage.azure.com"
+    );
+}
