@@ -46,8 +46,17 @@ fn credential(
     emulator: &RunningEmulator,
     code: &str,
 ) -> (AuthorizationCodeCredential, credential_core::ManualClock) {
+    credential_with(emulator, code, None)
+}
+
+/// A credential for `code`, with `cache` as its persistent token cache.
+fn credential_with(
+    emulator: &RunningEmulator,
+    code: &str,
+    cache: Option<&credential_core::PersistentTokenCache>,
+) -> (AuthorizationCodeCredential, credential_core::ManualClock) {
     let (ctx, clock, _) = browser_context();
-    let cred = AuthorizationCodeCredential::builder(
+    let mut builder = AuthorizationCodeCredential::builder(
         emulator.tenant_id(),
         emulator.client_id(),
         code,
@@ -55,10 +64,11 @@ fn credential(
     )
     .with_client_secret(emulator.client_secret())
     .with_authority_host(emulator.authority_host())
-    .with_context(ctx)
-    .build()
-    .unwrap();
-    (cred, clock)
+    .with_context(ctx);
+    if let Some(cache) = cache {
+        builder = builder.with_persistent_token_cache(cache.clone());
+    }
+    (builder.build().unwrap(), clock)
 }
 
 #[tokio::test]
@@ -114,25 +124,12 @@ fn bad_inputs_are_configuration_errors() {
 #[tokio::test]
 async fn a_new_instance_with_the_persistent_cache_refreshes_without_redeeming_its_code() {
     use credential_core::cache_store::{CacheStore, PersistentTokenCache};
+
     let emulator = emulator(InteractiveOptions::default()).await;
     let store = credential_core::MemoryCacheStore::new();
     let cache = PersistentTokenCache::new("test", std::sync::Arc::new(store.clone()));
     let code = code(&emulator).await;
-    let build = |code: &str| {
-        let (ctx, _clock, _) = browser_context();
-        AuthorizationCodeCredential::builder(
-            emulator.tenant_id(),
-            emulator.client_id(),
-            code,
-            REDIRECT,
-        )
-        .with_client_secret(emulator.client_secret())
-        .with_authority_host(emulator.authority_host())
-        .with_context(ctx)
-        .with_persistent_token_cache(cache.clone())
-        .build()
-        .unwrap()
-    };
+    let build = |code: &str| credential_with(&emulator, code, Some(&cache)).0;
     token(&build(&code), VAULT).await.unwrap();
     for key in store.keys() {
         let entry = store.load(&key).await.unwrap().unwrap();

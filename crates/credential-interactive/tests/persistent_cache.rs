@@ -22,22 +22,13 @@ struct Recorder {
 }
 
 impl Recorder {
-    fn paths(&self) -> Vec<String> {
-        self.sent
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(p, _)| p.clone())
-            .collect()
+    /// The (path, body) of each request sent.
+    fn sent(&self) -> Vec<(String, String)> {
+        self.sent.lock().unwrap().clone()
     }
 
-    fn bodies(&self) -> Vec<String> {
-        self.sent
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(_, b)| b.clone())
-            .collect()
+    fn paths(&self) -> Vec<String> {
+        self.sent().into_iter().map(|(p, _)| p).collect()
     }
 }
 
@@ -136,7 +127,7 @@ async fn a_new_instance_signs_in_silently_from_the_stored_refresh_token() {
         paths.iter().all(|p| !p.ends_with("devicecode")),
         "the device code endpoint is never called: {paths:?}"
     );
-    let bodies = second.http.bodies();
+    let bodies: Vec<String> = second.http.sent().into_iter().map(|(_, b)| b).collect();
     assert_eq!(bodies.len(), 1, "{paths:?}");
     assert!(
         bodies[0].contains("grant_type=refresh_token"),
