@@ -17,10 +17,11 @@
 pub mod app_config;
 pub mod bearer_token;
 pub mod choose_credential;
-pub mod quickstart;
 pub mod set_update_rotate;
 pub mod sign_in;
 pub mod target;
+
+pub use target::vault_or_local_emulator;
 
 /// The README's code blocks, compiled as doc tests (the quick-start must
 /// build as written).

@@ -13,6 +13,13 @@ use crate::BoxError;
 /// The variable that names a real vault.
 pub const AZURE_KEYVAULT_URL: &str = "AZURE_KEYVAULT_URL";
 
+/// Where the example runs: the vault `AZURE_KEYVAULT_URL` names, or, when it
+/// is unset, a Key Vault emulator started on a loopback port. Says which on
+/// stdout. Keep the returned value alive: dropping it stops the emulator.
+pub async fn vault_or_local_emulator() -> Result<Target, BoxError> {
+    Target::connect(&Env::real(), &mut std::io::stdout()).await
+}
+
 /// A vault to talk to and the credential to talk to it with.
 pub struct Target {
     /// The vault URL.
@@ -60,6 +67,16 @@ impl Target {
     /// emulator runs.
     pub fn context(&self) -> ProviderContext {
         ProviderContext::system().with_env(self.env.clone())
+    }
+
+    /// How often to check on a delete or recover: quickly against the
+    /// emulator, the client's default against a real vault.
+    pub fn poll_interval(&self) -> Duration {
+        if self.emulator.is_some() {
+            Duration::from_millis(50)
+        } else {
+            keyvault_secrets::DEFAULT_POLL_INTERVAL
+        }
     }
 
     /// `DefaultAzureCredential` over [`Target::context`].
