@@ -15,9 +15,7 @@
 //! an injected environment (the process environment is never changed).
 
 pub mod app_config;
-pub mod bearer_token;
 pub mod choose_credential;
-pub mod set_update_rotate;
 pub mod sign_in;
 pub mod target;
 

@@ -173,7 +173,7 @@ fn quickstart_runs_against_the_embedded_emulator() {
 
 #[tokio::test]
 async fn set_update_rotate_and_choose_credential_run() {
-    let out = narration!(examples::set_update_rotate::run);
+    let out = run_example("set_update_rotate");
     assert!(
         out.contains("(disabled)") && out.contains("(enabled)"),
         "{out}"
@@ -200,9 +200,9 @@ async fn set_update_rotate_and_choose_credential_run() {
     );
 }
 
-#[tokio::test]
-async fn bearer_token_provider_signs_a_plain_request() {
-    let out = narration!(examples::bearer_token::run);
+#[test]
+fn bearer_token_provider_signs_a_plain_request() {
+    let out = run_example("bearer_token");
     assert!(
         out.contains("signed by the bearer token provider (scope https://vault.azure.net/.default): HTTP 200."),
         "{out}"
