@@ -15,7 +15,6 @@
 //! an injected environment (the process environment is never changed).
 
 pub mod app_config;
-pub mod choose_credential;
 pub mod sign_in;
 pub mod target;
 
