@@ -14,7 +14,6 @@
 //! Vault emulator on a loopback port and point the credential at it through
 //! an injected environment (the process environment is never changed).
 
-pub mod app_config;
 pub mod sign_in;
 pub mod target;
 

@@ -308,9 +308,9 @@ async fn token_nearing_expiry_mid_run_is_refreshed_once() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn app_config_loads_typed_config_and_reloads_a_change() {
-    let out = narration!(examples::app_config::run);
+#[test]
+fn app_config_loads_typed_config_and_reloads_a_change() {
+    let out = run_example("app_config");
     let lines: Vec<&str> = out.lines().collect();
     assert!(
         lines[1].starts_with("1. Seeded 4 secrets named appcfg-"),
