@@ -3,10 +3,8 @@
 use std::io::Write;
 use std::time::Duration;
 
-use credential_core::{Env, ProviderContext, TokenCredential};
-use credential_default::DefaultAzureCredential;
+use credential_core::{Env, ProviderContext};
 use keyvault_emulator::{Emulator, RunningEmulator};
-use keyvault_secrets::SecretClient;
 
 use crate::BoxError;
 
@@ -77,24 +75,5 @@ impl Target {
         } else {
             keyvault_secrets::DEFAULT_POLL_INTERVAL
         }
-    }
-
-    /// `DefaultAzureCredential` over [`Target::context`].
-    pub fn credential(&self) -> Result<DefaultAzureCredential, BoxError> {
-        Ok(DefaultAzureCredential::builder()
-            .with_context(self.context())
-            .build()?)
-    }
-
-    /// A `SecretClient` for the vault; polls quickly against the emulator.
-    pub fn client(
-        &self,
-        credential: impl TokenCredential + 'static,
-    ) -> Result<SecretClient, BoxError> {
-        let mut builder = SecretClient::builder(self.vault_url.clone(), credential);
-        if self.emulator.is_some() {
-            builder = builder.poll_interval(Duration::from_millis(50));
-        }
-        Ok(builder.build()?)
     }
 }

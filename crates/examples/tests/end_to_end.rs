@@ -20,6 +20,10 @@ use credential_default::{
 use keyvault_emulator::{Emulator, RunningEmulator};
 use keyvault_secrets::{DeletedSecret, Error, KeyVaultSecret, SecretClient};
 
+mod support;
+
+use support::run_example;
+
 /// Counts requests to token endpoints on their way to the real client.
 #[derive(Debug)]
 struct CountingHttp {
@@ -95,41 +99,6 @@ async fn lifecycle(client: &SecretClient, name: &str) {
     assert!(latest(client, name).await.is_err());
 }
 
-/// What example `name` printed when run with `AZURE_KEYVAULT_URL` unset
-/// (so against its embedded emulator). `cargo test -p examples` builds the
-/// examples next to the test binaries; the example must exit successfully.
-fn run_example(name: &str) -> String {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is not built: run `cargo test -p examples`, which builds the examples",
-        path.display()
-    );
-    let output = std::process::Command::new(&path)
-        .env_remove("AZURE_KEYVAULT_URL")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        output.status.success(),
-        "{name} failed: {stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-/// What an example's `run` printed when run with an empty environment
-/// (so against its embedded emulator).
-macro_rules! narration {
-    ($run:expr) => {{
-        let mut out = Vec::new();
-        $run(&Env::empty(), &mut out).await.unwrap();
-        String::from_utf8(out).unwrap()
-    }};
-}
-
 fn client(
     emulator: &RunningEmulator,
     credential: impl credential_core::TokenCredential + 'static,
@@ -141,9 +110,9 @@ fn client(
         .unwrap()
 }
 
-#[test]
-fn quickstart_runs_against_the_embedded_emulator() {
-    let out = run_example("quickstart");
+#[tokio::test]
+async fn quickstart_runs_against_the_embedded_emulator() {
+    let out = run_example("quickstart").await;
     let lines: Vec<&str> = out.lines().collect();
     assert!(
         lines[0].starts_with(
@@ -178,9 +147,9 @@ fn quickstart_runs_against_the_embedded_emulator() {
     );
 }
 
-#[test]
-fn set_update_rotate_and_choose_credential_run() {
-    let out = run_example("set_update_rotate");
+#[tokio::test]
+async fn set_update_rotate_and_choose_credential_run() {
+    let out = run_example("set_update_rotate").await;
     assert!(
         out.contains("(disabled)") && out.contains("(enabled)"),
         "{out}"
@@ -188,7 +157,7 @@ fn set_update_rotate_and_choose_credential_run() {
     assert!(out.contains("deleted and purged"), "{out}");
 
     // PATH is empty in the emulator's environment, so no `az` is found.
-    let out = run_example("choose_credential");
+    let out = run_example("choose_credential").await;
     assert!(
         out.contains("ClientSecretCredential: set and read"),
         "{out}"
@@ -207,9 +176,9 @@ fn set_update_rotate_and_choose_credential_run() {
     );
 }
 
-#[test]
-fn bearer_token_provider_signs_a_plain_request() {
-    let out = run_example("bearer_token");
+#[tokio::test]
+async fn bearer_token_provider_signs_a_plain_request() {
+    let out = run_example("bearer_token").await;
     assert!(
         out.contains("signed by the bearer token provider (scope https://vault.azure.net/.default): HTTP 200."),
         "{out}"
@@ -308,9 +277,9 @@ async fn token_nearing_expiry_mid_run_is_refreshed_once() {
     );
 }
 
-#[test]
-fn app_config_loads_typed_config_and_reloads_a_change() {
-    let out = run_example("app_config");
+#[tokio::test]
+async fn app_config_loads_typed_config_and_reloads_a_change() {
+    let out = run_example("app_config").await;
     let lines: Vec<&str> = out.lines().collect();
     assert!(
         lines[1].starts_with("1. Seeded 4 secrets named appcfg-"),
