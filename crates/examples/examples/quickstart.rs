@@ -18,8 +18,10 @@ use futures::TryStreamExt;
 use keyvault_secrets::SecretClient;
 use time::format_description::well_known::Rfc3339;
 
-#[tokio::main]
-async fn main() -> Result<(), BoxError> {
+/// The quick-start. One thread is plenty; `pub` only so that a test can run
+/// this `main` and read its logs.
+#[tokio::main(flavor = "current_thread")]
+pub async fn main() -> Result<(), BoxError> {
     // Your vault, or a local emulator when AZURE_KEYVAULT_URL is unset.
     let vault = vault_or_local_emulator().await?;
 
