@@ -18,6 +18,23 @@ pub async fn run_example(name: &str) -> String {
         "{} is not built: run `cargo test -p examples`, which builds the examples",
         path.display()
     );
+    // `cargo test --test NAME` does not rebuild the examples: refuse a
+    // binary older than its sources rather than test stale code.
+    let built = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = vec![manifest.join(format!("examples/{name}.rs"))];
+    for entry in std::fs::read_dir(manifest.join("src")).unwrap() {
+        sources.push(entry.unwrap().path());
+    }
+    for source in sources {
+        let changed = std::fs::metadata(&source).unwrap().modified().unwrap();
+        assert!(
+            changed <= built,
+            "{} is older than {}: run `cargo test -p examples`, which rebuilds the examples",
+            path.display(),
+            source.display()
+        );
+    }
     let mut request = ProcessRequest::new(path, Vec::<String>::new());
     // A blank value counts as unset.
     request.env = vec![("AZURE_KEYVAULT_URL".to_owned(), String::new())];
