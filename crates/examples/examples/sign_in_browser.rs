@@ -1,22 +1,73 @@
-//! Sign in with the browser, then read a secret. Run:
-//! `cargo run -p examples --example sign_in_browser`
+//! Sign in in the browser, then write and read a secret as the signed-in
+//! user. Run: `cargo run -p examples --example sign_in_browser`
 //!
-//! Without `AZURE_KEYVAULT_URL` it runs against a local Key Vault emulator
-//! and its test user; with it, against your tenant and vault
-//! (`AZURE_TENANT_ID` and `AZURE_CLIENT_ID` optional).
+//! Without `AZURE_KEYVAULT_URL` it runs against a local Key Vault emulator,
+//! whose sign-in page a stand-in browser visits itself. With it, it signs you in
+//! to your tenant (`AZURE_TENANT_ID`, else any work or school account) with
+//! `AZURE_CLIENT_ID` (else the Azure developer sign-on application) and uses
+//! that vault.
 
-use std::process::ExitCode;
+use std::sync::Arc;
 
-use credential_core::Env;
+use credential_core::env_vars::{AZURE_CLIENT_ID, AZURE_TENANT_ID};
+use credential_default::InteractiveBrowserCredential;
+use examples::{BoxError, unique_name, vault_or_local_emulator};
+use keyvault_emulator::SimulatedBrowser;
+use keyvault_secrets::SecretClient;
 
 #[tokio::main]
-async fn main() -> ExitCode {
-    let mut out = std::io::stdout();
-    match examples::sign_in::browser(&Env::real(), &mut out).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("The sign-in example failed: {error}");
-            ExitCode::FAILURE
+async fn main() -> Result<(), BoxError> {
+    // Your vault, or a local emulator when AZURE_KEYVAULT_URL is unset.
+    let vault = vault_or_local_emulator().await?;
+
+    // Where to sign in: the emulator's token issuer and tenant, or yours.
+    let mut builder = InteractiveBrowserCredential::builder().with_context(vault.context());
+    if let Some(emulator) = &vault.emulator {
+        // No one is at the keyboard: a stand-in browser opens the page.
+        builder = builder
+            .with_context(
+                vault
+                    .context()
+                    .with_process(Arc::new(SimulatedBrowser::new())),
+            )
+            .with_authority_host(emulator.authority_host())
+            .with_tenant_id(emulator.tenant_id());
+    } else {
+        builder = match vault.env.get(AZURE_TENANT_ID) {
+            Some(tenant) => builder.with_tenant_id(tenant),
+            // A vault names its own tenant in its challenge; sign in there.
+            None => builder.with_additionally_allowed_tenants(["*"]),
+        };
+        if let Some(client) = vault.env.get(AZURE_CLIENT_ID) {
+            builder = builder.with_client_id(client);
         }
     }
+    let credential = builder.build()?;
+
+    // 1. Sign in now, rather than on the first request.
+    println!("1. Signing in in the browser...");
+    let record = credential
+        .authenticate(&["https://vault.azure.net/.default"])
+        .await?;
+    println!(
+        "   Signed in as {} (tenant {}).",
+        record.username, record.tenant_id
+    );
+
+    // 2. Use the vault as that user: the token comes from the cache and
+    //    the refresh token, so there is no second prompt.
+    let client = SecretClient::new(vault.vault_url.clone(), credential)?;
+    let name = unique_name("signed-in");
+    client.set_secret(&name, "written-as-the-user").await?;
+    let read = client.get_secret(&name).await?;
+    let matches = if read.value == "written-as-the-user" {
+        "matches"
+    } else {
+        "DOES NOT match"
+    };
+    println!(
+        "2. Wrote secret '{name}' and read it back without another prompt: the value {matches}."
+    );
+    println!("Done.");
+    Ok(())
 }

@@ -1,26 +1,23 @@
-//! Runnable walkthroughs of the real flows, each a function that writes its
-//! narration to any `Write` so that tests can run it and check what it says.
+//! Runnable walkthroughs of the real flows. Each example's `main` is the
+//! code you would copy, with its narration printed around the calls:
 //!
-//! - [`quickstart`]: `cargo run -p examples --example quickstart`
-//! - [`set_update_rotate`]: `cargo run -p examples --example set_update_rotate`
-//! - [`choose_credential`]: `cargo run -p examples --example choose_credential`
-//! - [`app_config`]: `cargo run -p examples --example app_config`
-//! - [`bearer_token`]: `cargo run -p examples --example bearer_token`
-//! - [`sign_in`]: `cargo run -p examples --example sign_in_device_code` and
+//! - `cargo run -p examples --example quickstart`
+//! - `cargo run -p examples --example set_update_rotate`
+//! - `cargo run -p examples --example choose_credential`
+//! - `cargo run -p examples --example app_config`
+//! - `cargo run -p examples --example bearer_token`
+//! - `cargo run -p examples --example sign_in_device_code` and
 //!   `--example sign_in_browser`
 //!
-//! With `AZURE_KEYVAULT_URL` set, the walkthroughs use that vault and the
-//! real `DefaultAzureCredential`. Without it they start the embedded Key
-//! Vault emulator on a loopback port and point the credential at it through
-//! an injected environment (the process environment is never changed).
+//! This library holds only what the examples share: [`vault_or_local_emulator`]
+//! picks the vault. With `AZURE_KEYVAULT_URL` set, the examples use that
+//! vault and your real sign-in. Without it they start the embedded Key Vault
+//! emulator on a loopback port and point the credential at it through an
+//! injected environment (the process environment is never changed).
 
-pub mod app_config;
-pub mod bearer_token;
-pub mod choose_credential;
-pub mod quickstart;
-pub mod set_update_rotate;
-pub mod sign_in;
 pub mod target;
+
+pub use target::vault_or_local_emulator;
 
 /// The README's code blocks, compiled as doc tests (the quick-start must
 /// build as written).

@@ -3,15 +3,20 @@
 use std::io::Write;
 use std::time::Duration;
 
-use credential_core::{Env, ProviderContext, TokenCredential};
-use credential_default::DefaultAzureCredential;
+use credential_core::{Env, ProviderContext};
 use keyvault_emulator::{Emulator, RunningEmulator};
-use keyvault_secrets::SecretClient;
 
 use crate::BoxError;
 
 /// The variable that names a real vault.
 pub const AZURE_KEYVAULT_URL: &str = "AZURE_KEYVAULT_URL";
+
+/// Where the example runs: the vault `AZURE_KEYVAULT_URL` names, or, when it
+/// is unset, a Key Vault emulator started on a loopback port. Says which on
+/// stdout. Keep the returned value alive: dropping it stops the emulator.
+pub async fn vault_or_local_emulator() -> Result<Target, BoxError> {
+    Target::connect(&Env::real(), &mut std::io::stdout()).await
+}
 
 /// A vault to talk to and the credential to talk to it with.
 pub struct Target {
@@ -62,22 +67,13 @@ impl Target {
         ProviderContext::system().with_env(self.env.clone())
     }
 
-    /// `DefaultAzureCredential` over [`Target::context`].
-    pub fn credential(&self) -> Result<DefaultAzureCredential, BoxError> {
-        Ok(DefaultAzureCredential::builder()
-            .with_context(self.context())
-            .build()?)
-    }
-
-    /// A `SecretClient` for the vault; polls quickly against the emulator.
-    pub fn client(
-        &self,
-        credential: impl TokenCredential + 'static,
-    ) -> Result<SecretClient, BoxError> {
-        let mut builder = SecretClient::builder(self.vault_url.clone(), credential);
+    /// How often to check on a delete or recover: quickly against the
+    /// emulator, the client's default against a real vault.
+    pub fn poll_interval(&self) -> Duration {
         if self.emulator.is_some() {
-            builder = builder.poll_interval(Duration::from_millis(50));
+            Duration::from_millis(50)
+        } else {
+            keyvault_secrets::DEFAULT_POLL_INTERVAL
         }
-        Ok(builder.build()?)
     }
 }

@@ -292,24 +292,22 @@ async fn an_arc_key_file_outside_the_allowed_directory_is_never_read() {
     }
 }
 
+/// The quick-start example itself, run here so that its logs can be read.
+#[path = "../../examples/examples/quickstart.rs"]
+mod quickstart;
+
 #[test]
 fn a_quickstart_run_at_trace_level_logs_no_secret() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    // The example's `main` builds a current-thread runtime on this thread,
+    // where the capture listens. (It uses the embedded emulator unless the
+    // environment names a vault in AZURE_KEYVAULT_URL.)
     let logs = LogCapture::start();
-    let mut out = Vec::new();
-    runtime
-        .block_on(examples::quickstart::run(&Env::empty(), &mut out))
-        .unwrap();
+    quickstart::main().unwrap();
     let contents = logs.contents();
     assert!(
         contents.contains("TRACE") || contents.contains("DEBUG"),
         "nothing was captured"
     );
-    let narration = String::from_utf8(out).unwrap();
-    assert!(narration.contains("Done."), "{narration}");
     logs.assert_absent(&[
         keyvault_emulator::DEFAULT_CLIENT_SECRET,
         "first-value",
@@ -320,7 +318,6 @@ fn a_quickstart_run_at_trace_level_logs_no_secret() {
         // The emulator's tokens and any assertion are JWTs: base64 of '{"'.
         "eyJ",
     ]);
-    assert!(!narration.contains("eyJ") && !narration.contains("first-value"));
 }
 
 #[tokio::test]
