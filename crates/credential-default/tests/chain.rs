@@ -6,7 +6,9 @@ use crate::common;
 
 use common::*;
 use credential_core::test_util::ScriptedFailure;
-use credential_default::{CredentialError, CredentialKind, TokenCredential, TokenRequestOptions};
+use credential_default::{
+    CredentialError, CredentialKind, TokenCredential, TokenRequestOptions, UserAssignedId,
+};
 use mockito::Matcher;
 use std::error::Error as _;
 
@@ -250,7 +252,7 @@ async fn workload_identity_client_id_defaults_to_managed_identity_client_id() {
         &[("/var/run/token", "federated-jwt")],
     );
     let c = builder(&h, &closed_port_url())
-        .with_managed_identity_client_id("mi-client")
+        .with_managed_identity(UserAssignedId::ClientId("mi-client".into()))
         .with_workload_identity_tenant_id("other-tenant")
         .with_authority_host(url)
         .build()
@@ -313,17 +315,22 @@ async fn managed_identity_resource_id_is_passed() {
     let h = managed_identity_only_harness("managedidentitycredential");
     let imds = imds_url(&server);
     let c = builder(&h, &imds)
-        .with_managed_identity_resource_id("/sub/rid")
+        .with_managed_identity("resource_id=/sub/rid".parse().unwrap())
         .build()
         .unwrap();
     get(&c).await.unwrap();
     token_mock.assert_async().await;
-    let err = builder(&h, &imds)
-        .with_managed_identity_resource_id("/sub/rid")
-        .with_managed_identity_client_id("c")
+}
+
+#[tokio::test]
+async fn a_blank_managed_identity_stops_the_chain() {
+    let h = managed_identity_only_harness("ManagedIdentityCredential");
+    let c = builder(&h, &closed_port_url())
+        .with_managed_identity(UserAssignedId::ObjectId(" ".into()))
         .build()
-        .unwrap_err();
-    assert!(err.to_string().contains("not both"), "{err}");
+        .unwrap();
+    let err = get(&c).await.unwrap_err();
+    assert!(err.to_string().contains("object id is empty"), "{err}");
 }
 
 #[tokio::test]

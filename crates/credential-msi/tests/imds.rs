@@ -10,7 +10,7 @@ use common::*;
 use credential_core::{
     CredentialError, Env, ProviderContext, TokenCredential, TransportError, TransportErrorKind,
 };
-use credential_msi::{ImdsRetryPolicy, ManagedIdentityCredential, SourceKind};
+use credential_msi::{ImdsRetryPolicy, ManagedIdentityCredential, SourceKind, UserAssignedId};
 use mockito::Matcher;
 use url::Url;
 
@@ -63,15 +63,18 @@ async fn user_assigned_parameters() {
     let mut server = mockito::Server::new_async().await;
     for (builder, extra) in [
         (
-            credential_at(&server.url()).with_client_id("cid"),
+            credential_at(&server.url())
+                .with_user_assigned_id(UserAssignedId::ClientId("cid".into())),
             "&client_id=cid",
         ),
         (
-            credential_at(&server.url()).with_object_id("oid"),
+            credential_at(&server.url())
+                .with_user_assigned_id(UserAssignedId::ObjectId("oid".into())),
             "&object_id=oid",
         ),
         (
-            credential_at(&server.url()).with_resource_id("/subscriptions/s/rg"),
+            credential_at(&server.url())
+                .with_user_assigned_id(UserAssignedId::ResourceId("/subscriptions/s/rg".into())),
             "&msi_res_id=%2Fsubscriptions%2Fs%2Frg",
         ),
     ] {
