@@ -35,11 +35,15 @@ const NONE_SELECTED: usize = usize::MAX;
 /// let token = rt.block_on(chain.get_token(&["scope"], &TokenRequestOptions::default())).unwrap();
 /// assert_eq!(token.token.expose_secret(), "t");
 /// ```
+///
+/// A clone shares the credentials (and so their token caches) and, with
+/// [`sticky`](Self::sticky), the selection.
+#[derive(Clone)]
 pub struct ChainedTokenCredential {
     name: &'static str,
     sources: Vec<(&'static str, Arc<dyn TokenCredential>)>,
     sticky: bool,
-    selected: AtomicUsize,
+    selected: Arc<AtomicUsize>,
     help: Option<String>,
 }
 
@@ -50,7 +54,7 @@ impl ChainedTokenCredential {
             name: "ChainedTokenCredential",
             sources: Vec::new(),
             sticky: false,
-            selected: AtomicUsize::new(NONE_SELECTED),
+            selected: Arc::new(AtomicUsize::new(NONE_SELECTED)),
             help: None,
         }
     }

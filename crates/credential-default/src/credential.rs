@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::pin::pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use credential_core::{
@@ -54,14 +55,18 @@ const NONE_SELECTED: usize = usize::MAX;
 ///     .await?;
 /// # Ok(()) }
 /// ```
+///
+/// A clone shares everything: the links (and so their token caches), the
+/// selected link and the first call's walk.
+#[derive(Clone)]
 pub struct DefaultAzureCredential {
-    links: Vec<Link>,
-    selected: AtomicUsize,
+    links: Arc<[Link]>,
+    selected: Arc<AtomicUsize>,
     /// Held while a first call walks the chain; keeps the last walk's
     /// failure for the callers that waited on it.
-    first_call: Mutex<Option<FailedWalk>>,
+    first_call: Arc<Mutex<Option<FailedWalk>>>,
     /// How many walks have finished.
-    walks: AtomicU64,
+    walks: Arc<AtomicU64>,
     cloud: CloudConfiguration,
 }
 
@@ -95,10 +100,10 @@ impl DefaultAzureCredential {
     pub(crate) fn from_links(links: Vec<Link>, cloud: CloudConfiguration) -> Self {
         Self {
             cloud,
-            links,
-            selected: AtomicUsize::new(NONE_SELECTED),
-            first_call: Mutex::new(None),
-            walks: AtomicU64::new(0),
+            links: links.into(),
+            selected: Arc::new(AtomicUsize::new(NONE_SELECTED)),
+            first_call: Arc::new(Mutex::new(None)),
+            walks: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -317,7 +322,7 @@ impl DefaultAzureCredential {
             ),
             _ => {
                 let mut help = String::from("To fix this, set up one of these credentials:");
-                for link in &self.links {
+                for link in self.links.iter() {
                     help.push_str(&format!(
                         "\n  - {}: {}",
                         link.kind.name(),

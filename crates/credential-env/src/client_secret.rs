@@ -27,6 +27,7 @@ const NAME: &str = "ClientSecretCredential";
 ///     .unwrap();
 /// assert!(!format!("{credential:?}").contains("my-secret"));
 /// ```
+#[derive(Clone)]
 pub struct ClientSecretCredential {
     principal: ServicePrincipal,
     secret: Secret,

@@ -49,10 +49,12 @@ const AZURE_USERNAME: &str = "AZURE_USERNAME";
 /// let credential = EnvironmentCredential::from_context(ctx).unwrap();
 /// assert_eq!(credential.selected(), None);
 /// ```
+#[derive(Clone)]
 pub struct EnvironmentCredential {
     inner: Inner,
 }
 
+#[derive(Clone)]
 enum Inner {
     Secret(ClientSecretCredential),
     Certificate(ClientCertificateCredential),

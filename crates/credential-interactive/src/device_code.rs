@@ -60,8 +60,10 @@ type PromptCallback = Arc<dyn Fn(&DeviceCodeInfo) + Send + Sync>;
 ///     .await?;
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct DeviceCodeCredential {
-    public: PublicClient,
+    /// Shared by clones, with its token cache and accounts.
+    public: Arc<PublicClient>,
     prompt_callback: PromptCallback,
     cancellation: Option<Cancellation>,
 }
@@ -304,7 +306,7 @@ impl DeviceCodeCredentialBuilder {
             "call DeviceCodeCredential::authenticate",
         )?;
         Ok(DeviceCodeCredential {
-            public,
+            public: Arc::new(public),
             prompt_callback: self
                 .prompt_callback
                 .unwrap_or_else(|| Arc::new(|info: &DeviceCodeInfo| eprintln!("{}", info.message))),

@@ -45,6 +45,18 @@ async fn expect_token_request(server: &mut mockito::ServerGuard, extra: &str) ->
 }
 
 #[tokio::test]
+async fn a_clone_is_served_from_the_originals_cache() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = expect_token_request(&mut server, "").await;
+    let original = credential_at(&server.url()).build().unwrap();
+    let token = get(&original).await.unwrap();
+    let clone = original.clone();
+    drop(original);
+    assert_eq!(get(&clone).await.unwrap(), token);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
 async fn token_request_is_exact_and_cached() {
     let mut server = mockito::Server::new_async().await;
     let mock = expect_token_request(&mut server, "").await;
