@@ -240,6 +240,7 @@ impl DefaultAzureCredentialBuilder {
         }
         self.check_required(&ctx)?;
         validate_request_timeout(NAME, self.request_timeout)?;
+        ctx.env.require_unicode(NAME, &[AZURE_TOKEN_CREDENTIALS])?;
         let selection = Selection::parse(ctx.env.get(AZURE_TOKEN_CREDENTIALS).as_deref())?;
         let kinds: Vec<CredentialKind> = CredentialKind::ALL
             .into_iter()
