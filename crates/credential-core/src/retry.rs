@@ -63,7 +63,8 @@ impl RetryPolicy {
             .initial_delay
             .saturating_mul(1u32.checked_shl(attempt.min(30)).unwrap_or(u32::MAX))
             .min(self.max_delay);
-        base.mul_f64(0.8 + 0.2 * unit(jitter))
+        // `try_`: `mul_f64` panics when a huge base rounds past `Duration::MAX`.
+        Duration::try_from_secs_f64(base.as_secs_f64() * (0.8 + 0.2 * unit(jitter))).unwrap_or(base)
     }
 
     /// Whether `status` should be retried.
@@ -190,6 +191,25 @@ mod tests {
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2015-10-21 07:27:00 UTC);
+
+    #[test]
+    fn extreme_delays_never_panic() {
+        let policy = RetryPolicy {
+            initial_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            ..RetryPolicy::default()
+        };
+        for attempt in [0, 1, 31, u32::MAX] {
+            for jitter in [0.0, 0.5, 1.0, f64::NAN, f64::INFINITY, -1.0] {
+                assert!(policy.backoff(attempt, jitter) >= Duration::MAX.mul_f64(0.5));
+            }
+        }
+        let zero = RetryPolicy {
+            initial_delay: Duration::ZERO,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(zero.backoff(u32::MAX, 1.0), Duration::ZERO);
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -97,7 +97,9 @@ impl ImdsRetryPolicy {
 
     fn jittered(&self, delay: Duration) -> Duration {
         if self.jitter {
-            delay.mul_f64(0.8 + 0.2 * random_unit())
+            // `try_`: `mul_f64` panics when a huge delay rounds past `Duration::MAX`.
+            Duration::try_from_secs_f64(delay.as_secs_f64() * (0.8 + 0.2 * random_unit()))
+                .unwrap_or(delay)
         } else {
             delay
         }
