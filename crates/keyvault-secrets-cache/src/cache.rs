@@ -103,8 +103,13 @@ impl fmt::Debug for SecretCache {
 
 impl SecretCache {
     /// A cache with the default options over `client`.
-    pub fn new(client: SecretClient) -> Self {
-        Self::from_builder(SecretCacheBuilder::new(client))
+    ///
+    /// # Errors
+    ///
+    /// None with the defaults today; it returns `Result` as every
+    /// constructor does, so that an option that can be wrong can be added.
+    pub fn new(client: SecretClient) -> Result<Self, CacheError> {
+        Self::builder(client).build()
     }
 
     /// A builder for a cache with options.
