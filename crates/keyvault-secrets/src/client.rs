@@ -190,7 +190,7 @@ impl SecretClientBuilder {
         if vault_url.scheme() == "http" && !credential_core::http::is_loopback(&vault_url) {
             tracing::warn!(
                 vault = %vault_url,
-                "allow_insecure_http: this client sends tokens and secrets over plain http; use it only for a local emulator"
+                "with_insecure_http: this client sends tokens and secrets over plain http; use it only for a local emulator"
             );
         }
         let vault_origin = vault_url.origin().ascii_serialization();

@@ -270,7 +270,7 @@ async fn vault_url_with_a_path_keeps_it_and_verifies_the_host() {
 async fn plain_http_to_another_host_needs_the_opt_in_and_warns() {
     let cred = Counting::default();
     let err = SecretClient::new("http://kv-emulator:8443", cred.credential()).unwrap_err();
-    assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+    assert!(err.to_string().contains("with_insecure_http"), "{err}");
     let http = Scripted::new(vec![
         challenge_401(LOCAL_CHALLENGE),
         response(200, &[], BUNDLE),
