@@ -178,8 +178,8 @@ pub use credential_env::{
 };
 
 pub use credential_msi::{
-    ImdsRetryPolicy, ManagedIdentityCredential, ManagedIdentityCredentialBuilder, SourceKind,
-    UserAssignedId,
+    ImdsRetryPolicy, ManagedIdentityCredential, ManagedIdentityCredentialBuilder,
+    ParseUserAssignedIdError, SourceKind, UserAssignedId,
 };
 
 pub use credential_cli::{
