@@ -41,8 +41,15 @@ pub(crate) fn find_program(
     platform: Platform,
     names: &[&str],
 ) -> Option<PathBuf> {
-    let path = env.get("PATH").or_else(|| match platform {
-        Platform::Windows => env.get("Path"),
+    // Read lossily: one directory that is not Unicode (legal on Unix) must
+    // not hide the others; its mangled name simply matches no file.
+    let raw = |name: &str| {
+        env.get_os(name)
+            .map(|v| v.to_string_lossy().into_owned())
+            .filter(|v| !v.trim().is_empty())
+    };
+    let path = raw("PATH").or_else(|| match platform {
+        Platform::Windows => raw("Path"),
         Platform::Unix => None,
     })?;
     let separator = match platform {
@@ -134,6 +141,20 @@ mod tests {
             Some(PathBuf::from("/usr/local/bin/az"))
         );
         assert_eq!(find_program(&env, &fs, Platform::Unix, &["azd"]), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_entry_that_is_not_unicode_hides_no_other() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let path = OsString::from_vec(b"/opt/\xff/bin:/usr/bin".to_vec());
+        let env = Env::from_os_pairs([("PATH", path)]);
+        let fs = Fs::from_files([("/usr/bin/az", "")]);
+        assert_eq!(
+            find_program(&env, &fs, Platform::Unix, &["az"]),
+            Some(PathBuf::from("/usr/bin/az"))
+        );
     }
 
     #[test]
