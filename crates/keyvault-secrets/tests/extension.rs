@@ -153,6 +153,27 @@ async fn header_names_of_any_case_are_sent_and_bad_headers_are_errors() {
     assert_eq!(http.seen().len(), 2);
 }
 
+#[tokio::test]
+async fn a_clone_shares_the_challenge_and_the_token() {
+    fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+    assert_traits::<SecretClient>();
+    let http = Scripted::new(vec![
+        challenge_401(KV_CHALLENGE),
+        response(200, &[], BUNDLE),
+        response(200, &[], BUNDLE),
+    ]);
+    let cred = Counting::default();
+    let original = builder(&http, &cred).build().unwrap();
+    original.get_secret("s").await.unwrap();
+    let clone = original.clone();
+    drop(original);
+    clone.get_secret("s").await.unwrap();
+    // No second challenge, and the token came from the shared cache.
+    assert_eq!(http.seen().len(), 3);
+    assert!(http.seen()[2].headers.contains_key("authorization"));
+    assert_eq!(cred.count(), 1);
+}
+
 #[tokio::test(start_paused = true)]
 async fn timeout_covers_the_retries() {
     let http = Scripted::new(vec![
