@@ -15,7 +15,7 @@ const NONE_SELECTED: usize = usize::MAX;
 /// It moves past a credential only when that credential is *unavailable*
 /// (not set up here). Any other error stops the chain: the returned
 /// [`CredentialError::ChainFailed`] lists every attempt in order, and its
-/// `source()` is the error that stopped it. With [`ChainedTokenCredential::sticky`]
+/// `source()` is the error that stopped it. With [`ChainedTokenCredential::with_sticky`]
 /// the chain remembers the credential that worked and later calls go straight
 /// to it.
 ///
@@ -37,7 +37,7 @@ const NONE_SELECTED: usize = usize::MAX;
 /// ```
 ///
 /// A clone shares the credentials (and so their token caches) and, with
-/// [`sticky`](Self::sticky), the selection.
+/// [`with_sticky`](Self::with_sticky), the selection.
 #[derive(Clone)]
 pub struct ChainedTokenCredential {
     name: &'static str,
@@ -72,13 +72,13 @@ impl ChainedTokenCredential {
     }
 
     /// Names the chain in errors and logs (e.g. `DefaultAzureCredential`).
-    pub fn named(mut self, name: &'static str) -> Self {
+    pub fn with_name(mut self, name: &'static str) -> Self {
         self.name = name;
         self
     }
 
     /// After the first success, use only the credential that succeeded.
-    pub fn sticky(mut self, sticky: bool) -> Self {
+    pub fn with_sticky(mut self, sticky: bool) -> Self {
         self.sticky = sticky;
         self
     }

@@ -88,7 +88,7 @@ async fn other_errors_stop_the_chain_and_become_the_source() {
 async fn aggregate_message_names_every_attempt_in_order() {
     let calls = Arc::new(AtomicUsize::new(0));
     let chain = ChainedTokenCredential::new()
-        .named("MyChain")
+        .with_name("MyChain")
         .with(
             "EnvironmentCredential",
             counting("EnvironmentCredential", &calls, unavailable),
@@ -127,7 +127,7 @@ async fn sticky_chain_calls_only_the_credential_that_worked() {
     let first = Arc::new(AtomicUsize::new(0));
     let second = Arc::new(AtomicUsize::new(0));
     let chain = ChainedTokenCredential::new()
-        .sticky(true)
+        .with_sticky(true)
         .with("A", counting("A", &first, unavailable))
         .with("B", counting("B", &second, ok));
     for _ in 0..3 {
@@ -172,7 +172,7 @@ async fn empty_chain_fails_clearly() {
 async fn chains_nest() {
     let calls = Arc::new(AtomicUsize::new(0));
     let inner = ChainedTokenCredential::new()
-        .named("Inner")
+        .with_name("Inner")
         .with("A", counting("A", &calls, unavailable));
     let outer = ChainedTokenCredential::new()
         .with("Inner", inner)
