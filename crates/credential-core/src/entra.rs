@@ -541,12 +541,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
             .and_then(|b| b.error_description.as_deref().or(b.error.as_deref()))
             .map(first_line)
             .unwrap_or_else(|| "the token endpoint is unavailable".to_owned());
-        return CredentialError::Transport {
-            credential,
-            kind: TransportErrorKind::Status(status),
-            message: detail,
-            source: None,
-        };
+        return CredentialError::transport(credential, TransportErrorKind::Status(status), detail);
     }
     match parsed {
         Some(body) if body.error.is_some() || body.error_description.is_some() => {
@@ -576,6 +571,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                     body.trace_id,
                     body.timestamp,
                 ),
+                request_id: None,
             }
         }
         _ => {
@@ -594,6 +590,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                 error_code: None,
                 description,
                 diagnostics: None,
+                request_id: None,
             }
         }
     }

@@ -172,6 +172,7 @@ impl TransportError {
             kind: self.kind,
             message: self.message,
             source: self.source,
+            request_id: None,
         }
     }
 }
@@ -409,15 +410,16 @@ fn client_builder() -> reqwest::ClientBuilder {
         .connect_timeout(Duration::from_secs(10))
 }
 
-fn build_failed(error: &reqwest::Error) -> TransportError {
-    TransportError::new(
-        TransportErrorKind::Connect,
-        format!("could not build the HTTP client: {}", describe(error)),
-    )
+fn build_failed(error: reqwest::Error) -> TransportError {
+    TransportError {
+        kind: TransportErrorKind::Connect,
+        message: "could not build the HTTP client".to_owned(),
+        source: Some(Arc::new(error)),
+    }
 }
 
 fn build_plain_client() -> Result<reqwest::Client, TransportError> {
-    client_builder().build().map_err(|e| build_failed(&e))
+    client_builder().build().map_err(build_failed)
 }
 
 fn build_tls_client(config: &ClientConfig) -> Result<reqwest::Client, TransportError> {
@@ -435,7 +437,7 @@ fn build_tls_client(config: &ClientConfig) -> Result<reqwest::Client, TransportE
             Err(_) => tracing::debug!("skipping a root certificate that could not be parsed"),
         }
     }
-    builder.build().map_err(|e| build_failed(&e))
+    builder.build().map_err(build_failed)
 }
 
 /// Mozilla's root set, where the `webpki-roots` feature is on.
@@ -632,10 +634,11 @@ fn transport_error(error: reqwest::Error) -> TransportError {
         .url()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
+    // What failed at this level; the reason is the source, not repeated.
     let message = if host.is_empty() {
-        describe(&error)
+        "the request failed".to_owned()
     } else {
-        format!("{} (host {host})", describe(&error))
+        format!("the request to {host} failed")
     };
     TransportError {
         kind,
@@ -644,19 +647,6 @@ fn transport_error(error: reqwest::Error) -> TransportError {
     }
 }
 
-/// The error and its causes in one line, without the URL.
-fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
-}
 
 /// Whether `url` points at this machine (`localhost`, `127.0.0.0/8`, `::1`).
 pub fn is_loopback(url: &Url) -> bool {

@@ -348,11 +348,8 @@ impl Pipeline {
 }
 
 fn no_challenge(response: &HttpResponse) -> Error {
-    let mut error = ServiceError::from_response(401, &response.body, request_id(response));
-    let note = "the 401 response carried no Bearer WWW-Authenticate challenge";
-    error.message = Some(match error.message {
-        Some(m) => format!("{m} ({note})"),
-        None => note.to_owned(),
-    });
-    Error::Service(error)
+    Error::Service(
+        ServiceError::from_response(401, &response.body, request_id(response))
+            .with_note("the 401 response carried no Bearer WWW-Authenticate challenge"),
+    )
 }
