@@ -53,6 +53,7 @@ pub fn from_azure_error(credential: &'static str, error: &AzureError) -> Credent
         kind,
         message: message.clone(),
         source: None,
+        request_id: None,
     };
     match error.kind() {
         ErrorKind::Connection => transport(TransportErrorKind::Connect),
@@ -71,6 +72,7 @@ pub fn from_azure_error(credential: &'static str, error: &AzureError) -> Credent
                     error_code: error_code.clone(),
                     description: message,
                     diagnostics: None,
+                    request_id: None,
                 }
             }
         }

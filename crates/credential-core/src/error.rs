@@ -452,7 +452,12 @@ impl fmt::Display for TransportErrorKind {
 
 /// ` (a, b; request id X)`, or nothing when there are no details.
 fn details(parts: &[Option<String>], request_id: Option<&str>) -> String {
-    let mut text = parts.iter().flatten().cloned().collect::<Vec<_>>().join(", ");
+    let mut text = parts
+        .iter()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if let Some(id) = request_id {
         if !text.is_empty() {
             text.push_str("; ");
@@ -507,7 +512,7 @@ fn render_chain(
     for (i, attempt) in attempts.iter().enumerate() {
         let text = if stopped && i + 1 == attempts.len() {
             format!(
-                "{} failed, which stopped the chain (the cause below)",
+                "{} failed and stopped the chain (its error follows as the cause)",
                 attempt.credential()
             )
         } else {
@@ -587,7 +592,7 @@ mod tests {
             err.to_string(),
             "ChainedTokenCredential failed to get a token: B stopped the chain. Attempts, in order:\n  \
              1. A is unavailable: not set up\n  \
-             2. B failed, which stopped the chain (the cause below)\n\
+             2. B failed and stopped the chain (its error follows as the cause)\n\
              Set things up."
         );
         assert!(!err.is_unavailable());
@@ -717,7 +722,10 @@ mod tests {
         assert!(!err.is_unavailable());
         assert!(!err.is_transient());
         let killed = CredentialError::developer_tool("C", "tool", None, "m");
-        assert_eq!(killed.to_string(), "C failed: tool was ended by a signal: m");
+        assert_eq!(
+            killed.to_string(),
+            "C failed: tool was ended by a signal: m"
+        );
     }
 
     #[test]

@@ -647,7 +647,6 @@ fn transport_error(error: reqwest::Error) -> TransportError {
     }
 }
 
-
 /// Whether `url` points at this machine (`localhost`, `127.0.0.0/8`, `::1`).
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {

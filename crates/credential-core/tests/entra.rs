@@ -132,7 +132,10 @@ fn entra_error_body_keeps_aadsts_code() {
         "{text}"
     );
     assert_eq!(text.matches("rid-9").count(), 1, "{text}");
-    assert!(text.contains(" Next step: check the client secret given to"), "{text}");
+    assert!(
+        text.contains(" Next step: check the client secret given to"),
+        "{text}"
+    );
 }
 
 #[test]

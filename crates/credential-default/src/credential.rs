@@ -312,7 +312,7 @@ impl DefaultAzureCredential {
         let help = match attempts.last() {
             Some(last) if !last.is_unavailable() => format!(
                 "{name} is set up here but failed, so {NAME} stopped instead of trying the \
-                 next credential. Fix the error above, or exclude {name} from the chain.",
+                 next credential. Fix its error (the cause of this one), or exclude {name} from the chain.",
                 name = last.credential()
             ),
             _ => {

@@ -333,7 +333,14 @@ async fn assert_stops(case: Case) {
         matches!(stopper, CredentialError::InvalidConfiguration { .. }),
         "{what}: {stopper:?}"
     );
-    let text = err.to_string();
+    // The stopping error's message is the cause: printed once, after the
+    // chain's own.
+    let text = report(&err);
+    assert_eq!(
+        text.matches(&stopper.to_string()).count(),
+        1,
+        "{what}: the stopping error not once in: {text}"
+    );
     for needle in &case.says {
         assert!(text.contains(needle), "{what}: {needle:?} not in: {text}");
     }

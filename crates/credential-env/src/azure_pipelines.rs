@@ -161,6 +161,7 @@ fn parse_oidc_response(
                  {connection}{detail}{trace}.{hint}"
             ),
             diagnostics: None,
+            request_id: None,
         });
     }
     let body: OidcBody = serde_json::from_slice(&response.body).map_err(|_| {

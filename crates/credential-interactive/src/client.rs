@@ -182,6 +182,7 @@ pub(crate) fn restate(error: CredentialError, description: &str) -> CredentialEr
             error_code,
             description: description.to_owned(),
             diagnostics,
+            request_id: None,
         },
         other => other,
     }

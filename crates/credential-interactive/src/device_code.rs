@@ -169,6 +169,7 @@ fn expired(error: Option<CredentialError>) -> CredentialError {
             error_code: None,
             description: MESSAGE.to_owned(),
             diagnostics: None,
+            request_id: None,
         },
     }
 }

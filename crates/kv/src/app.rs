@@ -372,8 +372,9 @@ fn construction_error(error: &CredentialError) -> KvError {
     KvError::new(
         "InvalidCredentialConfiguration",
         format!(
-            "cannot set up DefaultAzureCredential: {error}. Check {AZURE_TOKEN_CREDENTIALS} \
-             and --credential"
+            "cannot set up DefaultAzureCredential: {}. Check {AZURE_TOKEN_CREDENTIALS} \
+             and --credential",
+            crate::error::report(error)
         ),
     )
 }
