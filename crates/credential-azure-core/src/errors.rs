@@ -11,15 +11,21 @@ use credential_core::{CredentialError, TransportErrorKind};
 pub const UNAVAILABLE_PREFIX: &str = "unavailable: ";
 
 /// Our error as `azure_core`'s: kind [`ErrorKind::Credential`], text our
-/// message (prefixed with [`UNAVAILABLE_PREFIX`] when
+/// message followed by its causes' (prefixed with [`UNAVAILABLE_PREFIX`] when
 /// [`CredentialError::is_unavailable`]), and our error itself as the inner
 /// error, so a caller can get it back with
 /// `error.downcast_ref::<CredentialError>()`.
+///
+/// The causes are in the text because an `azure_core::Error` shows only its
+/// message and the `azure_core` clients report that; an error reporter that
+/// also walks `source()` therefore sees our text twice, which is
+/// `azure_core`'s convention (its `Error::new` displays the inner error too).
 pub fn to_azure_error(error: CredentialError) -> AzureError {
+    let text = describe(&error);
     let message = if error.is_unavailable() {
-        format!("{UNAVAILABLE_PREFIX}{error}")
+        format!("{UNAVAILABLE_PREFIX}{text}")
     } else {
-        error.to_string()
+        text
     };
     AzureError::with_error(ErrorKind::Credential, error, message)
 }
@@ -44,7 +50,10 @@ pub fn from_azure_error(credential: &'static str, error: &AzureError) -> Credent
     if let Some(ours) = find_ours(error) {
         return ours.clone();
     }
-    let message = describe(error);
+    let mut message = describe(error);
+    if message.trim().is_empty() {
+        message = format!("azure_core error of kind {}", error.kind());
+    }
     if let Some(rest) = message.strip_prefix(UNAVAILABLE_PREFIX) {
         return CredentialError::unavailable(credential, rest);
     }
@@ -99,7 +108,7 @@ fn find_ours(error: &AzureError) -> Option<&CredentialError> {
 
 /// The error's text followed by each source's, skipping repeats (an
 /// `azure_core::Error` without a message of its own displays its source's).
-fn describe(error: &AzureError) -> String {
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut current = error.source();
     while let Some(e) = current {
@@ -109,9 +118,6 @@ fn describe(error: &AzureError) -> String {
             text.push_str(&part);
         }
         current = e.source();
-    }
-    if text.trim().is_empty() {
-        text = format!("azure_core error of kind {}", error.kind());
     }
     text
 }
@@ -149,6 +155,7 @@ mod tests {
             error_code: Some("AADSTS7000215".into()),
             description: "Invalid client secret provided.".into(),
             diagnostics: None,
+            request_id: None,
         };
         let theirs = to_azure_error(ours);
         assert_eq!(theirs.kind(), &ErrorKind::Credential);
@@ -176,10 +183,12 @@ mod tests {
             vec![CredentialError::authentication("A", "refused")],
             None,
         );
+        let text = to_azure_error(stopped).to_string();
+        assert!(!text.starts_with(UNAVAILABLE_PREFIX), "{text}");
+        // azure_core shows only the message: the stopping error is in it.
         assert!(
-            !to_azure_error(stopped)
-                .to_string()
-                .starts_with(UNAVAILABLE_PREFIX)
+            text.ends_with("(its error follows as the cause): A authentication failed: refused"),
+            "{text}"
         );
     }
 
@@ -190,6 +199,7 @@ mod tests {
             kind: TransportErrorKind::Timeout,
             message: "no answer within 1s".into(),
             source: None,
+            request_id: None,
         };
         let back = from_azure_error(NAME, &to_azure_error(ours.clone()));
         assert_eq!(back.credential(), "ManagedIdentityCredential");
