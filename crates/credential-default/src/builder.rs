@@ -258,8 +258,7 @@ impl DefaultAzureCredentialBuilder {
                  with_managed_identity_resource_id, not both",
             ));
         }
-        let kinds: Vec<CredentialKind> = CredentialKind::ALL
-            .into_iter()
+        let kinds: Vec<CredentialKind> = CredentialKind::all()
             .filter(|k| selection.includes(*k) && !self.excluded.contains(k))
             .collect();
         if kinds.is_empty() {

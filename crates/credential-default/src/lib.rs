@@ -150,7 +150,9 @@ mod link;
 
 pub use builder::DefaultAzureCredentialBuilder;
 pub use credential::DefaultAzureCredential;
-pub use kind::{AZURE_TOKEN_CREDENTIALS, CredentialKind};
+pub use kind::{
+    AZURE_TOKEN_CREDENTIALS, CredentialKind, ParseCredentialKindError, token_credentials_values,
+};
 
 /// The name errors carry.
 pub(crate) const NAME: &str = "DefaultAzureCredential";

@@ -78,7 +78,7 @@ pub mod token_exchange;
 
 pub use credential::{ManagedIdentityCredential, ManagedIdentityCredentialBuilder};
 pub use identity::UserAssignedId;
-pub use imds_retry::{ImdsRetryPolicy, send_with_imds_retry};
+pub use imds_retry::ImdsRetryPolicy;
 pub use source::SourceKind;
 
 /// The name errors carry.
