@@ -262,7 +262,11 @@ where
                 let status = response.status.as_u16();
                 rules.status_delay(status, attempt, &response.headers, now())
             }
-            Err(error) if error.transport_kind().is_some_and(|k| rules.transport.retries(k)) => {
+            Err(error)
+                if error
+                    .transport_kind()
+                    .is_some_and(|k| rules.transport.retries(k)) =>
+            {
                 rules.backoff(0, attempt)
             }
             _ => return (result, attempt),

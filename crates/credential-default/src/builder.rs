@@ -20,7 +20,7 @@ use url::Url;
 
 use crate::credential::DefaultAzureCredential;
 use crate::kind::{AZURE_TOKEN_CREDENTIALS, Selection};
-use crate::link::Link;
+use crate::link::link;
 use crate::{CredentialKind, NAME};
 
 /// Builds a [`DefaultAzureCredential`].
@@ -284,7 +284,7 @@ impl DefaultAzureCredentialBuilder {
                     mi_client_id.as_deref(),
                     mi_resource_id.as_deref(),
                 );
-                Link::new(kind, built)
+                link(kind, built)
             })
             .collect();
         Ok(DefaultAzureCredential::from_links(

@@ -208,18 +208,16 @@ impl Selection {
         if raw.eq_ignore_ascii_case(PROD) {
             return Ok(Self::Prod);
         }
-        raw.parse::<CredentialKind>()
-            .map(Self::Only)
-            .map_err(|_| {
-                CredentialError::invalid_configuration(
-                    NAME,
-                    format!(
-                        "invalid value for {AZURE_TOKEN_CREDENTIALS}: '{raw}'. Valid values \
+        raw.parse::<CredentialKind>().map(Self::Only).map_err(|_| {
+            CredentialError::invalid_configuration(
+                NAME,
+                format!(
+                    "invalid value for {AZURE_TOKEN_CREDENTIALS}: '{raw}'. Valid values \
                          (trimmed, any case) are: {}",
-                        token_credentials_values().collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            })
+                    token_credentials_values().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
     }
 }
 
@@ -274,7 +272,11 @@ mod tests {
         let values: Vec<String> = token_credentials_values().collect();
         assert_eq!(values.len(), 2 + CredentialKind::all().len());
         for value in &values {
-            assert_ne!(Selection::parse(Some(value)).unwrap(), Selection::All, "{value}");
+            assert_ne!(
+                Selection::parse(Some(value)).unwrap(),
+                Selection::All,
+                "{value}"
+            );
         }
     }
 
