@@ -11,7 +11,7 @@ use std::task::Poll;
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 
-use crate::{AccessToken, CredentialError, TokenCredential, TokenRequestOptions};
+use crate::{AccessToken, CredentialError, TokenCredential, TokenRequestOptions, credential_names};
 
 const NONE_SELECTED: usize = usize::MAX;
 
@@ -48,7 +48,7 @@ impl ChainedTokenCredential {
     /// An empty chain named `ChainedTokenCredential`.
     pub fn new() -> Self {
         Self {
-            chain: Chain::new("ChainedTokenCredential", Vec::new()),
+            chain: Chain::new(credential_names::CHAINED, Vec::new()),
         }
     }
 
@@ -102,7 +102,7 @@ impl Default for ChainedTokenCredential {
 
 impl fmt::Debug for ChainedTokenCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ChainedTokenCredential")
+        f.debug_struct(credential_names::CHAINED)
             .field("name", &self.chain.name)
             .field("sources", &self.source_names().collect::<Vec<_>>())
             .field("sticky", &self.chain.sticky)

@@ -56,6 +56,7 @@ mod clock;
 mod cloud;
 mod context;
 mod credential;
+pub mod credential_names;
 mod deadline;
 pub mod entra;
 mod env;

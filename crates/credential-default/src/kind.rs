@@ -4,9 +4,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use credential_core::CredentialError;
 /// The environment variable that narrows the default chain.
 pub use credential_core::env_vars::AZURE_TOKEN_CREDENTIALS;
+use credential_core::{CredentialError, credential_names};
 
 use crate::NAME;
 
@@ -61,12 +61,12 @@ impl CredentialKind {
     /// The credential's type name, as errors carry it.
     pub fn name(self) -> &'static str {
         match self {
-            Self::Environment => "EnvironmentCredential",
-            Self::WorkloadIdentity => "WorkloadIdentityCredential",
-            Self::ManagedIdentity => "ManagedIdentityCredential",
-            Self::AzureCli => "AzureCliCredential",
-            Self::AzurePowerShell => "AzurePowerShellCredential",
-            Self::AzureDeveloperCli => "AzureDeveloperCliCredential",
+            Self::Environment => credential_names::ENVIRONMENT,
+            Self::WorkloadIdentity => credential_names::WORKLOAD_IDENTITY,
+            Self::ManagedIdentity => credential_names::MANAGED_IDENTITY,
+            Self::AzureCli => credential_names::AZURE_CLI,
+            Self::AzurePowerShell => credential_names::AZURE_POWERSHELL,
+            Self::AzureDeveloperCli => credential_names::AZURE_DEVELOPER_CLI,
         }
     }
 

@@ -155,7 +155,7 @@ pub use kind::{
 };
 
 /// The name errors carry.
-pub(crate) const NAME: &str = "DefaultAzureCredential";
+pub(crate) const NAME: &str = credential_core::credential_names::DEFAULT;
 
 pub use credential_core::{
     AccessToken, BearerTokenFuture, ChainedTokenCredential, Clock, CloudConfiguration,

@@ -65,7 +65,7 @@ pub struct ManagedIdentityCredential {
 
 impl fmt::Debug for ManagedIdentityCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ManagedIdentityCredential")
+        f.debug_struct(NAME)
             .field("source", &(*self.source).as_ref().map(Source::kind))
             .field("probe", &self.probe)
             .finish_non_exhaustive()

@@ -82,4 +82,4 @@ pub use imds_retry::ImdsRetryPolicy;
 pub use source::SourceKind;
 
 /// The name errors carry.
-pub(crate) const NAME: &str = "ManagedIdentityCredential";
+pub(crate) const NAME: &str = credential_core::credential_names::MANAGED_IDENTITY;

@@ -51,8 +51,9 @@ enum Discovery {
     Answered(HttpResponse),
 }
 
-fn request_id(response: &HttpResponse) -> Option<String> {
-    response.header("x-ms-request-id").map(str::to_owned)
+/// The response's `x-ms-request-id`, owned, for an error.
+pub(crate) fn request_id(response: &HttpResponse) -> Option<String> {
+    response.request_id().map(str::to_owned)
 }
 
 /// A response with an unexpected status as an [`Error::Service`].
