@@ -3,12 +3,11 @@
 //! extra rules as options ([`ChainLink`], [`Chain`]).
 
 use std::fmt;
-use std::future::{Future, poll_fn};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::task::Poll;
 
 use async_trait::async_trait;
+use futures_util::future::{Either, select};
 use tokio::sync::Mutex;
 
 use crate::{AccessToken, CredentialError, TokenCredential, TokenRequestOptions, credential_names};
@@ -305,11 +304,6 @@ struct RestOutcome {
     attempts: Vec<CredentialError>,
 }
 
-enum Either<A, B> {
-    Left(A),
-    Right(B),
-}
-
 impl Chain {
     /// A chain named `name` over `links`: not sticky, no help.
     pub fn new(name: &'static str, links: Vec<ChainLink>) -> Self {
@@ -498,17 +492,10 @@ impl Chain {
             attempts.push(error);
             return Err(self.failed(attempts));
         }
-        let mut first = Box::pin(link.get_token(scopes, options));
-        let mut rest = Box::pin(self.run_rest(index + 1, scopes, options));
-        let settled = poll_fn(|cx| {
-            if let Poll::Ready(result) = first.as_mut().poll(cx) {
-                return Poll::Ready(Either::Left(result));
-            }
-            rest.as_mut().poll(cx).map(Either::Right)
-        })
-        .await;
-        let (result, rest) = match settled {
-            Either::Left(result) => {
+        let first = Box::pin(link.get_token(scopes, options));
+        let rest = Box::pin(self.run_rest(index + 1, scopes, options));
+        let (result, rest) = match select(first, rest).await {
+            Either::Left((result, rest)) => {
                 if result.as_ref().is_err_and(CredentialError::is_unavailable) {
                     (result, rest.await)
                 } else {
@@ -520,7 +507,7 @@ impl Chain {
             }
             // The rest finished first: hold its outcome (the finished future
             // is never polled again) until this link reports.
-            Either::Right(outcome) => (first.await, outcome),
+            Either::Right((outcome, first)) => (first.await, outcome),
         };
         match result {
             Ok(token) => {
