@@ -513,4 +513,129 @@ mod tests {
         assert!(values.iter().all(|v| (0.0..1.0).contains(v)));
         assert!(values.windows(2).any(|w| w[0] != w[1]));
     }
+
+    fn imds_like() -> RetryRules<'static> {
+        RetryRules {
+            max_retries: 2,
+            statuses: &[404, 410, 429],
+            status_ranges: &[500..=599],
+            transport: TransportRetry::AfterConnect,
+            initial_delay: Duration::from_millis(800),
+            slow_start: Some(SlowStart {
+                status: 410,
+                initial_delay: Duration::from_secs(3),
+            }),
+            max_delay: Duration::from_secs(60),
+            jitter: false,
+            honour_retry_after: true,
+            per_try_timeout: None,
+            what: "a test request",
+        }
+    }
+
+    fn request() -> HttpRequest {
+        HttpRequest::new(
+            reqwest::Method::GET,
+            url::Url::parse("http://127.0.0.1:1/token").unwrap(),
+        )
+    }
+
+    #[test]
+    fn rules_hold_statuses_ranges_and_the_slow_start() {
+        let rules = imds_like();
+        for status in [404, 410, 429, 500, 599] {
+            assert!(rules.retries_status(status), "{status}");
+        }
+        for status in [200, 400, 408, 600] {
+            assert!(!rules.retries_status(status), "{status}");
+        }
+        assert_eq!(rules.base_delay(410, 1), Duration::from_secs(6));
+        assert_eq!(rules.base_delay(503, 1), Duration::from_millis(1600));
+        assert_eq!(rules.base_delay(0, 0), Duration::from_millis(800));
+        assert!(TransportRetry::AfterConnect.retries(TransportErrorKind::Timeout));
+        assert!(!TransportRetry::AfterConnect.retries(TransportErrorKind::Connect));
+        assert!(TransportRetry::Transient.retries(TransportErrorKind::Connect));
+    }
+
+    #[derive(Debug)]
+    struct Refused;
+
+    impl fmt::Display for Refused {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("refused")
+        }
+    }
+
+    impl RetryableError for Refused {
+        fn transport_kind(&self) -> Option<TransportErrorKind> {
+            None
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_error_that_is_not_a_transport_failure_is_final() {
+        let mut calls = 0;
+        let (result, retries) = run(
+            &RetryPolicy::default().rules(),
+            || NOW,
+            || {
+                calls += 1;
+                async { Err::<HttpResponse, _>(Refused) }
+            },
+        )
+        .await;
+        assert!(result.is_err());
+        assert_eq!((calls, retries), (1, 0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_follow_the_rules_and_the_last_result_is_returned() {
+        let http = crate::test_util::ScriptedHttpClient::new();
+        http.push_response(410, &[], "")
+            .push_error(TransportErrorKind::Timeout)
+            .push_response(503, &[], "");
+        let started = tokio::time::Instant::now();
+        let response = send_with_rules(&http, &request(), &imds_like(), || NOW)
+            .await
+            .unwrap();
+        // 3 s after the 410, then 1.6 s after the timeout; retries ran out.
+        assert_eq!(started.elapsed(), Duration::from_millis(4600));
+        assert_eq!(response.status.as_u16(), 503);
+        assert_eq!(http.requests().len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_failure_is_final_when_only_later_failures_retry() {
+        let http = crate::test_util::ScriptedHttpClient::new();
+        http.push_error(TransportErrorKind::Connect);
+        let error = send_with_rules(&http, &request(), &imds_like(), || NOW)
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind, TransportErrorKind::Connect);
+        assert_eq!(http.requests().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_server_wait_wins_and_each_try_gets_the_per_try_timeout() {
+        let http = crate::test_util::ScriptedHttpClient::new();
+        http.push_response(429, &[("retry-after", "2")], "")
+            .push_response(200, &[], "");
+        let rules = RetryRules {
+            per_try_timeout: Some(Duration::from_secs(5)),
+            ..imds_like()
+        };
+        let started = tokio::time::Instant::now();
+        let response = send_with_rules(&http, &request(), &rules, || NOW)
+            .await
+            .unwrap();
+        assert_eq!(response.status.as_u16(), 200);
+        assert_eq!(started.elapsed(), Duration::from_secs(2));
+        let requests = http.requests();
+        assert_eq!(requests.len(), 2);
+        assert!(
+            requests
+                .iter()
+                .all(|r| r.timeout == Some(Duration::from_secs(5)))
+        );
+    }
 }
