@@ -75,7 +75,7 @@ impl ImdsRetryPolicy {
 
     /// Whether IMDS answering `status` is worth another try.
     pub fn retries_status(status: u16) -> bool {
-        RETRIED_STATUSES.contains(&status) || RETRIED_RANGES.iter().any(|r| r.contains(&status))
+        Self::none().rules().retries_status(status)
     }
 
     /// The delay before retry `attempt` (0 for the first) after `status`,
