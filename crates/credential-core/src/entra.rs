@@ -219,6 +219,27 @@ pub fn validate_scope(credential: &'static str, scope: &str) -> Result<(), Crede
     }
 }
 
+/// Checks a token request's scopes: at least one, none blank.
+///
+/// ```
+/// use credential_core::entra::check_scopes;
+/// assert!(check_scopes("C", &["https://vault.azure.net/.default"]).is_ok());
+/// assert!(check_scopes("C", &[]).is_err());
+/// assert!(check_scopes("C", &["a", " "]).is_err());
+/// ```
+///
+/// # Errors
+/// An `InvalidConfiguration` error naming `credential` and an example scope.
+pub fn check_scopes(credential: &'static str, scopes: &[&str]) -> Result<(), CredentialError> {
+    if scopes.is_empty() || scopes.iter().any(|s| s.trim().is_empty()) {
+        return Err(CredentialError::invalid_configuration(
+            credential,
+            "get_token needs at least one non-blank scope, e.g. \"https://vault.azure.net/.default\"",
+        ));
+    }
+    Ok(())
+}
+
 /// The resource a scope names: the scope without a trailing `/.default`.
 ///
 /// ```
@@ -610,10 +631,9 @@ pub const NEXT_STEP: &str = "Next step: ";
 /// assert!(troubleshooting_hint("C", Some("AADSTS1")).is_none());
 /// ```
 pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<String> {
-    let from_env = matches!(
-        credential,
-        "EnvironmentCredential" | "WorkloadIdentityCredential" | "ManagedIdentityCredential"
-    );
+    use crate::credential_names::{ENVIRONMENT, MANAGED_IDENTITY, WORKLOAD_IDENTITY};
+    use crate::env_vars;
+    let from_env = [ENVIRONMENT, WORKLOAD_IDENTITY, MANAGED_IDENTITY].contains(&credential);
     let name = |variable: &str, what: &str| {
         if from_env {
             variable.to_owned()
@@ -621,14 +641,14 @@ pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<Stri
             format!("the {what} given to {credential}")
         }
     };
-    let tenant = name("AZURE_TENANT_ID", "tenant id");
-    let client = name("AZURE_CLIENT_ID", "client id");
+    let tenant = name(env_vars::AZURE_TENANT_ID, "tenant id");
+    let client = name(env_vars::AZURE_CLIENT_ID, "client id");
     let number: u32 = code?.strip_prefix("AADSTS")?.parse().ok()?;
     Some(match number {
         7000215 | 7000222 => format!(
             "check {}: it must be the secret's value (not its id) and not expired; create a new \
              secret under the app registration's Certificates & secrets if needed",
-            name("AZURE_CLIENT_SECRET", "client secret")
+            name(env_vars::AZURE_CLIENT_SECRET, "client secret")
         ),
         700016 => format!(
             "check {client} and {tenant}: no application with that client id exists in that \
@@ -640,7 +660,7 @@ pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<Stri
         700027 | 700024 | 7000274 => format!(
             "upload the certificate's public part to the app registration (Certificates & \
              secrets) and check that {} names its key",
-            name("AZURE_CLIENT_CERTIFICATE_PATH", "certificate")
+            name(env_vars::AZURE_CLIENT_CERTIFICATE_PATH, "certificate")
         ),
         70021 | 700211 | 700212 | 700213 => format!(
             "add a federated credential to the application or managed identity {client} whose \

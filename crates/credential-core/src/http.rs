@@ -104,6 +104,17 @@ pub struct HttpResponse {
     pub body: Bytes,
 }
 
+/// The service's id for an exchange in response `headers`,
+/// `x-ms-request-id`, when present, visible ASCII and not blank: the one
+/// place the workspace reads it.
+#[doc(hidden)]
+pub fn request_id(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("x-ms-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| !id.trim().is_empty())
+}
+
 impl HttpResponse {
     /// A header's value, if present and visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -114,8 +125,7 @@ impl HttpResponse {
     /// (Microsoft Entra ID, Key Vault and the App Service identity endpoint
     /// do).
     pub fn request_id(&self) -> Option<&str> {
-        self.header("x-ms-request-id")
-            .filter(|id| !id.trim().is_empty())
+        request_id(&self.headers)
     }
 
     /// `result` with this response's request id added to its error, if any

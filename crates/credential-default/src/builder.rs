@@ -20,7 +20,7 @@ use url::Url;
 
 use crate::credential::DefaultAzureCredential;
 use crate::kind::{AZURE_TOKEN_CREDENTIALS, Selection};
-use crate::link::Link;
+use crate::link::link;
 use crate::{CredentialKind, NAME};
 
 /// Builds a [`DefaultAzureCredential`].
@@ -258,8 +258,7 @@ impl DefaultAzureCredentialBuilder {
                  with_managed_identity_resource_id, not both",
             ));
         }
-        let kinds: Vec<CredentialKind> = CredentialKind::ALL
-            .into_iter()
+        let kinds: Vec<CredentialKind> = CredentialKind::all()
             .filter(|k| selection.includes(*k) && !self.excluded.contains(k))
             .collect();
         if kinds.is_empty() {
@@ -285,7 +284,7 @@ impl DefaultAzureCredentialBuilder {
                     mi_client_id.as_deref(),
                     mi_resource_id.as_deref(),
                 );
-                Link::new(kind, built)
+                link(kind, built)
             })
             .collect();
         Ok(DefaultAzureCredential::from_links(

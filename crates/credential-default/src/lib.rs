@@ -154,10 +154,12 @@ mod link;
 
 pub use builder::DefaultAzureCredentialBuilder;
 pub use credential::DefaultAzureCredential;
-pub use kind::{AZURE_TOKEN_CREDENTIALS, CredentialKind};
+pub use kind::{
+    AZURE_TOKEN_CREDENTIALS, CredentialKind, ParseCredentialKindError, token_credentials_values,
+};
 
 /// The name errors carry.
-pub(crate) const NAME: &str = "DefaultAzureCredential";
+pub(crate) const NAME: &str = credential_core::credential_names::DEFAULT;
 
 pub use credential_core::{
     AccessToken, BearerTokenFuture, ChainedTokenCredential, Clock, CloudConfiguration,

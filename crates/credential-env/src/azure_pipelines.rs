@@ -17,7 +17,7 @@ use url::Url;
 use crate::options::{CommonOptions, common_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "AzurePipelinesCredential";
+const NAME: &str = credential_core::credential_names::AZURE_PIPELINES;
 
 /// The Azure DevOps REST api-version of the OIDC token request.
 pub const OIDC_API_VERSION: &str = "7.1";

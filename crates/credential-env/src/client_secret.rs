@@ -10,7 +10,7 @@ use credential_core::{
 use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "ClientSecretCredential";
+const NAME: &str = credential_core::credential_names::CLIENT_SECRET;
 
 /// Authenticates a service principal with a client secret:
 /// `POST {authority}/{tenant}/oauth2/v2.0/token` with

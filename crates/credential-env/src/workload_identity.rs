@@ -16,7 +16,7 @@ use time::{Duration, OffsetDateTime};
 use crate::options::{CommonOptions, allowed_tenants_from_env, common_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "WorkloadIdentityCredential";
+const NAME: &str = credential_core::credential_names::WORKLOAD_IDENTITY;
 
 /// How long a read of the token file is used before the file is read again
 /// (Kubernetes rotates it).

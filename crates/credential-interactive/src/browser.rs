@@ -15,7 +15,7 @@ use crate::options::{CommonOptions, SignIn, common_builder_methods, sign_in_buil
 use crate::pkce::{Pkce, random_string};
 use crate::public::PublicClient;
 
-const NAME: &str = "InteractiveBrowserCredential";
+const NAME: &str = credential_core::credential_names::INTERACTIVE_BROWSER;
 
 /// How long the user has to finish signing in, unless set.
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);

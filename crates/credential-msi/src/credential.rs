@@ -10,7 +10,7 @@ use credential_core::entra::{
     AllowedTenants, TOKEN_REQUEST_TIMEOUT, resolve_tenant, scope_to_resource, send_token_request,
     validate_request_timeout, validate_scope,
 };
-use credential_core::retry::{RetryPolicy, send_with_retry};
+use credential_core::retry::{RetryPolicy, send_with_retry, send_with_rules};
 use credential_core::{
     AccessToken, CredentialError, HttpClient, HttpRequest, ProviderContext, Secret,
     SharedHttpClient, TokenCache, TokenCredential, TokenRequestOptions, async_trait,
@@ -20,7 +20,7 @@ use url::Url;
 use crate::azure_arc::{self, ArcConfig, KeyDirectory};
 use crate::identity::UserAssignedId;
 use crate::imds::{self, ImdsConfig};
-use crate::imds_retry::{ImdsRetryPolicy, send_with_imds_retry};
+use crate::imds_retry::ImdsRetryPolicy;
 use crate::response::parse_token_response;
 use crate::source::{Detection, Source, SourceKind, detect};
 use crate::{NAME, app_service, azure_ml, cloud_shell, service_fabric, token_exchange};
@@ -65,7 +65,7 @@ pub struct ManagedIdentityCredential {
 
 impl fmt::Debug for ManagedIdentityCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ManagedIdentityCredential")
+        f.debug_struct(NAME)
             .field("source", &(*self.source).as_ref().map(Source::kind))
             .field("probe", &self.probe)
             .finish_non_exhaustive()
@@ -241,7 +241,7 @@ impl ManagedIdentityCredential {
         }
         let requested_at = clock.now();
         let request = imds::build_request(config, resource).with_timeout(self.request_timeout);
-        let response = send_with_imds_retry(http, &request, &self.imds_retry, || clock.now())
+        let response = send_with_rules(http, &request, &self.imds_retry.rules(), || clock.now())
             .await
             .map_err(imds::transport_failure)?;
         response.tag_error(parse_token_response(

@@ -78,8 +78,8 @@ pub mod token_exchange;
 
 pub use credential::{ManagedIdentityCredential, ManagedIdentityCredentialBuilder};
 pub use identity::UserAssignedId;
-pub use imds_retry::{ImdsRetryPolicy, send_with_imds_retry};
+pub use imds_retry::ImdsRetryPolicy;
 pub use source::SourceKind;
 
 /// The name errors carry.
-pub(crate) const NAME: &str = "ManagedIdentityCredential";
+pub(crate) const NAME: &str = credential_core::credential_names::MANAGED_IDENTITY;

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::headers::{BearerHeaders, ConstantHeaders, RequestIds};
 use crate::models::{WireBundle, malformed};
 use crate::options::ApiVersion;
-use crate::pipeline::{Pipeline, service_error};
+use crate::pipeline::{Pipeline, request_id, service_error};
 use crate::policy::Policy;
 use crate::request::{Request, Response};
 use crate::validate;
@@ -263,10 +263,6 @@ fn url_template(vault_url: &Url, base_segments: &[String]) -> Url {
     path.push_str(&"x".repeat(URL_ROOM));
     template.set_path(&path);
     template
-}
-
-fn request_id(response: &HttpResponse) -> Option<String> {
-    response.header("x-ms-request-id").map(str::to_owned)
 }
 
 /// Checks the status and reads the JSON body.
