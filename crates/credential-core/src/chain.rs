@@ -39,6 +39,10 @@ const NONE_SELECTED: usize = usize::MAX;
 /// let token = rt.block_on(chain.get_token(&["scope"], &TokenRequestOptions::default())).unwrap();
 /// assert_eq!(token.token.expose_secret(), "t");
 /// ```
+///
+/// A clone shares the credentials (and so their token caches) and, with
+/// [`sticky`](Self::sticky), the selection.
+#[derive(Clone)]
 pub struct ChainedTokenCredential {
     chain: Chain,
 }
@@ -130,6 +134,7 @@ impl TokenCredential for ChainedTokenCredential {
 /// One link of a [`Chain`]: a credential (or why it could not be built)
 /// under a name, with the rules for its errors.
 #[doc(hidden)]
+#[derive(Clone)]
 pub struct ChainLink {
     name: &'static str,
     credential: Result<Arc<dyn TokenCredential>, CredentialError>,
@@ -270,14 +275,16 @@ pub enum ChainHelp {
 /// link that worked ([`Chain::sticky`]), sharing one walk between
 /// concurrent first calls ([`Chain::share_first_walk`]), the error's help
 /// ([`Chain::with_help`]), and each link's own rules ([`ChainLink`]).
+/// A clone shares the selection and the first walk.
 #[doc(hidden)]
+#[derive(Clone)]
 pub struct Chain {
     name: &'static str,
     links: Vec<ChainLink>,
     sticky: bool,
-    selected: AtomicUsize,
+    selected: Arc<AtomicUsize>,
     help: ChainHelp,
-    shared_walk: Option<SharedWalk>,
+    shared_walk: Option<Arc<SharedWalk>>,
 }
 
 /// One walk at a time for the first calls of a sticky chain.
@@ -311,7 +318,7 @@ impl Chain {
             name,
             links,
             sticky: false,
-            selected: AtomicUsize::new(NONE_SELECTED),
+            selected: Arc::new(AtomicUsize::new(NONE_SELECTED)),
             help: ChainHelp::None,
             shared_walk: None,
         }
@@ -327,10 +334,10 @@ impl Chain {
     /// the others wait, then use the selected link, or get the same error
     /// when they asked for the same token.
     pub fn share_first_walk(mut self, share: bool) -> Self {
-        self.shared_walk = share.then(|| SharedWalk {
+        self.shared_walk = share.then(|| Arc::new(SharedWalk {
             gate: Mutex::new(None),
             walks: AtomicU64::new(0),
-        });
+        }));
         self
     }
 

@@ -42,6 +42,9 @@ pub fn resolve_authority_host(
     explicit: Option<&str>,
     env: &Env,
 ) -> Result<Url, CredentialError> {
+    if explicit.is_none() {
+        env.require_unicode(credential, &[AZURE_AUTHORITY_HOST])?;
+    }
     let from_env = env.get(AZURE_AUTHORITY_HOST);
     let (raw, origin) = match explicit.map(str::trim).filter(|s| !s.is_empty()) {
         Some(value) => (value.to_owned(), "the authority host option"),

@@ -47,15 +47,22 @@ impl HttpRequest {
         }
     }
 
-    /// Adds a header. Header names and values built by credentials are
-    /// static or validated; an invalid value is dropped with a warning.
-    pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
-        match HeaderValue::from_str(value) {
-            Ok(mut value) => {
-                value.set_sensitive(name.eq_ignore_ascii_case("authorization"));
-                self.headers.insert(HeaderName::from_static(name), value);
+    /// Adds a header; the name may be in any case (`Metadata` and
+    /// `metadata` are one header). A name or value that is not valid HTTP
+    /// is dropped with a warning, never a panic.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(mut value)) => {
+                value.set_sensitive(name == reqwest::header::AUTHORIZATION);
+                self.headers.insert(name, value);
             }
-            Err(_) => tracing::warn!(header = name, "dropping a header value that is not valid"),
+            _ => tracing::warn!(
+                header = %name.escape_debug(),
+                "dropping a header whose name or value is not valid HTTP"
+            ),
         }
         self
     }
@@ -718,6 +725,31 @@ impl HttpClient for NoNetworkHttpClient {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn header_names_of_any_case_and_invalid_headers_never_panic() {
+        let url = Url::parse("http://127.0.0.1/").unwrap();
+        let request = HttpRequest::new(Method::GET, url)
+            .with_header("X-Custom-Name", "v1")
+            .with_header("METADATA", "true")
+            .with_header("Authorization", "Bearer t")
+            .with_header("bad name", "dropped")
+            .with_header("", "dropped")
+            .with_header("x-bad-value", "line\nbreak")
+            .with_header("x-non-ascii-\u{e9}", "dropped");
+        let names: Vec<&str> = request.headers.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-custom-name", "metadata", "authorization"]);
+        assert!(request.headers["authorization"].is_sensitive());
+        let response = HttpResponse {
+            status: StatusCode::OK,
+            headers: request.headers.clone(),
+            body: Bytes::new(),
+        };
+        assert_eq!(response.header("X-CUSTOM-NAME"), Some("v1"));
+        assert_eq!(response.header("Metadata"), Some("true"));
+        assert_eq!(response.header("bad name"), None);
+        assert_eq!(response.header("\u{e9}"), None);
+    }
+
     use super::*;
 
     fn url(s: &str) -> Url {

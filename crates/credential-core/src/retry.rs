@@ -220,7 +220,8 @@ impl RetryRules<'_> {
 
 /// `delay` spread over 80–100 % of itself by `jitter` (forced into `[0, 1]`).
 fn spread(delay: Duration, jitter: f64) -> Duration {
-    delay.mul_f64(0.8 + 0.2 * unit(jitter))
+    // `try_`: `mul_f64` panics when a huge delay rounds past `Duration::MAX`.
+    Duration::try_from_secs_f64(delay.as_secs_f64() * (0.8 + 0.2 * unit(jitter))).unwrap_or(delay)
 }
 
 /// An error the retry engine can classify: the transport failure it is, if
@@ -394,6 +395,25 @@ mod tests {
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2015-10-21 07:27:00 UTC);
+
+    #[test]
+    fn extreme_delays_never_panic() {
+        let policy = RetryPolicy {
+            initial_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            ..RetryPolicy::default()
+        };
+        for attempt in [0, 1, 31, u32::MAX] {
+            for jitter in [0.0, 0.5, 1.0, f64::NAN, f64::INFINITY, -1.0] {
+                assert!(policy.backoff(attempt, jitter) >= Duration::MAX.mul_f64(0.5));
+            }
+        }
+        let zero = RetryPolicy {
+            initial_delay: Duration::ZERO,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(zero.backoff(u32::MAX, 1.0), Duration::ZERO);
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -53,6 +53,10 @@ use crate::builder::DefaultAzureCredentialBuilder;
 /// default chain's rules as options: sticky, one shared first walk, lenient
 /// developer tools, managed identity concurrent with the tools, and an
 /// error that says how to set each credential up.
+///
+/// A clone shares everything: the links (and so their token caches), the
+/// selected link and the first call's walk.
+#[derive(Clone)]
 pub struct DefaultAzureCredential {
     chain: Chain,
     /// The kind of each link of `chain`, in order.

@@ -295,6 +295,10 @@ impl AzurePipelinesCredentialBuilder {
                 ),
             ));
         }
+        principal
+            .context
+            .env
+            .require_unicode(NAME, &[SYSTEM_OIDCREQUESTURI])?;
         let (raw, origin) = match self.oidc_request_uri.filter(|u| !u.trim().is_empty()) {
             Some(uri) => (uri, "with_oidc_request_uri"),
             None => match principal.context.env.get(SYSTEM_OIDCREQUESTURI) {

@@ -37,6 +37,7 @@ type AssertionFn = dyn Fn() -> AssertionFuture + Send + Sync;
 /// .unwrap();
 /// # let _ = credential;
 /// ```
+#[derive(Clone)]
 pub struct ClientAssertionCredential {
     principal: ServicePrincipal,
     get_assertion: Arc<AssertionFn>,

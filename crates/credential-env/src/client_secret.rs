@@ -27,6 +27,7 @@ const NAME: &str = credential_core::credential_names::CLIENT_SECRET;
 ///     .unwrap();
 /// assert!(!format!("{credential:?}").contains("my-secret"));
 /// ```
+#[derive(Clone)]
 pub struct ClientSecretCredential {
     principal: ServicePrincipal,
     secret: Secret,

@@ -50,10 +50,12 @@ const AZURE_USERNAME: &str = "AZURE_USERNAME";
 /// let credential = EnvironmentCredential::from_context(ctx).unwrap();
 /// assert_eq!(credential.selected(), None);
 /// ```
+#[derive(Clone)]
 pub struct EnvironmentCredential {
     inner: Inner,
 }
 
+#[derive(Clone)]
 enum Inner {
     Secret(ClientSecretCredential),
     Certificate(ClientCertificateCredential),
@@ -190,6 +192,18 @@ enum Selection {
 /// present but malformed ones are an `InvalidConfiguration` error naming
 /// the variable.
 fn select(env: &Env) -> Result<Selection, CredentialError> {
+    env.require_unicode(
+        NAME,
+        &[
+            AZURE_TENANT_ID,
+            AZURE_CLIENT_ID,
+            AZURE_CLIENT_SECRET,
+            AZURE_CLIENT_CERTIFICATE_PATH,
+            AZURE_CLIENT_CERTIFICATE_PASSWORD,
+            AZURE_CLIENT_SEND_CERTIFICATE_CHAIN,
+            AZURE_USERNAME,
+        ],
+    )?;
     let tenant_id = env.get(AZURE_TENANT_ID);
     let client_id = env.get(AZURE_CLIENT_ID);
     let secret = env.get(AZURE_CLIENT_SECRET);

@@ -180,6 +180,10 @@ impl WorkloadIdentityCredentialBuilder {
     pub fn build(mut self) -> Result<WorkloadIdentityCredential, CredentialError> {
         let context = self.common.context();
         let env = &context.env;
+        env.require_unicode(
+            NAME,
+            &[AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE],
+        )?;
         let given = |v: Option<String>, option: &'static str| {
             v.filter(|s| !s.trim().is_empty()).map(|v| (v, option))
         };

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use credential_core::CredentialError;
@@ -43,8 +44,10 @@ pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 ///     .await?;
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct InteractiveBrowserCredential {
-    public: PublicClient,
+    /// Shared by clones, with its token cache and accounts.
+    public: Arc<PublicClient>,
     options: BrowserOptions,
 }
 
@@ -286,7 +289,7 @@ impl InteractiveBrowserCredentialBuilder {
             "call InteractiveBrowserCredential::authenticate",
         )?;
         Ok(InteractiveBrowserCredential {
-            public,
+            public: Arc::new(public),
             options: self.options,
         })
     }

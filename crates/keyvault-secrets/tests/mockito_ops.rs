@@ -143,7 +143,7 @@ async fn get_deleted_and_list_versions_with_paging() {
         .await;
     let c76 = SecretClient::builder(url.clone(), Counting::default().credential())
         .transport(Arc::new(LoopbackOnlyHttpClient::real()))
-        .api_version(ApiVersion::V7_6)
+        .with_api_version(ApiVersion::V7_6)
         .build()
         .unwrap();
     let _more_challenges = server
@@ -261,8 +261,8 @@ async fn policies_user_agent_headers_and_raw_requests_over_http() {
     let cred = Counting::default();
     let c = SecretClient::builder(format!("{url}/kv"), cred.credential())
         .transport(Arc::new(LoopbackOnlyHttpClient::real()))
-        .application_id("billing-api")
-        .per_call_policy(TenantHeader)
+        .with_application_id("billing-api")
+        .with_per_call_policy(TenantHeader)
         .build()
         .unwrap();
     let response = c
@@ -311,7 +311,7 @@ async fn error_helpers_answer_from_the_service_status() {
     let cred = Counting::default();
     let client = SecretClient::builder(server.url(), cred.credential())
         .transport(Arc::new(LoopbackOnlyHttpClient::real()))
-        .max_retries(0)
+        .with_max_retries(0)
         .build()
         .unwrap();
     for (status, code, name) in cases {
