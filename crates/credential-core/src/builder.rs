@@ -99,11 +99,12 @@ pub struct ResolvedOptions {
 
 /// Adds the shared `with_*` methods to a builder with a
 /// `common: CommonOptions` field.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! common_builder_methods {
     () => {
         /// The Entra ID authority host, e.g. `https://login.microsoftonline.us`
-        /// (`credential_core::entra::AZURE_US_GOVERNMENT`). Default:
+        /// (`CloudConfiguration::azure_us_government().authority_host()`). Default:
         /// `AZURE_AUTHORITY_HOST`, else the public cloud. Plain `http` is
         /// refused except for loopback hosts.
         pub fn with_authority_host(mut self, authority_host: impl Into<String>) -> Self {
@@ -117,7 +118,7 @@ macro_rules! common_builder_methods {
             mut self,
             tenants: impl IntoIterator<Item = T>,
         ) -> Self {
-            self.common.additionally_allowed_tenants = Some($crate::entra::AllowedTenants::new(
+            self.common.additionally_allowed_tenants = Some($crate::__private::entra::AllowedTenants::new(
                 tenants.into_iter().map(Into::into),
             ));
             self
@@ -125,14 +126,14 @@ macro_rules! common_builder_methods {
 
         /// How token requests are retried (default: 3 retries of 408, 429,
         /// 5xx and connection failures, exponential backoff from 0.8 s).
-        pub fn with_retry_policy(mut self, policy: $crate::retry::RetryPolicy) -> Self {
+        pub fn with_retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
             self.common.retry_policy = Some(policy);
             self
         }
 
         /// How long one try of a token request may take before it is
         /// abandoned as timed out (and retried under the retry policy).
-        /// Default: 30 s (`credential_core::entra::TOKEN_REQUEST_TIMEOUT`).
+        /// Default: 30 s.
         pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
             self.common.request_timeout = Some(timeout);
             self

@@ -3,7 +3,7 @@
 
 use std::time::Duration as StdDuration;
 
-use reqwest::Method;
+use http::Method;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 use url::Url;
@@ -116,7 +116,7 @@ pub fn validate_tenant_id(credential: &'static str, tenant: &str) -> Result<(), 
 /// what is wrong and how to fix it.
 ///
 /// ```
-/// use credential_core::entra::validate_tenant_id_from;
+/// use credential_core::__private::entra::validate_tenant_id_from;
 /// let err = validate_tenant_id_from("C", "AZURE_TENANT_ID", "my tenant").unwrap_err();
 /// assert!(err.to_string().contains("AZURE_TENANT_ID is \"my tenant\""));
 /// ```
@@ -222,8 +222,8 @@ pub fn validate_scope(credential: &'static str, scope: &str) -> Result<(), Crede
 /// The resource a scope names: the scope without a trailing `/.default`.
 ///
 /// ```
-/// assert_eq!(credential_core::entra::scope_to_resource("https://vault.azure.net/.default"), "https://vault.azure.net");
-/// assert_eq!(credential_core::entra::scope_to_resource("https://vault.azure.net"), "https://vault.azure.net");
+/// assert_eq!(credential_core::__private::entra::scope_to_resource("https://vault.azure.net/.default"), "https://vault.azure.net");
+/// assert_eq!(credential_core::__private::entra::scope_to_resource("https://vault.azure.net"), "https://vault.azure.net");
 /// ```
 pub fn scope_to_resource(scope: &str) -> &str {
     scope.strip_suffix("/.default").unwrap_or(scope)
@@ -607,7 +607,7 @@ pub const NEXT_STEP: &str = "Next step: ";
 /// got, naming the variable to check where the credential reads one.
 ///
 /// ```
-/// use credential_core::entra::troubleshooting_hint;
+/// use credential_core::__private::entra::troubleshooting_hint;
 /// let hint = troubleshooting_hint("EnvironmentCredential", Some("AADSTS7000215")).unwrap();
 /// assert!(hint.contains("AZURE_CLIENT_SECRET"));
 /// assert!(troubleshooting_hint("C", Some("AADSTS1")).is_none());

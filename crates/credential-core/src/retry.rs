@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
+use http::HeaderMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
@@ -186,7 +186,7 @@ pub async fn send_with_retry(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use http::HeaderValue;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2015-10-21 07:27:00 UTC);

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use credential_core::cache_store::{
+use credential_core::__private::cache_store::{
     CachePartition, EntryKind, SecondLevel, decode_access_token, encode_access_token,
 };
 use credential_core::{

@@ -17,12 +17,8 @@ mod bench {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use credential_default::{
-        AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential,
-        ChainedTokenCredential, DefaultAzureCredential, Env, EnvironmentCredential, Fs,
-        LoopbackOnlyHttpClient, ManagedIdentityCredential, ProviderContext, SystemProcessRunner,
-        TokenCredential, TokenRequestOptions, WorkloadIdentityCredential,
-    };
+    use credential_default::{AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential, ChainedTokenCredential, DefaultAzureCredential, EnvironmentCredential, ManagedIdentityCredential, TokenCredential, TokenRequestOptions, WorkloadIdentityCredential};
+    use credential_core::{Env, Fs, LoopbackOnlyHttpClient, ProviderContext, SystemProcessRunner};
     use url::Url;
 
     const SCOPE: &str = "https://management.azure.com/.default";

@@ -11,10 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
-use credential_default::{
-    CredentialKind, DefaultAzureCredential, Env, Fs, HttpClient, HttpRequest, HttpResponse,
-    ProviderContext, SystemProcessRunner, TransportError, TransportErrorKind, async_trait,
-};
+use credential_default::{CredentialKind, DefaultAzureCredential, HttpClient, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use credential_core::{Env, Fs, ProviderContext, SystemProcessRunner, async_trait};
 
 /// An IMDS that refuses every connection, counting the attempts.
 #[derive(Debug, Default)]

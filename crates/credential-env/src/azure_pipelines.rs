@@ -3,10 +3,10 @@
 
 use std::fmt;
 
-use credential_core::entra::quote_untrusted;
-use credential_core::env_vars::SYSTEM_OIDCREQUESTURI;
-use credential_core::http::HttpRequest;
-use credential_core::retry::send_with_retry;
+use credential_core::__private::entra::quote_untrusted;
+use credential_core::__private::env_vars::SYSTEM_OIDCREQUESTURI;
+use credential_core::HttpRequest;
+use credential_core::__private::retry::send_with_retry;
 use credential_core::{
     AccessToken, CredentialError, HttpResponse, Method, Secret, TokenCredential,
     TokenRequestOptions, async_trait,
@@ -315,7 +315,7 @@ impl AzurePipelinesCredentialBuilder {
             .ok()
             .filter(|u| {
                 u.scheme() == "https"
-                    || (u.scheme() == "http" && credential_core::http::is_loopback(u))
+                    || (u.scheme() == "http" && credential_core::__private::is_loopback(u))
             })
             .ok_or_else(|| {
                 CredentialError::invalid_configuration(

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use credential_core::entra::ClientAuthentication;
+use credential_core::__private::entra::ClientAuthentication;
 use credential_core::{
     AccessToken, CredentialError, Secret, TokenCredential, TokenRequestOptions, async_trait,
 };

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use credential_core::entra::ClientAuthentication;
+use credential_core::__private::entra::ClientAuthentication;
 use credential_core::{
     AccessToken, CredentialError, Secret, TokenCredential, TokenRequestOptions, async_trait,
 };

@@ -7,7 +7,7 @@ use crate::common;
 use std::sync::Arc;
 
 use common::*;
-use credential_core::retry::RetryPolicy;
+use credential_core::RetryPolicy;
 use credential_core::{
     CredentialError, Env, ManualClock, ProviderContext, TokenCredential, TokenRequestOptions,
     TransportErrorKind,
@@ -271,7 +271,7 @@ async fn sovereign_cloud_from_option_and_environment() {
     http.push_status(200, &token_body("a", 3600));
     http.push_status(200, &token_body("b", 3600));
     let cred = scripted_credential_with(http.clone(), Env::empty(), |builder| {
-        builder.with_authority_host(credential_core::entra::AZURE_US_GOVERNMENT)
+        builder.with_authority_host(credential_core::__private::entra::AZURE_US_GOVERNMENT)
     });
     fetch_token(&cred).await;
     let env = Env::from_pairs([("AZURE_AUTHORITY_HOST", "login.chinacloudapi.cn/")]);

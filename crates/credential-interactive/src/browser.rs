@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use credential_core::CredentialError;
-use credential_core::process::ProcessRequest;
+use credential_core::ProcessRequest;
 use url::Url;
 
 use crate::grant::GrantResponse;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use credential_core::CredentialError;
-use credential_core::entra::Seconds;
+use credential_core::__private::entra::Seconds;
 use serde::Deserialize;
 use time::OffsetDateTime;
 

@@ -4,8 +4,8 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use credential_core::certificate::{ClientCertificate, sign_assertion};
-use credential_core::entra::{JWT_BEARER_ASSERTION_TYPE, merge_claims};
+use credential_core::__private::certificate::{ClientCertificate, sign_assertion};
+use credential_core::__private::entra::{JWT_BEARER_ASSERTION_TYPE, merge_claims};
 use credential_core::{
     AccessToken, CredentialError, Secret, TokenCache, TokenCredential, TokenRequestOptions,
     async_trait,

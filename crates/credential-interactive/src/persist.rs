@@ -11,7 +11,8 @@
 //! is logged and never fails a request.
 
 use credential_core::Secret;
-use credential_core::cache_store::{CachePartition, EntryKind, PersistentTokenCache};
+use credential_core::PersistentTokenCache;
+use credential_core::__private::cache_store::{CachePartition, EntryKind};
 
 use crate::AuthenticationRecord;
 

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use credential_core::retry::{random_unit, retry_after};
+use credential_core::__private::retry::{random_unit, retry_after};
 use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
 use time::OffsetDateTime;
 

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use credential_msi::SourceKind;
-use credential_msi::response::{
+use credential_msi::__private::response::{
     error_from_response, parse_error_body, parse_seconds, parse_timestamp, parse_token_response,
 };
 use proptest::prelude::*;

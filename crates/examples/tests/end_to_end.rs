@@ -14,9 +14,7 @@ use credential_core::{
     Clock, Env, Fs, HttpClient, HttpRequest, HttpResponse, LoopbackOnlyHttpClient, ManualClock,
     ProviderContext, SharedClock, SystemClock, TransportError, async_trait,
 };
-use credential_default::{
-    ClientCertificateCredential, CredentialKind, DefaultAzureCredential, ManagedIdentityCredential,
-};
+use credential_default::{ClientCertificateCredential, CredentialKind, DefaultAzureCredential, ManagedIdentityCredential};
 use keyvault_emulator::{Emulator, RunningEmulator};
 use keyvault_secrets::{DeletedSecret, Error, KeyVaultSecret, SecretClient};
 
@@ -105,7 +103,7 @@ fn client(
 ) -> SecretClient {
     SecretClient::builder(emulator.vault_url(), credential)
         .poll_interval(Duration::from_millis(20))
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()
 }
@@ -251,7 +249,7 @@ async fn token_nearing_expiry_mid_run_is_refreshed_once() {
         .build()
         .unwrap();
     let client = SecretClient::builder(emulator.vault_url(), credential)
-        .transport(http)
+        .with_http_client(http)
         .clock(shared)
         .build()
         .unwrap();

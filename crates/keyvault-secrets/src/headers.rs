@@ -9,8 +9,8 @@ use std::sync::{Arc, LazyLock};
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use credential_core::Secret;
-use credential_core::per_thread::PerThread;
-use reqwest::header::{
+use credential_core::__private::per_thread::PerThread;
+use http::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };
 

@@ -4,8 +4,8 @@
 use std::fmt;
 
 use bytes::Bytes;
-use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use http::Method;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use crate::error::Error;

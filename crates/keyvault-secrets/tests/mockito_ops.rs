@@ -24,7 +24,7 @@ async fn setup(method: &str) -> (mockito::ServerGuard, Counting, SecretClient, m
         .await;
     let cred = Counting::default();
     let client = SecretClient::builder(server.url(), cred.credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap();
     (server, cred, client, challenge)
@@ -142,7 +142,7 @@ async fn get_deleted_and_list_versions_with_paging() {
         .create_async()
         .await;
     let c76 = SecretClient::builder(url.clone(), Counting::default().credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .api_version(ApiVersion::V7_6)
         .build()
         .unwrap();
@@ -260,7 +260,7 @@ async fn policies_user_agent_headers_and_raw_requests_over_http() {
         .await;
     let cred = Counting::default();
     let c = SecretClient::builder(format!("{url}/kv"), cred.credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .application_id("billing-api")
         .per_call_policy(TenantHeader)
         .build()

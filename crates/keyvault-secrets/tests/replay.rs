@@ -455,7 +455,7 @@ async fn replay(file: &Path) {
         })
         .verify_challenge_resource(false)
         .poll_interval(Duration::ZERO)
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap();
 

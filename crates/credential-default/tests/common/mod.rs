@@ -5,10 +5,8 @@
 use std::sync::Arc;
 
 use credential_core::test_util::ScriptedProcessRunner;
-use credential_default::{
-    AccessToken, CredentialError, DefaultAzureCredential, DefaultAzureCredentialBuilder, Env, Fs,
-    LoopbackOnlyHttpClient, ProviderContext, TokenCredential, TokenRequestOptions,
-};
+use credential_default::{AccessToken, CredentialError, DefaultAzureCredential, DefaultAzureCredentialBuilder, TokenCredential, TokenRequestOptions};
+use credential_core::{Env, Fs, LoopbackOnlyHttpClient, ProviderContext};
 use url::Url;
 
 pub const SCOPE: &str = "https://vault.azure.net/.default";

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{
     AccessToken, CredentialError, Env, LoopbackOnlyHttpClient, ManualClock, ProviderContext,
     TokenCredential, TokenRequestOptions, TransportErrorKind, async_trait,
