@@ -31,7 +31,7 @@ const TENANT_HELP: &str = "You can find your tenant id by following the instruct
 /// loopback (a local emulator).
 ///
 /// ```
-/// use credential_core::{entra::resolve_authority_host, Env};
+/// use credential_core::{__private::entra::resolve_authority_host, Env};
 /// let env = Env::from_pairs([("AZURE_AUTHORITY_HOST", "login.microsoftonline.us/")]);
 /// let host = resolve_authority_host("MyCredential", None, &env).unwrap();
 /// assert_eq!(host.as_str(), "https://login.microsoftonline.us/");
