@@ -27,12 +27,19 @@ pub struct CommonOptions {
     pub context: Option<ProviderContext>,
     /// The persistent second level of the token cache, if set.
     pub persistent_cache: Option<crate::PersistentTokenCache>,
+    /// The transport, if set (it replaces the context's).
+    pub http_client: Option<crate::SharedHttpClient>,
 }
 
 impl CommonOptions {
-    /// The injected context, or the real system.
+    /// The injected context, or the real system, with the transport set by
+    /// `with_http_client` if any.
     pub fn context(&self) -> ProviderContext {
-        self.context.clone().unwrap_or_else(ProviderContext::system)
+        let context = self.context.clone().unwrap_or_else(ProviderContext::system);
+        match &self.http_client {
+            Some(http) => context.with_http(http.clone()),
+            None => context,
+        }
     }
 
     /// Checks a client's ids and these options, and fills in the defaults:
@@ -136,6 +143,15 @@ macro_rules! common_builder_methods {
         /// Default: 30 s.
         pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
             self.common.request_timeout = Some(timeout);
+            self
+        }
+
+        /// Sends token requests through `http` (default: the process-wide
+        /// `ReqwestHttpClient`). A `reqwest::Client` of your own goes through
+        /// a small adapter (see `credential_core::HttpClient`) and keeps its
+        /// own timeouts. Takes precedence over the context's transport.
+        pub fn with_http_client(mut self, http: $crate::SharedHttpClient) -> Self {
+            self.common.http_client = Some(http);
             self
         }
 

@@ -340,7 +340,7 @@ impl AzurePipelinesCredentialBuilder {
 mod tests {
     use super::*;
     use credential_core::StatusCode;
-    use reqwest::header::{HeaderMap, HeaderValue};
+    use credential_core::{HeaderMap, HeaderValue};
 
     fn response(status: u16, content_type: &str, body: &str) -> HttpResponse {
         let mut headers = HeaderMap::new();

@@ -53,6 +53,27 @@ async fn sends_exact_client_credentials_request() {
 }
 
 #[tokio::test]
+async fn with_http_client_replaces_the_contexts_transport() {
+    let http = ScriptedHttp::new();
+    http.push_status(200, &token_body("tok-own-transport", 3600));
+    // The context's transport reaches loopback only; the builder's wins.
+    let (ctx, _clock) = context(Env::empty());
+    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_context(ctx)
+        .with_http_client(http.clone())
+        .build()
+        .unwrap();
+    let token = fetch_token(&cred).await;
+    assert_eq!(token.token.expose_secret(), "tok-own-transport");
+    assert_eq!(http.count(), 1);
+    assert!(
+        http.urls()[0].starts_with(&format!("https://login.microsoftonline.com/{TENANT}/")),
+        "{:?}",
+        http.urls()
+    );
+}
+
+#[tokio::test]
 async fn claims_and_cae_are_sent_and_bypass_cache() {
     let mut server = mockito::Server::new_async().await;
     let (_mock, recorder) = token_mock(&mut server, TOKEN_PATH, "tok").await;

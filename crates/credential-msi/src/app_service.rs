@@ -6,7 +6,7 @@
 use std::fmt;
 
 use credential_core::{HttpRequest, Secret};
-use reqwest::Method;
+use credential_core::Method;
 use url::Url;
 
 use crate::identity::{IdParameterNames, UserAssignedId};

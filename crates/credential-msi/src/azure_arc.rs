@@ -18,7 +18,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use credential_core::{CredentialError, Env, HttpRequest, HttpResponse, Secret};
-use reqwest::Method;
+use credential_core::Method;
 use serde_json::Value;
 use url::Url;
 

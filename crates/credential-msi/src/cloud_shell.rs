@@ -2,7 +2,7 @@
 //! with the form body `resource=…` and `Metadata: true`. System-assigned only.
 
 use credential_core::{CredentialError, HttpRequest};
-use reqwest::Method;
+use credential_core::Method;
 use url::Url;
 
 use crate::NAME;

@@ -323,6 +323,7 @@ pub struct ManagedIdentityCredentialBuilder {
     imds_retry: Option<ImdsRetryPolicy>,
     request_timeout: Option<Duration>,
     service_fabric_http: Option<SharedHttpClient>,
+    http_client: Option<SharedHttpClient>,
     authority_host: Option<String>,
 }
 
@@ -343,6 +344,17 @@ impl ManagedIdentityCredentialBuilder {
     /// Use the user-assigned identity with this Azure resource id.
     pub fn with_resource_id(mut self, resource_id: impl Into<String>) -> Self {
         self.resource_id = Some(resource_id.into());
+        self
+    }
+
+    /// Sends token requests through `http` (default: the process-wide
+    /// `ReqwestHttpClient`; Service Fabric keeps its pinned client unless
+    /// [`with_service_fabric_http_client`](Self::with_service_fabric_http_client)
+    /// replaces it). A `reqwest::Client` of your own goes through a small
+    /// adapter (see `credential_core::HttpClient`) and keeps its own
+    /// timeouts. Takes precedence over the context's transport.
+    pub fn with_http_client(mut self, http: SharedHttpClient) -> Self {
+        self.http_client = Some(http);
         self
     }
 
@@ -446,7 +458,10 @@ impl ManagedIdentityCredentialBuilder {
     }
 
     fn build_with(self, id: Option<UserAssignedId>) -> ManagedIdentityCredential {
-        let ctx = self.context.unwrap_or_else(ProviderContext::system);
+        let mut ctx = self.context.unwrap_or_else(ProviderContext::system);
+        if let Some(http) = self.http_client {
+            ctx = ctx.with_http(http);
+        }
         let id = id.map(|id| match id {
             UserAssignedId::ClientId(v) => UserAssignedId::ClientId(v.trim().to_owned()),
             UserAssignedId::ObjectId(v) => UserAssignedId::ObjectId(v.trim().to_owned()),

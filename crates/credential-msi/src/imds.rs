@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use credential_core::__private::env_vars::AZURE_POD_IDENTITY_AUTHORITY_HOST;
 use credential_core::{CredentialError, HttpRequest, HttpResponse, TransportError};
-use reqwest::Method;
+use credential_core::Method;
 use url::Url;
 
 use crate::NAME;
