@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::test_util::{on_threads, poll_ready};
+use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{StatusCode, async_trait};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use keyvault_secrets::SecretClient;

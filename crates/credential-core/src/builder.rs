@@ -125,9 +125,9 @@ macro_rules! common_builder_methods {
             mut self,
             tenants: impl IntoIterator<Item = T>,
         ) -> Self {
-            self.common.additionally_allowed_tenants = Some($crate::__private::entra::AllowedTenants::new(
-                tenants.into_iter().map(Into::into),
-            ));
+            self.common.additionally_allowed_tenants = Some(
+                $crate::__private::entra::AllowedTenants::new(tenants.into_iter().map(Into::into)),
+            );
             self
         }
 

@@ -1,9 +1,9 @@
 //! [`Clock`]: the wall-clock seam.
 
 use std::fmt;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 #[cfg(any(test, feature = "test-util"))]
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 #[cfg(any(test, feature = "test-util"))]

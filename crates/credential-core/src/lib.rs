@@ -112,11 +112,11 @@ pub use http::{LoopbackOnlyHttpClient, NoNetworkHttpClient};
 #[cfg(feature = "test-util")]
 pub use process::NoProcessRunner;
 
-/// Re-exported so implementors need not depend on it themselves.
-pub use async_trait::async_trait;
 /// The HTTP vocabulary of [`HttpRequest`] and [`HttpResponse`], from the
 /// `http` 1.x crate (the types `reqwest`, `hyper` and `axum` share).
 pub use ::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+/// Re-exported so implementors need not depend on it themselves.
+pub use async_trait::async_trait;
 /// Re-exported: [`AccessToken`]'s expiry is a `time::OffsetDateTime`, and an
 /// implementor builds one without depending on `time` itself.
 pub use time;

@@ -178,8 +178,7 @@ impl ScriptedHttpClient {
                 map.insert(name, value);
             }
         }
-        let status =
-            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::IM_A_TEAPOT);
+        let status = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::IM_A_TEAPOT);
         self.lock_script().push_back(Ok(crate::HttpResponse {
             status,
             headers: map,

@@ -17,8 +17,13 @@ mod bench {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use credential_default::{AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential, ChainedTokenCredential, DefaultAzureCredential, EnvironmentCredential, ManagedIdentityCredential, TokenCredential, TokenRequestOptions, WorkloadIdentityCredential};
     use credential_core::{Env, Fs, LoopbackOnlyHttpClient, ProviderContext, SystemProcessRunner};
+    use credential_default::{
+        AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential,
+        ChainedTokenCredential, DefaultAzureCredential, EnvironmentCredential,
+        ManagedIdentityCredential, TokenCredential, TokenRequestOptions,
+        WorkloadIdentityCredential,
+    };
     use url::Url;
 
     const SCOPE: &str = "https://management.azure.com/.default";

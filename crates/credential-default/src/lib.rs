@@ -162,9 +162,8 @@ pub(crate) const NAME: &str = "DefaultAzureCredential";
 pub use credential_core::{
     AccessToken, BearerTokenFuture, ChainedTokenCredential, CloudConfiguration, CredentialError,
     EntraDiagnostics, ErrorSource, FnCredential, HttpClient, HttpRequest, HttpResponse,
-    ReqwestHttpClient, RetryPolicy, Secret, SharedHttpClient, TokenCredential,
-    TokenRequestOptions, TransportError, TransportErrorKind, get_bearer_token_provider,
-    token_credential_fn,
+    ReqwestHttpClient, RetryPolicy, Secret, SharedHttpClient, TokenCredential, TokenRequestOptions,
+    TransportError, TransportErrorKind, get_bearer_token_provider, token_credential_fn,
 };
 
 /// The persistent token cache's types (the file store is in the

@@ -13,8 +13,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use credential_default::{CredentialError, CredentialKind, DefaultAzureCredential, HttpClient, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
-use credential_core::{Env, Fs, ProcessError, ProcessOutput, ProcessRequest, ProcessRunner, ProviderContext, async_trait};
+use credential_core::{
+    Env, Fs, ProcessError, ProcessOutput, ProcessRequest, ProcessRunner, ProviderContext,
+    async_trait,
+};
+use credential_default::{
+    CredentialError, CredentialKind, DefaultAzureCredential, HttpClient, HttpRequest, HttpResponse,
+    TransportError, TransportErrorKind,
+};
 use tokio::time::Instant;
 
 /// What the fake IMDS answers after its delay.

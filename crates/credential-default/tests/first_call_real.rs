@@ -11,8 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
-use credential_default::{CredentialKind, DefaultAzureCredential, HttpClient, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
 use credential_core::{Env, Fs, ProviderContext, SystemProcessRunner, async_trait};
+use credential_default::{
+    CredentialKind, DefaultAzureCredential, HttpClient, HttpRequest, HttpResponse, TransportError,
+    TransportErrorKind,
+};
 
 /// An IMDS that refuses every connection, counting the attempts.
 #[derive(Debug, Default)]

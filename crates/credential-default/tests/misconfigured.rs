@@ -11,8 +11,11 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use credential_core::test_util::ScriptedProcessRunner;
-use credential_default::{CredentialError, CredentialKind, DefaultAzureCredential, HttpClient, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
 use credential_core::{Env, Fs, ProviderContext, async_trait};
+use credential_default::{
+    CredentialError, CredentialKind, DefaultAzureCredential, HttpClient, HttpRequest, HttpResponse,
+    TransportError, TransportErrorKind,
+};
 
 /// A PKCS#12 file whose password is "test-password".
 const P12: &[u8] = include_bytes!("../../credential-env/tests/data/cert-password.p12");

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use common::*;
 use credential_core::test_util::ScriptedHttpClient;
+use credential_core::{Env, Fs, ProviderContext};
 use credential_default::RetryPolicy;
 use credential_default::{CloudConfiguration, CredentialKind, DefaultAzureCredential};
-use credential_core::{Env, Fs, ProviderContext};
 
 fn context(env: &[(&str, &str)], files: &[(&str, &str)]) -> ProviderContext {
     ProviderContext::isolated()

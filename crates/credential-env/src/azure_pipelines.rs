@@ -5,8 +5,8 @@ use std::fmt;
 
 use credential_core::__private::entra::quote_untrusted;
 use credential_core::__private::env_vars::SYSTEM_OIDCREQUESTURI;
-use credential_core::HttpRequest;
 use credential_core::__private::retry::send_with_retry;
+use credential_core::HttpRequest;
 use credential_core::{
     AccessToken, CredentialError, HttpResponse, Method, Secret, TokenCredential,
     TokenRequestOptions, async_trait,

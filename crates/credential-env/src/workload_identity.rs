@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use credential_core::__private::entra::{validate_client_id_from, validate_tenant_id_from};
-use credential_core::__private::env_vars::{AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID};
+use credential_core::__private::env_vars::{
+    AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID,
+};
 use credential_core::{
     AccessToken, CredentialError, ProviderContext, Secret, TokenCredential, TokenRequestOptions,
     async_trait,

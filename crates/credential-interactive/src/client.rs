@@ -6,10 +6,10 @@ use std::fmt;
 use std::time::Duration;
 
 use credential_core::__private::entra::{self, AllowedTenants};
-use credential_core::{HttpRequest, HttpResponse};
+use credential_core::__private::retry::send_with_retry;
 use credential_core::RetryPolicy;
-use credential_core::__private::retry::{send_with_retry};
 use credential_core::{CredentialError, Method, ProviderContext, TokenRequestOptions};
+use credential_core::{HttpRequest, HttpResponse};
 use url::Url;
 
 use crate::grant::{GrantResponse, parse_grant_response};

@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use credential_core::CredentialError;
 use credential_core::__private::entra::Seconds;
+use credential_core::CredentialError;
 use serde::Deserialize;
 use time::OffsetDateTime;
 

@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use credential_core::{HttpRequest, Secret};
 use credential_core::Method;
+use credential_core::{HttpRequest, Secret};
 use url::Url;
 
 use crate::identity::{IdParameterNames, UserAssignedId};

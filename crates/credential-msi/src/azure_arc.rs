@@ -17,8 +17,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use credential_core::{CredentialError, Env, HttpRequest, HttpResponse, Secret};
 use credential_core::Method;
+use credential_core::{CredentialError, Env, HttpRequest, HttpResponse, Secret};
 use serde_json::Value;
 use url::Url;
 

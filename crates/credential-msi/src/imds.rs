@@ -10,8 +10,8 @@
 use std::time::Duration;
 
 use credential_core::__private::env_vars::AZURE_POD_IDENTITY_AUTHORITY_HOST;
-use credential_core::{CredentialError, HttpRequest, HttpResponse, TransportError};
 use credential_core::Method;
+use credential_core::{CredentialError, HttpRequest, HttpResponse, TransportError};
 use url::Url;
 
 use crate::NAME;

@@ -14,7 +14,9 @@ use credential_core::{
     Clock, Env, Fs, HttpClient, HttpRequest, HttpResponse, LoopbackOnlyHttpClient, ManualClock,
     ProviderContext, SharedClock, SystemClock, TransportError, async_trait,
 };
-use credential_default::{ClientCertificateCredential, CredentialKind, DefaultAzureCredential, ManagedIdentityCredential};
+use credential_default::{
+    ClientCertificateCredential, CredentialKind, DefaultAzureCredential, ManagedIdentityCredential,
+};
 use keyvault_emulator::{Emulator, RunningEmulator};
 use keyvault_secrets::{DeletedSecret, Error, KeyVaultSecret, SecretClient};
 

@@ -2,10 +2,10 @@
 //! the emulator's `/authorize` and follows its redirect to the application's
 //! loopback listener, for tests and for samples run without a browser.
 
-use credential_core::async_trait;
-use credential_core::{ProcessError, ProcessOutput, ProcessRequest, ProcessRunner};
 use credential_core::__private::is_loopback;
+use credential_core::async_trait;
 use credential_core::{HttpClient, HttpRequest, Method, ReqwestHttpClient};
+use credential_core::{ProcessError, ProcessOutput, ProcessRequest, ProcessRunner};
 use url::Url;
 
 /// A process runner that plays the browser: asked to open a URL (its last

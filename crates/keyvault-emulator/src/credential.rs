@@ -2,7 +2,9 @@
 //! emulator's own client, for tests and examples that need a token and no
 //! credential provider crate.
 
-use credential_core::__private::entra::{ClientAuthentication, ClientCredentialsRequest, send_token_request};
+use credential_core::__private::entra::{
+    ClientAuthentication, ClientCredentialsRequest, send_token_request,
+};
 use credential_core::RetryPolicy;
 use credential_core::{FnCredential, ReqwestHttpClient, SystemClock, token_credential_fn};
 

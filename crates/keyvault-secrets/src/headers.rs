@@ -8,8 +8,8 @@ use std::sync::{Arc, LazyLock};
 
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
-use credential_core::Secret;
 use credential_core::__private::per_thread::PerThread;
+use credential_core::Secret;
 use http::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };

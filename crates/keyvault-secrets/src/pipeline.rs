@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use credential_core::__private::is_loopback;
+use credential_core::__private::retry::random_unit;
 use credential_core::RetryPolicy;
-use credential_core::__private::retry::{random_unit};
 use credential_core::{
     AccessToken, HttpRequest, HttpResponse, SharedClock, SharedHttpClient, TokenCache,
     TokenCredential,

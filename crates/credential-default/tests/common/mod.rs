@@ -5,8 +5,11 @@
 use std::sync::Arc;
 
 use credential_core::test_util::ScriptedProcessRunner;
-use credential_default::{AccessToken, CredentialError, DefaultAzureCredential, DefaultAzureCredentialBuilder, TokenCredential, TokenRequestOptions};
 use credential_core::{Env, Fs, LoopbackOnlyHttpClient, ProviderContext};
+use credential_default::{
+    AccessToken, CredentialError, DefaultAzureCredential, DefaultAzureCredentialBuilder,
+    TokenCredential, TokenRequestOptions,
+};
 use url::Url;
 
 pub const SCOPE: &str = "https://vault.azure.net/.default";

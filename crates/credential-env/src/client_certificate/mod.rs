@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use credential_core::__private::entra::ClientAuthentication;
-use credential_core::__private::env_vars::{AZURE_CLIENT_CERTIFICATE_PASSWORD, AZURE_CLIENT_CERTIFICATE_PATH};
+use credential_core::__private::env_vars::{
+    AZURE_CLIENT_CERTIFICATE_PASSWORD, AZURE_CLIENT_CERTIFICATE_PATH,
+};
 use credential_core::{
     AccessToken, CredentialError, ProviderContext, Secret, TokenCredential, TokenRequestOptions,
     async_trait,

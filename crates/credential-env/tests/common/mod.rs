@@ -6,11 +6,11 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{
     AccessToken, CredentialError, Env, LoopbackOnlyHttpClient, ManualClock, ProviderContext,
     TokenCredential, TokenRequestOptions, TransportErrorKind, async_trait,
 };
+use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use time::OffsetDateTime;
 
 pub const NOW: OffsetDateTime = ProviderContext::ISOLATED_EPOCH;
