@@ -695,18 +695,27 @@ async fn read_response(mut response: reqwest::Response) -> Result<HttpResponse, 
     })
 }
 
-fn transport_error(error: reqwest::Error) -> TransportError {
-    // A connect timeout is a connection that could not be made (`Connect`);
-    // `Timeout` is left for a request whose answer did not come in time.
-    let kind = if error.is_connect() {
+/// The kind of a failed exchange from what the HTTP library reports: a
+/// connect timeout is a connection that could not be made (`Connect`);
+/// `Timeout` is left for a request whose answer did not come in time.
+pub fn transport_error_kind(connect: bool, timeout: bool, body: bool) -> TransportErrorKind {
+    if connect {
         TransportErrorKind::Connect
-    } else if error.is_timeout() {
+    } else if timeout {
         TransportErrorKind::Timeout
-    } else if error.is_body() || error.is_decode() {
+    } else if body {
         TransportErrorKind::Decode
     } else {
         TransportErrorKind::Request
-    };
+    }
+}
+
+fn transport_error(error: reqwest::Error) -> TransportError {
+    let kind = transport_error_kind(
+        error.is_connect(),
+        error.is_timeout(),
+        error.is_body() || error.is_decode(),
+    );
     let host = error
         .url()
         .and_then(|u| u.host_str().map(str::to_owned))

@@ -169,5 +169,5 @@ pub mod __private {
             REFRESH_RETRY_DELAY,
         };
     }
-    pub use crate::http::is_loopback;
+    pub use crate::http::{is_loopback, transport_error_kind};
 }

@@ -8,9 +8,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use credential_core::__private::transport_error_kind;
 use credential_core::{
     CredentialError, HttpClient, HttpRequest, HttpResponse, SharedHttpClient, TransportError,
-    TransportErrorKind, async_trait,
+    async_trait,
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature};
@@ -180,15 +181,11 @@ impl HttpClient for PinnedHttpClient {
 }
 
 fn transport_error(error: reqwest::Error) -> TransportError {
-    let kind = if error.is_connect() {
-        TransportErrorKind::Connect
-    } else if error.is_timeout() {
-        TransportErrorKind::Timeout
-    } else if error.is_body() || error.is_decode() {
-        TransportErrorKind::Decode
-    } else {
-        TransportErrorKind::Request
-    };
+    let kind = transport_error_kind(
+        error.is_connect(),
+        error.is_timeout(),
+        error.is_body() || error.is_decode(),
+    );
     TransportError::new(kind, "the Service Fabric token request failed")
         .with_source(error.without_url())
 }

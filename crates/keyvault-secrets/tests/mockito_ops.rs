@@ -14,11 +14,7 @@ use mockito::Matcher;
 
 async fn setup(method: &str) -> (mockito::ServerGuard, Counting, SecretClient, mockito::Mock) {
     let mut server = mockito::Server::new_async().await;
-    let challenge = server
-        .mock(method, Matcher::Any)
-        .match_header("authorization", Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", LOCAL_CHALLENGE)
+    let challenge = challenge_mock(&mut server, method)
         .expect(1)
         .create_async()
         .await;
@@ -146,13 +142,7 @@ async fn get_deleted_and_list_versions_with_paging() {
         .api_version(ApiVersion::V7_6)
         .build()
         .unwrap();
-    let _more_challenges = server
-        .mock("GET", Matcher::Any)
-        .match_header("authorization", Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", LOCAL_CHALLENGE)
-        .create_async()
-        .await;
+    let _more_challenges = challenge_mock(&mut server, "GET").create_async().await;
     let d = c76.get_deleted_secret("s").await.unwrap();
     deleted.assert_async().await;
     assert_eq!(d.scheduled_purge_date.unwrap().unix_timestamp(), 6);
@@ -237,13 +227,7 @@ fn authorized_get(server: &mut mockito::ServerGuard, path: &str) -> mockito::Moc
 async fn policies_user_agent_headers_and_raw_requests_over_http() {
     let mut server = mockito::Server::new_async().await;
     let url = server.url();
-    let _challenge = server
-        .mock("GET", Matcher::Any)
-        .match_header("authorization", Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", LOCAL_CHALLENGE)
-        .create_async()
-        .await;
+    let _challenge = challenge_mock(&mut server, "GET").create_async().await;
     let get = authorized_get(&mut server, "/kv/secrets/s/")
         .match_header("x-correlation", "c-1")
         .match_header(

@@ -70,13 +70,7 @@ impl HttpClient for UserReqwest {
 #[tokio::test]
 async fn every_request_goes_through_the_callers_transport() {
     let mut server = mockito::Server::new_async().await;
-    let _challenge = server
-        .mock("GET", Matcher::Any)
-        .match_header("authorization", Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", LOCAL_CHALLENGE)
-        .create_async()
-        .await;
+    let _challenge = challenge_mock(&mut server, "GET").create_async().await;
     let _get = server
         .mock("GET", "/secrets/s/")
         .match_query(Matcher::Any)
