@@ -110,7 +110,7 @@ async fn run() {
     };
     let client = SecretClient::builder(emulator.vault_url(), benchmarks::fixed_credential(token))
         .with_http_client(transport.clone())
-        .retry_policy(retry)
+        .with_retry_policy(retry)
         .build()
         .unwrap();
     for name in ["db-password", "api-key"] {

@@ -71,7 +71,7 @@ async fn main() -> Result<(), BoxError> {
         .with_context(vault.context())
         .build()?;
     let client = SecretClient::builder(vault.vault_url.clone(), credential)
-        .poll_interval(vault.poll_interval())
+        .with_poll_interval(vault.poll_interval())
         .build()?;
 
     // 1. Seed a few secrets under a fresh prefix (your vault already has them).

@@ -19,7 +19,7 @@ async fn vault() -> (ServerGuard, SecretCache) {
         .create_async()
         .await;
     let client = SecretClient::builder(server.url(), credential())
-        .retry_policy(RetryPolicy::none())
+        .with_retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
     (server, SecretCache::new(client))

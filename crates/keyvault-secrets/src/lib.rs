@@ -78,7 +78,7 @@
 //!   randomness.
 //! - The `User-Agent` names this package (`keyvault-secrets/<version>`),
 //!   not the `azsdk-` prefix reserved for Microsoft's SDKs, after the
-//!   builder's [`application_id`](SecretClientBuilder::application_id).
+//!   builder's [`with_application_id`](SecretClientBuilder::with_application_id).
 //! - [`KeyVaultSecret::value`] is a [`SecretValue`]: it reads as a `&str`
 //!   and is wiped from memory when dropped.
 

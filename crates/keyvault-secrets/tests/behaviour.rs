@@ -107,7 +107,7 @@ async fn verification_off_accepts_foreign_resource() {
     let cred = Counting::default();
     let c = SecretClient::builder(VAULT, cred.credential())
         .with_http_client(Arc::new(http.clone()))
-        .verify_challenge_resource(false)
+        .with_verify_challenge_resource(false)
         .build()
         .unwrap();
     c.get_secret("s").await.unwrap();
@@ -232,7 +232,7 @@ async fn retry_budget_ends_with_last_error() {
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE), reset(), reset()]);
     let c = SecretClient::builder(VAULT, cred.credential())
         .with_http_client(Arc::new(http.clone()))
-        .max_retries(1)
+        .with_max_retries(1)
         .build()
         .unwrap();
     let err = c.get_secret("s").await.unwrap_err();
@@ -255,7 +255,7 @@ async fn connection_reset_on_loopback_is_retried() {
     let cred = Counting::default();
     let c = SecretClient::builder(server.url.clone(), cred.credential())
         .with_http_client(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
-        .retry_policy(RetryPolicy {
+        .with_retry_policy(RetryPolicy {
             initial_delay: Duration::from_millis(1),
             ..RetryPolicy::default()
         })
@@ -361,7 +361,7 @@ async fn recover_poller() {
     let cred = Counting::default();
     let c = SecretClient::builder(VAULT, cred.credential())
         .with_http_client(Arc::new(http.clone()))
-        .poll_interval(Duration::from_secs(5))
+        .with_poll_interval(Duration::from_secs(5))
         .build()
         .unwrap();
     let start = tokio::time::Instant::now();
@@ -506,7 +506,7 @@ fn a_zero_per_try_timeout_is_refused_at_build() {
         "https://v.vault.azure.net",
         Counting::default().credential(),
     )
-    .per_try_timeout(Duration::ZERO)
+    .with_per_try_timeout(Duration::ZERO)
     .build()
     .unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");

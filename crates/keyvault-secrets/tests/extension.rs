@@ -66,9 +66,9 @@ async fn per_call_and_per_retry_policies_see_each_call_and_each_try() {
     let per_call = CountTries::default();
     let per_retry = CountTries::default();
     let c = builder(&http, &cred)
-        .per_call_policy(AddHeader)
-        .per_call_policy(per_call.clone())
-        .per_retry_policy(per_retry.clone())
+        .with_per_call_policy(AddHeader)
+        .with_per_call_policy(per_call.clone())
+        .with_per_retry_policy(per_retry.clone())
         .build()
         .unwrap();
     let secret = c.get_secret("s").await.unwrap();
@@ -182,7 +182,7 @@ async fn user_agent_names_the_package_after_the_application_id() {
     ]);
     let cred = Counting::default();
     let c = builder(&http, &cred)
-        .application_id("billing-api")
+        .with_application_id("billing-api")
         .build()
         .unwrap();
     c.get_secret("s").await.unwrap();
@@ -194,7 +194,7 @@ async fn user_agent_names_the_package_after_the_application_id() {
         );
     }
     let err = builder(&http, &cred)
-        .application_id("has spaces")
+        .with_application_id("has spaces")
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("application id"), "{err}");
@@ -243,7 +243,7 @@ async fn plain_http_to_another_host_needs_the_opt_in_and_warns() {
     let c = SecretClient::builder("http://kv-emulator:8443", cred.credential())
         .with_http_client(Arc::new(http.clone()))
         .allow_insecure_http(true)
-        .verify_challenge_resource(false)
+        .with_verify_challenge_resource(false)
         .build()
         .unwrap();
     c.get_secret("s").await.unwrap();

@@ -139,7 +139,7 @@ async fn get_deleted_and_list_versions_with_paging() {
         .await;
     let c76 = SecretClient::builder(url.clone(), Counting::default().credential())
         .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
-        .api_version(ApiVersion::V7_6)
+        .with_api_version(ApiVersion::V7_6)
         .build()
         .unwrap();
     let _more_challenges = challenge_mock(&mut server, "GET").create_async().await;
@@ -245,8 +245,8 @@ async fn policies_user_agent_headers_and_raw_requests_over_http() {
     let cred = Counting::default();
     let c = SecretClient::builder(format!("{url}/kv"), cred.credential())
         .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
-        .application_id("billing-api")
-        .per_call_policy(TenantHeader)
+        .with_application_id("billing-api")
+        .with_per_call_policy(TenantHeader)
         .build()
         .unwrap();
     let response = c

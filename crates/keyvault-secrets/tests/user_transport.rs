@@ -115,8 +115,8 @@ async fn get_from_silent_server(transport: Arc<UserReqwest>, per_try: Duration) 
         Counting::default().credential(),
     )
     .with_http_client(transport)
-    .per_try_timeout(per_try)
-    .max_retries(0)
+    .with_per_try_timeout(per_try)
+    .with_max_retries(0)
     .build()
     .unwrap();
     tokio::time::timeout(Duration::from_secs(20), client.get_secret("s"))

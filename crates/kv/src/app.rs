@@ -356,8 +356,8 @@ pub fn connect(
     let credential = credential_with_cache(global, ctx.clone(), cache)?;
     let client = SecretClient::builder(url.clone(), credential)
         .with_http_client(Arc::clone(&ctx.http))
-        .clock(Arc::clone(&ctx.clock))
-        .poll_interval(interval)
+        .with_clock(Arc::clone(&ctx.clock))
+        .with_poll_interval(interval)
         .build()
         .map_err(|e| vault::invalid_url(&url, &e))?;
     Ok(Session {
