@@ -21,8 +21,8 @@
 //! [`ProviderContext`]: [`Env`], [`Fs`], [`Clock`], [`HttpClient`] and
 //! [`ProcessRunner`]. Production code uses [`ProviderContext::system`];
 //! tests use `ProviderContext::isolated()` (feature `test-util`), which
-//! sends no packet and starts no process. `clippy.toml` forbids reading the environment, files, clock or
-//! spawning processes anywhere else.
+//! sends no packet and starts no process. `clippy.toml` forbids reading the
+//! environment, files, clock or spawning processes anywhere else.
 //!
 //! # Runtime and threads
 //! Credentials and the HTTP transport are `async` and run on a `tokio`
@@ -78,6 +78,10 @@ pub use access_token::AccessToken;
 pub use bearer::{BearerTokenFuture, get_bearer_token_provider};
 pub use cache::TokenCache;
 pub use cache_store::{CacheStore, CacheStoreError, PersistentTokenCache};
+/// A client certificate and its key, read from PEM or PKCS#12 (feature
+/// `certificate`).
+#[cfg(feature = "certificate")]
+pub use certificate::ClientCertificate;
 pub use chain::ChainedTokenCredential;
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use cloud::CloudConfiguration;
@@ -161,13 +165,6 @@ pub mod __private {
     /// Retry internals: the loop, `Retry-After` parsing, jitter.
     pub mod retry {
         pub use crate::retry::*;
-    }
-    /// The token cache's timing constants.
-    pub mod cache {
-        pub use crate::cache::{
-            DEFAULT_MAX_KEYS, DEFAULT_REFRESH_OFFSET, EXPIRY_MARGIN, MAX_JITTER,
-            REFRESH_RETRY_DELAY,
-        };
     }
     pub use crate::http::{is_loopback, transport_error_kind};
 }

@@ -15,7 +15,7 @@ use credential_core::{
 };
 use tokio::sync::OnceCell;
 
-pub use credential_core::__private::certificate::ClientCertificate;
+pub use credential_core::ClientCertificate;
 use credential_core::__private::certificate::sign_assertion;
 
 use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
