@@ -15,8 +15,8 @@ use credential_core::{
 };
 use tokio::sync::OnceCell;
 
-pub use credential_core::ClientCertificate;
 use credential_core::__private::certificate::sign_assertion;
+pub use credential_core::ClientCertificate;
 
 use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
 use crate::service_principal::ServicePrincipal;
