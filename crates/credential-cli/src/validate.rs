@@ -6,8 +6,8 @@
 //! `0-9 a-z A-Z - _ .` and space. On top of that no value may start with `-`,
 //! so that no value can be mistaken for an option by the tool's own parser.
 
+use credential_core::__private::entra::{quote_untrusted, validate_scope as core_validate_scope};
 use credential_core::CredentialError;
-use credential_core::entra::{quote_untrusted, validate_scope as core_validate_scope};
 
 const SUBSCRIPTION_HELP: &str = "If this is the name of a subscription, use its id instead. \
 You can find it by following the instructions at https://learn.microsoft.com/azure/azure-portal/get-subscription-tenant-id";
@@ -23,7 +23,7 @@ pub(crate) fn validate_tenant(
     credential: &'static str,
     tenant: &str,
 ) -> Result<(), CredentialError> {
-    credential_core::entra::validate_tenant_id(credential, tenant)?;
+    credential_core::__private::entra::validate_tenant_id(credential, tenant)?;
     reject_option_like(credential, "tenant id", tenant)
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration as StdDuration;
 
-use reqwest::Method;
+use http::Method;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 use url::Url;
@@ -31,7 +31,7 @@ const TENANT_HELP: &str = "You can find your tenant id by following the instruct
 /// loopback (a local emulator).
 ///
 /// ```
-/// use credential_core::{entra::resolve_authority_host, Env};
+/// use credential_core::{__private::entra::resolve_authority_host, Env};
 /// let env = Env::from_pairs([("AZURE_AUTHORITY_HOST", "login.microsoftonline.us/")]);
 /// let host = resolve_authority_host("MyCredential", None, &env).unwrap();
 /// assert_eq!(host.as_str(), "https://login.microsoftonline.us/");
@@ -119,7 +119,7 @@ pub fn validate_tenant_id(credential: &'static str, tenant: &str) -> Result<(), 
 /// what is wrong and how to fix it.
 ///
 /// ```
-/// use credential_core::entra::validate_tenant_id_from;
+/// use credential_core::__private::entra::validate_tenant_id_from;
 /// let err = validate_tenant_id_from("C", "AZURE_TENANT_ID", "my tenant").unwrap_err();
 /// assert!(err.to_string().contains("AZURE_TENANT_ID is \"my tenant\""));
 /// ```
@@ -225,7 +225,7 @@ pub fn validate_scope(credential: &'static str, scope: &str) -> Result<(), Crede
 /// Checks a token request's scopes: at least one, none blank.
 ///
 /// ```
-/// use credential_core::entra::check_scopes;
+/// use credential_core::__private::entra::check_scopes;
 /// assert!(check_scopes("C", &["https://vault.azure.net/.default"]).is_ok());
 /// assert!(check_scopes("C", &[]).is_err());
 /// assert!(check_scopes("C", &["a", " "]).is_err());
@@ -246,8 +246,8 @@ pub fn check_scopes(credential: &'static str, scopes: &[&str]) -> Result<(), Cre
 /// The resource a scope names: the scope without a trailing `/.default`.
 ///
 /// ```
-/// assert_eq!(credential_core::entra::scope_to_resource("https://vault.azure.net/.default"), "https://vault.azure.net");
-/// assert_eq!(credential_core::entra::scope_to_resource("https://vault.azure.net"), "https://vault.azure.net");
+/// assert_eq!(credential_core::__private::entra::scope_to_resource("https://vault.azure.net/.default"), "https://vault.azure.net");
+/// assert_eq!(credential_core::__private::entra::scope_to_resource("https://vault.azure.net"), "https://vault.azure.net");
 /// ```
 pub fn scope_to_resource(scope: &str) -> &str {
     scope.strip_suffix("/.default").unwrap_or(scope)
@@ -628,7 +628,7 @@ pub const NEXT_STEP: &str = "Next step: ";
 /// got, naming the variable to check where the credential reads one.
 ///
 /// ```
-/// use credential_core::entra::troubleshooting_hint;
+/// use credential_core::__private::entra::troubleshooting_hint;
 /// let hint = troubleshooting_hint("EnvironmentCredential", Some("AADSTS7000215")).unwrap();
 /// assert!(hint.contains("AZURE_CLIENT_SECRET"));
 /// assert!(troubleshooting_hint("C", Some("AADSTS1")).is_none());

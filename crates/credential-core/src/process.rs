@@ -173,10 +173,13 @@ impl ProcessRunner for SystemProcessRunner {
     }
 }
 
-/// A runner that finds no program at all: the isolated context's default.
+/// A runner that finds no program at all: the isolated context's default
+/// (feature `test-util`).
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProcessRunner;
 
+#[cfg(any(test, feature = "test-util"))]
 #[async_trait]
 impl ProcessRunner for NoProcessRunner {
     async fn run(&self, request: ProcessRequest) -> Result<ProcessOutput, ProcessError> {

@@ -12,7 +12,7 @@ use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
+use http::HeaderMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
@@ -391,7 +391,7 @@ pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use http::HeaderValue;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2015-10-21 07:27:00 UTC);

@@ -4,12 +4,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use credential_cli::{
-    AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential, DEFAULT_TIMEOUT,
-};
-use credential_core::entra::validate_request_timeout;
-use credential_core::env_vars::AZURE_CLIENT_ID;
-use credential_core::retry::RetryPolicy;
+use credential_cli::__private::DEFAULT_TIMEOUT;
+use credential_cli::{AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential};
+use credential_core::__private::entra::validate_request_timeout;
+use credential_core::__private::env_vars::AZURE_CLIENT_ID;
+use credential_core::RetryPolicy;
 use credential_core::{
     CloudConfiguration, CredentialError, PersistentTokenCache, ProviderContext, SharedHttpClient,
     TokenCredential,
@@ -26,7 +25,8 @@ use crate::{CredentialKind, NAME};
 /// Builds a [`DefaultAzureCredential`].
 ///
 /// ```
-/// use credential_default::{CredentialKind, DefaultAzureCredential, ProviderContext};
+/// use credential_default::{CredentialKind, DefaultAzureCredential};
+/// # use credential_core::ProviderContext;
 /// let credential = DefaultAzureCredential::builder()
 ///     .with_context(ProviderContext::isolated()) // omit for the real system
 ///     .exclude(CredentialKind::AzurePowerShell)
@@ -164,8 +164,10 @@ impl DefaultAzureCredentialBuilder {
     }
 
     /// The HTTP client every network link sends with (default: the
-    /// context's, a `reqwest` client with rustls). Wrap your own
-    /// `reqwest::Client` with `ReqwestHttpClient::from_client`.
+    /// context's, the process-wide `ReqwestHttpClient`). To send with a
+    /// `reqwest::Client` of your own, wrap it in a small
+    /// [`HttpClient`](credential_core::HttpClient) (the trait's docs show
+    /// one); its own timeouts are kept.
     pub fn with_http_client(mut self, http: SharedHttpClient) -> Self {
         self.http_client = Some(http);
         self

@@ -3,8 +3,9 @@
 
 use std::fmt;
 
+use credential_core::__private::Chain;
 use credential_core::{
-    AccessToken, Chain, CloudConfiguration, CredentialError, TokenCredential, TokenRequestOptions,
+    AccessToken, CloudConfiguration, CredentialError, TokenCredential, TokenRequestOptions,
     async_trait,
 };
 
@@ -77,14 +78,14 @@ impl DefaultAzureCredential {
     }
 
     pub(crate) fn from_links(
-        links: Vec<(CredentialKind, credential_core::ChainLink)>,
+        links: Vec<(CredentialKind, credential_core::__private::ChainLink)>,
         cloud: CloudConfiguration,
     ) -> Self {
         let (kinds, links): (Vec<_>, Vec<_>) = links.into_iter().unzip();
         let chain = Chain::new(crate::NAME, links)
             .sticky(true)
             .share_first_walk(true)
-            .with_help(credential_core::ChainHelp::Guide);
+            .with_help(credential_core::__private::ChainHelp::Guide);
         Self {
             chain,
             kinds,

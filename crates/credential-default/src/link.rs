@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use credential_core::{ChainLink, CredentialError, TokenCredential};
+use credential_core::__private::ChainLink;
+use credential_core::{CredentialError, TokenCredential};
 
 use crate::CredentialKind;
 

@@ -11,9 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use credential_core::test_util::ScriptedProcessRunner;
+use credential_core::{Env, Fs, ProviderContext, async_trait};
 use credential_default::{
-    CredentialError, CredentialKind, DefaultAzureCredential, Env, Fs, HttpClient, HttpRequest,
-    HttpResponse, ProviderContext, TransportError, TransportErrorKind, async_trait,
+    CredentialError, CredentialKind, DefaultAzureCredential, HttpClient, HttpRequest, HttpResponse,
+    TransportError, TransportErrorKind,
 };
 
 /// A PKCS#12 file whose password is "test-password".

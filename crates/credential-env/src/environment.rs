@@ -3,9 +3,11 @@
 
 use std::fmt;
 
-use credential_core::credential_names;
-use credential_core::entra::{quote_untrusted, validate_client_id_from, validate_tenant_id_from};
-use credential_core::env_vars::{
+use credential_core::__private::credential_names;
+use credential_core::__private::entra::{
+    quote_untrusted, validate_client_id_from, validate_tenant_id_from,
+};
+use credential_core::__private::env_vars::{
     AZURE_CLIENT_CERTIFICATE_PASSWORD, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID,
     AZURE_CLIENT_SECRET, AZURE_CLIENT_SEND_CERTIFICATE_CHAIN, AZURE_TENANT_ID,
 };

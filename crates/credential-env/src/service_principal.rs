@@ -4,12 +4,12 @@
 use std::fmt;
 use std::future::Future;
 
-use credential_core::cache_store::{CachePartition, SecondLevel};
-use credential_core::entra::{
+use credential_core::__private::cache_store::{CachePartition, SecondLevel};
+use credential_core::__private::entra::{
     self, AllowedTenants, ClientAuthentication, ClientCredentialsRequest, check_scopes,
 };
-use credential_core::http::HttpRequest;
-use credential_core::retry::RetryPolicy;
+use credential_core::HttpRequest;
+use credential_core::RetryPolicy;
 use credential_core::{
     AccessToken, CredentialError, ProviderContext, Secret, TokenCache, TokenRequestOptions,
 };

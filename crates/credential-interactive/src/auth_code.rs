@@ -15,7 +15,7 @@ use crate::grant::GrantResponse;
 use crate::options::{CommonOptions, common_builder_methods};
 use crate::public::PublicClient;
 
-const NAME: &str = credential_core::credential_names::AUTHORIZATION_CODE;
+const NAME: &str = credential_core::__private::credential_names::AUTHORIZATION_CODE;
 
 /// Redeems an authorization code the application obtained (with its
 /// redirect URI and, for a confidential client, its client secret):

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use credential_core::CredentialError;
-use credential_core::process::ProcessRequest;
+use credential_core::ProcessRequest;
 use url::Url;
 
 use crate::grant::GrantResponse;
@@ -16,7 +16,7 @@ use crate::options::{CommonOptions, SignIn, common_builder_methods, sign_in_buil
 use crate::pkce::{Pkce, random_string};
 use crate::public::PublicClient;
 
-const NAME: &str = credential_core::credential_names::INTERACTIVE_BROWSER;
+const NAME: &str = credential_core::__private::credential_names::INTERACTIVE_BROWSER;
 
 /// How long the user has to finish signing in, unless set.
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);

@@ -5,10 +5,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use credential_core::entra::{self, AllowedTenants};
-use credential_core::http::{HttpRequest, HttpResponse};
-use credential_core::retry::{RetryPolicy, send_with_retry};
+use credential_core::__private::entra::{self, AllowedTenants};
+use credential_core::__private::retry::send_with_retry;
+use credential_core::RetryPolicy;
 use credential_core::{CredentialError, Method, ProviderContext, TokenRequestOptions};
+use credential_core::{HttpRequest, HttpResponse};
 use url::Url;
 
 use crate::grant::{GrantResponse, parse_grant_response};
@@ -142,7 +143,7 @@ impl TokenClient {
     }
 }
 
-pub(crate) use credential_core::entra::check_scopes;
+pub(crate) use credential_core::__private::entra::check_scopes;
 
 /// The OAuth `error` of an authentication error, if any.
 pub(crate) fn oauth_error(error: &CredentialError) -> Option<&str> {

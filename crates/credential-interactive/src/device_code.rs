@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use credential_core::__private::entra::Seconds;
 use credential_core::CredentialError;
-use credential_core::entra::Seconds;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -16,7 +16,7 @@ use crate::grant::{GrantResponse, parse_grant_response};
 use crate::options::{CommonOptions, SignIn, common_builder_methods, sign_in_builder_methods};
 use crate::public::PublicClient;
 
-const NAME: &str = credential_core::credential_names::DEVICE_CODE;
+const NAME: &str = credential_core::__private::credential_names::DEVICE_CODE;
 
 /// The device-code grant type.
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";

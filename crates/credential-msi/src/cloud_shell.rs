@@ -1,8 +1,8 @@
 //! Azure Cloud Shell (`MSI_ENDPOINT` without `MSI_SECRET`): `POST $MSI_ENDPOINT`
 //! with the form body `resource=…` and `Metadata: true`. System-assigned only.
 
+use credential_core::Method;
 use credential_core::{CredentialError, HttpRequest};
-use reqwest::Method;
 use url::Url;
 
 use crate::NAME;

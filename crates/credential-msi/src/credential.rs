@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use credential_core::entra::{
+use credential_core::__private::entra::{
     AllowedTenants, TOKEN_REQUEST_TIMEOUT, resolve_tenant, scope_to_resource, send_token_request,
     validate_request_timeout, validate_scope,
 };
-use credential_core::retry::{RetryPolicy, send_with_retry, send_with_rules};
+use credential_core::RetryPolicy;
+use credential_core::__private::retry::{send_with_retry, send_with_rules};
 use credential_core::{
     AccessToken, CredentialError, HttpClient, HttpRequest, ProviderContext, Secret,
     SharedHttpClient, TokenCache, TokenCredential, TokenRequestOptions, async_trait,
@@ -325,6 +326,7 @@ pub struct ManagedIdentityCredentialBuilder {
     imds_retry: Option<ImdsRetryPolicy>,
     request_timeout: Option<Duration>,
     service_fabric_http: Option<SharedHttpClient>,
+    http_client: Option<SharedHttpClient>,
     authority_host: Option<String>,
 }
 
@@ -335,6 +337,17 @@ impl ManagedIdentityCredentialBuilder {
     /// twice, the last one wins.
     pub fn with_user_assigned_id(mut self, id: UserAssignedId) -> Self {
         self.user_assigned_id = Some(id);
+        self
+    }
+
+    /// Sends token requests through `http` (default: the process-wide
+    /// `ReqwestHttpClient`; Service Fabric keeps its pinned client unless
+    /// [`with_service_fabric_http_client`](Self::with_service_fabric_http_client)
+    /// replaces it). A `reqwest::Client` of your own goes through a small
+    /// adapter (see `credential_core::HttpClient`) and keeps its own
+    /// timeouts. Takes precedence over the context's transport.
+    pub fn with_http_client(mut self, http: SharedHttpClient) -> Self {
+        self.http_client = Some(http);
         self
     }
 
@@ -421,7 +434,10 @@ impl ManagedIdentityCredentialBuilder {
     }
 
     fn build_with(self, id: Option<UserAssignedId>) -> ManagedIdentityCredential {
-        let ctx = self.context.unwrap_or_else(ProviderContext::system);
+        let mut ctx = self.context.unwrap_or_else(ProviderContext::system);
+        if let Some(http) = self.http_client {
+            ctx = ctx.with_http(http);
+        }
         let id = id.map(|id| match id {
             UserAssignedId::ClientId(v) => UserAssignedId::ClientId(v.trim().to_owned()),
             UserAssignedId::ObjectId(v) => UserAssignedId::ObjectId(v.trim().to_owned()),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use credential_core::env_vars;
+use credential_core::__private::env_vars;
 use credential_core::{Secret, SystemClock};
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::net::TcpListener;

@@ -48,7 +48,7 @@ async fn full_lifecycle_through_secret_client() {
         emulator.vault_url(),
         common::credential_for(&emulator, calls.clone()),
     )
-    .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+    .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
     .with_retry_policy(common::fast_retries())
     .with_poll_interval(Duration::from_millis(20))
     .build()

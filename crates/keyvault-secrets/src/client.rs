@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use credential_core::retry::RetryPolicy;
+use credential_core::RetryPolicy;
 use credential_core::{
     HttpResponse, ReqwestHttpClient, SharedClock, SharedHttpClient, SystemClock, TokenCache,
     TokenCredential,
 };
-use reqwest::Method;
-use reqwest::header::HeaderMap;
+use http::Method;
+use http::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use tracing::Span;
 use url::Url;
@@ -124,14 +124,14 @@ impl SecretClientBuilder {
         self.verify_challenge_resource = verify;
         self
     }
-    /// Sends requests with the caller's `reqwest::Client`, as configured.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(Arc::new(ReqwestHttpClient::from_client(client)));
-        self
-    }
-    /// Sends requests through any [`credential_core::HttpClient`] (tests use
-    /// `LoopbackOnlyHttpClient`).
-    pub fn transport(mut self, http: SharedHttpClient) -> Self {
+    /// Sends requests through `http` instead of the process-wide
+    /// `ReqwestHttpClient`: any [`HttpClient`](credential_core::HttpClient),
+    /// shareable with credentials (`DefaultAzureCredentialBuilder` takes the
+    /// same). To send with a `reqwest::Client` of your own, wrap it in a
+    /// small `HttpClient` (the trait's docs show one): its own timeouts are
+    /// kept, and [`per_try_timeout`](Self::with_per_try_timeout) applies only
+    /// where it set none.
+    pub fn with_http_client(mut self, http: SharedHttpClient) -> Self {
         self.http = Some(http);
         self
     }
@@ -187,7 +187,7 @@ impl SecretClientBuilder {
         if let Some(id) = &self.application_id {
             validate::application_id(id)?;
         }
-        if vault_url.scheme() == "http" && !credential_core::http::is_loopback(&vault_url) {
+        if vault_url.scheme() == "http" && !credential_core::__private::is_loopback(&vault_url) {
             tracing::warn!(
                 vault = %vault_url,
                 "with_insecure_http: this client sends tokens and secrets over plain http; use it only for a local emulator"

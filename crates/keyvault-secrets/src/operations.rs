@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use credential_core::HttpResponse;
-use reqwest::Method;
+use http::Method;
 use time::OffsetDateTime;
 use tracing::Span;
 

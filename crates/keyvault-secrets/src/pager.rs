@@ -9,8 +9,8 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use futures::Stream;
-use reqwest::Method;
-use reqwest::header::HeaderMap;
+use http::Method;
+use http::header::HeaderMap;
 use tracing::Span;
 use url::Url;
 

@@ -5,14 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use credential_core::http::is_loopback;
-use credential_core::retry::{self, RetryPolicy, RetryRules, RetryableError};
+use credential_core::RetryPolicy;
+use credential_core::__private::is_loopback;
+use credential_core::__private::retry::{self, RetryRules, RetryableError};
 use credential_core::{
     AccessToken, HttpRequest, HttpResponse, SharedClock, SharedHttpClient, TokenCache,
     TokenCredential, TransportErrorKind,
 };
-use reqwest::Method;
-use reqwest::header::HeaderValue;
+use http::Method;
+use http::header::HeaderValue;
 use tracing::Span;
 use url::Url;
 
@@ -178,7 +179,7 @@ impl Pipeline {
         }
         // The caller's headers may replace ours, but never `Authorization`.
         for (name, value) in &request.headers {
-            if name != reqwest::header::AUTHORIZATION {
+            if name != http::header::AUTHORIZATION {
                 http.headers.insert(name, value.clone());
             }
         }

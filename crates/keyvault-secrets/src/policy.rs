@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use credential_core::HttpResponse;
-use reqwest::header::HeaderValue;
+use http::header::HeaderValue;
 use tracing::Span;
 
 use crate::error::Error;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use credential_core::retry::RetryPolicy;
+use credential_core::RetryPolicy;
 use futures::StreamExt;
 use keyvault_secrets::*;
 
@@ -18,7 +18,7 @@ const DELETED: &str = r#"{"recoveryId":"https://myvault.vault.azure.net/deleteds
 
 fn client(http: &Scripted, cred: &Counting) -> SecretClient {
     SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .build()
         .unwrap()
 }
@@ -106,7 +106,7 @@ async fn verification_off_accepts_foreign_resource() {
     ]);
     let cred = Counting::default();
     let c = SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .with_verify_challenge_resource(false)
         .build()
         .unwrap();
@@ -232,7 +232,7 @@ async fn retry_budget_ends_with_last_error() {
 
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE), reset(), reset()]);
     let c = SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .with_max_retries(1)
         .build()
         .unwrap();
@@ -255,7 +255,7 @@ async fn connection_reset_on_loopback_is_retried() {
     .await;
     let cred = Counting::default();
     let c = SecretClient::builder(server.url.clone(), cred.credential())
-        .transport(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
         .with_retry_policy(RetryPolicy {
             initial_delay: Duration::from_millis(1),
             ..RetryPolicy::default()
@@ -362,7 +362,7 @@ async fn recover_poller() {
     ]);
     let cred = Counting::default();
     let c = SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .with_poll_interval(Duration::from_secs(5))
         .build()
         .unwrap();

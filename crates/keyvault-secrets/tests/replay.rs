@@ -463,7 +463,7 @@ async fn replay(file: &Path) {
         })
         .with_verify_challenge_resource(false)
         .with_poll_interval(Duration::ZERO)
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap();
 

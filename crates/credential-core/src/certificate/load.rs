@@ -20,7 +20,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 /// the key.
 ///
 /// ```
-/// use credential_core::certificate::ClientCertificate;
+/// use credential_core::ClientCertificate;
 /// let err = ClientCertificate::from_bytes(b"not a certificate", None).unwrap_err();
 /// assert!(err.to_string().contains("neither PEM nor PKCS#12"));
 /// ```
