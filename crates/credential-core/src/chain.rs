@@ -193,11 +193,6 @@ impl ChainLink {
         self
     }
 
-    /// The link's name.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
     /// The configuration error that stops the chain at this link before it
     /// runs: its inputs are present but wrong.
     fn misconfiguration(&self) -> Option<CredentialError> {
@@ -345,11 +340,6 @@ impl Chain {
     pub fn with_help(mut self, help: ChainHelp) -> Self {
         self.help = help;
         self
-    }
-
-    /// The links, in order.
-    pub fn links(&self) -> &[ChainLink] {
-        &self.links
     }
 
     /// The index of the link a sticky chain has settled on, if any.

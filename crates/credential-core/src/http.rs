@@ -17,6 +17,7 @@ use url::Url;
 
 use crate::Env;
 use crate::deadline;
+use crate::env_vars::{SSL_CERT_DIR, SSL_CERT_FILE};
 use crate::error::{ErrorSource, TransportErrorKind};
 
 /// One HTTP request. `Debug` shows the method, URL and header names only: the
@@ -550,7 +551,7 @@ fn fallback_roots(_builder: reqwest::ClientBuilder) -> Option<reqwest::ClientBui
 }
 
 fn no_roots(env: &Env) -> TransportError {
-    let looked = if env.get("SSL_CERT_FILE").is_some() || env.get("SSL_CERT_DIR").is_some() {
+    let looked = if env.get(SSL_CERT_FILE).is_some() || env.get(SSL_CERT_DIR).is_some() {
         "in SSL_CERT_FILE / SSL_CERT_DIR"
     } else {
         "in the system's certificate store"
@@ -568,8 +569,8 @@ fn no_roots(env: &Env) -> TransportError {
 /// The root certificates to trust: `SSL_CERT_FILE` and `SSL_CERT_DIR` (a list
 /// separated by `:`; `;` on Windows) when either is set, else the system's.
 pub(crate) fn trusted_roots(env: &Env) -> Vec<CertificateDer<'static>> {
-    let file = env.get("SSL_CERT_FILE");
-    let dirs = env.get("SSL_CERT_DIR");
+    let file = env.get(SSL_CERT_FILE);
+    let dirs = env.get(SSL_CERT_DIR);
     if file.is_none() && dirs.is_none() {
         let found = rustls_native_certs::load_native_certs();
         for error in &found.errors {
