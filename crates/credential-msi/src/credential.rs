@@ -84,6 +84,10 @@ impl ManagedIdentityCredential {
     }
 
     /// The source detected at build time, or why detection failed.
+    ///
+    /// # Errors
+    /// The error that detection gave (a malformed endpoint variable, or an id
+    /// kind the detected source does not support), which `get_token` returns too.
     pub fn source_kind(&self) -> Result<SourceKind, CredentialError> {
         (*self.source)
             .as_ref()
@@ -410,6 +414,10 @@ impl ManagedIdentityCredentialBuilder {
     /// The credential. Fails only when more than one id, or a blank id, was
     /// given; problems with the environment (a malformed endpoint, an id kind
     /// the detected source does not support) are returned by `get_token`.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] when more than one id, or a
+    /// blank id, was given.
     pub fn build(mut self) -> Result<ManagedIdentityCredential, CredentialError> {
         let given: Vec<UserAssignedId> = [
             self.client_id.take().map(UserAssignedId::ClientId),

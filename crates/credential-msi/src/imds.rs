@@ -58,6 +58,10 @@ impl ImdsConfig {
     /// let c = ImdsConfig::from_base("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://10.0.0.1:2579/", None).unwrap();
     /// assert_eq!(c.endpoint.as_str(), "http://10.0.0.1:2579/metadata/identity/oauth2/token");
     /// ```
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] naming `origin`, for a value
+    /// that is not an `http(s)` URL with a host.
     pub fn from_base(
         origin: &'static str,
         base: &str,
@@ -76,6 +80,11 @@ impl ImdsConfig {
     /// assert_eq!(c.endpoint.as_str(), "http://10.0.0.1:2579/metadata/identity/oauth2/token/");
     /// assert!(c.skip_probe);
     /// ```
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] naming
+    /// `AZURE_POD_IDENTITY_AUTHORITY_HOST`, for a value that is not an `http(s)`
+    /// URL with a host.
     pub fn from_pod_identity_host(
         host: &str,
         id: Option<UserAssignedId>,
@@ -142,6 +151,10 @@ pub fn build_probe_request(config: &ImdsConfig) -> HttpRequest {
 
 /// What a probe's outcome means: any HTTP answer is "available", except a 403
 /// mentioning "unreachable" (Docker Desktop); no answer is "unavailable".
+///
+/// # Errors
+/// [`CredentialError::Unavailable`] when no answer came, or for Docker
+/// Desktop's 403 "unreachable".
 pub fn probe_outcome(result: Result<HttpResponse, TransportError>) -> Result<(), CredentialError> {
     match result {
         Ok(response)

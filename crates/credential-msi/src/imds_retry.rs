@@ -108,6 +108,10 @@ impl ImdsRetryPolicy {
 /// Returns the last response when a retryable status persists, the last
 /// transport error when a retryable one persists, or the first connection
 /// failure.
+///
+/// # Errors
+/// The last [`TransportError`] when no try got a response (a persisting
+/// retryable status is returned as a response, not an error).
 pub async fn send_with_imds_retry(
     http: &dyn HttpClient,
     request: &HttpRequest,

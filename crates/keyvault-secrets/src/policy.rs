@@ -82,6 +82,11 @@ impl<'a> Next<'a> {
     }
 
     /// Runs the rest of the pipeline on `request`.
+    ///
+    /// # Errors
+    /// Whatever a later policy returns, or, at the end of the pipeline, the
+    /// client's own errors (see [`SecretClient`'s errors](crate::SecretClient#errors));
+    /// an error status of the service is a response here, not an error.
     pub async fn send(self, request: &mut Request) -> Result<HttpResponse, Error> {
         match self.policies.split_first() {
             Some((first, rest)) => {

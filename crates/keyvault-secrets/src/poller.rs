@@ -102,6 +102,9 @@ struct Token {
 ///     .await?;
 /// # Ok(()) }
 /// ```
+///
+/// # Errors
+/// Awaiting it (or [`wait`](Self::wait)) fails as [`wait`](Self::wait) says.
 #[derive(Debug)]
 #[must_use = "a poller does nothing until it is polled or awaited"]
 pub struct Poller<T> {
@@ -202,6 +205,11 @@ impl<T: PollResult> Poller<T> {
 
     /// Polls once (no request when already done); returns whether the
     /// operation has finished.
+    ///
+    /// # Errors
+    /// The operation's errors (see [`SecretClient`'s errors](crate::SecretClient#errors)),
+    /// except `403 Forbidden`, which ends the polling (the identity may not read
+    /// the result).
     pub async fn poll(&mut self) -> Result<bool, Error> {
         if self.done {
             return Ok(true);
@@ -226,6 +234,11 @@ impl<T: PollResult> Poller<T> {
 
     /// Polls until done, sleeping the interval between polls, and returns
     /// the final result (the same as `.await`).
+    ///
+    /// # Errors
+    /// A poll's error (see [`poll`](Self::poll)); a [`Error::Transport`] of
+    /// kind `Timeout` past the poller's timeout; the `403 Forbidden` that ended the
+    /// polling when no result was read.
     pub async fn wait(mut self) -> Result<T, Error> {
         let timeout = self.timeout;
         let polling = async {
@@ -281,11 +294,19 @@ impl<T: PollResult> IntoFuture for Poller<T> {
 
 impl SecretClient {
     /// Continues waiting for a delete from a [`Poller::resume_token`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a token that is not a delete poller's token of
+    /// this client's vault.
     pub fn resume_delete_secret(&self, token: &str) -> Result<Poller<DeletedSecret>, Error> {
         Poller::resume(self, token)
     }
 
     /// Continues waiting for a recover from a [`Poller::resume_token`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a token that is not a recover poller's token of
+    /// this client's vault.
     pub fn resume_recover_deleted_secret(
         &self,
         token: &str,
