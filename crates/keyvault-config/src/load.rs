@@ -221,7 +221,7 @@ impl KeyVaultConfig {
     ) -> Result<Option<(String, Loaded)>, ConfigError> {
         let (value, properties) = match vault::get_latest(&self.client, &name).await {
             Ok(read) => read,
-            Err(e) if e.status() == Some(404) => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => {
                 return Err(ConfigError::Read {
                     name,

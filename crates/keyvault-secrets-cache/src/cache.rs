@@ -381,12 +381,12 @@ impl Inner {
                         self.throttle.answered();
                         Ok(Some(fetched))
                     }
-                    Err(e) if e.status() == Some(404) => {
+                    Err(e) if e.is_not_found() => {
                         self.throttle.answered();
                         Ok(None)
                     }
                     Err(source) => {
-                        if source.status() == Some(429) {
+                        if source.is_throttled() {
                             self.throttle.throttled(self.now());
                         } else {
                             self.throttle.answered();

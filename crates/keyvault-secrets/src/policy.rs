@@ -42,6 +42,11 @@ use crate::request::Request;
 pub trait Policy: Send + Sync + fmt::Debug {
     /// Handles `request`: usually changes it, calls `next.send(request)`
     /// and looks at the result.
+    ///
+    /// # Errors
+    /// The policy's own error, or `next`'s (see [`Next::send`]); returning an
+    /// error ends the request there (an error status of the service is a
+    /// response, not an error).
     async fn send(&self, request: &mut Request, next: Next<'_>) -> Result<HttpResponse, Error>;
 }
 

@@ -53,7 +53,7 @@ impl PollResult for SecretProperties {}
 fn in_progress_on_404<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
     match result {
         Ok(value) => Ok(Some(value)),
-        Err(e) if e.status() == Some(404) => Ok(None),
+        Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -221,7 +221,7 @@ impl<T: PollResult> Poller<T> {
             }
             Ok(None) => {}
             // No permission to read: it can't be observed; treat it as done.
-            Err(e) if e.status() == Some(403) => {
+            Err(e) if e.is_forbidden() => {
                 self.done = true;
                 if self.result.is_none() {
                     self.unreadable = Some(e);
