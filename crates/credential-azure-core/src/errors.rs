@@ -1,8 +1,6 @@
 //! Error mapping both ways: [`CredentialError`] to `azure_core::Error` and
 //! back.
 
-use std::error::Error as _;
-
 use azure_core::error::{Error as AzureError, ErrorKind};
 use credential_core::{CredentialError, TransportErrorKind};
 
