@@ -386,6 +386,10 @@ macro_rules! tool_credential_constructors {
         }
 
         /// A credential with the defaults.
+        ///
+        /// # Errors
+        /// As the builder's `build()`; the defaults themselves pass its
+        /// checks.
         pub fn new() -> Result<Self, CredentialError> {
             Self::builder().build()
         }
@@ -399,6 +403,10 @@ pub(crate) use tool_credential_constructors;
 macro_rules! common_only_build {
     ($credential:ident) => {
         /// Checks the options (tenant characters, timeout).
+        ///
+        /// # Errors
+        /// [`CredentialError::InvalidConfiguration`] for a tenant with characters
+        /// outside the allowed set (or starting with `-`), or a zero timeout.
         pub fn build(self) -> Result<$credential, CredentialError> {
             let common = self.common.build(&TOOL)?;
             Ok($credential {

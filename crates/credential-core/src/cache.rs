@@ -279,6 +279,11 @@ impl TokenCache {
     /// `fetch` itself runs on the caller's task and may borrow; the future it
     /// returns owns what it needs, because a refresh ahead of expiry runs it
     /// in a background task.
+    ///
+    /// # Errors
+    /// `fetch`'s error, when there is no valid cached token to return (callers
+    /// waiting on the same fetch all get it); a failed refresh while the cached
+    /// token is still valid is not an error.
     pub async fn get_or_fetch<F, Fut>(
         &self,
         scopes: &[&str],
@@ -301,6 +306,10 @@ impl TokenCache {
     /// a refresh ahead of expiry runs on the calling task (the caller that
     /// notices waits for it; the others are served the valid token), and the
     /// persistent second level is not consulted.
+    ///
+    /// # Errors
+    /// As [`get_or_fetch`](Self::get_or_fetch): `fetch`'s error when no valid
+    /// token is cached.
     pub async fn get_or_fetch_inline<F, Fut>(
         &self,
         scopes: &[&str],

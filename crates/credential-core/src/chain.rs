@@ -18,8 +18,9 @@ const NONE_SELECTED: usize = usize::MAX;
 ///
 /// It moves past a credential only when that credential is *unavailable*
 /// (not set up here). Any other error stops the chain: the returned
-/// [`CredentialError::ChainFailed`] lists every attempt in order, and its
-/// `source()` is the error that stopped it. With [`ChainedTokenCredential::sticky`]
+/// [`CredentialError::ChainFailed`] lists every attempt in order and names
+/// the one that stopped it, whose error is the `source()` (printed once, by
+/// whoever reports the chain's causes). With [`ChainedTokenCredential::sticky`]
 /// the chain remembers the credential that worked and later calls go straight
 /// to it.
 ///

@@ -37,6 +37,10 @@ const TENANT_HELP: &str = "You can find your tenant id by following the instruct
 /// assert_eq!(host.as_str(), "https://login.microsoftonline.us/");
 /// assert!(resolve_authority_host("MyCredential", Some("http://login.example.com"), &env).is_err());
 /// ```
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for a value that is not a URL,
+/// or that uses anything but `https` on a host that is not loopback.
 pub fn resolve_authority_host(
     credential: &'static str,
     explicit: Option<&str>,
@@ -100,6 +104,10 @@ pub fn resolve_authority_host(
 }
 
 /// Checks a tenant id: non-empty, only `0-9 a-z A-Z - .`.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for an empty tenant id or one
+/// with other characters.
 pub fn validate_tenant_id(credential: &'static str, tenant: &str) -> Result<(), CredentialError> {
     if is_valid_tenant_id(tenant) {
         Ok(())
@@ -123,6 +131,10 @@ pub fn validate_tenant_id(credential: &'static str, tenant: &str) -> Result<(), 
 /// let err = validate_tenant_id_from("C", "AZURE_TENANT_ID", "my tenant").unwrap_err();
 /// assert!(err.to_string().contains("AZURE_TENANT_ID is \"my tenant\""));
 /// ```
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] naming `origin`, for an empty
+/// tenant id or one with characters outside `0-9 a-z A-Z - .`.
 pub fn validate_tenant_id_from(
     credential: &'static str,
     origin: &str,
@@ -144,6 +156,10 @@ pub fn validate_tenant_id_from(
 
 /// Checks every entry of an `AZURE_ADDITIONALLY_ALLOWED_TENANTS`-style list
 /// read from `origin`: each must be `*` or a valid tenant id.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] naming `origin` and the entry,
+/// for an entry that is neither `*` nor a valid tenant id.
 pub fn validate_allowed_tenants_from(
     credential: &'static str,
     origin: &str,
@@ -171,6 +187,10 @@ pub fn validate_allowed_tenants_from(
 
 /// Checks a client id read from `origin` (an environment variable or a
 /// builder option): no whitespace or control characters inside it.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] naming `origin`, for a client id
+/// with whitespace or control characters inside it.
 pub fn validate_client_id_from(
     credential: &'static str,
     origin: &str,
@@ -204,6 +224,10 @@ pub fn is_valid_tenant_id(tenant: &str) -> bool {
 
 /// Checks a scope: non-empty, only `0-9 a-z A-Z - _ . : /`. These are the
 /// characters that are safe to hand to a developer tool.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for an empty scope or one with
+/// other characters.
 pub fn validate_scope(credential: &'static str, scope: &str) -> Result<(), CredentialError> {
     let valid = !scope.is_empty()
         && scope
@@ -298,6 +322,12 @@ impl AllowedTenants {
 /// The tenant to request a token from: the configured one, unless the request
 /// names another that is allowed. A request for a tenant that is not allowed
 /// is an authentication error saying how to allow it.
+///
+/// # Errors
+/// [`CredentialError::Authentication`] when `requested` is another tenant
+/// than the configured one and `allowed` does not include it (the message
+/// says how to allow it); [`CredentialError::InvalidConfiguration`] for a
+/// malformed requested tenant id.
 pub fn resolve_tenant(
     credential: &'static str,
     configured: Option<&str>,
@@ -497,6 +527,12 @@ pub const HALF_LIFE_THRESHOLD: Duration = Duration::hours(2);
 ///   `error`, the `AADSTS` code and the description.
 ///
 /// `requested_at` is the time just before the request was sent.
+///
+/// # Errors
+/// As listed above: [`CredentialError::Transport`] for 408, 429 and 5xx,
+/// [`CredentialError::Authentication`] for other error statuses, and
+/// [`CredentialError::UnexpectedResponse`] for a success whose body lacks
+/// the token or a valid expiry.
 pub fn parse_token_response(
     credential: &'static str,
     status: u16,
@@ -710,6 +746,9 @@ pub const TOKEN_REQUEST_TIMEOUT: StdDuration = StdDuration::from_secs(30);
 
 /// Refuses a zero per-try timeout given to a credential's
 /// `with_request_timeout`: every request would time out at once.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for a zero timeout.
 pub fn validate_request_timeout(
     credential: &'static str,
     timeout: Option<StdDuration>,
@@ -726,6 +765,11 @@ pub fn validate_request_timeout(
 
 /// Sends a token request with retries (see [`crate::retry::RetryPolicy`]) and
 /// parses the answer with [`parse_token_response`].
+///
+/// # Errors
+/// [`CredentialError::Transport`] when no answer came or a retryable status
+/// outlasted the retries; otherwise as [`parse_token_response`]. The error
+/// carries the response's request id.
 pub async fn send_token_request(
     credential: &'static str,
     http: &dyn crate::HttpClient,

@@ -64,8 +64,9 @@ pub enum CredentialError {
         /// asking for support (also through [`CredentialError::correlation_id`],
         /// [`CredentialError::trace_id`] and [`CredentialError::timestamp`]).
         diagnostics: Option<Box<EntraDiagnostics>>,
-        /// The response's request id (`x-ms-request-id`), if it had one.
-        request_id: Option<String>,
+        /// The response's request id (`x-ms-request-id`), if it had one
+        /// (boxed to keep the error small).
+        request_id: Option<Box<str>>,
     },
 
     /// A developer tool (`az`, `azd`, `pwsh`) ran and exited non-zero for a
@@ -242,8 +243,8 @@ impl CredentialError {
             return self;
         }
         match &mut self {
-            Self::Authentication { request_id: id, .. }
-            | Self::Transport { request_id: id, .. }
+            Self::Authentication { request_id: id, .. } => *id = Some(request_id.into()),
+            Self::Transport { request_id: id, .. }
             | Self::UnexpectedResponse { request_id: id, .. } => {
                 *id = Some(request_id.to_owned());
             }
@@ -345,9 +346,10 @@ impl CredentialError {
     /// from (or of the one that stopped a chain), if it had one.
     pub fn request_id(&self) -> Option<&str> {
         match self.decisive() {
-            Self::Authentication { request_id, .. }
-            | Self::Transport { request_id, .. }
-            | Self::UnexpectedResponse { request_id, .. } => request_id.as_deref(),
+            Self::Authentication { request_id, .. } => request_id.as_deref(),
+            Self::Transport { request_id, .. } | Self::UnexpectedResponse { request_id, .. } => {
+                request_id.as_deref()
+            }
             _ => None,
         }
     }

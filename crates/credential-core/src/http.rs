@@ -151,6 +151,9 @@ impl HttpResponse {
 
     /// `result` with this response's request id added to its error, if any
     /// (see [`crate::CredentialError::with_request_id`]).
+    ///
+    /// # Errors
+    /// `result`'s own error, with the request id added.
     pub fn tag_error<T>(
         &self,
         result: Result<T, crate::CredentialError>,
@@ -289,6 +292,11 @@ impl TransportError {
 pub trait HttpClient: Send + Sync + fmt::Debug {
     /// Sends one request and reads the whole response. Non-2xx statuses are
     /// responses, not errors.
+    ///
+    /// # Errors
+    /// A [`TransportError`] when no complete response came: the connection
+    /// could not be made, the request or its timeout failed, or the body could
+    /// not be read. Every status, error statuses included, is a response.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
 }
 

@@ -116,6 +116,12 @@ pub enum ProcessError {
 #[async_trait]
 pub trait ProcessRunner: Send + Sync + fmt::Debug {
     /// Runs the program to completion (or until its timeout, when it is killed).
+    ///
+    /// # Errors
+    /// [`ProcessError::NotFound`] when the program cannot be found or executed,
+    /// [`ProcessError::TimedOut`] when it ran past `request.timeout` (it is
+    /// killed), [`ProcessError::Io`] when launching or waiting failed otherwise.
+    /// A non-zero exit is an output, not an error.
     async fn run(&self, request: ProcessRequest) -> Result<ProcessOutput, ProcessError>;
 }
 

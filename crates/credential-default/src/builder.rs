@@ -235,6 +235,11 @@ impl DefaultAzureCredentialBuilder {
     /// "unavailable" when its inputs are absent (the chain moves on), a
     /// configuration error when they are present but wrong (the chain stops
     /// there).
+    ///
+    /// # Errors
+    /// As listed above: [`CredentialError::InvalidConfiguration`] for the default
+    /// credential's own configuration. A link that could not be built does not
+    /// fail construction: its error comes from `get_token`.
     pub fn build(self) -> Result<DefaultAzureCredential, CredentialError> {
         let mut ctx = self.context.clone().unwrap_or_else(ProviderContext::system);
         if let Some(http) = &self.http_client {

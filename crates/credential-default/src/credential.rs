@@ -68,6 +68,10 @@ pub struct DefaultAzureCredential {
 impl DefaultAzureCredential {
     /// The default chain with the real environment, files, network and
     /// processes. Fails only when `AZURE_TOKEN_CREDENTIALS` is invalid.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] when `AZURE_TOKEN_CREDENTIALS`
+    /// is invalid (the message lists the valid values).
     pub fn new() -> Result<Self, CredentialError> {
         Self::builder().build()
     }

@@ -126,10 +126,12 @@
 //!   identity failure other than "unavailable" (such as Entra ID refusing
 //!   the client secret) stops the chain (JavaScript makes managed identity
 //!   failures "unavailable"); a developer tool's failure other than a
-//!   configuration error is "unavailable", as Python does inside its chain.
+//!   configuration error (a [`CredentialError::DeveloperTool`]: the tool
+//!   exited non-zero) is "unavailable", as Python does inside its chain.
 //! - **One error** lists every attempt in order (including the links whose
 //!   construction failed, which JavaScript leaves out) and says what to do;
-//!   its `source()` is the error that stopped the chain, if one did.
+//!   when one attempt stopped the chain, the list names it and its error is
+//!   the `source()`, so an error reporter prints it once, after the list.
 //! - **Construction** fails only on the default credential's own options
 //!   (an invalid `AZURE_TOKEN_CREDENTIALS`, a required variable missing, both
 //!   a managed identity client id and resource id, everything excluded, a

@@ -273,6 +273,12 @@ impl AzurePipelinesCredentialBuilder {
 
     /// Checks the ids, the access token, the OIDC request URL and the
     /// authority host.
+    ///
+    /// # Errors
+    /// [`CredentialError::Unavailable`] when `SYSTEM_OIDCREQUESTURI` is not set
+    /// (this is not a pipeline job); [`CredentialError::InvalidConfiguration`]
+    /// for a blank or malformed id, a blank access token, an OIDC request URL
+    /// that is not `https`, or a bad authority host, naming the input and the fix.
     pub fn build(self) -> Result<AzurePipelinesCredential, CredentialError> {
         let principal =
             ServicePrincipal::from_options(NAME, &self.tenant_id, &self.client_id, &self.common)?;

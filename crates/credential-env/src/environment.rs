@@ -66,12 +66,18 @@ enum Inner {
 
 impl EnvironmentCredential {
     /// A credential configured from the process environment.
+    ///
+    /// # Errors
+    /// As [`EnvironmentCredentialBuilder::build`].
     pub fn new() -> Result<Self, CredentialError> {
         Self::builder().build()
     }
 
     /// A credential configured from `context`'s environment, for
     /// `DefaultAzureCredential`.
+    ///
+    /// # Errors
+    /// As [`EnvironmentCredentialBuilder::build`].
     pub fn from_context(context: ProviderContext) -> Result<Self, CredentialError> {
         Self::builder().with_context(context).build()
     }
@@ -130,6 +136,13 @@ impl EnvironmentCredentialBuilder {
     common_builder_methods!();
 
     /// Reads the variables and builds the selected credential.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] when the variables are present
+    /// but wrong (a malformed tenant or client id, a bad `AZURE_AUTHORITY_HOST`
+    /// or `AZURE_ADDITIONALLY_ALLOWED_TENANTS`), naming the variable and the fix.
+    /// Absent variables are no error here: `get_token` then returns
+    /// [`CredentialError::Unavailable`].
     pub fn build(mut self) -> Result<EnvironmentCredential, CredentialError> {
         let context = self.common.context();
         let env = context.env.clone();

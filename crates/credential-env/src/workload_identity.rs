@@ -61,12 +61,18 @@ pub struct WorkloadIdentityCredential {
 
 impl WorkloadIdentityCredential {
     /// A credential configured from the process environment.
+    ///
+    /// # Errors
+    /// As [`WorkloadIdentityCredentialBuilder::build`].
     pub fn new() -> Result<Self, CredentialError> {
         Self::builder().build()
     }
 
     /// A credential configured from `context`'s environment, for
     /// `DefaultAzureCredential`.
+    ///
+    /// # Errors
+    /// As [`WorkloadIdentityCredentialBuilder::build`].
     pub fn from_context(context: ProviderContext) -> Result<Self, CredentialError> {
         Self::builder().with_context(context).build()
     }
@@ -179,6 +185,12 @@ impl WorkloadIdentityCredentialBuilder {
     }
 
     /// Fills what was not given from the environment and checks it all.
+    ///
+    /// # Errors
+    /// [`CredentialError::Unavailable`] when the tenant id, client id or token
+    /// file path is neither given nor in the environment (each missing one is
+    /// named); [`CredentialError::InvalidConfiguration`] when one is present but
+    /// malformed, or the authority host is bad, naming the input and the fix.
     pub fn build(mut self) -> Result<WorkloadIdentityCredential, CredentialError> {
         let context = self.common.context();
         let env = &context.env;

@@ -149,6 +149,11 @@ impl AuthorizationCodeCredentialBuilder {
     }
 
     /// Checks the ids, the code and the redirect URI.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a blank or malformed tenant
+    /// or client id, a blank code, a redirect URI that is not a URL, or a bad
+    /// authority host, naming the input and the fix.
     pub fn build(self) -> Result<AuthorizationCodeCredential, CredentialError> {
         let client = TokenClient::new(NAME, &self.common, &self.tenant_id, &self.client_id)?;
         if self.code.is_blank() {

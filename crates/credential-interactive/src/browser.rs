@@ -72,6 +72,10 @@ impl fmt::Debug for InteractiveBrowserCredential {
 
 impl InteractiveBrowserCredential {
     /// A credential with the defaults.
+    ///
+    /// # Errors
+    /// As [`InteractiveBrowserCredentialBuilder::build`] (never with the
+    /// defaults).
     pub fn new() -> Result<Self, CredentialError> {
         Self::builder().build()
     }
@@ -275,6 +279,11 @@ impl InteractiveBrowserCredentialBuilder {
     }
 
     /// Checks the options.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a malformed tenant or client
+    /// id, a bad redirect URI or authority host, or an authentication record
+    /// for another tenant or client, naming the input and the fix.
     pub fn build(self) -> Result<InteractiveBrowserCredential, CredentialError> {
         if self.options.timeout.is_zero() {
             return Err(CredentialError::invalid_configuration(

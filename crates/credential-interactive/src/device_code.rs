@@ -78,6 +78,9 @@ impl fmt::Debug for DeviceCodeCredential {
 
 impl DeviceCodeCredential {
     /// A credential with the defaults.
+    ///
+    /// # Errors
+    /// As [`DeviceCodeCredentialBuilder::build`] (never with the defaults).
     pub fn new() -> Result<Self, CredentialError> {
         Self::builder().build()
     }
@@ -301,6 +304,11 @@ impl DeviceCodeCredentialBuilder {
     }
 
     /// Checks the options.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a malformed tenant or client
+    /// id, a bad authority host, or an authentication record for another tenant
+    /// or client, naming the input and the fix.
     pub fn build(self) -> Result<DeviceCodeCredential, CredentialError> {
         let public = PublicClient::for_sign_in(
             NAME,

@@ -236,6 +236,11 @@ impl OnBehalfOfCredentialBuilder {
     }
 
     /// Checks the ids, the assertion and that exactly one client proof is set.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a blank or malformed tenant
+    /// or client id, a blank user assertion, no client proof or more than one,
+    /// or a bad authority host, naming the input and the fix.
     pub fn build(self) -> Result<OnBehalfOfCredential, CredentialError> {
         let client = TokenClient::new(NAME, &self.common, &self.tenant_id, &self.client_id)?;
         if self.user_assertion.is_blank() {

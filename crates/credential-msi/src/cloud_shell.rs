@@ -17,6 +17,9 @@ pub struct CloudShellConfig {
 
 /// Cloud Shell has only the signed-in user's identity: a user-assigned id is
 /// refused.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for any user-assigned id.
 pub fn check_identity(id: Option<&UserAssignedId>) -> Result<(), CredentialError> {
     match id {
         None => Ok(()),

@@ -91,6 +91,10 @@ impl ManagedIdentityCredential {
     }
 
     /// The source detected at build time, or why detection failed.
+    ///
+    /// # Errors
+    /// The error that detection gave (a malformed endpoint variable, or an id
+    /// kind the detected source does not support), which `get_token` returns too.
     pub fn source_kind(&self) -> Result<SourceKind, CredentialError> {
         (*self.source)
             .as_ref()

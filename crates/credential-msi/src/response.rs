@@ -31,6 +31,10 @@ use crate::source::SourceKind;
 /// assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
 /// assert_eq!(token.refresh_on, None);
 /// ```
+///
+/// # Errors
+/// For a non-2xx answer, the error [`error_from_response`] gives; for a 2xx
+/// without a token or a valid expiry, [`CredentialError::UnexpectedResponse`].
 pub fn parse_token_response(
     source: SourceKind,
     status: u16,

@@ -33,6 +33,23 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// Each operation returns a request value: chain its options, then
 /// `.await` it.
 ///
+/// # Errors
+/// Every operation fails with an [`Error`]:
+/// - [`Error::InvalidInput`] before anything is sent, for a bad secret name,
+///   version, value size or header;
+/// - [`Error::Credential`] when the credential gives no token (its error is
+///   the `source()`);
+/// - [`Error::Challenge`] when the vault's authentication challenge is
+///   refused (it names another resource) or cannot be read;
+/// - [`Error::Service`] when the vault answers with an error status, after
+///   the retries for 408, 429 and 5xx ran out
+///   ([`Error::is_not_found`], [`Error::is_forbidden`],
+///   [`Error::is_conflict`], [`Error::is_throttled`] and
+///   [`Error::status`] tell them apart);
+/// - [`Error::Transport`] when no answer came (connection failure, reset,
+///   or the operation's `timeout`), after the retries;
+/// - [`Error::MalformedResponse`] when a success answer cannot be read.
+///
 /// ```no_run
 /// # async fn f(credential: credential_core::FnCredential, v1: String) -> Result<(), keyvault_secrets::Error> {
 /// use keyvault_secrets::SecretClient;
@@ -176,6 +193,12 @@ impl SecretClientBuilder {
     /// that is not `https://host[/path]` (or `http://` to a loopback host,
     /// or to any host with [`with_insecure_http`](Self::with_insecure_http)),
     /// or a bad application id.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a vault URL that is not `https://host[/path]`
+    /// (or plain `http` to a host other than loopback without
+    /// [`allow_insecure_http`](Self::allow_insecure_http)), or an application id
+    /// that is not valid in a `User-Agent` header.
     pub fn build(self) -> Result<SecretClient, Error> {
         let vault_url = validate::vault_url(&self.vault_url, self.allow_insecure_http)?;
         if self.per_try_timeout.is_some_and(|t| t.is_zero()) {
@@ -306,6 +329,10 @@ impl SecretClient {
     /// A client for `vault_url` (e.g. `https://myvault.vault.azure.net`)
     /// with default options. `credential` is any [`TokenCredential`],
     /// including an `Arc<dyn TokenCredential>`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a vault URL that is not `https://host[/path]`
+    /// (plain `http` only to a loopback host).
     pub fn new(
         vault_url: impl Into<String>,
         credential: impl TokenCredential + 'static,

@@ -124,8 +124,12 @@ impl FromStr for KeyVaultSecretIdentifier {
 }
 
 impl KeyVaultSecretIdentifier {
-    /// Parses a secret or deleted-secret id. Errors are
-    /// [`Error::InvalidInput`] naming the id and what is wrong with it.
+    /// Parses a secret or deleted-secret id.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an id that is not an absolute `https` (or `http`) URL of
+    /// the form `https://VAULT/secrets/NAME[/VERSION]` (or `deletedsecrets`),
+    /// naming what is wrong.
     pub fn parse(id: &str) -> Result<Self, Error> {
         match fast::parse(id.trim()) {
             Some(parts) => Ok(parts.into_identifier(id.to_owned())),

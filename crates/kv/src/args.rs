@@ -322,6 +322,9 @@ pub struct Tags(pub HashMap<String, String>);
 
 /// Parses `k=v,k2=v2` (values may be empty and may contain `=`; keys may not
 /// be empty nor repeated). An empty string is no tags.
+///
+/// # Errors
+/// What is wrong (an empty or repeated key), for clap to print.
 pub fn parse_tags(text: &str) -> Result<Tags, String> {
     let mut tags = HashMap::new();
     for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
@@ -340,6 +343,9 @@ pub fn parse_tags(text: &str) -> Result<Tags, String> {
 }
 
 /// Parses a duration: a whole number with `d`, `h`, `m` or `s` (`90d`).
+///
+/// # Errors
+/// What is wrong (not a whole number with a known unit), for clap to print.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let bad = || format!("'{text}' is not a duration like 90d, 12h, 30m or 3600s");
@@ -360,6 +366,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// Parses an RFC 3339 time (`2030-01-01T00:00:00Z`, `...+02:00`).
+///
+/// # Errors
+/// What is wrong (not RFC 3339), for clap to print.
 pub fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(text.trim(), &Rfc3339)
         .map_err(|e| format!("'{text}' is not an RFC 3339 time like 2030-01-01T00:00:00Z ({e})"))

@@ -12,6 +12,10 @@ use crate::error::KvError;
 use crate::output::rfc3339;
 
 /// Signs in for `scope` and describes who signed in.
+///
+/// # Errors
+/// A `NotSignedIn` [`KvError`] when no credential gives a token (listing the
+/// attempts and the fix), or a construction error of the credential.
 pub async fn status(
     global: &GlobalArgs,
     ctx: ProviderContext,

@@ -77,6 +77,10 @@ pub fn open(
 }
 
 /// Runs `kv cache COMMAND`.
+///
+/// # Errors
+/// A `TokenCacheError` [`KvError`] when the cache cannot be opened or
+/// cleared.
 pub async fn run(command: CacheCommand, ctx: &ProviderContext) -> Result<Value, KvError> {
     match command {
         CacheCommand::Clear => {
