@@ -26,6 +26,7 @@ use crate::CredentialError;
 /// assert_eq!(env.get("AZURE_CLIENT_ID"), None);
 /// ```
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub enum Env {
     /// The process environment.
     #[default]

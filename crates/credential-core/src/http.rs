@@ -179,6 +179,7 @@ impl fmt::Debug for HttpResponse {
 /// Why an HTTP exchange produced no response.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{kind}: {message}")]
+#[non_exhaustive]
 pub struct TransportError {
     /// The kind of failure.
     pub kind: TransportErrorKind,

@@ -29,7 +29,7 @@ use crate::{CredentialKind, NAME};
 /// # use credential_core::ProviderContext;
 /// let credential = DefaultAzureCredential::builder()
 ///     .with_context(ProviderContext::isolated()) // omit for the real system
-///     .exclude(CredentialKind::AzurePowerShell)
+///     .with_excluded(CredentialKind::AzurePowerShell)
 ///     .with_process_timeout(std::time::Duration::from_secs(20))
 ///     .build()
 ///     .unwrap();
@@ -87,7 +87,7 @@ fn given(value: Option<String>) -> Option<String> {
 impl DefaultAzureCredentialBuilder {
     /// Leaves `kind` out of the chain. Exclusions apply on top of
     /// `AZURE_TOKEN_CREDENTIALS`.
-    pub fn exclude(mut self, kind: CredentialKind) -> Self {
+    pub fn with_excluded(mut self, kind: CredentialKind) -> Self {
         self.excluded.insert(kind);
         self
     }
@@ -212,7 +212,7 @@ impl DefaultAzureCredentialBuilder {
 
     /// When true, construction fails unless `AZURE_TOKEN_CREDENTIALS` is set
     /// (Python's `require_envvar`).
-    pub fn require_token_credentials_env_var(mut self, require: bool) -> Self {
+    pub fn with_required_token_credentials_env_var(mut self, require: bool) -> Self {
         self.require_token_credentials_env_var = require;
         self
     }
@@ -256,7 +256,7 @@ impl DefaultAzureCredentialBuilder {
             return Err(CredentialError::invalid_configuration(
                 NAME,
                 format!(
-                    "every credential is excluded (by the builder's exclude calls{}); \
+                    "every credential is excluded (by the builder's with_excluded calls{}); \
                      include at least one",
                     match selection {
                         Selection::All => String::new(),

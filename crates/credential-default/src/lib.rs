@@ -26,7 +26,7 @@
 //! `workloadidentitycredential`, `managedidentitycredential` — then without
 //! the probe —, `azureclicredential`, `azurepowershellcredential`,
 //! `azuredeveloperclicredential`). Any other value fails construction with a
-//! list of the valid ones. The builder's `exclude` applies on top.
+//! list of the valid ones. The builder's `with_excluded` applies on top.
 //!
 //! # Unavailable or misconfigured
 //! A link is **unavailable** only when its inputs are *absent*: no service

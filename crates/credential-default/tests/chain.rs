@@ -602,7 +602,7 @@ async fn invalid_tool_configuration_stops_the_chain() {
     // identity, excluded here): it stops the chain.
     let h = harness(&[], &["az", "pwsh"], &[]);
     let c = builder(&h, &closed_port_url())
-        .exclude(CredentialKind::ManagedIdentity)
+        .with_excluded(CredentialKind::ManagedIdentity)
         .build()
         .unwrap();
     let err = c

@@ -317,7 +317,7 @@ async fn assert_stops(case: Case) {
         .with_process(Arc::new(runner.clone()));
     let mut builder = DefaultAzureCredential::builder().with_context(ctx);
     for kind in case.exclude {
-        builder = builder.exclude(kind);
+        builder = builder.with_excluded(kind);
     }
     let credential = builder.build().unwrap();
     let err = get(&credential).await.unwrap_err();

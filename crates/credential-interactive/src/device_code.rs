@@ -27,6 +27,7 @@ pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 /// What the user needs to sign in: shown through the credential's prompt
 /// callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeviceCodeInfo {
     /// The code to type at [`verification_uri`](Self::verification_uri).
     pub user_code: String,

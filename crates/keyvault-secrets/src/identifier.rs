@@ -9,6 +9,7 @@ use crate::error::Error;
 
 /// Which collection an identifier names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SecretCollection {
     /// `/secrets/{name}[/{version}]`.
     Secrets,
@@ -52,6 +53,7 @@ impl SecretCollection {
 /// assert_eq!(id.version.as_deref(), Some("abc123"));
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct KeyVaultSecretIdentifier {
     /// The id exactly as given.
     pub source_id: String,
