@@ -373,7 +373,10 @@ impl AzCredential for TokenFetcher {
             .get("access_token")
             .and_then(|t| t.as_str())
             .ok_or_else(|| failed(&"no access_token"))?;
-        let lifetime = json.get("expires_in").and_then(|t| t.as_i64()).unwrap_or(3600);
+        let lifetime = json
+            .get("expires_in")
+            .and_then(|t| t.as_i64())
+            .unwrap_or(3600);
         Ok(AzAccessToken::new(
             token.to_owned(),
             time::OffsetDateTime::now_utc() + time::Duration::seconds(lifetime),
@@ -391,8 +394,10 @@ impl HttpClient for OfficialTransport {
         let io = |e: reqwest::Error| {
             azure_core::Error::with_error(azure_core::error::ErrorKind::Io, e, "request failed")
         };
-        let method = reqwest::Method::from_bytes(request.method().as_ref().as_bytes())
-            .map_err(|e| azure_core::Error::with_error(azure_core::error::ErrorKind::Other, e, "method"))?;
+        let method =
+            reqwest::Method::from_bytes(request.method().as_ref().as_bytes()).map_err(|e| {
+                azure_core::Error::with_error(azure_core::error::ErrorKind::Other, e, "method")
+            })?;
         let mut builder = self.0.request(method, request.url().clone());
         for (name, value) in request.headers().iter() {
             builder = builder.header(name.as_str(), value.as_str());

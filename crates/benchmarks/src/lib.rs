@@ -64,11 +64,11 @@ pub fn run_emulator_child_if_asked() -> bool {
                 std::process::exit(2);
             }
         };
-        if let (Some(path), Some(pem)) = (&cert_out, emulator.certificate_pem()) {
-            if let Err(e) = std::fs::write(path, pem) {
-                eprintln!("emulator child: writing {}: {e}", path.display());
-                std::process::exit(2);
-            }
+        if let (Some(path), Some(pem)) = (&cert_out, emulator.certificate_pem())
+            && let Err(e) = std::fs::write(path, pem)
+        {
+            eprintln!("emulator child: writing {}: {e}", path.display());
+            std::process::exit(2);
         }
         println!("READY {}", emulator.vault_url());
         let _ = std::io::stdout().flush();

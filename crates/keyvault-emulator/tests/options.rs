@@ -373,7 +373,13 @@ expires = "2027-01-01T00:00:00Z"
     let (_, versions) = get(&http, &base, &token, "/secrets/db/versions").await;
     let versions = versions["value"].as_array().unwrap().clone();
     assert_eq!(versions.len(), 2, "{versions:?}");
-    let oldest = versions[0]["id"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let oldest = versions[0]["id"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     let (status, body) = get(&http, &base, &token, &format!("/secrets/db/{oldest}")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["value"], "old");
@@ -397,18 +403,32 @@ expires = "2027-01-01T00:00:00Z"
     let error = refused("[[secrets]]\nname = \"n\"\nvalu = \"x\"\n").await;
     assert!(error.contains("unknown field `valu`"), "{error}");
     let error = refused("[[secrets]]\nname = \"bad_name\"\nvalue = \"x\"\n").await;
-    assert!(error.contains("'bad_name' is not a valid secret name"), "{error}");
+    assert!(
+        error.contains("'bad_name' is not a valid secret name"),
+        "{error}"
+    );
     // A local date-time has no offset: not an RFC 3339 date.
     let error =
         refused("[[secrets]]\nname = \"n\"\nvalue = \"x\"\nexpires = 2026-01-01T00:00:00\n").await;
-    assert!(error.contains("expires '2026-01-01T00:00:00' is not an RFC 3339 date"), "{error}");
+    assert!(
+        error.contains("expires '2026-01-01T00:00:00' is not an RFC 3339 date"),
+        "{error}"
+    );
     // Broken TOML says where.
     let error = refused("[[secrets]\nname = 1\n").await;
-    assert!(error.contains("seed.TOML") && error.contains("not a valid seed file"), "{error}");
+    assert!(
+        error.contains("seed.TOML") && error.contains("not a valid seed file"),
+        "{error}"
+    );
     // A file that is TOML but named .json is read as JSON.
     let json_named = dir.path().join("seed.json");
     std::fs::write(&json_named, "[[secrets]]\nname = \"n\"\nvalue = \"x\"\n").unwrap();
-    let error = Emulator::builder().seed_file(&json_named).start().await.unwrap_err().to_string();
+    let error = Emulator::builder()
+        .seed_file(&json_named)
+        .start()
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("not a valid seed file"), "{error}");
 }
 
