@@ -274,6 +274,34 @@ fn client_of(emulator: &RunningEmulator) -> (&str, &str) {
     (emulator.client_id(), emulator.client_secret())
 }
 
+/// The vault holds what both seed-file tests seed as `db`: two versions, the
+/// older with its content type, tags and dates, the newer disabled.
+async fn assert_seeded_db(http: &reqwest::Client, base: &str, token: &str) {
+    let (_, versions) = get(http, base, token, "/secrets/db/versions").await;
+    let versions = versions["value"].as_array().unwrap().clone();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    let oldest = versions[0]["id"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, body) = get(http, base, token, &format!("/secrets/db/{oldest}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["value"], "old");
+    assert_eq!(body["contentType"], "text/plain");
+    assert_eq!(body["tags"]["env"], "dev");
+    assert_eq!(body["attributes"]["nbf"], 1_767_225_600);
+    assert_eq!(body["attributes"]["exp"], 1_798_761_600);
+    // The newest version is disabled, so the version-less GET is refused.
+    let (status, body) = get(http, base, token, "/secrets/db/").await;
+    assert_eq!(
+        (status, body["error"]["innererror"]["code"].as_str()),
+        (403, Some("SecretDisabled"))
+    );
+}
+
 #[tokio::test]
 async fn seed_file_loads_secrets_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -293,33 +321,8 @@ async fn seed_file_loads_secrets_once() {
     for _ in 0..2 {
         let (emulator, token, http, base) =
             started_with(Emulator::builder().seed_file(&seed).data_dir(&data)).await;
-        let (_, versions) = get(&http, &base, &token, "/secrets/db/versions").await;
-        let versions = versions["value"].as_array().unwrap().clone();
-        assert_eq!(
-            versions.len(),
-            2,
-            "a restart with the same seed adds nothing"
-        );
-        let oldest = versions[0]["id"]
-            .as_str()
-            .unwrap()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .to_owned();
-        let (status, body) = get(&http, &base, &token, &format!("/secrets/db/{oldest}")).await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(body["value"], "old");
-        assert_eq!(body["contentType"], "text/plain");
-        assert_eq!(body["tags"]["env"], "dev");
-        assert_eq!(body["attributes"]["nbf"], 1_767_225_600);
-        assert_eq!(body["attributes"]["exp"], 1_798_761_600);
-        // The newest version is disabled, so the version-less GET is refused.
-        let (status, body) = get(&http, &base, &token, "/secrets/db/").await;
-        assert_eq!(
-            (status, body["error"]["innererror"]["code"].as_str()),
-            (403, Some("SecretDisabled"))
-        );
+        // A restart with the same seed adds nothing.
+        assert_seeded_db(&http, &base, &token).await;
         emulator.shutdown().await;
     }
     let refused = |text: &str| {
@@ -370,28 +373,7 @@ expires = "2027-01-01T00:00:00Z"
     )
     .unwrap();
     let (emulator, token, http, base) = started_with(Emulator::builder().seed_file(&seed)).await;
-    let (_, versions) = get(&http, &base, &token, "/secrets/db/versions").await;
-    let versions = versions["value"].as_array().unwrap().clone();
-    assert_eq!(versions.len(), 2, "{versions:?}");
-    let oldest = versions[0]["id"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let (status, body) = get(&http, &base, &token, &format!("/secrets/db/{oldest}")).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["value"], "old");
-    assert_eq!(body["contentType"], "text/plain");
-    assert_eq!(body["tags"]["env"], "dev");
-    assert_eq!(body["attributes"]["nbf"], 1_767_225_600);
-    assert_eq!(body["attributes"]["exp"], 1_798_761_600);
-    let (status, body) = get(&http, &base, &token, "/secrets/db/").await;
-    assert_eq!(
-        (status, body["error"]["innererror"]["code"].as_str()),
-        (403, Some("SecretDisabled"))
-    );
+    assert_seeded_db(&http, &base, &token).await;
     emulator.shutdown().await;
 
     let refused = |text: &str| {
