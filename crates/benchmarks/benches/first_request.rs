@@ -32,6 +32,13 @@
 //!   (what an official-crate user gets by passing one `Transport` to every
 //!   client).
 //!
+//! With `BENCH_SYSTEM_ROOTS=1` every HTTP client trusts the system's root
+//! certificates plus the emulator's instead (no `SSL_CERT_FILE`), read each
+//! time a client is built: ours shares one `ReqwestHttpClient::with_ca_pem`
+//! (as the process-wide client reads the roots once), `ours-own-transport`
+//! builds one per client (what every client did before the process-wide
+//! client), and the official crate's clients add the system's roots.
+//!
 //! Run: `cargo bench -p benchmarks --bench first_request`
 //! (`BENCH_ROUNDS` rounds of `BENCH_ITERATIONS` iterations per mode; 30 and
 //! 20 by default, about 30 s).
@@ -75,7 +82,7 @@ impl Mode {
     ];
     fn label(self) -> &'static str {
         match self {
-            Mode::Ours => "ours (defaults: process-wide HTTP client)",
+            Mode::Ours => "ours (one HTTP client for the process)",
             Mode::OursOwnTransport => "ours, a new transport per client",
             Mode::Official => "official crate (a new reqwest client per client, its default)",
             Mode::OfficialShared => "official crate, one reqwest client shared",
@@ -93,20 +100,32 @@ fn main() {
         return;
     }
     // Orchestrator: the emulator in one child, the measurements in another
-    // that trusts its certificate through SSL_CERT_FILE.
+    // that trusts its certificate through SSL_CERT_FILE (or, with
+    // BENCH_SYSTEM_ROOTS=1, the system's roots plus the certificate).
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("emulator.pem");
     let emulator = EmulatorProcess::start_tls(&cert).unwrap();
-    let status = Command::new(std::env::current_exe().unwrap())
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .arg(MEASURE_FLAG)
         .arg(emulator.vault_url())
-        .env("SSL_CERT_FILE", &cert)
-        .env_remove("SSL_CERT_DIR")
-        .stdin(Stdio::null())
-        .status()
-        .unwrap();
+        .env_remove("SSL_CERT_DIR");
+    if system_roots() {
+        command
+            .env("BENCH_CERT_FILE", &cert)
+            .env_remove("SSL_CERT_FILE");
+    } else {
+        command.env("SSL_CERT_FILE", &cert);
+    }
+    let status = command.stdin(Stdio::null()).status().unwrap();
     drop(emulator);
     assert!(status.success(), "the measuring process failed: {status}");
+}
+
+/// `BENCH_SYSTEM_ROOTS=1`: every mode trusts the system's root certificates
+/// plus the emulator's, read when its HTTP client is built.
+fn system_roots() -> bool {
+    std::env::var("BENCH_SYSTEM_ROOTS").is_ok_and(|v| v == "1")
 }
 
 /// The load average (1, 5, 15 min), as `uptime` prints it.
@@ -128,16 +147,28 @@ struct Bench {
     vault: String,
     pem: Vec<u8>,
     shared_reqwest: reqwest::Client,
+    /// With system roots: the one transport of ours shared by every client
+    /// (built like the process-wide one, plus the emulator's certificate).
+    ours_shared: Option<Arc<ReqwestHttpClient>>,
 }
 
 impl Bench {
     /// A reqwest client as azure_core's `new_reqwest_client` builds one,
-    /// trusting only the emulator's certificate.
+    /// trusting the emulator's certificate (and, with system roots, the
+    /// system's, read now).
     fn official_reqwest(&self) -> reqwest::Client {
-        reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .tls_built_in_root_certs(false)
-            .add_root_certificate(reqwest::Certificate::from_pem(&self.pem).unwrap())
+            .add_root_certificate(reqwest::Certificate::from_pem(&self.pem).unwrap());
+        if system_roots() {
+            for root in rustls_native_certs::load_native_certs().certs {
+                if let Ok(cert) = reqwest::Certificate::from_der(root.as_ref()) {
+                    builder = builder.add_root_certificate(cert);
+                }
+            }
+        }
+        builder
             .connect_timeout(Duration::from_secs(20))
             .read_timeout(Duration::from_secs(60))
             .redirect(reqwest::redirect::Policy::none())
@@ -145,28 +176,37 @@ impl Bench {
             .unwrap()
     }
 
+    /// A fresh credential and a fresh client of ours on `http` (their
+    /// defaults, the process-wide client, when `None`).
+    fn ours(&self, http: Option<Arc<ReqwestHttpClient>>) -> Result<SecretClient, String> {
+        let mut credential = ClientSecretCredential::builder(
+            DEFAULT_TENANT_ID,
+            DEFAULT_CLIENT_ID,
+            DEFAULT_CLIENT_SECRET,
+        )
+        .with_authority_host(&self.vault);
+        if let Some(http) = &http {
+            credential = credential.with_context(ProviderContext::system().with_http(http.clone()));
+        }
+        let credential = credential.build().map_err(|e| e.to_string())?;
+        let mut builder = SecretClient::builder(&self.vault, credential);
+        if let Some(http) = http {
+            builder = builder.transport(http);
+        }
+        builder.build().map_err(|e| e.to_string())
+    }
+
     async fn once(&self, mode: Mode) -> Result<(), String> {
         let value = match mode {
             Mode::Ours | Mode::OursOwnTransport => {
-                let mut credential = ClientSecretCredential::builder(
-                    DEFAULT_TENANT_ID,
-                    DEFAULT_CLIENT_ID,
-                    DEFAULT_CLIENT_SECRET,
-                )
-                .with_authority_host(&self.vault);
-                let mut client_builder = None;
-                if mode == Mode::OursOwnTransport {
-                    let http = Arc::new(ReqwestHttpClient::builder().build());
-                    credential =
-                        credential.with_context(ProviderContext::system().with_http(http.clone()));
-                    client_builder = Some(http);
-                }
-                let credential = credential.build().map_err(|e| e.to_string())?;
-                let mut builder = SecretClient::builder(&self.vault, credential);
-                if let Some(http) = client_builder {
-                    builder = builder.transport(http);
-                }
-                let client = builder.build().map_err(|e| e.to_string())?;
+                let http = match (mode, system_roots()) {
+                    (Mode::Ours, _) => self.ours_shared.clone(),
+                    (_, false) => Some(Arc::new(ReqwestHttpClient::builder().build())),
+                    (_, true) => Some(Arc::new(
+                        ReqwestHttpClient::with_ca_pem(&self.pem).map_err(|e| e.to_string())?,
+                    )),
+                };
+                let client = self.ours(http)?;
                 let secret = client.get_secret(NAME).await.map_err(|e| e.to_string())?;
                 secret.value.as_str().to_owned()
             }
@@ -212,7 +252,9 @@ impl Bench {
 }
 
 fn measure(vault: String) {
-    let cert = std::env::var("SSL_CERT_FILE").unwrap();
+    let cert = std::env::var("SSL_CERT_FILE")
+        .or_else(|_| std::env::var("BENCH_CERT_FILE"))
+        .unwrap();
     let pem = std::fs::read(&cert).unwrap();
     let rounds = count_from_env("BENCH_ROUNDS", 30);
     let iterations = count_from_env("BENCH_ITERATIONS", 20);
@@ -223,29 +265,24 @@ fn measure(vault: String) {
         .build()
         .unwrap();
     runtime.block_on(async move {
+        let t0 = Instant::now();
+        let ours_shared =
+            system_roots().then(|| Arc::new(ReqwestHttpClient::with_ca_pem(&pem).unwrap()));
         let bench = Bench {
             vault: vault.clone(),
             shared_reqwest: reqwest::Client::new(),
             pem,
+            ours_shared,
         };
+        // The first request of the process (builds the shared client, reads
+        // the roots), then the secret every mode reads.
+        let client = bench.ours(bench.ours_shared.clone()).unwrap();
+        client.set_secret(NAME, VALUE).await.unwrap();
+        let first_in_process = t0.elapsed();
         let bench = Bench {
             shared_reqwest: bench.official_reqwest(),
             ..bench
         };
-        // The first request of the process (builds the process-wide client,
-        // reads SSL_CERT_FILE), then the secret every mode reads.
-        let t0 = Instant::now();
-        let credential = ClientSecretCredential::builder(
-            DEFAULT_TENANT_ID,
-            DEFAULT_CLIENT_ID,
-            DEFAULT_CLIENT_SECRET,
-        )
-        .with_authority_host(&vault)
-        .build()
-        .unwrap();
-        let client = SecretClient::new(&vault, credential).unwrap();
-        client.set_secret(NAME, VALUE).await.unwrap();
-        let first_in_process = t0.elapsed();
 
         // Warm-up: a few iterations of each mode, discarded.
         for mode in Mode::ALL {
@@ -277,8 +314,16 @@ fn measure(vault: String) {
         println!(
             "new client + first get_secret, HTTPS emulator (child process) at {vault}; {rounds} rounds x {iterations} iterations per mode; load average {load_before} before, {load_after} after"
         );
+        if system_roots() {
+            println!(
+                "roots: the system's ({} certificates, read when each HTTP client is built) + the emulator's; ours shares one ReqwestHttpClient::with_ca_pem",
+                rustls_native_certs::load_native_certs().certs.len()
+            );
+        } else {
+            println!("roots: SSL_CERT_FILE = the emulator's certificate only");
+        }
         println!(
-            "first request of the process (process-wide client built, SSL_CERT_FILE read; set_secret): {:.2} ms",
+            "first request of the process (shared client built, roots read; set_secret): {:.2} ms",
             first_in_process.as_secs_f64() * 1e3
         );
         println!();
