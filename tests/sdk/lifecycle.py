@@ -7,7 +7,6 @@ EMULATOR_IP_URL (the same emulator by IP address, for the check that
 verification is on)."""
 
 import os
-import socket
 import time
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -17,6 +16,8 @@ from azure.keyvault.secrets import SecretClient
 # --- snippet: python-localhost (docs/emulator.md) ---
 # RFC 6761: every name under .localhost is this machine, but glibc does not
 # resolve them. Answer them with 127.0.0.1, in this process only.
+import socket
+
 _getaddrinfo = socket.getaddrinfo
 
 
