@@ -216,22 +216,21 @@ fn launch_error(tool: &Tool, timeout: Duration, error: ProcessError) -> Credenti
     }
 }
 
-/// "Other failure": an authentication error carrying the tool's error
-/// output, with anything that looks like a token removed.
+/// "Other failure": a [`CredentialError::DeveloperTool`] carrying the exit
+/// code and the tool's error output, with anything that looks like a token
+/// removed.
 pub(crate) fn tool_failed(tool: &Tool, output: &ProcessOutput, details: &str) -> CredentialError {
-    let exit = output.exit_code.map_or_else(
-        || "was killed by a signal".to_owned(),
-        |c| format!("exited with code {c}"),
-    );
     let details = crate::sanitize::sanitize(details);
     let details = if details.is_empty() {
         "it printed no error message".to_owned()
     } else {
         details
     };
-    CredentialError::authentication(
+    CredentialError::developer_tool(
         tool.credential,
-        format!("{} {exit}: {details}", tool.display_name),
+        tool.display_name,
+        output.exit_code,
+        details,
     )
 }
 

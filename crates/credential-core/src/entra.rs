@@ -42,6 +42,9 @@ pub fn resolve_authority_host(
     explicit: Option<&str>,
     env: &Env,
 ) -> Result<Url, CredentialError> {
+    if explicit.is_none() {
+        env.require_unicode(credential, &[AZURE_AUTHORITY_HOST])?;
+    }
     let from_env = env.get(AZURE_AUTHORITY_HOST);
     let (raw, origin) = match explicit.map(str::trim).filter(|s| !s.is_empty()) {
         Some(value) => (value.to_owned(), "the authority host option"),
@@ -217,6 +220,27 @@ pub fn validate_scope(credential: &'static str, scope: &str) -> Result<(), Crede
             ),
         ))
     }
+}
+
+/// Checks a token request's scopes: at least one, none blank.
+///
+/// ```
+/// use credential_core::entra::check_scopes;
+/// assert!(check_scopes("C", &["https://vault.azure.net/.default"]).is_ok());
+/// assert!(check_scopes("C", &[]).is_err());
+/// assert!(check_scopes("C", &["a", " "]).is_err());
+/// ```
+///
+/// # Errors
+/// An `InvalidConfiguration` error naming `credential` and an example scope.
+pub fn check_scopes(credential: &'static str, scopes: &[&str]) -> Result<(), CredentialError> {
+    if scopes.is_empty() || scopes.iter().any(|s| s.trim().is_empty()) {
+        return Err(CredentialError::invalid_configuration(
+            credential,
+            "get_token needs at least one non-blank scope, e.g. \"https://vault.azure.net/.default\"",
+        ));
+    }
+    Ok(())
 }
 
 /// The resource a scope names: the scope without a trailing `/.default`.
@@ -541,12 +565,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
             .and_then(|b| b.error_description.as_deref().or(b.error.as_deref()))
             .map(first_line)
             .unwrap_or_else(|| "the token endpoint is unavailable".to_owned());
-        return CredentialError::Transport {
-            credential,
-            kind: TransportErrorKind::Status(status),
-            message: detail,
-            source: None,
-        };
+        return CredentialError::transport(credential, TransportErrorKind::Status(status), detail);
     }
     match parsed {
         Some(body) if body.error.is_some() || body.error_description.is_some() => {
@@ -576,6 +595,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                     body.trace_id,
                     body.timestamp,
                 ),
+                request_id: None,
             }
         }
         _ => {
@@ -594,6 +614,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                 error_code: None,
                 description,
                 diagnostics: None,
+                request_id: None,
             }
         }
     }
@@ -613,10 +634,9 @@ pub const NEXT_STEP: &str = "Next step: ";
 /// assert!(troubleshooting_hint("C", Some("AADSTS1")).is_none());
 /// ```
 pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<String> {
-    let from_env = matches!(
-        credential,
-        "EnvironmentCredential" | "WorkloadIdentityCredential" | "ManagedIdentityCredential"
-    );
+    use crate::credential_names::{ENVIRONMENT, MANAGED_IDENTITY, WORKLOAD_IDENTITY};
+    use crate::env_vars;
+    let from_env = [ENVIRONMENT, WORKLOAD_IDENTITY, MANAGED_IDENTITY].contains(&credential);
     let name = |variable: &str, what: &str| {
         if from_env {
             variable.to_owned()
@@ -624,14 +644,14 @@ pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<Stri
             format!("the {what} given to {credential}")
         }
     };
-    let tenant = name("AZURE_TENANT_ID", "tenant id");
-    let client = name("AZURE_CLIENT_ID", "client id");
+    let tenant = name(env_vars::AZURE_TENANT_ID, "tenant id");
+    let client = name(env_vars::AZURE_CLIENT_ID, "client id");
     let number: u32 = code?.strip_prefix("AADSTS")?.parse().ok()?;
     Some(match number {
         7000215 | 7000222 => format!(
             "check {}: it must be the secret's value (not its id) and not expired; create a new \
              secret under the app registration's Certificates & secrets if needed",
-            name("AZURE_CLIENT_SECRET", "client secret")
+            name(env_vars::AZURE_CLIENT_SECRET, "client secret")
         ),
         700016 => format!(
             "check {client} and {tenant}: no application with that client id exists in that \
@@ -643,7 +663,7 @@ pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<Stri
         700027 | 700024 | 7000274 => format!(
             "upload the certificate's public part to the app registration (Certificates & \
              secrets) and check that {} names its key",
-            name("AZURE_CLIENT_CERTIFICATE_PATH", "certificate")
+            name(env_vars::AZURE_CLIENT_CERTIFICATE_PATH, "certificate")
         ),
         70021 | 700211 | 700212 | 700213 => format!(
             "add a federated credential to the application or managed identity {client} whose \

@@ -56,6 +56,7 @@ mod clock;
 mod cloud;
 mod context;
 mod credential;
+pub mod credential_names;
 mod deadline;
 pub mod entra;
 mod env;
@@ -81,6 +82,9 @@ pub use cache::{
 pub use cache_store::MemoryCacheStore;
 pub use cache_store::{CacheStore, CacheStoreError, PersistentTokenCache};
 pub use chain::ChainedTokenCredential;
+/// The chain engine `DefaultAzureCredential` runs on (workspace-internal).
+#[doc(hidden)]
+pub use chain::{Chain, ChainHelp, ChainLink};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use cloud::CloudConfiguration;
 pub use context::ProviderContext;

@@ -102,7 +102,7 @@ pub enum ProcessError {
         timeout: Duration,
     },
     /// Launching or waiting failed for another reason.
-    #[error("could not run {program}: {source}")]
+    #[error("could not run {}", program.display())]
     Io {
         /// The program.
         program: PathBuf,

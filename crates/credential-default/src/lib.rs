@@ -66,7 +66,11 @@
 //!     .block_on(credential.get_token(&["https://vault.azure.net/.default"], &TokenRequestOptions::default()))
 //!     .unwrap_err();
 //! assert!(!err.is_unavailable());
-//! assert!(err.to_string().contains(
+//! // The chain's message names the link that stopped it; that link's error
+//! // is the `source()`.
+//! assert!(err.to_string().contains("EnvironmentCredential stopped the chain"));
+//! let stopper = std::error::Error::source(&err).unwrap().to_string();
+//! assert!(stopper.starts_with(
 //!     "EnvironmentCredential is misconfigured: AZURE_TENANT_ID is \"contoso tenant\", \
 //!      which is not a tenant id"
 //! ));
@@ -150,10 +154,12 @@ mod link;
 
 pub use builder::DefaultAzureCredentialBuilder;
 pub use credential::DefaultAzureCredential;
-pub use kind::{AZURE_TOKEN_CREDENTIALS, CredentialKind};
+pub use kind::{
+    AZURE_TOKEN_CREDENTIALS, CredentialKind, ParseCredentialKindError, token_credentials_values,
+};
 
 /// The name errors carry.
-pub(crate) const NAME: &str = "DefaultAzureCredential";
+pub(crate) const NAME: &str = credential_core::credential_names::DEFAULT;
 
 pub use credential_core::{
     AccessToken, BearerTokenFuture, ChainedTokenCredential, Clock, CloudConfiguration,

@@ -16,7 +16,7 @@ use time::{Duration, OffsetDateTime};
 use crate::options::{CommonOptions, allowed_tenants_from_env, common_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "WorkloadIdentityCredential";
+const NAME: &str = credential_core::credential_names::WORKLOAD_IDENTITY;
 
 /// How long a read of the token file is used before the file is read again
 /// (Kubernetes rotates it).
@@ -180,6 +180,10 @@ impl WorkloadIdentityCredentialBuilder {
     pub fn build(mut self) -> Result<WorkloadIdentityCredential, CredentialError> {
         let context = self.common.context();
         let env = &context.env;
+        env.require_unicode(
+            NAME,
+            &[AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE],
+        )?;
         let given = |v: Option<String>, option: &'static str| {
             v.filter(|s| !s.trim().is_empty()).map(|v| (v, option))
         };

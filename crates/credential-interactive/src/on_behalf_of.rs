@@ -14,7 +14,7 @@ use credential_core::{
 use crate::client::{TokenClient, check_scopes};
 use crate::options::{CommonOptions, common_builder_methods};
 
-const NAME: &str = "OnBehalfOfCredential";
+const NAME: &str = credential_core::credential_names::ON_BEHALF_OF;
 
 /// The on-behalf-of grant type.
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";

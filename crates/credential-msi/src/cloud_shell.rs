@@ -24,8 +24,8 @@ pub fn check_identity(id: Option<&UserAssignedId>) -> Result<(), CredentialError
             NAME,
             format!(
                 "Cloud Shell does not support a user-assigned managed identity, but a {} was \
-                 given; build the credential without with_client_id, with_object_id or \
-                 with_resource_id",
+                 given; build the credential without \
+                 with_user_assigned_id",
                 id.kind()
             ),
         )),

@@ -5,7 +5,7 @@
 //! use credential_core::{TokenCredential, TokenRequestOptions};
 //! use credential_msi::ManagedIdentityCredential;
 //! # async fn demo() -> Result<(), credential_core::CredentialError> {
-//! let credential = ManagedIdentityCredential::new();
+//! let credential = ManagedIdentityCredential::new()?;
 //! let token = credential
 //!     .get_token(&["https://management.azure.com/.default"], &TokenRequestOptions::default())
 //!     .await?;
@@ -77,9 +77,9 @@ pub mod tls;
 pub mod token_exchange;
 
 pub use credential::{ManagedIdentityCredential, ManagedIdentityCredentialBuilder};
-pub use identity::UserAssignedId;
-pub use imds_retry::{ImdsRetryPolicy, send_with_imds_retry};
+pub use identity::{ParseUserAssignedIdError, UserAssignedId};
+pub use imds_retry::ImdsRetryPolicy;
 pub use source::SourceKind;
 
 /// The name errors carry.
-pub(crate) const NAME: &str = "ManagedIdentityCredential";
+pub(crate) const NAME: &str = credential_core::credential_names::MANAGED_IDENTITY;

@@ -266,6 +266,7 @@ pub fn error_from_response(source: SourceKind, status: u16, body: &[u8]) -> Cred
             kind: TransportErrorKind::Status(status),
             message: format!("the {source} endpoint kept failing: {description}"),
             source: None,
+            request_id: None,
         };
     }
     CredentialError::Authentication {
@@ -275,6 +276,7 @@ pub fn error_from_response(source: SourceKind, status: u16, body: &[u8]) -> Cred
         error_code: None,
         description: format!("the {source} endpoint refused the token request: {description}"),
         diagnostics: EntraDiagnostics::new(details.correlation_id.clone(), None, None),
+        request_id: None,
     }
 }
 

@@ -104,7 +104,7 @@ fn client(
     credential: impl credential_core::TokenCredential + 'static,
 ) -> SecretClient {
     SecretClient::builder(emulator.vault_url(), credential)
-        .poll_interval(Duration::from_millis(20))
+        .with_poll_interval(Duration::from_millis(20))
         .transport(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()
@@ -252,7 +252,7 @@ async fn token_nearing_expiry_mid_run_is_refreshed_once() {
         .unwrap();
     let client = SecretClient::builder(emulator.vault_url(), credential)
         .transport(http)
-        .clock(shared)
+        .with_clock(shared)
         .build()
         .unwrap();
 

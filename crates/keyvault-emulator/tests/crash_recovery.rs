@@ -55,7 +55,7 @@ fn client(env: &HashMap<String, String>) -> SecretClient {
         Arc::new(AtomicUsize::new(0)),
     );
     SecretClient::builder(env["AZURE_KEYVAULT_URL"].clone(), credential)
-        .retry_policy(RetryPolicy::none())
+        .with_retry_policy(RetryPolicy::none())
         .transport(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()

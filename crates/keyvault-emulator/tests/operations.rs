@@ -178,7 +178,7 @@ async fn tls_mode_serves_https_trusted_via_the_certificate() {
     );
     let client = SecretClient::builder(emulator.vault_url(), credential)
         .http_client(http)
-        .retry_policy(common::fast_retries())
+        .with_retry_policy(common::fast_retries())
         .build()
         .unwrap();
     client.set_secret("over-tls", "v").await.unwrap();

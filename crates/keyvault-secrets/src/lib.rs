@@ -50,7 +50,7 @@
 //!   instead of a 405/400 from the service.
 //! - **Plain `http://` vault URLs are refused** unless the host is loopback
 //!   (local emulators) or the builder opts in with
-//!   [`SecretClientBuilder::allow_insecure_http`] (which logs a warning); a
+//!   [`SecretClientBuilder::with_insecure_http`] (which logs a warning); a
 //!   token is never sent to another origin (a `nextLink` leaving the
 //!   vault's origin ends the listing with an error).
 //! - **Retries** (`docs/design-rules.md`): 408, 429 (with or without `Retry-After`),
@@ -78,7 +78,7 @@
 //!   randomness.
 //! - The `User-Agent` names this package (`keyvault-secrets/<version>`),
 //!   not the `azsdk-` prefix reserved for Microsoft's SDKs, after the
-//!   builder's [`application_id`](SecretClientBuilder::application_id).
+//!   builder's [`with_application_id`](SecretClientBuilder::with_application_id).
 //! - [`KeyVaultSecret::value`] is a [`SecretValue`]: it reads as a `&str`
 //!   and is wiped from memory when dropped.
 

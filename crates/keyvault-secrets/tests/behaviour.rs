@@ -107,7 +107,7 @@ async fn verification_off_accepts_foreign_resource() {
     let cred = Counting::default();
     let c = SecretClient::builder(VAULT, cred.credential())
         .transport(Arc::new(http.clone()))
-        .verify_challenge_resource(false)
+        .with_verify_challenge_resource(false)
         .build()
         .unwrap();
     c.get_secret("s").await.unwrap();
@@ -225,6 +225,7 @@ async fn retry_budget_ends_with_last_error() {
     let cred = Counting::default();
     let err = client(&http, &cred).get_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(429));
+    assert!(err.is_throttled() && !err.is_conflict(), "{err}");
     assert_eq!(err.error_code(), Some("Throttled"));
     assert_eq!(err.request_id(), Some("last"));
     assert_eq!(http.remaining(), 1);
@@ -232,7 +233,7 @@ async fn retry_budget_ends_with_last_error() {
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE), reset(), reset()]);
     let c = SecretClient::builder(VAULT, cred.credential())
         .transport(Arc::new(http.clone()))
-        .max_retries(1)
+        .with_max_retries(1)
         .build()
         .unwrap();
     let err = c.get_secret("s").await.unwrap_err();
@@ -255,7 +256,7 @@ async fn connection_reset_on_loopback_is_retried() {
     let cred = Counting::default();
     let c = SecretClient::builder(server.url.clone(), cred.credential())
         .transport(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
-        .retry_policy(RetryPolicy {
+        .with_retry_policy(RetryPolicy {
             initial_delay: Duration::from_millis(1),
             ..RetryPolicy::default()
         })
@@ -328,8 +329,9 @@ async fn delete_wait_sleeps_interval_and_purge_409_while_deleting() {
     let poller = c.begin_delete_secret("s").await.unwrap();
     let err = c.purge_deleted_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(409));
+    assert!(err.is_conflict() && !err.is_not_found(), "{err}");
     assert_eq!(
-        err.as_service().unwrap().inner_code.as_deref(),
+        err.as_service().unwrap().inner_code(),
         Some("ObjectIsBeingDeleted")
     );
     let start = tokio::time::Instant::now();
@@ -361,7 +363,7 @@ async fn recover_poller() {
     let cred = Counting::default();
     let c = SecretClient::builder(VAULT, cred.credential())
         .transport(Arc::new(http.clone()))
-        .poll_interval(Duration::from_secs(5))
+        .with_poll_interval(Duration::from_secs(5))
         .build()
         .unwrap();
     let start = tokio::time::Instant::now();
@@ -506,7 +508,7 @@ fn a_zero_per_try_timeout_is_refused_at_build() {
         "https://v.vault.azure.net",
         Counting::default().credential(),
     )
-    .per_try_timeout(Duration::ZERO)
+    .with_per_try_timeout(Duration::ZERO)
     .build()
     .unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");

@@ -356,8 +356,8 @@ pub fn connect(
     let credential = credential_with_cache(global, ctx.clone(), cache)?;
     let client = SecretClient::builder(url.clone(), credential)
         .transport(Arc::clone(&ctx.http))
-        .clock(Arc::clone(&ctx.clock))
-        .poll_interval(interval)
+        .with_clock(Arc::clone(&ctx.clock))
+        .with_poll_interval(interval)
         .build()
         .map_err(|e| vault::invalid_url(&url, &e))?;
     Ok(Session {
@@ -372,8 +372,9 @@ fn construction_error(error: &CredentialError) -> KvError {
     KvError::new(
         "InvalidCredentialConfiguration",
         format!(
-            "cannot set up DefaultAzureCredential: {error}. Check {AZURE_TOKEN_CREDENTIALS} \
-             and --credential"
+            "cannot set up DefaultAzureCredential: {}. Check {AZURE_TOKEN_CREDENTIALS} \
+             and --credential",
+            crate::error::report(error)
         ),
     )
 }

@@ -75,8 +75,9 @@ fn not_signed_in(error: &CredentialError) -> KvError {
     KvError::new(
         "NotSignedIn",
         format!(
-            "not signed in: {error}\nTo try one credential only, pass --credential \
-             (e.g. --credential azureclicredential)."
+            "not signed in: {}\nTo try one credential only, pass --credential \
+             (e.g. --credential azureclicredential).",
+            crate::error::report(error)
         ),
     )
 }

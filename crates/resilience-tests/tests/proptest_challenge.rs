@@ -24,7 +24,7 @@ fn run(header: &str) -> (Vec<credential_core::HttpRequest>, bool) {
         ))
     });
     let client = SecretClient::builder(VAULT, credential)
-        .retry_policy(RetryPolicy::none())
+        .with_retry_policy(RetryPolicy::none())
         .transport(Arc::new(http.clone()))
         .build()
         .unwrap();

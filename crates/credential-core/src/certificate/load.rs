@@ -38,7 +38,7 @@ impl ClientCertificate {
     /// `ClientCertificateCredential`; see [`ClientCertificate::parse`] to
     /// name another credential.
     pub fn from_bytes(bytes: &[u8], password: Option<&str>) -> Result<Self, CredentialError> {
-        parse("ClientCertificateCredential", bytes, password)
+        parse(crate::credential_names::CLIENT_CERTIFICATE, bytes, password)
     }
 
     /// [`ClientCertificate::from_bytes`] with errors naming `credential`.

@@ -19,7 +19,7 @@ use credential_core::certificate::sign_assertion;
 use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-pub(crate) const NAME: &str = "ClientCertificateCredential";
+pub(crate) const NAME: &str = credential_core::credential_names::CLIENT_CERTIFICATE;
 
 /// Authenticates a service principal with a certificate. Each token request
 /// carries a fresh client assertion: a JWT signed PS256 with the

@@ -98,8 +98,8 @@ impl FakeVault {
     pub fn client(&self, clock: SharedClock) -> SecretClient {
         SecretClient::builder(VAULT, credential())
             .transport(Arc::new(self.clone()))
-            .retry_policy(RetryPolicy::none())
-            .clock(clock)
+            .with_retry_policy(RetryPolicy::none())
+            .with_clock(clock)
             .build()
             .unwrap()
     }
@@ -172,7 +172,7 @@ impl HttpClient for FakeVault {
 pub fn emulator_client(emulator: &keyvault_emulator::RunningEmulator) -> SecretClient {
     SecretClient::builder(emulator.vault_url(), emulator.client_secret_credential())
         .transport(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
-        .retry_policy(RetryPolicy::none())
+        .with_retry_policy(RetryPolicy::none())
         .build()
         .unwrap()
 }

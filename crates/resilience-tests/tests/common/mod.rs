@@ -296,7 +296,7 @@ pub fn static_credential() -> credential_core::FnCredential {
 /// A client for `url` with fast retries over the loopback-only transport.
 pub fn client(url: &str) -> SecretClient {
     SecretClient::builder(url, static_credential())
-        .retry_policy(fast_retry())
+        .with_retry_policy(fast_retry())
         .transport(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()

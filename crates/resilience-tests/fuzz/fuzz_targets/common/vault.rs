@@ -18,7 +18,7 @@ pub fn client_over(http: &ScriptedHttpClient) -> SecretClient {
         ))
     });
     SecretClient::builder(VAULT, credential)
-        .retry_policy(RetryPolicy::none())
+        .with_retry_policy(RetryPolicy::none())
         .transport(Arc::new(http.clone()))
         .build()
         .unwrap()
