@@ -72,7 +72,7 @@
 //! - The Azure CLI and Azure PowerShell credentials take exactly one scope
 //!   (like Python; JS silently uses the first).
 //! - A request's tenant that is not allowed is an authentication error (as
-//!   in `decisions.md`), not "unavailable".
+//!   in `docs/design-rules.md`), not "unavailable".
 
 mod azure_cli;
 mod azure_developer_cli;

@@ -1,5 +1,5 @@
 //! Entra ID plumbing: authority hosts, tenants, scopes, token requests and
-//! token responses (every shape in identity-spec.md §3.5 and §9).
+//! token responses (every shape in `docs/design-rules.md`, "Token responses").
 
 #![allow(clippy::unwrap_used)]
 

@@ -1,4 +1,5 @@
-//! IMDS's own retry policy (identity-spec.md section 5.6): 404, 410, 429
+//! IMDS's own retry policy (`docs/design-rules.md`, "Managed identity: IMDS
+//! retries"): 404, 410, 429
 //! and 5xx are retried with exponential delays; 410 (IMDS is being updated,
 //! which can last 70 s) starts from a longer delay. Failures after a
 //! connection was made (a response that never comes within the per-try

@@ -30,7 +30,7 @@ impl SecretCollection {
 /// A parsed Key Vault secret id such as
 /// `https://myvault.vault.azure.net/secrets/my-secret/0123456789abcdef0123456789abcdef`.
 ///
-/// Rules (see `keyvault-spec.md` §11): the id must be an absolute `http(s)`
+/// Rules (`docs/design-rules.md`, "Secret identifiers"): the id must be an absolute `http(s)`
 /// URL with a host; empty path segments are ignored (so `…/secrets/name/`
 /// has no version); the first segment must be `secrets` (then a name and an
 /// optional version) or `deletedsecrets` (then a name only). An explicit

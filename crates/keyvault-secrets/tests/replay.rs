@@ -1,4 +1,4 @@
-//! Replays every recorded session in ../shared/fixtures/keyvault-recordings:
+//! Replays every recorded session in `tests/fixtures/keyvault-recordings/`:
 //! the recorded responses are served in order from a loopback server, the
 //! client runs the operation each recorded request stands for, and the
 //! requests it sends and the results it returns are checked against the
