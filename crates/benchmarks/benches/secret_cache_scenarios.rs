@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{LoopbackOnlyHttpClient, async_trait};
 use keyvault_emulator::{Emulator, Faults};
 use keyvault_secrets::{RetryPolicy, SecretClient};
@@ -109,7 +109,7 @@ async fn run() {
         ..RetryPolicy::default()
     };
     let client = SecretClient::builder(emulator.vault_url(), benchmarks::fixed_credential(token))
-        .transport(transport.clone())
+        .with_http_client(transport.clone())
         .with_retry_policy(retry)
         .build()
         .unwrap();

@@ -15,9 +15,8 @@ use azure_core::http::{
 use azure_security_keyvault_secrets::models::SetSecretParameters;
 use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
 use credential_azure_core::into_azure_core;
-use credential_default::{
-    CredentialKind, DefaultAzureCredential, Env, ProviderContext, ReqwestHttpClient, SystemClock,
-};
+use credential_core::{Env, ProviderContext, SystemClock};
+use credential_default::{CredentialKind, DefaultAzureCredential, ReqwestHttpClient};
 use keyvault_emulator::Emulator;
 
 /// One exchange the official client made: method, path, whether it carried

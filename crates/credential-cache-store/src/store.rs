@@ -118,6 +118,9 @@ impl FileCacheStore {
     }
 
     /// Removes every entry (deletes the file, under the lock).
+    ///
+    /// # Errors
+    /// [`CacheStoreError::Io`] when the file cannot be locked or deleted.
     pub async fn clear(&self) -> Result<(), CacheStoreError> {
         self.blocking(|inner| {
             let lock = inner.file.lock()?;
@@ -255,6 +258,14 @@ impl FileCacheStoreBuilder {
 
     /// Creates the directory, gets (or creates) the encryption key, and
     /// checks the permissions of an existing file.
+    ///
+    /// # Errors
+    /// [`CacheStoreError::Unavailable`] when there is no cache directory, or no
+    /// keyring and no opt-in to unencrypted storage;
+    /// [`CacheStoreError::InsecurePermissions`] when an existing file or
+    /// directory can be used by other users; [`CacheStoreError::Io`] when the
+    /// directory cannot be created; [`CacheStoreError::Encryption`] when the
+    /// keyring fails.
     pub fn build(self) -> Result<FileCacheStore, CacheStoreError> {
         check_name(&self.name)?;
         let dir = match self.directory.clone() {

@@ -205,7 +205,7 @@ impl Cached {
 
 impl TokenCache {
     /// An empty cache reading time from `clock`, with random jitter, at most
-    /// [`DEFAULT_MAX_KEYS`] keys, refreshing in the background.
+    /// 64 keys, refreshing in the background.
     pub fn new(clock: SharedClock) -> Self {
         Self::with_settings(
             clock,
@@ -243,7 +243,9 @@ impl TokenCache {
 
     /// Adds a persistent second level: on a miss in memory the store is
     /// consulted before fetching, and fetched tokens are written to it (see
-    /// [`SecondLevel`] for the rules). Requests with claims never use it.
+    /// `SecondLevel` for the rules). Requests with claims never use it.
+    /// Plumbing for this workspace's credentials.
+    #[doc(hidden)]
     pub fn with_second_level(mut self, second_level: Option<SecondLevel>) -> Self {
         self.second_level = second_level;
         self
@@ -257,7 +259,7 @@ impl TokenCache {
     }
 
     /// The most keys (scopes × tenant × claims) held at once (default
-    /// [`DEFAULT_MAX_KEYS`], at least 1); past it the least recently used key
+    /// 64, at least 1); past it the least recently used key
     /// is evicted. Call it right after [`new`](Self::new).
     pub fn with_max_keys(self, max_keys: usize) -> Self {
         self.configure(|s| s.max_keys = max_keys.max(1))
@@ -277,6 +279,11 @@ impl TokenCache {
     /// `fetch` itself runs on the caller's task and may borrow; the future it
     /// returns owns what it needs, because a refresh ahead of expiry runs it
     /// in a background task.
+    ///
+    /// # Errors
+    /// `fetch`'s error, when there is no valid cached token to return (callers
+    /// waiting on the same fetch all get it); a failed refresh while the cached
+    /// token is still valid is not an error.
     pub async fn get_or_fetch<F, Fut>(
         &self,
         scopes: &[&str],
@@ -299,6 +306,10 @@ impl TokenCache {
     /// a refresh ahead of expiry runs on the calling task (the caller that
     /// notices waits for it; the others are served the valid token), and the
     /// persistent second level is not consulted.
+    ///
+    /// # Errors
+    /// As [`get_or_fetch`](Self::get_or_fetch): `fetch`'s error when no valid
+    /// token is cached.
     pub async fn get_or_fetch_inline<F, Fut>(
         &self,
         scopes: &[&str],

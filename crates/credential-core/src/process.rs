@@ -117,7 +117,7 @@ pub enum ProcessError {
         timeout: Duration,
     },
     /// Launching or waiting failed for another reason.
-    #[error("could not run {program}: {source}")]
+    #[error("could not run {}", program.display())]
     Io {
         /// The program.
         program: PathBuf,
@@ -131,6 +131,12 @@ pub enum ProcessError {
 #[async_trait]
 pub trait ProcessRunner: Send + Sync + fmt::Debug {
     /// Runs the program to completion (or until its timeout, when it is killed).
+    ///
+    /// # Errors
+    /// [`ProcessError::NotFound`] when the program cannot be found or executed,
+    /// [`ProcessError::TimedOut`] when it ran past `request.timeout` (it is
+    /// killed), [`ProcessError::Io`] when launching or waiting failed otherwise.
+    /// A non-zero exit is an output, not an error.
     async fn run(&self, request: ProcessRequest) -> Result<ProcessOutput, ProcessError>;
 }
 
@@ -188,10 +194,13 @@ impl ProcessRunner for SystemProcessRunner {
     }
 }
 
-/// A runner that finds no program at all: the isolated context's default.
+/// A runner that finds no program at all: the isolated context's default
+/// (feature `test-util`).
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProcessRunner;
 
+#[cfg(any(test, feature = "test-util"))]
 #[async_trait]
 impl ProcessRunner for NoProcessRunner {
     async fn run(&self, request: ProcessRequest) -> Result<ProcessOutput, ProcessError> {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use credential_core::cache_store::{
+use credential_core::__private::cache_store::{
     CachePartition, EntryKind, SecondLevel, decode_access_token, encode_access_token,
 };
 use credential_core::{
@@ -287,8 +287,12 @@ async fn extreme_entra_expiry_values_never_panic() {
         for value in values {
             let body = format!(r#"{{"access_token":"t","expires_in":3600,"{field}":{value}}}"#);
             let body = body.replacen(r#""expires_in":3600,"expires_in""#, r#""expires_in""#, 1);
-            let parsed =
-                credential_core::entra::parse_token_response("Test", 200, body.as_bytes(), T0);
+            let parsed = credential_core::__private::entra::parse_token_response(
+                "Test",
+                200,
+                body.as_bytes(),
+                T0,
+            );
             let Ok(token) = parsed else { continue };
             let cache = TokenCache::new(Arc::new(clock.clone()));
             let got = cache

@@ -4,12 +4,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use credential_cli::{
-    AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential, DEFAULT_TIMEOUT,
-};
-use credential_core::entra::validate_request_timeout;
-use credential_core::env_vars::AZURE_CLIENT_ID;
-use credential_core::retry::RetryPolicy;
+use credential_cli::__private::DEFAULT_TIMEOUT;
+use credential_cli::{AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential};
+use credential_core::__private::entra::validate_request_timeout;
+use credential_core::__private::env_vars::AZURE_CLIENT_ID;
+use credential_core::RetryPolicy;
 use credential_core::{
     CloudConfiguration, CredentialError, PersistentTokenCache, ProviderContext, SharedHttpClient,
     TokenCredential,
@@ -20,13 +19,14 @@ use url::Url;
 
 use crate::credential::DefaultAzureCredential;
 use crate::kind::{AZURE_TOKEN_CREDENTIALS, Selection};
-use crate::link::Link;
+use crate::link::link;
 use crate::{CredentialKind, NAME};
 
 /// Builds a [`DefaultAzureCredential`].
 ///
 /// ```
-/// use credential_default::{CredentialKind, DefaultAzureCredential, ProviderContext};
+/// use credential_default::{CredentialKind, DefaultAzureCredential};
+/// # use credential_core::ProviderContext;
 /// let credential = DefaultAzureCredential::builder()
 ///     .with_context(ProviderContext::isolated()) // omit for the real system
 ///     .with_excluded(CredentialKind::AzurePowerShell)
@@ -164,8 +164,10 @@ impl DefaultAzureCredentialBuilder {
     }
 
     /// The HTTP client every network link sends with (default: the
-    /// context's, a `reqwest` client with rustls). Wrap your own
-    /// `reqwest::Client` with `ReqwestHttpClient::from_client`.
+    /// context's, the process-wide `ReqwestHttpClient`). To send with a
+    /// `reqwest::Client` of your own, wrap it in a small
+    /// [`HttpClient`](credential_core::HttpClient) (the trait's docs show
+    /// one); its own timeouts are kept.
     pub fn with_http_client(mut self, http: SharedHttpClient) -> Self {
         self.http_client = Some(http);
         self
@@ -233,6 +235,11 @@ impl DefaultAzureCredentialBuilder {
     /// "unavailable" when its inputs are absent (the chain moves on), a
     /// configuration error when they are present but wrong (the chain stops
     /// there).
+    ///
+    /// # Errors
+    /// As listed above: [`CredentialError::InvalidConfiguration`] for the default
+    /// credential's own configuration. A link that could not be built does not
+    /// fail construction: its error comes from `get_token`.
     pub fn build(self) -> Result<DefaultAzureCredential, CredentialError> {
         let mut ctx = self.context.clone().unwrap_or_else(ProviderContext::system);
         if let Some(http) = &self.http_client {
@@ -242,8 +249,7 @@ impl DefaultAzureCredentialBuilder {
         validate_request_timeout(NAME, self.request_timeout)?;
         ctx.env.require_unicode(NAME, &[AZURE_TOKEN_CREDENTIALS])?;
         let selection = Selection::parse(ctx.env.get(AZURE_TOKEN_CREDENTIALS).as_deref())?;
-        let kinds: Vec<CredentialKind> = CredentialKind::ALL
-            .into_iter()
+        let kinds: Vec<CredentialKind> = CredentialKind::all()
             .filter(|k| selection.includes(*k) && !self.excluded.contains(k))
             .collect();
         if kinds.is_empty() {
@@ -263,7 +269,7 @@ impl DefaultAzureCredentialBuilder {
             .into_iter()
             .map(|kind| {
                 let built = self.build_link(kind, &ctx, selection);
-                Link::new(kind, built)
+                link(kind, built)
             })
             .collect();
         Ok(DefaultAzureCredential::from_links(

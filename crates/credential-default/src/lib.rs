@@ -53,8 +53,8 @@
 //! stops there:
 //!
 //! ```
-//! use credential_default::{DefaultAzureCredential, Env, ProviderContext, TokenCredential,
-//!     TokenRequestOptions};
+//! use credential_core::{Env, ProviderContext}; // a test context (feature `test-util`)
+//! use credential_default::{DefaultAzureCredential, TokenCredential, TokenRequestOptions};
 //! let ctx = ProviderContext::isolated().with_env(Env::from_pairs([
 //!     ("AZURE_TENANT_ID", "contoso tenant"),
 //!     ("AZURE_CLIENT_ID", "00000000-0000-0000-0000-000000000001"),
@@ -66,7 +66,11 @@
 //!     .block_on(credential.get_token(&["https://vault.azure.net/.default"], &TokenRequestOptions::default()))
 //!     .unwrap_err();
 //! assert!(!err.is_unavailable());
-//! assert!(err.to_string().contains(
+//! // The chain's message names the link that stopped it; that link's error
+//! // is the `source()`.
+//! assert!(err.to_string().contains("EnvironmentCredential stopped the chain"));
+//! let stopper = std::error::Error::source(&err).unwrap().to_string();
+//! assert!(stopper.starts_with(
 //!     "EnvironmentCredential is misconfigured: AZURE_TENANT_ID is \"contoso tenant\", \
 //!      which is not a tenant id"
 //! ));
@@ -122,10 +126,12 @@
 //!   identity failure other than "unavailable" (such as Entra ID refusing
 //!   the client secret) stops the chain (JavaScript makes managed identity
 //!   failures "unavailable"); a developer tool's failure other than a
-//!   configuration error is "unavailable", as Python does inside its chain.
+//!   configuration error (a [`CredentialError::DeveloperTool`]: the tool
+//!   exited non-zero) is "unavailable", as Python does inside its chain.
 //! - **One error** lists every attempt in order (including the links whose
 //!   construction failed, which JavaScript leaves out) and says what to do;
-//!   its `source()` is the error that stopped the chain, if one did.
+//!   when one attempt stopped the chain, the list names it and its error is
+//!   the `source()`, so an error reporter prints it once, after the list.
 //! - **Construction** fails only on the default credential's own options
 //!   (an invalid `AZURE_TOKEN_CREDENTIALS`, a required variable missing, both
 //!   a managed identity client id and resource id, everything excluded, a
@@ -150,19 +156,22 @@ mod link;
 
 pub use builder::DefaultAzureCredentialBuilder;
 pub use credential::DefaultAzureCredential;
-pub use kind::{AZURE_TOKEN_CREDENTIALS, CredentialKind};
+pub use kind::{
+    AZURE_TOKEN_CREDENTIALS, CredentialKind, ParseCredentialKindError, token_credentials_values,
+};
 
 /// The name errors carry.
-pub(crate) const NAME: &str = "DefaultAzureCredential";
+pub(crate) const NAME: &str = credential_core::__private::credential_names::DEFAULT;
 
+/// The application-facing items of `credential-core`: the trait, tokens,
+/// options and errors, and the transport seam for a caller's own HTTP client.
+/// Seams for tests and implementors (`ProviderContext`, `Env`, `Fs`, clocks,
+/// process runners, `TokenCache`) are in `credential-core` itself.
 pub use credential_core::{
-    AccessToken, BearerTokenFuture, ChainedTokenCredential, Clock, CloudConfiguration,
-    CredentialError, EntraDiagnostics, Env, ErrorSource, FnCredential, Fs, HttpClient, HttpRequest,
-    HttpResponse, LoopbackOnlyHttpClient, ManualClock, NoNetworkHttpClient, ProcessError,
-    ProcessOutput, ProcessRequest, ProcessRunner, ProviderContext, ReqwestHttpClient, Secret,
-    SharedClock, SharedHttpClient, SharedProcessRunner, SystemClock, SystemProcessRunner,
-    TokenCache, TokenCredential, TokenRequestOptions, TransportError, TransportErrorKind,
-    async_trait, entra, env_vars, get_bearer_token_provider, retry, token_credential_fn,
+    AccessToken, BearerTokenFuture, ChainedTokenCredential, CloudConfiguration, CredentialError,
+    EntraDiagnostics, ErrorSource, FnCredential, HttpClient, HttpRequest, HttpResponse,
+    ReqwestHttpClient, RetryPolicy, Secret, SharedHttpClient, TokenCredential, TokenRequestOptions,
+    TransportError, TransportErrorKind, get_bearer_token_provider, token_credential_fn,
 };
 
 /// The persistent token cache's types (the file store is in the

@@ -373,7 +373,8 @@ async fn a_blank_managed_identity_stops_the_chain() {
         .build()
         .unwrap();
     let err = get(&c).await.unwrap_err();
-    assert!(err.to_string().contains("object id is empty"), "{err}");
+    let stopper = err.source().unwrap().to_string();
+    assert!(stopper.contains("object id is empty"), "{stopper}");
 }
 
 #[tokio::test]

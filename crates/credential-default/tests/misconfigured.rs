@@ -11,9 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use credential_core::test_util::ScriptedProcessRunner;
+use credential_core::{Env, Fs, ProviderContext, async_trait};
 use credential_default::{
-    CredentialError, CredentialKind, DefaultAzureCredential, Env, Fs, HttpClient, HttpRequest,
-    HttpResponse, ProviderContext, TransportError, TransportErrorKind, async_trait,
+    CredentialError, CredentialKind, DefaultAzureCredential, HttpClient, HttpRequest, HttpResponse,
+    TransportError, TransportErrorKind,
 };
 
 /// A PKCS#12 file whose password is "test-password".
@@ -333,7 +334,14 @@ async fn assert_stops(case: Case) {
         matches!(stopper, CredentialError::InvalidConfiguration { .. }),
         "{what}: {stopper:?}"
     );
-    let text = err.to_string();
+    // The stopping error's message is the cause: printed once, after the
+    // chain's own.
+    let text = report(&err);
+    assert_eq!(
+        text.matches(&stopper.to_string()).count(),
+        1,
+        "{what}: the stopping error not once in: {text}"
+    );
     for needle in &case.says {
         assert!(text.contains(needle), "{what}: {needle:?} not in: {text}");
     }

@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use common::*;
 use credential_core::test_util::ScriptedHttpClient;
-use credential_default::retry::RetryPolicy;
-use credential_default::{
-    CloudConfiguration, CredentialKind, DefaultAzureCredential, Env, Fs, ProviderContext,
-};
+use credential_core::{Env, Fs, ProviderContext};
+use credential_default::RetryPolicy;
+use credential_default::{CloudConfiguration, CredentialKind, DefaultAzureCredential};
 
 fn context(env: &[(&str, &str)], files: &[(&str, &str)]) -> ProviderContext {
     ProviderContext::isolated()

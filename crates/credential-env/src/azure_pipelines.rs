@@ -3,10 +3,10 @@
 
 use std::fmt;
 
-use credential_core::entra::quote_untrusted;
-use credential_core::env_vars::SYSTEM_OIDCREQUESTURI;
-use credential_core::http::HttpRequest;
-use credential_core::retry::send_with_retry;
+use credential_core::__private::entra::quote_untrusted;
+use credential_core::__private::env_vars::SYSTEM_OIDCREQUESTURI;
+use credential_core::__private::retry::send_with_retry;
+use credential_core::HttpRequest;
 use credential_core::{
     AccessToken, CredentialError, HttpResponse, Method, Secret, TokenCredential,
     TokenRequestOptions, async_trait,
@@ -17,7 +17,7 @@ use url::Url;
 use crate::options::{CommonOptions, common_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "AzurePipelinesCredential";
+const NAME: &str = credential_core::__private::credential_names::AZURE_PIPELINES;
 
 /// The Azure DevOps REST api-version of the OIDC token request.
 pub const OIDC_API_VERSION: &str = "7.1";
@@ -161,6 +161,7 @@ fn parse_oidc_response(
                  {connection}{detail}{trace}.{hint}"
             ),
             diagnostics: None,
+            request_id: None,
         });
     }
     let body: OidcBody = serde_json::from_slice(&response.body).map_err(|_| {
@@ -272,6 +273,12 @@ impl AzurePipelinesCredentialBuilder {
 
     /// Checks the ids, the access token, the OIDC request URL and the
     /// authority host.
+    ///
+    /// # Errors
+    /// [`CredentialError::Unavailable`] when `SYSTEM_OIDCREQUESTURI` is not set
+    /// (this is not a pipeline job); [`CredentialError::InvalidConfiguration`]
+    /// for a blank or malformed id, a blank access token, an OIDC request URL
+    /// that is not `https`, or a bad authority host, naming the input and the fix.
     pub fn build(self) -> Result<AzurePipelinesCredential, CredentialError> {
         let principal =
             ServicePrincipal::from_options(NAME, &self.tenant_id, &self.client_id, &self.common)?;
@@ -319,7 +326,7 @@ impl AzurePipelinesCredentialBuilder {
             .ok()
             .filter(|u| {
                 u.scheme() == "https"
-                    || (u.scheme() == "http" && credential_core::http::is_loopback(u))
+                    || (u.scheme() == "http" && credential_core::__private::is_loopback(u))
             })
             .ok_or_else(|| {
                 CredentialError::invalid_configuration(
@@ -344,7 +351,7 @@ impl AzurePipelinesCredentialBuilder {
 mod tests {
     use super::*;
     use credential_core::StatusCode;
-    use reqwest::header::{HeaderMap, HeaderValue};
+    use credential_core::{HeaderMap, HeaderValue};
 
     fn response(status: u16, content_type: &str, body: &str) -> HttpResponse {
         let mut headers = HeaderMap::new();

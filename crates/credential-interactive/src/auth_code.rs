@@ -15,7 +15,7 @@ use crate::grant::GrantResponse;
 use crate::options::{CommonOptions, common_builder_methods};
 use crate::public::PublicClient;
 
-const NAME: &str = "AuthorizationCodeCredential";
+const NAME: &str = credential_core::__private::credential_names::AUTHORIZATION_CODE;
 
 /// Redeems an authorization code the application obtained (with its
 /// redirect URI and, for a confidential client, its client secret):
@@ -149,6 +149,11 @@ impl AuthorizationCodeCredentialBuilder {
     }
 
     /// Checks the ids, the code and the redirect URI.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a blank or malformed tenant
+    /// or client id, a blank code, a redirect URI that is not a URL, or a bad
+    /// authority host, naming the input and the fix.
     pub fn build(self) -> Result<AuthorizationCodeCredential, CredentialError> {
         let client = TokenClient::new(NAME, &self.common, &self.tenant_id, &self.client_id)?;
         if self.code.is_blank() {

@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use credential_core::__private::entra::Seconds;
 use credential_core::CredentialError;
-use credential_core::entra::Seconds;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -16,7 +16,7 @@ use crate::grant::{GrantResponse, parse_grant_response};
 use crate::options::{CommonOptions, SignIn, common_builder_methods, sign_in_builder_methods};
 use crate::public::PublicClient;
 
-const NAME: &str = "DeviceCodeCredential";
+const NAME: &str = credential_core::__private::credential_names::DEVICE_CODE;
 
 /// The device-code grant type.
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -79,6 +79,9 @@ impl fmt::Debug for DeviceCodeCredential {
 
 impl DeviceCodeCredential {
     /// A credential with the defaults.
+    ///
+    /// # Errors
+    /// As [`DeviceCodeCredentialBuilder::build`] (never with the defaults).
     pub fn new() -> Result<Self, CredentialError> {
         Self::builder().build()
     }
@@ -172,6 +175,7 @@ fn expired(error: Option<CredentialError>) -> CredentialError {
             error_code: None,
             description: MESSAGE.to_owned(),
             diagnostics: None,
+            request_id: None,
         },
     }
 }
@@ -301,6 +305,11 @@ impl DeviceCodeCredentialBuilder {
     }
 
     /// Checks the options.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a malformed tenant or client
+    /// id, a bad authority host, or an authentication record for another tenant
+    /// or client, naming the input and the fix.
     pub fn build(self) -> Result<DeviceCodeCredential, CredentialError> {
         let public = PublicClient::for_sign_in(
             NAME,

@@ -141,7 +141,7 @@ fn bad_inputs_are_configuration_errors() {
 
 #[tokio::test]
 async fn a_new_instance_with_the_persistent_cache_refreshes_without_redeeming_its_code() {
-    use credential_core::cache_store::{CacheStore, PersistentTokenCache};
+    use credential_core::{CacheStore, PersistentTokenCache};
 
     let emulator = emulator(InteractiveOptions::default()).await;
     let store = credential_core::MemoryCacheStore::new();

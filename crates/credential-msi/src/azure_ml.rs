@@ -5,8 +5,8 @@
 
 use std::fmt;
 
+use credential_core::Method;
 use credential_core::{CredentialError, HttpRequest, Secret};
-use reqwest::Method;
 use url::Url;
 
 use crate::NAME;
@@ -39,6 +39,9 @@ impl fmt::Debug for AzureMlConfig {
 }
 
 /// The `clientid` for `id`: an object or resource id is refused.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for an object or resource id.
 pub fn client_id_for(
     id: Option<&UserAssignedId>,
     default_client_id: Option<String>,

@@ -1,8 +1,8 @@
 //! Azure Cloud Shell (`MSI_ENDPOINT` without `MSI_SECRET`): `POST $MSI_ENDPOINT`
 //! with the form body `resource=…` and `Metadata: true`. System-assigned only.
 
+use credential_core::Method;
 use credential_core::{CredentialError, HttpRequest};
-use reqwest::Method;
 use url::Url;
 
 use crate::NAME;
@@ -17,6 +17,9 @@ pub struct CloudShellConfig {
 
 /// Cloud Shell has only the signed-in user's identity: a user-assigned id is
 /// refused.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for any user-assigned id.
 pub fn check_identity(id: Option<&UserAssignedId>) -> Result<(), CredentialError> {
     match id {
         None => Ok(()),

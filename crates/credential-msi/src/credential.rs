@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use credential_core::entra::{
+use credential_core::__private::entra::{
     AllowedTenants, TOKEN_REQUEST_TIMEOUT, resolve_tenant, scope_to_resource, send_token_request,
     validate_request_timeout, validate_scope,
 };
-use credential_core::retry::{RetryPolicy, send_with_retry};
+use credential_core::__private::retry::{send_with_retry, send_with_rules};
+use credential_core::RetryPolicy;
 use credential_core::{
     AccessToken, CredentialError, HttpClient, HttpRequest, ProviderContext, Secret,
     SharedHttpClient, TokenCache, TokenCredential, TokenRequestOptions, async_trait,
@@ -20,7 +21,7 @@ use url::Url;
 use crate::azure_arc::{self, ArcConfig, KeyDirectory};
 use crate::identity::UserAssignedId;
 use crate::imds::{self, ImdsConfig};
-use crate::imds_retry::{ImdsRetryPolicy, send_with_imds_retry};
+use crate::imds_retry::ImdsRetryPolicy;
 use crate::response::parse_token_response;
 use crate::source::{Detection, Source, SourceKind, detect};
 use crate::{NAME, app_service, azure_ml, cloud_shell, service_fabric, token_exchange};
@@ -66,7 +67,7 @@ pub struct ManagedIdentityCredential {
 
 impl fmt::Debug for ManagedIdentityCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ManagedIdentityCredential")
+        f.debug_struct(NAME)
             .field("source", &(*self.source).as_ref().map(Source::kind))
             .field("probe", &self.probe)
             .finish_non_exhaustive()
@@ -90,6 +91,10 @@ impl ManagedIdentityCredential {
     }
 
     /// The source detected at build time, or why detection failed.
+    ///
+    /// # Errors
+    /// The error that detection gave (a malformed endpoint variable, or an id
+    /// kind the detected source does not support), which `get_token` returns too.
     pub fn source_kind(&self) -> Result<SourceKind, CredentialError> {
         (*self.source)
             .as_ref()
@@ -247,7 +252,7 @@ impl ManagedIdentityCredential {
         }
         let requested_at = clock.now();
         let request = imds::build_request(config, resource).with_timeout(self.request_timeout);
-        let response = send_with_imds_retry(http, &request, &self.imds_retry, || clock.now())
+        let response = send_with_rules(http, &request, &self.imds_retry.rules(), || clock.now())
             .await
             .map_err(imds::transport_failure)?;
         response.tag_error(parse_token_response(
@@ -325,6 +330,7 @@ pub struct ManagedIdentityCredentialBuilder {
     imds_retry: Option<ImdsRetryPolicy>,
     request_timeout: Option<Duration>,
     service_fabric_http: Option<SharedHttpClient>,
+    http_client: Option<SharedHttpClient>,
     authority_host: Option<String>,
 }
 
@@ -335,6 +341,17 @@ impl ManagedIdentityCredentialBuilder {
     /// twice, the last one wins.
     pub fn with_user_assigned_id(mut self, id: UserAssignedId) -> Self {
         self.user_assigned_id = Some(id);
+        self
+    }
+
+    /// Sends token requests through `http` (default: the process-wide
+    /// `ReqwestHttpClient`; Service Fabric keeps its pinned client unless
+    /// [`with_service_fabric_http_client`](Self::with_service_fabric_http_client)
+    /// replaces it). A `reqwest::Client` of your own goes through a small
+    /// adapter (see `credential_core::HttpClient`) and keeps its own
+    /// timeouts. Takes precedence over the context's transport.
+    pub fn with_http_client(mut self, http: SharedHttpClient) -> Self {
+        self.http_client = Some(http);
         self
     }
 
@@ -421,7 +438,10 @@ impl ManagedIdentityCredentialBuilder {
     }
 
     fn build_with(self, id: Option<UserAssignedId>) -> ManagedIdentityCredential {
-        let ctx = self.context.unwrap_or_else(ProviderContext::system);
+        let mut ctx = self.context.unwrap_or_else(ProviderContext::system);
+        if let Some(http) = self.http_client {
+            ctx = ctx.with_http(http);
+        }
         let id = id.map(|id| match id {
             UserAssignedId::ClientId(v) => UserAssignedId::ClientId(v.trim().to_owned()),
             UserAssignedId::ObjectId(v) => UserAssignedId::ObjectId(v.trim().to_owned()),

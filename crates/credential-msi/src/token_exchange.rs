@@ -12,7 +12,9 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use credential_core::entra::{ClientAuthentication, ClientCredentialsRequest, token_endpoint};
+use credential_core::__private::entra::{
+    ClientAuthentication, ClientCredentialsRequest, token_endpoint,
+};
 use credential_core::{CredentialError, Fs, HttpRequest, Secret};
 use time::{Duration, OffsetDateTime};
 use url::Url;
@@ -67,6 +69,10 @@ pub struct FederatedTokenFile {
 impl FederatedTokenFile {
     /// The token, trimmed; read from `fs` when there is no copy younger than
     /// 5 minutes at `now`.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] when the file cannot be read or
+    /// holds only whitespace.
     pub async fn read(
         &self,
         fs: &Fs,

@@ -7,7 +7,7 @@ use crate::common;
 use std::sync::Arc;
 
 use common::*;
-use credential_core::retry::RetryPolicy;
+use credential_core::RetryPolicy;
 use credential_core::{
     CredentialError, LoopbackOnlyHttpClient, TokenCredential, TokenRequestOptions,
     TransportErrorKind,

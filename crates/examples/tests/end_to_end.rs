@@ -105,7 +105,7 @@ fn client(
 ) -> SecretClient {
     SecretClient::builder(emulator.vault_url(), credential)
         .with_poll_interval(Duration::from_millis(20))
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()
 }
@@ -251,7 +251,7 @@ async fn token_nearing_expiry_mid_run_is_refreshed_once() {
         .build()
         .unwrap();
     let client = SecretClient::builder(emulator.vault_url(), credential)
-        .transport(http)
+        .with_http_client(http)
         .with_clock(shared)
         .build()
         .unwrap();

@@ -56,7 +56,7 @@ fn client(env: &HashMap<String, String>) -> SecretClient {
     );
     SecretClient::builder(env["AZURE_KEYVAULT_URL"].clone(), credential)
         .with_retry_policy(RetryPolicy::none())
-        .transport(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()
 }

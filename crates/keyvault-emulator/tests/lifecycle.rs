@@ -17,7 +17,7 @@ use keyvault_secrets::{Error, KeyVaultSecret, SecretClient};
 /// The status, code and inner code of a service error (panics on any other error).
 fn service_code(e: &Error) -> (u16, Option<&str>, Option<&str>) {
     match e {
-        Error::Service(s) => (s.status, s.code.as_deref(), s.inner_code.as_deref()),
+        Error::Service(s) => (s.status(), s.code(), s.inner_code()),
         other => panic!("expected a service error, got {other:?}"),
     }
 }
@@ -48,7 +48,7 @@ async fn full_lifecycle_through_secret_client() {
         emulator.vault_url(),
         common::credential_for(&emulator, calls.clone()),
     )
-    .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+    .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
     .with_retry_policy(common::fast_retries())
     .with_poll_interval(Duration::from_millis(20))
     .build()

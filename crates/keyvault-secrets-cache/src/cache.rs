@@ -142,17 +142,30 @@ impl SecretCache {
     }
 
     /// The latest version's value of `name`.
+    ///
+    /// # Errors
+    /// [`CacheError::NotFound`] when the vault has no such secret (remembered
+    /// for the negative TTL); [`CacheError::Throttled`] while the vault's
+    /// throttling backoff runs; [`CacheError::Vault`] when reading failed (the
+    /// client's error is the source). Each only when no cached value is usable:
+    /// a value within its stale limit is served instead.
     pub async fn get(&self, name: &str) -> Result<Secret, CacheError> {
         self.inner.read(name, None, Value::secret).await
     }
 
     /// The value of one version of `name`.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for that version.
     pub async fn get_version(&self, name: &str, version: &str) -> Result<Secret, CacheError> {
         self.inner.read(name, Some(version), Value::secret).await
     }
 
     /// The properties of the latest version of `name` (from the same entry
     /// as [`get`](Self::get)).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
     pub async fn get_properties(&self, name: &str) -> Result<SecretProperties, CacheError> {
         self.inner.read(name, None, |v| v.properties.clone()).await
     }
@@ -173,6 +186,11 @@ impl SecretCache {
     /// (it may have started before the change the caller knows of). A
     /// failure is returned (unlike [`get`](Self::get), which would serve the
     /// last good value); the cache keeps serving that value to readers.
+    ///
+    /// # Errors
+    /// [`CacheError::NotFound`], [`CacheError::Throttled`] or
+    /// [`CacheError::Vault`] as [`get`](Self::get) says, but whatever the cache
+    /// holds.
     pub async fn refresh_now(&self, name: &str) -> Result<Secret, CacheError> {
         let inner = &self.inner;
         let now = inner.now();
@@ -368,12 +386,12 @@ impl Inner {
                         self.throttle.answered();
                         Ok(Some(fetched))
                     }
-                    Err(e) if e.status() == Some(404) => {
+                    Err(e) if e.is_not_found() => {
                         self.throttle.answered();
                         Ok(None)
                     }
                     Err(source) => {
-                        if source.status() == Some(429) {
+                        if source.is_throttled() {
                             self.throttle.throttled(self.now());
                         } else {
                             self.throttle.answered();

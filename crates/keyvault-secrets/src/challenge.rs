@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
 use base64::Engine;
+use credential_core::__private::per_thread::PerThread;
 use credential_core::TokenRequestOptions;
-use credential_core::per_thread::PerThread;
 use url::Url;
 
 use crate::error::Error;

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use credential_core::retry::RetryPolicy;
+use credential_core::RetryPolicy;
 use credential_core::{
     HttpResponse, ReqwestHttpClient, SharedClock, SharedHttpClient, SystemClock, TokenCache,
     TokenCredential,
 };
-use reqwest::Method;
-use reqwest::header::HeaderMap;
+use http::Method;
+use http::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use tracing::Span;
 use url::Url;
@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::headers::{BearerHeaders, ConstantHeaders, RequestIds};
 use crate::models::{WireBundle, malformed};
 use crate::options::ApiVersion;
-use crate::pipeline::{Pipeline, service_error};
+use crate::pipeline::{Pipeline, request_id, service_error};
 use crate::policy::Policy;
 use crate::request::{Request, Response};
 use crate::validate;
@@ -32,6 +32,23 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 ///
 /// Each operation returns a request value: chain its options, then
 /// `.await` it.
+///
+/// # Errors
+/// Every operation fails with an [`Error`]:
+/// - [`Error::InvalidInput`] before anything is sent, for a bad secret name,
+///   version, value size or header;
+/// - [`Error::Credential`] when the credential gives no token (its error is
+///   the `source()`);
+/// - [`Error::Challenge`] when the vault's authentication challenge is
+///   refused (it names another resource) or cannot be read;
+/// - [`Error::Service`] when the vault answers with an error status, after
+///   the retries for 408, 429 and 5xx ran out
+///   ([`Error::is_not_found`], [`Error::is_forbidden`],
+///   [`Error::is_conflict`], [`Error::is_throttled`] and
+///   [`Error::status`] tell them apart);
+/// - [`Error::Transport`] when no answer came (connection failure, reset,
+///   or the operation's `timeout`), after the retries;
+/// - [`Error::MalformedResponse`] when a success answer cannot be read.
 ///
 /// ```no_run
 /// # async fn f(credential: credential_core::FnCredential, v1: String) -> Result<(), keyvault_secrets::Error> {
@@ -124,14 +141,14 @@ impl SecretClientBuilder {
         self.verify_challenge_resource = verify;
         self
     }
-    /// Sends requests with the caller's `reqwest::Client`, as configured.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(Arc::new(ReqwestHttpClient::from_client(client)));
-        self
-    }
-    /// Sends requests through any [`credential_core::HttpClient`] (tests use
-    /// `LoopbackOnlyHttpClient`).
-    pub fn transport(mut self, http: SharedHttpClient) -> Self {
+    /// Sends requests through `http` instead of the process-wide
+    /// `ReqwestHttpClient`: any [`HttpClient`](credential_core::HttpClient),
+    /// shareable with credentials (`DefaultAzureCredentialBuilder` takes the
+    /// same). To send with a `reqwest::Client` of your own, wrap it in a
+    /// small `HttpClient` (the trait's docs show one): its own timeouts are
+    /// kept, and [`per_try_timeout`](Self::with_per_try_timeout) applies only
+    /// where it set none.
+    pub fn with_http_client(mut self, http: SharedHttpClient) -> Self {
         self.http = Some(http);
         self
     }
@@ -176,6 +193,12 @@ impl SecretClientBuilder {
     /// that is not `https://host[/path]` (or `http://` to a loopback host,
     /// or to any host with [`with_insecure_http`](Self::with_insecure_http)),
     /// or a bad application id.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a vault URL that is not `https://host[/path]`
+    /// (or plain `http` to a host other than loopback without
+    /// [`allow_insecure_http`](Self::allow_insecure_http)), or an application id
+    /// that is not valid in a `User-Agent` header.
     pub fn build(self) -> Result<SecretClient, Error> {
         let vault_url = validate::vault_url(&self.vault_url, self.allow_insecure_http)?;
         if self.per_try_timeout.is_some_and(|t| t.is_zero()) {
@@ -187,7 +210,7 @@ impl SecretClientBuilder {
         if let Some(id) = &self.application_id {
             validate::application_id(id)?;
         }
-        if vault_url.scheme() == "http" && !credential_core::http::is_loopback(&vault_url) {
+        if vault_url.scheme() == "http" && !credential_core::__private::is_loopback(&vault_url) {
             tracing::warn!(
                 vault = %vault_url,
                 "with_insecure_http: this client sends tokens and secrets over plain http; use it only for a local emulator"
@@ -265,10 +288,6 @@ fn url_template(vault_url: &Url, base_segments: &[String]) -> Url {
     template
 }
 
-fn request_id(response: &HttpResponse) -> Option<String> {
-    response.header("x-ms-request-id").map(str::to_owned)
-}
-
 /// Checks the status and reads the JSON body.
 pub(crate) fn read_json<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, Error> {
     if response.status.as_u16() != 200 {
@@ -310,6 +329,10 @@ impl SecretClient {
     /// A client for `vault_url` (e.g. `https://myvault.vault.azure.net`)
     /// with default options. `credential` is any [`TokenCredential`],
     /// including an `Arc<dyn TokenCredential>`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a vault URL that is not `https://host[/path]`
+    /// (plain `http` only to a loopback host).
     pub fn new(
         vault_url: impl Into<String>,
         credential: impl TokenCredential + 'static,

@@ -30,7 +30,7 @@ impl SecretCollection {
 /// A parsed Key Vault secret id such as
 /// `https://myvault.vault.azure.net/secrets/my-secret/0123456789abcdef0123456789abcdef`.
 ///
-/// Rules (see `keyvault-spec.md` §11): the id must be an absolute `http(s)`
+/// Rules (`docs/design-rules.md`, "Secret identifiers"): the id must be an absolute `http(s)`
 /// URL with a host; empty path segments are ignored (so `…/secrets/name/`
 /// has no version); the first segment must be `secrets` (then a name and an
 /// optional version) or `deletedsecrets` (then a name only). An explicit
@@ -126,8 +126,12 @@ impl FromStr for KeyVaultSecretIdentifier {
 }
 
 impl KeyVaultSecretIdentifier {
-    /// Parses a secret or deleted-secret id. Errors are
-    /// [`Error::InvalidInput`] naming the id and what is wrong with it.
+    /// Parses a secret or deleted-secret id.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an id that is not an absolute `https` (or `http`) URL of
+    /// the form `https://VAULT/secrets/NAME[/VERSION]` (or `deletedsecrets`),
+    /// naming what is wrong.
     pub fn parse(id: &str) -> Result<Self, Error> {
         match fast::parse(id.trim()) {
             Some(parts) => Ok(parts.into_identifier(id.to_owned())),

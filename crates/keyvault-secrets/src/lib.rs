@@ -53,7 +53,7 @@
 //!   [`SecretClientBuilder::with_insecure_http`] (which logs a warning); a
 //!   token is never sent to another origin (a `nextLink` leaving the
 //!   vault's origin ends the listing with an error).
-//! - **Retries** (as decisions.md): 408, 429 (with or without `Retry-After`),
+//! - **Retries** (`docs/design-rules.md`): 408, 429 (with or without `Retry-After`),
 //!   500, 502, 503, 504 and connection failures, for every method;
 //!   exponential backoff from 0.8 s with jitter, capped at 60 s; `Retry-After`,
 //!   `retry-after-ms` and `x-ms-retry-after-ms` honoured; 3 retries.
@@ -103,8 +103,11 @@ mod wire_fast;
 pub use async_trait::async_trait;
 pub use client::{DEFAULT_POLL_INTERVAL, SecretClient, SecretClientBuilder};
 pub use credential_core::HttpResponse;
-pub use credential_core::retry::RetryPolicy;
+pub use credential_core::RetryPolicy;
 pub use error::{Error, ServiceError};
+/// The HTTP vocabulary of [`Request`], [`Response`] and [`Policy`], from the
+/// `http` 1.x crate (the types `reqwest`, `hyper` and `axum` share).
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 pub use identifier::{KeyVaultSecretIdentifier, SecretCollection};
 pub use models::{DeletedSecret, KeyVaultSecret, SecretProperties};
 pub use operations::{
@@ -116,6 +119,5 @@ pub use pager::{Page, Pager, Pages};
 pub use policy::{Next, Policy};
 pub use poller::{PollResult, Poller};
 pub use request::{Request, Response};
-pub use reqwest::Method;
 pub use validate::MAX_SECRET_VALUE_BYTES;
 pub use value::SecretValue;

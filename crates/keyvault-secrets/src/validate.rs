@@ -1,6 +1,6 @@
 //! Input checks made before anything is sent.
 
-use credential_core::http::is_loopback;
+use credential_core::__private::is_loopback;
 use url::Url;
 
 use crate::error::Error;

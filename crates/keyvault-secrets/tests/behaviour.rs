@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use credential_core::retry::RetryPolicy;
+use credential_core::RetryPolicy;
 use futures::StreamExt;
 use keyvault_secrets::*;
 
@@ -18,7 +18,7 @@ const DELETED: &str = r#"{"recoveryId":"https://myvault.vault.azure.net/deleteds
 
 fn client(http: &Scripted, cred: &Counting) -> SecretClient {
     SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .build()
         .unwrap()
 }
@@ -106,7 +106,7 @@ async fn verification_off_accepts_foreign_resource() {
     ]);
     let cred = Counting::default();
     let c = SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .with_verify_challenge_resource(false)
         .build()
         .unwrap();
@@ -225,13 +225,14 @@ async fn retry_budget_ends_with_last_error() {
     let cred = Counting::default();
     let err = client(&http, &cred).get_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(429));
+    assert!(err.is_throttled() && !err.is_conflict(), "{err}");
     assert_eq!(err.error_code(), Some("Throttled"));
     assert_eq!(err.request_id(), Some("last"));
     assert_eq!(http.remaining(), 1);
 
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE), reset(), reset()]);
     let c = SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .with_max_retries(1)
         .build()
         .unwrap();
@@ -254,7 +255,7 @@ async fn connection_reset_on_loopback_is_retried() {
     .await;
     let cred = Counting::default();
     let c = SecretClient::builder(server.url.clone(), cred.credential())
-        .transport(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
         .with_retry_policy(RetryPolicy {
             initial_delay: Duration::from_millis(1),
             ..RetryPolicy::default()
@@ -328,8 +329,9 @@ async fn delete_wait_sleeps_interval_and_purge_409_while_deleting() {
     let poller = c.begin_delete_secret("s").await.unwrap();
     let err = c.purge_deleted_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(409));
+    assert!(err.is_conflict() && !err.is_not_found(), "{err}");
     assert_eq!(
-        err.as_service().unwrap().inner_code.as_deref(),
+        err.as_service().unwrap().inner_code(),
         Some("ObjectIsBeingDeleted")
     );
     let start = tokio::time::Instant::now();
@@ -360,7 +362,7 @@ async fn recover_poller() {
     ]);
     let cred = Counting::default();
     let c = SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .with_poll_interval(Duration::from_secs(5))
         .build()
         .unwrap();

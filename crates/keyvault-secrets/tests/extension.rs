@@ -21,7 +21,7 @@ const VAULT: &str = "https://myvault.vault.azure.net";
 const BUNDLE: &str = r#"{"value":"v","id":"https://myvault.vault.azure.net/secrets/s/abc","attributes":{"enabled":true}}"#;
 
 fn builder(http: &Scripted, cred: &Counting) -> SecretClientBuilder {
-    SecretClient::builder(VAULT, cred.credential()).transport(Arc::new(http.clone()))
+    SecretClient::builder(VAULT, cred.credential()).with_http_client(Arc::new(http.clone()))
 }
 
 #[derive(Debug)]
@@ -268,7 +268,7 @@ async fn vault_url_with_a_path_keeps_it_and_verifies_the_host() {
         "https://myvault.vault.azure.net/gateway/kv-1/",
         cred.credential(),
     )
-    .transport(Arc::new(http.clone()))
+    .with_http_client(Arc::new(http.clone()))
     .build()
     .unwrap();
     c.get_secret("s").await.unwrap();
@@ -280,7 +280,7 @@ async fn vault_url_with_a_path_keeps_it_and_verifies_the_host() {
     // A gateway host the challenge resource does not cover is refused.
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE)]);
     let c = SecretClient::builder("https://gateway.example.com/kv", cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .build()
         .unwrap();
     let err = c.get_secret("s").await.unwrap_err();
@@ -298,7 +298,7 @@ async fn plain_http_to_another_host_needs_the_opt_in_and_warns() {
     ]);
     let logs = credential_core::test_util::LogCapture::start();
     let c = SecretClient::builder("http://kv-emulator:8443", cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .with_insecure_http(true)
         .with_verify_challenge_resource(false)
         .build()

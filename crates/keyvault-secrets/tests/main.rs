@@ -6,8 +6,10 @@
 mod common;
 
 mod behaviour;
+mod error_chain;
 mod extension;
 mod mockito_ops;
 mod pagers_pollers;
 mod proptest_identifier;
 mod replay;
+mod user_transport;

@@ -14,17 +14,13 @@ use mockito::Matcher;
 
 async fn setup(method: &str) -> (mockito::ServerGuard, Counting, SecretClient, mockito::Mock) {
     let mut server = mockito::Server::new_async().await;
-    let challenge = server
-        .mock(method, Matcher::Any)
-        .match_header("authorization", Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", LOCAL_CHALLENGE)
+    let challenge = challenge_mock(&mut server, method)
         .expect(1)
         .create_async()
         .await;
     let cred = Counting::default();
     let client = SecretClient::builder(server.url(), cred.credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap();
     (server, cred, client, challenge)
@@ -142,17 +138,11 @@ async fn get_deleted_and_list_versions_with_paging() {
         .create_async()
         .await;
     let c76 = SecretClient::builder(url.clone(), Counting::default().credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .with_api_version(ApiVersion::V7_6)
         .build()
         .unwrap();
-    let _more_challenges = server
-        .mock("GET", Matcher::Any)
-        .match_header("authorization", Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", LOCAL_CHALLENGE)
-        .create_async()
-        .await;
+    let _more_challenges = challenge_mock(&mut server, "GET").create_async().await;
     let d = c76.get_deleted_secret("s").await.unwrap();
     deleted.assert_async().await;
     assert_eq!(d.scheduled_purge_date.unwrap().unix_timestamp(), 6);
@@ -237,13 +227,7 @@ fn authorized_get(server: &mut mockito::ServerGuard, path: &str) -> mockito::Moc
 async fn policies_user_agent_headers_and_raw_requests_over_http() {
     let mut server = mockito::Server::new_async().await;
     let url = server.url();
-    let _challenge = server
-        .mock("GET", Matcher::Any)
-        .match_header("authorization", Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", LOCAL_CHALLENGE)
-        .create_async()
-        .await;
+    let _challenge = challenge_mock(&mut server, "GET").create_async().await;
     let get = authorized_get(&mut server, "/kv/secrets/s/")
         .match_header("x-correlation", "c-1")
         .match_header(
@@ -260,7 +244,7 @@ async fn policies_user_agent_headers_and_raw_requests_over_http() {
         .await;
     let cred = Counting::default();
     let c = SecretClient::builder(format!("{url}/kv"), cred.credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .with_application_id("billing-api")
         .with_per_call_policy(TenantHeader)
         .build()
@@ -277,4 +261,59 @@ async fn policies_user_agent_headers_and_raw_requests_over_http() {
     assert_eq!(forbidden.status.as_u16(), 403);
     get.assert_async().await;
     raw.assert_async().await;
+}
+
+#[tokio::test]
+async fn error_helpers_answer_from_the_service_status() {
+    let mut server = mockito::Server::new_async().await;
+    let _challenge = server
+        .mock("GET", Matcher::Any)
+        .match_header("authorization", Matcher::Missing)
+        .with_status(401)
+        .with_header("www-authenticate", LOCAL_CHALLENGE)
+        .create_async()
+        .await;
+    let cases = [
+        (404_u16, "SecretNotFound", "missing"),
+        (403, "Forbidden", "forbidden"),
+        (409, "Conflict", "conflict"),
+        (429, "Throttled", "throttled"),
+    ];
+    for (status, code, name) in cases {
+        server
+            .mock("GET", format!("/secrets/{name}/").as_str())
+            .match_query(Matcher::Any)
+            .match_header("authorization", "Bearer token-1")
+            .with_status(usize::from(status))
+            .with_header("x-ms-request-id", &format!("rid-{status}"))
+            .with_body(format!(
+                r#"{{"error":{{"code":"{code}","message":"the {name} message"}}}}"#
+            ))
+            .create_async()
+            .await;
+    }
+    let cred = Counting::default();
+    let client = SecretClient::builder(server.url(), cred.credential())
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_max_retries(0)
+        .build()
+        .unwrap();
+    for (status, code, name) in cases {
+        let err = client.get_secret(name).await.unwrap_err();
+        assert_eq!(err.status(), Some(status), "{err}");
+        assert_eq!(err.error_code(), Some(code));
+        let request_id = format!("rid-{status}");
+        assert_eq!(err.request_id(), Some(request_id.as_str()));
+        let message = format!("the {name} message");
+        assert_eq!(err.as_service().unwrap().message(), Some(message.as_str()));
+        assert_eq!(err.is_not_found(), status == 404, "{err}");
+        assert_eq!(err.is_forbidden(), status == 403, "{err}");
+        assert_eq!(err.is_conflict(), status == 409, "{err}");
+        assert_eq!(err.is_throttled(), status == 429, "{err}");
+        // The code, message and request id are each shown once.
+        let text = format!("{:#}", anyhow::Error::from(err));
+        for part in [code, &request_id, &message] {
+            assert_eq!(text.matches(part).count(), 1, "{part} in {text}");
+        }
+    }
 }

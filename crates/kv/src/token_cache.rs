@@ -66,26 +66,34 @@ pub fn open(
         // No cache directory (no HOME): nothing to say, nothing to keep.
         Err(CacheStoreError::Unavailable { .. }) => None,
         Err(error) => {
-            let _ = writeln!(stderr, "kv: not using the token cache: {error}");
+            let _ = writeln!(
+                stderr,
+                "kv: not using the token cache: {}",
+                crate::error::report(&error)
+            );
             None
         }
     }
 }
 
 /// Runs `kv cache COMMAND`.
+///
+/// # Errors
+/// A `TokenCacheError` [`KvError`] when the cache cannot be opened or
+/// cleared.
 pub async fn run(command: CacheCommand, ctx: &ProviderContext) -> Result<Value, KvError> {
     match command {
         CacheCommand::Clear => {
             let store = store(ctx).map_err(|e| {
                 KvError::new(
                     "TokenCacheError",
-                    format!("cannot open the token cache: {e}"),
+                    format!("cannot open the token cache: {}", crate::error::report(&e)),
                 )
             })?;
             store.clear().await.map_err(|e| {
                 KvError::new(
                     "TokenCacheError",
-                    format!("cannot clear the token cache: {e}"),
+                    format!("cannot clear the token cache: {}", crate::error::report(&e)),
                 )
             })?;
             Ok(json!({ "cleared": store.path().display().to_string() }))

@@ -143,7 +143,7 @@ async fn a_response_that_never_comes_times_out_and_the_retry_succeeds() {
     let client = SecretClient::builder(server.url(), static_credential())
         .with_retry_policy(fast_retry())
         .with_per_try_timeout(Duration::from_millis(300))
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap();
     let secret = get_s(&client).await.unwrap();
@@ -224,7 +224,7 @@ async fn emulator_client(emulator: &keyvault_emulator::RunningEmulator) -> Secre
     SecretClient::builder(emulator.vault_url(), credential)
         .with_retry_policy(fast_retry())
         .with_per_try_timeout(Duration::from_secs(5))
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()
 }

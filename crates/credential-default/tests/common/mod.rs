@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use credential_core::test_util::ScriptedProcessRunner;
+use credential_core::{Env, Fs, LoopbackOnlyHttpClient, ProviderContext};
 use credential_default::{
-    AccessToken, CredentialError, DefaultAzureCredential, DefaultAzureCredentialBuilder, Env, Fs,
-    LoopbackOnlyHttpClient, ProviderContext, TokenCredential, TokenRequestOptions,
+    AccessToken, CredentialError, DefaultAzureCredential, DefaultAzureCredentialBuilder,
+    TokenCredential, TokenRequestOptions,
 };
 use url::Url;
 
@@ -117,6 +118,18 @@ pub fn attempts(err: &CredentialError) -> &[CredentialError] {
         CredentialError::ChainFailed { attempts, .. } => attempts,
         other => panic!("expected ChainFailed, got {other:?}"),
     }
+}
+
+/// `err` and its causes joined by `: `, as an error reporter prints them.
+pub fn report(err: &CredentialError) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// The credential names of a chain error's attempts.

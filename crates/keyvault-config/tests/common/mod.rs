@@ -10,7 +10,7 @@ use keyvault_secrets::{RetryPolicy, SecretClient};
 /// A client for the emulator, without retries.
 pub fn emulator_client(emulator: &RunningEmulator) -> SecretClient {
     SecretClient::builder(emulator.vault_url(), emulator.client_secret_credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .with_retry_policy(RetryPolicy::none())
         .build()
         .unwrap()

@@ -88,7 +88,7 @@ pub fn client_for(emulator: &RunningEmulator) -> SecretClient {
         emulator.vault_url(),
         credential_for(emulator, Arc::default()),
     )
-    .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+    .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
     .with_retry_policy(fast_retries())
     .with_poll_interval(Duration::from_millis(20))
     .build()

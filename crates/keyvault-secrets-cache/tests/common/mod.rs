@@ -97,7 +97,7 @@ impl FakeVault {
     /// A client over this vault, without retries, on `clock`.
     pub fn client(&self, clock: SharedClock) -> SecretClient {
         SecretClient::builder(VAULT, credential())
-            .transport(Arc::new(self.clone()))
+            .with_http_client(Arc::new(self.clone()))
             .with_retry_policy(RetryPolicy::none())
             .with_clock(clock)
             .build()
@@ -171,7 +171,7 @@ impl HttpClient for FakeVault {
 /// A client for the emulator, without retries (the cache owns throttling).
 pub fn emulator_client(emulator: &keyvault_emulator::RunningEmulator) -> SecretClient {
     SecretClient::builder(emulator.vault_url(), emulator.client_secret_credential())
-        .transport(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
         .with_retry_policy(RetryPolicy::none())
         .build()
         .unwrap()

@@ -19,7 +19,7 @@ pub fn client_over(http: &ScriptedHttpClient) -> SecretClient {
     });
     SecretClient::builder(VAULT, credential)
         .with_retry_policy(RetryPolicy::none())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .build()
         .unwrap()
 }
