@@ -104,10 +104,7 @@ async fn run() {
         gets: Mutex::new(Vec::new()),
     });
     // 429 is left to the cache's shared backoff: the client does not retry it.
-    let retry = RetryPolicy {
-        retry_statuses: vec![408, 500, 502, 503, 504],
-        ..RetryPolicy::default()
-    };
+    let retry = RetryPolicy::default().with_retry_statuses([408, 500, 502, 503, 504]);
     let client = SecretClient::builder(emulator.vault_url(), benchmarks::fixed_credential(token))
         .with_http_client(transport.clone())
         .with_retry_policy(retry)

@@ -27,8 +27,20 @@ pub fn random_unit() -> f64 {
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// When and how often to retry.
+/// When and how often to retry. Start from [`RetryPolicy::default`] (or
+/// [`RetryPolicy::none`]) and change what you need with the `with_*`
+/// setters; the fields stay readable.
+///
+/// ```
+/// use credential_core::RetryPolicy;
+/// use std::time::Duration;
+/// let policy = RetryPolicy::default()
+///     .with_max_retries(5)
+///     .with_initial_delay(Duration::from_millis(100));
+/// assert_eq!(policy.max_retries, 5);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first try (3 by default).
     pub max_retries: u32,
@@ -60,6 +72,30 @@ impl RetryPolicy {
             max_retries: 0,
             ..Self::default()
         }
+    }
+
+    /// Sets [`max_retries`](Self::max_retries).
+    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// Sets [`initial_delay`](Self::initial_delay).
+    pub fn with_initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = delay;
+        self
+    }
+
+    /// Sets [`max_delay`](Self::max_delay).
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// Sets [`retry_statuses`](Self::retry_statuses).
+    pub fn with_retry_statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Self {
+        self.retry_statuses = statuses.into_iter().collect();
+        self
     }
 
     /// The delay before retry number `attempt` (0 for the first retry):

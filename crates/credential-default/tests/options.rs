@@ -36,10 +36,7 @@ async fn one_value_each_reaches_the_environment_link() {
         .with_context(context(&SP, &[]))
         .with_http_client(Arc::new(http.clone()))
         .with_cloud(cloud.clone())
-        .with_retry_policy(RetryPolicy {
-            max_retries: 1,
-            ..RetryPolicy::default()
-        })
+        .with_retry_policy(RetryPolicy::default().with_max_retries(1))
         .with_request_timeout(Duration::from_millis(1500))
         .build()
         .unwrap();

@@ -276,10 +276,7 @@ async fn timeouts_exhaust_into_transient_transport() {
         http.push_timeout();
     }
     let cred = scripted_credential_with(http.clone(), Env::empty(), |builder| {
-        builder.with_retry_policy(RetryPolicy {
-            max_retries: 1,
-            ..RetryPolicy::default()
-        })
+        builder.with_retry_policy(RetryPolicy::default().with_max_retries(1))
     });
     let err = fetch_error(&cred).await;
     assert_transient_transport(&err, TransportErrorKind::Timeout);

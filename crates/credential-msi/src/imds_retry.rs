@@ -35,11 +35,12 @@ const TRANSPORT: TransportRetry = TransportRetry::AfterConnect;
 /// ```
 /// use credential_msi::ImdsRetryPolicy;
 /// use std::time::Duration;
-/// let policy = ImdsRetryPolicy { jitter: false, ..ImdsRetryPolicy::default() };
+/// let policy = ImdsRetryPolicy::default().with_jitter(false);
 /// assert_eq!(policy.backoff(410, 1), Duration::from_secs(6));
 /// assert_eq!(policy.backoff(500, 0), Duration::from_millis(800));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ImdsRetryPolicy {
     /// Retries after the first try (5).
     pub max_retries: u32,
@@ -72,6 +73,36 @@ impl ImdsRetryPolicy {
             max_retries: 0,
             ..Self::default()
         }
+    }
+
+    /// Sets [`max_retries`](Self::max_retries).
+    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// Sets [`initial_delay`](Self::initial_delay).
+    pub fn with_initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = delay;
+        self
+    }
+
+    /// Sets [`gone_initial_delay`](Self::gone_initial_delay).
+    pub fn with_gone_initial_delay(mut self, delay: Duration) -> Self {
+        self.gone_initial_delay = delay;
+        self
+    }
+
+    /// Sets [`max_delay`](Self::max_delay).
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// Sets [`jitter`](Self::jitter).
+    pub fn with_jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
     }
 
     /// Whether IMDS answering `status` is worth another try.

@@ -319,10 +319,7 @@ fn scripted(http: &ScriptedHttp, policy: ImdsRetryPolicy) -> ManagedIdentityCred
 }
 
 fn no_jitter() -> ImdsRetryPolicy {
-    ImdsRetryPolicy {
-        jitter: false,
-        ..ImdsRetryPolicy::default()
-    }
+    ImdsRetryPolicy::default().with_jitter(false)
 }
 
 fn gaps(http: &ScriptedHttp) -> Vec<u128> {
@@ -576,10 +573,7 @@ async fn extreme_expiry_values_never_panic() {
                 let credential = ManagedIdentityCredential::builder()
                     .with_context(ctx(&env, vec![]))
                     .with_imds_endpoint(Url::parse(&server.url()).unwrap())
-                    .with_imds_retry_policy(ImdsRetryPolicy {
-                        max_retries: 0,
-                        ..ImdsRetryPolicy::default()
-                    })
+                    .with_imds_retry_policy(ImdsRetryPolicy::default().with_max_retries(0))
                     .build()
                     .unwrap();
                 // Twice: the second call reads the cache.

@@ -256,10 +256,7 @@ async fn connection_reset_on_loopback_is_retried() {
     let cred = Counting::default();
     let c = SecretClient::builder(server.url.clone(), cred.credential())
         .with_http_client(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
-        .with_retry_policy(RetryPolicy {
-            initial_delay: Duration::from_millis(1),
-            ..RetryPolicy::default()
-        })
+        .with_retry_policy(RetryPolicy::default().with_initial_delay(Duration::from_millis(1)))
         .build()
         .unwrap();
     let s = c.get_secret("s").await.unwrap();

@@ -71,11 +71,11 @@ fn imds_credential_with(
         .with_context(context(clock))
         .with_imds_endpoint(url::Url::parse(&server.url()).unwrap())
         .with_probe(false)
-        .with_imds_retry_policy(ImdsRetryPolicy {
-            initial_delay: Duration::from_millis(10),
-            gone_initial_delay: Duration::from_millis(10),
-            ..ImdsRetryPolicy::default()
-        });
+        .with_imds_retry_policy(
+            ImdsRetryPolicy::default()
+                .with_initial_delay(Duration::from_millis(10))
+                .with_gone_initial_delay(Duration::from_millis(10)),
+        );
     if let Some(timeout) = timeout {
         builder = builder.with_request_timeout(timeout);
     }
@@ -348,10 +348,7 @@ async fn an_endpoint_that_never_answers_fails_at_the_per_try_timeout_naming_it()
                 .with_context(ctx)
                 .with_imds_endpoint(url::Url::parse(&server.url()).unwrap())
                 .with_probe(false)
-                .with_imds_retry_policy(ImdsRetryPolicy {
-                    max_retries: 0,
-                    ..ImdsRetryPolicy::default()
-                })
+                .with_imds_retry_policy(ImdsRetryPolicy::default().with_max_retries(0))
                 .with_request_timeout(timeout);
             Arc::new(credential.build().unwrap())
         }),

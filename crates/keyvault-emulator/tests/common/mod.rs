@@ -74,12 +74,10 @@ pub fn credential_for(emulator: &RunningEmulator, calls: Arc<AtomicUsize>) -> Fn
 
 /// A short retry policy for tests.
 pub fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 3,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(50),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .with_max_retries(3)
+        .with_initial_delay(Duration::from_millis(5))
+        .with_max_delay(Duration::from_millis(50))
 }
 
 /// A `SecretClient` for `emulator` over loopback HTTP.

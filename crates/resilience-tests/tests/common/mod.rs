@@ -275,10 +275,7 @@ pub async fn vault_server() -> Server {
 
 /// Retries with 10 ms base delay so that exhausting the budget is quick.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        initial_delay: Duration::from_millis(10),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default().with_initial_delay(Duration::from_millis(10))
 }
 
 pub const TOKEN: &str = "static-token-value-0123456789";
