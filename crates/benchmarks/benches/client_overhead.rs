@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::test_util::{on_threads, poll_ready};
+use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{StatusCode, async_trait};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use keyvault_secrets::SecretClient;
@@ -86,7 +86,7 @@ fn client() -> SecretClient {
     let token = format!("eyJ0eXAiOiJKV1Qi.{}.sig", "a".repeat(1_980));
     let credential = Arc::new(benchmarks::fixed_credential(token));
     SecretClient::builder(VAULT, credential)
-        .transport(Arc::new(InMemoryVault::new()))
+        .with_http_client(Arc::new(InMemoryVault::new()))
         .build()
         .unwrap()
 }

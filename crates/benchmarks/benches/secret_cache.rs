@@ -11,8 +11,8 @@ use std::cell::Cell;
 use std::hint::black_box;
 use std::sync::Arc;
 
-use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::test_util::{on_threads, poll_ready};
+use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{StatusCode, async_trait};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::future::IntoFuture;
@@ -87,10 +87,10 @@ fn on_1_and_2_threads(
 fn bench(c: &mut Criterion) {
     let token = format!("eyJ0eXAiOiJKV1Qi.{}.sig", "a".repeat(1_980));
     let client = SecretClient::builder(VAULT, benchmarks::fixed_credential(token))
-        .transport(Arc::new(AnyNameVault))
+        .with_http_client(Arc::new(AnyNameVault))
         .build()
         .unwrap();
-    let cache = SecretCache::new(client.clone());
+    let cache = SecretCache::new(client.clone()).unwrap();
     let all = Arc::new(names(1024));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

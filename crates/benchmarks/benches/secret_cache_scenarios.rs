@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{LoopbackOnlyHttpClient, async_trait};
 use keyvault_emulator::{Emulator, Faults};
 use keyvault_secrets::{RetryPolicy, SecretClient};
@@ -109,8 +109,8 @@ async fn run() {
         ..RetryPolicy::default()
     };
     let client = SecretClient::builder(emulator.vault_url(), benchmarks::fixed_credential(token))
-        .transport(transport.clone())
-        .retry_policy(retry)
+        .with_http_client(transport.clone())
+        .with_retry_policy(retry)
         .build()
         .unwrap();
     for name in ["db-password", "api-key"] {
@@ -130,7 +130,7 @@ async fn run() {
         client.get_secret("db-password").await.unwrap();
         single.push(start.elapsed());
 
-        let cache = SecretCache::new(client.clone());
+        let cache = SecretCache::new(client.clone()).unwrap();
         let before = transport.count();
         cold.push(read_by_1000_tasks(&cache).await);
         requests.push(transport.count() - before);

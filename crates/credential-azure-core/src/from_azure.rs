@@ -12,7 +12,7 @@ use crate::errors::from_azure_error;
 
 /// The name [`FromAzureCore`] errors carry unless
 /// [`FromAzureCore::with_name`] gave another.
-pub const DEFAULT_NAME: &str = "AzureCoreCredential";
+pub(crate) const DEFAULT_NAME: &str = "AzureCoreCredential";
 
 /// An `azure_core` credential (for example one from `azure_identity`) as our
 /// [`TokenCredential`].
@@ -48,7 +48,7 @@ pub struct FromAzureCore {
 }
 
 impl FromAzureCore {
-    /// Wraps `credential`; errors name it [`DEFAULT_NAME`].
+    /// Wraps `credential`; errors name it `AzureCoreCredential`.
     pub fn new(credential: Arc<dyn az::TokenCredential>) -> Self {
         Self {
             inner: credential,

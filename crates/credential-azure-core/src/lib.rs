@@ -54,5 +54,5 @@ mod from_azure;
 mod to_azure;
 
 pub use errors::{UNAVAILABLE_PREFIX, from_azure_error, to_azure_error};
-pub use from_azure::{DEFAULT_NAME, FromAzureCore};
+pub use from_azure::FromAzureCore;
 pub use to_azure::{AzureCoreCredential, into_azure_core};

@@ -15,9 +15,8 @@ use azure_core::http::{
 use azure_security_keyvault_secrets::models::SetSecretParameters;
 use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
 use credential_azure_core::into_azure_core;
-use credential_default::{
-    CredentialKind, DefaultAzureCredential, Env, ProviderContext, ReqwestHttpClient, SystemClock,
-};
+use credential_core::{Env, ProviderContext, SystemClock};
+use credential_default::{CredentialKind, DefaultAzureCredential, ReqwestHttpClient};
 use keyvault_emulator::Emulator;
 
 /// One exchange the official client made: method, path, whether it carried
@@ -125,10 +124,10 @@ fn default_credential_for(emulator: &keyvault_emulator::RunningEmulator) -> Defa
         .with_http(Arc::new(http));
     let credential = DefaultAzureCredential::builder()
         .with_context(context)
-        .exclude(CredentialKind::ManagedIdentity)
-        .exclude(CredentialKind::AzureCli)
-        .exclude(CredentialKind::AzurePowerShell)
-        .exclude(CredentialKind::AzureDeveloperCli)
+        .with_excluded(CredentialKind::ManagedIdentity)
+        .with_excluded(CredentialKind::AzureCli)
+        .with_excluded(CredentialKind::AzurePowerShell)
+        .with_excluded(CredentialKind::AzureDeveloperCli)
         .build()
         .unwrap();
     assert_eq!(

@@ -13,7 +13,7 @@
 //!
 //! Features: `keyring` (the OS keyring holds the key: kernel keyring on
 //! Linux, Keychain, Credential Manager), `keyring-secret-service` (also the
-//! Secret Service on Linux, pure Rust), `test-util` ([`MemoryKeyring`]).
+//! Secret Service on Linux, pure Rust), `test-util` (`MemoryKeyring`).
 
 mod file;
 mod format;

@@ -26,7 +26,7 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// - **Encrypted** with AES-256-GCM under a key kept in the OS keyring
 ///   (feature `keyring`). Without a usable keyring, `build` fails unless
 ///   the caller opted in with
-///   [`allow_unencrypted_storage`](FileCacheStoreBuilder::allow_unencrypted_storage).
+///   [`with_unencrypted_storage`](FileCacheStoreBuilder::with_unencrypted_storage).
 /// - **Shared:** every write replaces the file atomically (temporary file +
 ///   rename) under a cross-process lock, waiting at most 5 s for it; readers
 ///   take no lock and see the old file or the new one. A corrupt or foreign
@@ -236,8 +236,8 @@ impl FileCacheStoreBuilder {
     }
 
     /// Uses no keyring: the cache can then only be unencrypted, so `build`
-    /// also needs [`Self::allow_unencrypted_storage`].
-    pub fn without_keyring(mut self) -> Self {
+    /// also needs [`Self::with_unencrypted_storage`].
+    pub fn with_keyring_disabled(mut self) -> Self {
         self.keyring = None;
         self
     }
@@ -245,7 +245,7 @@ impl FileCacheStoreBuilder {
     /// When no keyring is usable, stores entries unencrypted in the
     /// owner-only file instead of failing (MSAL's name for it). Off by
     /// default: an unusable keyring is an error.
-    pub fn allow_unencrypted_storage(mut self, allow: bool) -> Self {
+    pub fn with_unencrypted_storage(mut self, allow: bool) -> Self {
         self.allow_unencrypted = allow;
         self
     }
@@ -325,7 +325,7 @@ impl FileCacheStoreBuilder {
             message: format!(
                 "no OS keyring is available to encrypt the token cache '{}' ({reason}). \
                  To store tokens unencrypted in a file only you can read, opt in with \
-                 allow_unencrypted_storage(true)",
+                 with_unencrypted_storage(true)",
                 self.name
             ),
         })

@@ -23,7 +23,7 @@ use crate::expiry;
 use crate::platform::Platform;
 use crate::validate::validate_subscription;
 
-const NAME: &str = "AzureCliCredential";
+const NAME: &str = credential_core::__private::credential_names::AZURE_CLI;
 
 pub(crate) const TOOL: Tool = Tool {
     credential: NAME,

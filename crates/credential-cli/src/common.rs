@@ -5,8 +5,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use credential_core::cache_store::{CachePartition, SecondLevel};
-use credential_core::entra::{AllowedTenants, resolve_tenant, scope_to_resource};
+use credential_core::__private::cache_store::{CachePartition, SecondLevel};
+use credential_core::__private::entra::{AllowedTenants, resolve_tenant, scope_to_resource};
 use credential_core::{
     CredentialError, PersistentTokenCache, ProcessError, ProcessOutput, ProcessRequest,
     ProviderContext, TokenCache, TokenRequestOptions,

@@ -11,7 +11,7 @@
 //!   `PATHEXT`, and `az.cmd` first), and pass the full path found as the program;
 //! - validate scopes, tenant and subscription against the reference SDKs'
 //!   allowed characters before anything runs;
-//! - stop the tool after a timeout, 10 s by default ([`DEFAULT_TIMEOUT`]),
+//! - stop the tool after a timeout, 10 s by default,
 //!   configurable with `with_timeout`;
 //! - honour a request's `tenant_id` under the multi-tenant rules
 //!   (`with_additionally_allowed_tenants`);
@@ -72,7 +72,7 @@
 //! - The Azure CLI and Azure PowerShell credentials take exactly one scope
 //!   (like Python; JS silently uses the first).
 //! - A request's tenant that is not allowed is an authentication error (as
-//!   in `decisions.md`), not "unavailable".
+//!   in `docs/design-rules.md`), not "unavailable".
 
 mod azure_cli;
 mod azure_developer_cli;
@@ -87,4 +87,10 @@ mod validate;
 pub use azure_cli::{AzureCliCredential, AzureCliCredentialBuilder};
 pub use azure_developer_cli::{AzureDeveloperCliCredential, AzureDeveloperCliCredentialBuilder};
 pub use azure_powershell::{AzurePowerShellCredential, AzurePowerShellCredentialBuilder};
-pub use common::DEFAULT_TIMEOUT;
+
+/// Plumbing for this workspace's crates (`credential-default`'s builder).
+/// Not part of the public API: no semver promise covers it.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::common::DEFAULT_TIMEOUT;
+}

@@ -1,13 +1,14 @@
 //! Checks on every value that goes into a tool's argument vector, run before
 //! anything is launched.
 //!
-//! The allowed characters are the reference SDKs' (identity-spec.md §6):
+//! The allowed characters are the reference SDKs' (`docs/design-rules.md`,
+//! "Developer tools"):
 //! scopes `0-9 a-z A-Z - _ . : /`, tenants `0-9 a-z A-Z - .`, subscriptions
 //! `0-9 a-z A-Z - _ .` and space. On top of that no value may start with `-`,
 //! so that no value can be mistaken for an option by the tool's own parser.
 
+use credential_core::__private::entra::{quote_untrusted, validate_scope as core_validate_scope};
 use credential_core::CredentialError;
-use credential_core::entra::{quote_untrusted, validate_scope as core_validate_scope};
 
 const SUBSCRIPTION_HELP: &str = "If this is the name of a subscription, use its id instead. \
 You can find it by following the instructions at https://learn.microsoft.com/azure/azure-portal/get-subscription-tenant-id";
@@ -23,7 +24,7 @@ pub(crate) fn validate_tenant(
     credential: &'static str,
     tenant: &str,
 ) -> Result<(), CredentialError> {
-    credential_core::entra::validate_tenant_id(credential, tenant)?;
+    credential_core::__private::entra::validate_tenant_id(credential, tenant)?;
     reject_option_like(credential, "tenant id", tenant)
 }
 

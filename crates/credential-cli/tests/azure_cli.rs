@@ -86,6 +86,18 @@ async fn default_launch_is_exact() {
 }
 
 #[tokio::test]
+async fn a_clone_is_served_from_the_originals_cache() {
+    let h = harness("az");
+    h.runner.push_output(0, &ok_output(), "");
+    let original = credential(&h);
+    let token = vault_token(&original).await.unwrap();
+    let clone = original.clone();
+    drop(original);
+    assert_eq!(vault_token(&clone).await.unwrap(), token);
+    assert_eq!(h.runner.requests().len(), 1);
+}
+
+#[tokio::test]
 async fn tenant_subscription_and_timeout_are_passed() {
     let h = harness("az");
     h.runner.push_output(0, &ok_output(), "");

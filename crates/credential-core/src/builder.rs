@@ -27,12 +27,19 @@ pub struct CommonOptions {
     pub context: Option<ProviderContext>,
     /// The persistent second level of the token cache, if set.
     pub persistent_cache: Option<crate::PersistentTokenCache>,
+    /// The transport, if set (it replaces the context's).
+    pub http_client: Option<crate::SharedHttpClient>,
 }
 
 impl CommonOptions {
-    /// The injected context, or the real system.
+    /// The injected context, or the real system, with the transport set by
+    /// `with_http_client` if any.
     pub fn context(&self) -> ProviderContext {
-        self.context.clone().unwrap_or_else(ProviderContext::system)
+        let context = self.context.clone().unwrap_or_else(ProviderContext::system);
+        match &self.http_client {
+            Some(http) => context.with_http(http.clone()),
+            None => context,
+        }
     }
 
     /// Checks a client's ids and these options, and fills in the defaults:
@@ -104,11 +111,12 @@ pub struct ResolvedOptions {
 
 /// Adds the shared `with_*` methods to a builder with a
 /// `common: CommonOptions` field.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! common_builder_methods {
     () => {
         /// The Entra ID authority host, e.g. `https://login.microsoftonline.us`
-        /// (`credential_core::entra::AZURE_US_GOVERNMENT`). Default:
+        /// (`CloudConfiguration::azure_us_government().authority_host()`). Default:
         /// `AZURE_AUTHORITY_HOST`, else the public cloud. Plain `http` is
         /// refused except for loopback hosts.
         pub fn with_authority_host(mut self, authority_host: impl Into<String>) -> Self {
@@ -122,24 +130,33 @@ macro_rules! common_builder_methods {
             mut self,
             tenants: impl IntoIterator<Item = T>,
         ) -> Self {
-            self.common.additionally_allowed_tenants = Some($crate::entra::AllowedTenants::new(
-                tenants.into_iter().map(Into::into),
-            ));
+            self.common.additionally_allowed_tenants = Some(
+                $crate::__private::entra::AllowedTenants::new(tenants.into_iter().map(Into::into)),
+            );
             self
         }
 
         /// How token requests are retried (default: 3 retries of 408, 429,
         /// 5xx and connection failures, exponential backoff from 0.8 s).
-        pub fn with_retry_policy(mut self, policy: $crate::retry::RetryPolicy) -> Self {
+        pub fn with_retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
             self.common.retry_policy = Some(policy);
             self
         }
 
         /// How long one try of a token request may take before it is
         /// abandoned as timed out (and retried under the retry policy).
-        /// Default: 30 s (`credential_core::entra::TOKEN_REQUEST_TIMEOUT`).
+        /// Default: 30 s.
         pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
             self.common.request_timeout = Some(timeout);
+            self
+        }
+
+        /// Sends token requests through `http` (default: the process-wide
+        /// `ReqwestHttpClient`). A `reqwest::Client` of your own goes through
+        /// a small adapter (see `credential_core::HttpClient`) and keeps its
+        /// own timeouts. Takes precedence over the context's transport.
+        pub fn with_http_client(mut self, http: $crate::SharedHttpClient) -> Self {
+            self.common.http_client = Some(http);
             self
         }
 

@@ -205,7 +205,7 @@ impl Cached {
 
 impl TokenCache {
     /// An empty cache reading time from `clock`, with random jitter, at most
-    /// [`DEFAULT_MAX_KEYS`] keys, refreshing in the background.
+    /// 64 keys, refreshing in the background.
     pub fn new(clock: SharedClock) -> Self {
         Self::with_settings(
             clock,
@@ -243,7 +243,9 @@ impl TokenCache {
 
     /// Adds a persistent second level: on a miss in memory the store is
     /// consulted before fetching, and fetched tokens are written to it (see
-    /// [`SecondLevel`] for the rules). Requests with claims never use it.
+    /// `SecondLevel` for the rules). Requests with claims never use it.
+    /// Plumbing for this workspace's credentials.
+    #[doc(hidden)]
     pub fn with_second_level(mut self, second_level: Option<SecondLevel>) -> Self {
         self.second_level = second_level;
         self
@@ -257,7 +259,7 @@ impl TokenCache {
     }
 
     /// The most keys (scopes × tenant × claims) held at once (default
-    /// [`DEFAULT_MAX_KEYS`], at least 1); past it the least recently used key
+    /// 64, at least 1); past it the least recently used key
     /// is evicted. Call it right after [`new`](Self::new).
     pub fn with_max_keys(self, max_keys: usize) -> Self {
         self.configure(|s| s.max_keys = max_keys.max(1))
@@ -503,7 +505,7 @@ impl Shared {
                         refresh_at: old.refresh_at,
                         refresh_at_nanos: old.refresh_at_nanos,
                         usable_until: old.usable_until,
-                        next_attempt: now + REFRESH_RETRY_DELAY,
+                        next_attempt: now.saturating_add(REFRESH_RETRY_DELAY),
                     }),
                 );
                 None
@@ -562,8 +564,9 @@ impl Shared {
         let jitter = MAX_JITTER * crate::retry::unit((self.settings.jitter)());
         let refresh_point = token
             .refresh_on
-            .unwrap_or(token.expires_on - DEFAULT_REFRESH_OFFSET);
-        let refresh_at = refresh_point - jitter;
+            .unwrap_or(token.expires_on.saturating_sub(DEFAULT_REFRESH_OFFSET));
+        // Saturating: a token may carry any time `time` can hold.
+        let refresh_at = refresh_point.saturating_sub(jitter);
         let cached = Cached {
             copies: PerThread::from_fn(|_| AccessToken {
                 token: token.token.unshared_copy(),
@@ -573,7 +576,7 @@ impl Shared {
             refresh_at,
             refresh_at_nanos: refresh_at.unix_timestamp_nanos(),
             usable_until: usable_until(token.expires_on, fetched_at),
-            next_attempt: fetched_at + REFRESH_RETRY_DELAY,
+            next_attempt: fetched_at.saturating_add(REFRESH_RETRY_DELAY),
         };
         self.replace(entry, Arc::new(cached));
     }
@@ -672,7 +675,7 @@ impl Shared {
 /// Until when a token is served: 30 s before it expires, or, for a token
 /// that arrived inside that margin, halfway through its remaining life.
 fn usable_until(expires_on: OffsetDateTime, fetched_at: OffsetDateTime) -> OffsetDateTime {
-    let with_margin = expires_on - EXPIRY_MARGIN;
+    let with_margin = expires_on.saturating_sub(EXPIRY_MARGIN);
     if fetched_at < with_margin {
         with_margin
     } else {

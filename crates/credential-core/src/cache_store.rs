@@ -309,7 +309,7 @@ impl SecondLevel {
         if let Some(token) = &stored {
             let refresh_at = token
                 .refresh_on
-                .unwrap_or(token.expires_on - DEFAULT_REFRESH_OFFSET);
+                .unwrap_or(token.expires_on.saturating_sub(DEFAULT_REFRESH_OFFSET));
             if now < refresh_at {
                 tracing::debug!(
                     cache = self.cache.name(),
@@ -318,7 +318,7 @@ impl SecondLevel {
                 return Ok(token.clone());
             }
         }
-        let usable = stored.filter(|t| now < t.expires_on - EXPIRY_MARGIN);
+        let usable = stored.filter(|t| now < t.expires_on.saturating_sub(EXPIRY_MARGIN));
         match (fetch().await, usable) {
             (Ok(token), _) => {
                 if let Err(error) = store.store(&key, encode_access_token(&token)).await {

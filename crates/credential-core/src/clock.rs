@@ -1,10 +1,14 @@
 //! [`Clock`]: the wall-clock seam.
 
 use std::fmt;
+#[cfg(any(test, feature = "test-util"))]
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
-use time::{Duration, OffsetDateTime};
+#[cfg(any(test, feature = "test-util"))]
+use time::Duration;
+use time::OffsetDateTime;
 
 /// A source of the current time.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -90,7 +94,7 @@ fn precise_unix_nanos() -> i128 {
     }
 }
 
-/// A clock that moves only when told to, for tests.
+/// A clock that moves only when told to, for tests (feature `test-util`).
 ///
 /// ```
 /// use credential_core::{Clock, ManualClock};
@@ -99,19 +103,22 @@ fn precise_unix_nanos() -> i128 {
 /// clock.advance(Duration::minutes(5));
 /// assert_eq!(clock.now(), datetime!(2030-01-01 0:05 UTC));
 /// ```
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug, Clone)]
 pub struct ManualClock(Arc<Mutex<OffsetDateTime>>);
 
+#[cfg(any(test, feature = "test-util"))]
 impl ManualClock {
     /// A clock stopped at `now`.
     pub fn new(now: OffsetDateTime) -> Self {
         Self(Arc::new(Mutex::new(now)))
     }
 
-    /// Moves the clock forward (or back, with a negative duration).
+    /// Moves the clock forward (or back, with a negative duration), stopping
+    /// at the earliest or latest time `time` can hold.
     pub fn advance(&self, by: Duration) {
         let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *now += by;
+        *now = now.saturating_add(by);
     }
 
     /// Sets the clock.
@@ -120,6 +127,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())

@@ -3,26 +3,30 @@
 
 use std::sync::Arc;
 
-use time::macros::datetime;
 use url::Url;
 
-use crate::clock::{ManualClock, SharedClock, SystemClock};
+use crate::clock::{SharedClock, SystemClock};
 use crate::env::Env;
 use crate::fs::Fs;
-use crate::http::{NoNetworkHttpClient, ReqwestHttpClient, SharedHttpClient};
-use crate::process::{NoProcessRunner, SharedProcessRunner, SystemProcessRunner};
+use crate::http::{ReqwestHttpClient, SharedHttpClient};
+use crate::process::{SharedProcessRunner, SystemProcessRunner};
 
 /// The environment, filesystem, clock, HTTP client and process runner a
-/// credential uses. Production code takes [`ProviderContext::system`]; tests
-/// start from [`ProviderContext::isolated`] and swap in what they need.
+/// credential uses: the seam through which an implementor's tests inject
+/// fakes. Production code takes [`ProviderContext::system`] (what every
+/// builder uses when given no context); tests start from
+/// `ProviderContext::isolated()` (feature `test-util`) and swap in what they
+/// need.
 ///
 /// ```
+/// # #[cfg(feature = "test-util")] {
 /// use credential_core::{Env, ProviderContext};
 /// let ctx = ProviderContext::isolated()
 ///     .with_env(Env::from_pairs([("AZURE_TENANT_ID", "contoso")]));
 /// assert_eq!(ctx.env.get("AZURE_TENANT_ID").as_deref(), Some("contoso"));
 /// // Managed identity never aims at the real IMDS address from here.
 /// assert_eq!(ctx.imds_endpoint.unwrap().as_str(), "http://127.0.0.1:1/");
+/// # }
 /// ```
 #[derive(Clone, Debug)]
 pub struct ProviderContext {
@@ -40,7 +44,7 @@ pub struct ProviderContext {
     /// context uses when neither its own option nor
     /// `AZURE_POD_IDENTITY_AUTHORITY_HOST` names one. `None` means the real
     /// address, `http://169.254.169.254` (the system context); the isolated
-    /// context sets [`ProviderContext::ISOLATED_IMDS_ENDPOINT`], a loopback
+    /// context sets `ProviderContext::ISOLATED_IMDS_ENDPOINT`, a loopback
     /// port where nothing listens, so that no test addresses the real one.
     pub imds_endpoint: Option<Url>,
 }
@@ -58,28 +62,31 @@ impl ProviderContext {
         }
     }
 
-    /// Nothing real: no variables, no files, a [`ManualClock`] stopped at
+    /// Nothing real (feature `test-util`): no variables, no files, a [`ManualClock`] stopped at
     /// 2030-01-01T00:00:00Z, an HTTP client that sends nothing (every request
     /// fails to connect), a process runner that finds no program, and IMDS
     /// pointed at [`Self::ISOLATED_IMDS_ENDPOINT`] on loopback, so that even
     /// a test that swaps in real HTTP never addresses `169.254.169.254`.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn isolated() -> Self {
         Self {
             env: Env::empty(),
             fs: Fs::empty(),
-            clock: Arc::new(ManualClock::new(Self::ISOLATED_EPOCH)),
-            http: Arc::new(NoNetworkHttpClient),
-            process: Arc::new(NoProcessRunner),
+            clock: Arc::new(crate::clock::ManualClock::new(Self::ISOLATED_EPOCH)),
+            http: Arc::new(crate::http::NoNetworkHttpClient),
+            process: Arc::new(crate::process::NoProcessRunner),
             imds_endpoint: Url::parse(Self::ISOLATED_IMDS_ENDPOINT).ok(),
         }
     }
 
     /// The isolated context's IMDS endpoint: loopback port 1, where nothing
     /// listens (a connection there is refused at once).
+    #[cfg(any(test, feature = "test-util"))]
     pub const ISOLATED_IMDS_ENDPOINT: &'static str = "http://127.0.0.1:1";
 
     /// The time an isolated context's clock starts at.
-    pub const ISOLATED_EPOCH: time::OffsetDateTime = datetime!(2030-01-01 0:00 UTC);
+    #[cfg(any(test, feature = "test-util"))]
+    pub const ISOLATED_EPOCH: time::OffsetDateTime = time::macros::datetime!(2030-01-01 0:00 UTC);
 
     /// Replaces the environment.
     pub fn with_env(mut self, env: Env) -> Self {

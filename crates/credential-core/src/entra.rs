@@ -3,7 +3,7 @@
 
 use std::time::Duration as StdDuration;
 
-use reqwest::Method;
+use http::Method;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 use url::Url;
@@ -31,7 +31,7 @@ const TENANT_HELP: &str = "You can find your tenant id by following the instruct
 /// loopback (a local emulator).
 ///
 /// ```
-/// use credential_core::{entra::resolve_authority_host, Env};
+/// use credential_core::{__private::entra::resolve_authority_host, Env};
 /// let env = Env::from_pairs([("AZURE_AUTHORITY_HOST", "login.microsoftonline.us/")]);
 /// let host = resolve_authority_host("MyCredential", None, &env).unwrap();
 /// assert_eq!(host.as_str(), "https://login.microsoftonline.us/");
@@ -46,6 +46,9 @@ pub fn resolve_authority_host(
     explicit: Option<&str>,
     env: &Env,
 ) -> Result<Url, CredentialError> {
+    if explicit.is_none() {
+        env.require_unicode(credential, &[AZURE_AUTHORITY_HOST])?;
+    }
     let from_env = env.get(AZURE_AUTHORITY_HOST);
     let (raw, origin) = match explicit.map(str::trim).filter(|s| !s.is_empty()) {
         Some(value) => (value.to_owned(), "the authority host option"),
@@ -124,7 +127,7 @@ pub fn validate_tenant_id(credential: &'static str, tenant: &str) -> Result<(), 
 /// what is wrong and how to fix it.
 ///
 /// ```
-/// use credential_core::entra::validate_tenant_id_from;
+/// use credential_core::__private::entra::validate_tenant_id_from;
 /// let err = validate_tenant_id_from("C", "AZURE_TENANT_ID", "my tenant").unwrap_err();
 /// assert!(err.to_string().contains("AZURE_TENANT_ID is \"my tenant\""));
 /// ```
@@ -243,11 +246,32 @@ pub fn validate_scope(credential: &'static str, scope: &str) -> Result<(), Crede
     }
 }
 
+/// Checks a token request's scopes: at least one, none blank.
+///
+/// ```
+/// use credential_core::__private::entra::check_scopes;
+/// assert!(check_scopes("C", &["https://vault.azure.net/.default"]).is_ok());
+/// assert!(check_scopes("C", &[]).is_err());
+/// assert!(check_scopes("C", &["a", " "]).is_err());
+/// ```
+///
+/// # Errors
+/// An `InvalidConfiguration` error naming `credential` and an example scope.
+pub fn check_scopes(credential: &'static str, scopes: &[&str]) -> Result<(), CredentialError> {
+    if scopes.is_empty() || scopes.iter().any(|s| s.trim().is_empty()) {
+        return Err(CredentialError::invalid_configuration(
+            credential,
+            "get_token needs at least one non-blank scope, e.g. \"https://vault.azure.net/.default\"",
+        ));
+    }
+    Ok(())
+}
+
 /// The resource a scope names: the scope without a trailing `/.default`.
 ///
 /// ```
-/// assert_eq!(credential_core::entra::scope_to_resource("https://vault.azure.net/.default"), "https://vault.azure.net");
-/// assert_eq!(credential_core::entra::scope_to_resource("https://vault.azure.net"), "https://vault.azure.net");
+/// assert_eq!(credential_core::__private::entra::scope_to_resource("https://vault.azure.net/.default"), "https://vault.azure.net");
+/// assert_eq!(credential_core::__private::entra::scope_to_resource("https://vault.azure.net"), "https://vault.azure.net");
 /// ```
 pub fn scope_to_resource(scope: &str) -> &str {
     scope.strip_suffix("/.default").unwrap_or(scope)
@@ -640,16 +664,15 @@ pub const NEXT_STEP: &str = "Next step: ";
 /// got, naming the variable to check where the credential reads one.
 ///
 /// ```
-/// use credential_core::entra::troubleshooting_hint;
+/// use credential_core::__private::entra::troubleshooting_hint;
 /// let hint = troubleshooting_hint("EnvironmentCredential", Some("AADSTS7000215")).unwrap();
 /// assert!(hint.contains("AZURE_CLIENT_SECRET"));
 /// assert!(troubleshooting_hint("C", Some("AADSTS1")).is_none());
 /// ```
 pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<String> {
-    let from_env = matches!(
-        credential,
-        "EnvironmentCredential" | "WorkloadIdentityCredential" | "ManagedIdentityCredential"
-    );
+    use crate::credential_names::{ENVIRONMENT, MANAGED_IDENTITY, WORKLOAD_IDENTITY};
+    use crate::env_vars;
+    let from_env = [ENVIRONMENT, WORKLOAD_IDENTITY, MANAGED_IDENTITY].contains(&credential);
     let name = |variable: &str, what: &str| {
         if from_env {
             variable.to_owned()
@@ -657,14 +680,14 @@ pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<Stri
             format!("the {what} given to {credential}")
         }
     };
-    let tenant = name("AZURE_TENANT_ID", "tenant id");
-    let client = name("AZURE_CLIENT_ID", "client id");
+    let tenant = name(env_vars::AZURE_TENANT_ID, "tenant id");
+    let client = name(env_vars::AZURE_CLIENT_ID, "client id");
     let number: u32 = code?.strip_prefix("AADSTS")?.parse().ok()?;
     Some(match number {
         7000215 | 7000222 => format!(
             "check {}: it must be the secret's value (not its id) and not expired; create a new \
              secret under the app registration's Certificates & secrets if needed",
-            name("AZURE_CLIENT_SECRET", "client secret")
+            name(env_vars::AZURE_CLIENT_SECRET, "client secret")
         ),
         700016 => format!(
             "check {client} and {tenant}: no application with that client id exists in that \
@@ -676,7 +699,7 @@ pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<Stri
         700027 | 700024 | 7000274 => format!(
             "upload the certificate's public part to the app registration (Certificates & \
              secrets) and check that {} names its key",
-            name("AZURE_CLIENT_CERTIFICATE_PATH", "certificate")
+            name(env_vars::AZURE_CLIENT_CERTIFICATE_PATH, "certificate")
         ),
         70021 | 700211 | 700212 | 700213 => format!(
             "add a federated credential to the application or managed identity {client} whose \

@@ -20,6 +20,7 @@ use std::sync::Arc;
 /// assert!(rt.block_on(fs.read("/missing".as_ref())).is_err());
 /// ```
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub enum Fs {
     /// The real filesystem.
     #[default]

@@ -9,14 +9,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use url::Url;
 
 use crate::Env;
 use crate::deadline;
+use crate::env_vars::{SSL_CERT_DIR, SSL_CERT_FILE};
 use crate::error::{ErrorSource, TransportErrorKind};
 
 /// One HTTP request. `Debug` shows the method, URL and header names only: the
@@ -31,7 +32,11 @@ pub struct HttpRequest {
     pub headers: HeaderMap,
     /// The body, if any.
     pub body: Option<Bytes>,
-    /// A timeout for this request, overriding the client's.
+    /// The timeout of this try (the whole response, body included), set
+    /// by the credential or client that built the request (a per-try timeout
+    /// option). A transport applies it where it has no timeout of its own;
+    /// a transport wrapping a client configured with its own timeouts keeps
+    /// those (see [`HttpClient`]).
     pub timeout: Option<Duration>,
 }
 
@@ -47,15 +52,22 @@ impl HttpRequest {
         }
     }
 
-    /// Adds a header. Header names and values built by credentials are
-    /// static or validated; an invalid value is dropped with a warning.
-    pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
-        match HeaderValue::from_str(value) {
-            Ok(mut value) => {
-                value.set_sensitive(name.eq_ignore_ascii_case("authorization"));
-                self.headers.insert(HeaderName::from_static(name), value);
+    /// Adds a header; the name may be in any case (`Metadata` and
+    /// `metadata` are one header). A name or value that is not valid HTTP
+    /// is dropped with a warning, never a panic.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(mut value)) => {
+                value.set_sensitive(name == reqwest::header::AUTHORIZATION);
+                self.headers.insert(name, value);
             }
-            Err(_) => tracing::warn!(header = name, "dropping a header value that is not valid"),
+            _ => tracing::warn!(
+                header = %name.escape_debug(),
+                "dropping a header whose name or value is not valid HTTP"
+            ),
         }
         self
     }
@@ -66,7 +78,7 @@ impl HttpRequest {
             .extend_pairs(fields)
             .finish();
         self.headers.insert(
-            reqwest::header::CONTENT_TYPE,
+            http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
         self.body = Some(Bytes::from(body));
@@ -104,7 +116,27 @@ pub struct HttpResponse {
     pub body: Bytes,
 }
 
+/// The service's id for an exchange in response `headers`,
+/// `x-ms-request-id`, when present, visible ASCII and not blank: the one
+/// place the workspace reads it.
+#[doc(hidden)]
+pub fn request_id(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("x-ms-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| !id.trim().is_empty())
+}
+
 impl HttpResponse {
+    /// A response read in full (for transports).
+    pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// A header's value, if present and visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -114,8 +146,7 @@ impl HttpResponse {
     /// (Microsoft Entra ID, Key Vault and the App Service identity endpoint
     /// do).
     pub fn request_id(&self) -> Option<&str> {
-        self.header("x-ms-request-id")
-            .filter(|id| !id.trim().is_empty())
+        request_id(&self.headers)
     }
 
     /// `result` with this response's request id added to its error, if any
@@ -148,6 +179,7 @@ impl fmt::Debug for HttpResponse {
 /// Why an HTTP exchange produced no response.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{kind}: {message}")]
+#[non_exhaustive]
 pub struct TransportError {
     /// The kind of failure.
     pub kind: TransportErrorKind,
@@ -168,6 +200,12 @@ impl TransportError {
         }
     }
 
+    /// This error with `source` as its cause.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
     /// This failure as a [`crate::CredentialError::Transport`] of `credential`.
     pub fn into_credential_error(self, credential: &'static str) -> crate::CredentialError {
         crate::CredentialError::Transport {
@@ -180,7 +218,77 @@ impl TransportError {
     }
 }
 
-/// Sends HTTP requests.
+/// Sends HTTP requests: the transport seam. Every credential and client
+/// sends through one; the default is [`ReqwestHttpClient`], and an
+/// implementation of your own goes to `with_http_client` on
+/// `DefaultAzureCredentialBuilder` and `SecretClientBuilder`, or into a
+/// [`ProviderContext`](crate::ProviderContext) for any credential.
+///
+/// # Timeouts
+/// A request may carry a timeout ([`HttpRequest::timeout`]): the per-try
+/// timeout of the credential or client that sent it. A transport that has
+/// timeouts of its own keeps them; ours apply only where it set none.
+///
+/// # Your own `reqwest::Client`
+/// A few lines adapt a `reqwest::Client` (of any version: with another
+/// major version of `http`, convert the method, URL and headers through
+/// their string forms). This one keeps the client's own timeouts when it
+/// has them and applies the request's otherwise:
+///
+/// ```no_run
+/// use credential_core::{
+///     HttpClient, HttpRequest, HttpResponse, SharedHttpClient, TransportError,
+///     TransportErrorKind, async_trait,
+/// };
+/// use std::sync::Arc;
+///
+/// #[derive(Debug)]
+/// struct MyReqwest {
+///     client: reqwest::Client,
+///     /// Whether `client` was built with a timeout of its own.
+///     has_own_timeout: bool,
+/// }
+///
+/// #[async_trait]
+/// impl HttpClient for MyReqwest {
+///     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+///         let mut outgoing = self
+///             .client
+///             .request(request.method, request.url)
+///             .headers(request.headers);
+///         if let Some(body) = request.body {
+///             outgoing = outgoing.body(body);
+///         }
+///         if let (Some(timeout), false) = (request.timeout, self.has_own_timeout) {
+///             outgoing = outgoing.timeout(timeout);
+///         }
+///         let failed = |e: reqwest::Error| {
+///             let kind = if e.is_timeout() {
+///                 TransportErrorKind::Timeout
+///             } else if e.is_connect() {
+///                 TransportErrorKind::Connect
+///             } else {
+///                 TransportErrorKind::Request
+///             };
+///             TransportError::new(kind, "the request failed").with_source(e.without_url())
+///         };
+///         let response = outgoing.send().await.map_err(failed)?;
+///         let status = response.status();
+///         let headers = response.headers().clone();
+///         let body = response.bytes().await.map_err(failed)?;
+///         Ok(HttpResponse::new(status, headers, body))
+///     }
+/// }
+///
+/// let client = reqwest::Client::builder()
+///     .timeout(std::time::Duration::from_secs(5))
+///     .build()
+///     .expect("a reqwest client");
+/// let http: SharedHttpClient = Arc::new(MyReqwest { client, has_own_timeout: true });
+/// // `SecretClient::builder(url, credential).with_http_client(http.clone())`,
+/// // `DefaultAzureCredential::builder().with_http_client(http)`.
+/// # let _ = http;
+/// ```
 #[async_trait]
 pub trait HttpClient: Send + Sync + fmt::Debug {
     /// Sends one request and reads the whole response. Non-2xx statuses are
@@ -227,8 +335,8 @@ pub type SharedHttpClient = Arc<dyn HttpClient>;
 /// [`with_tokio_timers`](ReqwestHttpClientBuilder::with_tokio_timers) keeps
 /// deadlines with `tokio` timers instead, and starts no thread.
 ///
-/// A caller's own `reqwest::Client` ([`ReqwestHttpClient::from_client`])
-/// keeps its own timeouts: ours then apply only to requests that name one.
+/// To send with a `reqwest::Client` of your own instead, wrap it in a small
+/// [`HttpClient`] of yours (see the example there).
 #[derive(Clone)]
 pub struct ReqwestHttpClient {
     inner: Arc<Inner>,
@@ -240,8 +348,7 @@ struct Inner {
     tls: OnceLock<Result<reqwest::Client, TransportError>>,
     /// For plain `http` URLs: holds no roots, so building it reads none.
     plain: OnceLock<Result<reqwest::Client, TransportError>>,
-    /// The timeout of a request that names none; `None` for a caller's own
-    /// client, whose own timeouts apply.
+    /// The timeout of a request that names none.
     default_timeout: Option<Duration>,
     timer: deadline::Timer,
 }
@@ -291,8 +398,8 @@ impl ReqwestHttpClientBuilder {
     }
 
     /// Reads `SSL_CERT_FILE` and `SSL_CERT_DIR` from `env` instead of the
-    /// process environment (tests).
-    #[doc(hidden)]
+    /// process environment (feature `test-util`).
+    #[cfg(any(test, feature = "test-util"))]
     pub fn with_env(mut self, env: Env) -> Self {
         self.config.env = env;
         self
@@ -341,29 +448,21 @@ impl ReqwestHttpClient {
         Ok(Self::builder().with_ca_pem(pem)?.build())
     }
 
-    /// A client that reads `SSL_CERT_FILE` and `SSL_CERT_DIR` from `env`.
-    #[doc(hidden)]
+    /// A client that reads `SSL_CERT_FILE` and `SSL_CERT_DIR` from `env`
+    /// (feature `test-util`).
+    #[cfg(any(test, feature = "test-util"))]
     pub fn with_env(env: Env) -> Self {
         Self::builder().with_env(env).build()
     }
 
-    /// A client that reads `SSL_CERT_*` from `env` and also trusts `pem`.
+    /// A client that reads `SSL_CERT_*` from `env` and also trusts `pem`
+    /// (feature `test-util`).
     ///
     /// # Errors
     /// `pem` holds no PEM `CERTIFICATE` block, or one that does not parse.
-    #[doc(hidden)]
+    #[cfg(any(test, feature = "test-util"))]
     pub fn with_extra_roots_pem(env: Env, pem: &[u8]) -> Result<Self, TransportError> {
         Ok(Self::builder().with_env(env).with_ca_pem(pem)?.build())
-    }
-
-    /// Uses the caller's own `reqwest::Client` as it is configured, its
-    /// timeouts included: a request gets a deadline of ours only when it
-    /// names a timeout.
-    pub fn from_client(client: reqwest::Client) -> Self {
-        let this = Self::from_parts(ClientConfig::default(), None, deadline::Timer::Sweeper);
-        let _ = this.inner.tls.set(Ok(client.clone()));
-        let _ = this.inner.plain.set(Ok(client));
-        this
     }
 
     fn from_parts(
@@ -461,7 +560,7 @@ fn fallback_roots(_builder: reqwest::ClientBuilder) -> Option<reqwest::ClientBui
 }
 
 fn no_roots(env: &Env) -> TransportError {
-    let looked = if env.get("SSL_CERT_FILE").is_some() || env.get("SSL_CERT_DIR").is_some() {
+    let looked = if env.get(SSL_CERT_FILE).is_some() || env.get(SSL_CERT_DIR).is_some() {
         "in SSL_CERT_FILE / SSL_CERT_DIR"
     } else {
         "in the system's certificate store"
@@ -478,9 +577,9 @@ fn no_roots(env: &Env) -> TransportError {
 
 /// The root certificates to trust: `SSL_CERT_FILE` and `SSL_CERT_DIR` (a list
 /// separated by `:`; `;` on Windows) when either is set, else the system's.
-pub fn trusted_roots(env: &Env) -> Vec<CertificateDer<'static>> {
-    let file = env.get("SSL_CERT_FILE");
-    let dirs = env.get("SSL_CERT_DIR");
+pub(crate) fn trusted_roots(env: &Env) -> Vec<CertificateDer<'static>> {
+    let file = env.get(SSL_CERT_FILE);
+    let dirs = env.get(SSL_CERT_DIR);
     if file.is_none() && dirs.is_none() {
         let found = rustls_native_certs::load_native_certs();
         for error in &found.errors {
@@ -553,8 +652,7 @@ impl HttpClient for ReqwestHttpClient {
         // Built directly rather than through `RequestBuilder` (which clones
         // the client and re-inserts headers one by one): the headers move in
         // whole.
-        // `Duration::MAX` is no deadline (a caller's own client, no timeout
-        // named: its own timeouts apply).
+        // `Duration::MAX` is no deadline.
         let timeout = request
             .timeout
             .or(self.inner.default_timeout)
@@ -626,18 +724,27 @@ async fn read_response(mut response: reqwest::Response) -> Result<HttpResponse, 
     })
 }
 
-fn transport_error(error: reqwest::Error) -> TransportError {
-    // A connect timeout is a connection that could not be made (`Connect`);
-    // `Timeout` is left for a request whose answer did not come in time.
-    let kind = if error.is_connect() {
+/// The kind of a failed exchange from what the HTTP library reports: a
+/// connect timeout is a connection that could not be made (`Connect`);
+/// `Timeout` is left for a request whose answer did not come in time.
+pub fn transport_error_kind(connect: bool, timeout: bool, body: bool) -> TransportErrorKind {
+    if connect {
         TransportErrorKind::Connect
-    } else if error.is_timeout() {
+    } else if timeout {
         TransportErrorKind::Timeout
-    } else if error.is_body() || error.is_decode() {
+    } else if body {
         TransportErrorKind::Decode
     } else {
         TransportErrorKind::Request
-    };
+    }
+}
+
+fn transport_error(error: reqwest::Error) -> TransportError {
+    let kind = transport_error_kind(
+        error.is_connect(),
+        error.is_timeout(),
+        error.is_body() || error.is_decode(),
+    );
     let host = error
         .url()
         .and_then(|u| u.host_str().map(str::to_owned))
@@ -670,9 +777,11 @@ pub fn is_loopback(url: &Url) -> bool {
 /// Wraps a client so that it refuses, without sending a packet, any request
 /// to a host that is not loopback. Tests use it so that nothing (the IMDS
 /// address 169.254.169.254 above all) is ever reached by accident.
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug, Clone)]
 pub struct LoopbackOnlyHttpClient<C = ReqwestHttpClient>(pub C);
 
+#[cfg(any(test, feature = "test-util"))]
 impl LoopbackOnlyHttpClient {
     /// Real HTTP, loopback destinations only.
     pub fn real() -> Self {
@@ -680,6 +789,7 @@ impl LoopbackOnlyHttpClient {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 #[async_trait]
 impl<C: HttpClient> HttpClient for LoopbackOnlyHttpClient<C> {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -697,10 +807,12 @@ impl<C: HttpClient> HttpClient for LoopbackOnlyHttpClient<C> {
 }
 
 /// A client with no network: every request fails with a connection error.
-/// The isolated context's default.
+/// The isolated context's default (feature `test-util`).
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoNetworkHttpClient;
 
+#[cfg(any(test, feature = "test-util"))]
 #[async_trait]
 impl HttpClient for NoNetworkHttpClient {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -716,6 +828,31 @@ impl HttpClient for NoNetworkHttpClient {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn header_names_of_any_case_and_invalid_headers_never_panic() {
+        let url = Url::parse("http://127.0.0.1/").unwrap();
+        let request = HttpRequest::new(Method::GET, url)
+            .with_header("X-Custom-Name", "v1")
+            .with_header("METADATA", "true")
+            .with_header("Authorization", "Bearer t")
+            .with_header("bad name", "dropped")
+            .with_header("", "dropped")
+            .with_header("x-bad-value", "line\nbreak")
+            .with_header("x-non-ascii-\u{e9}", "dropped");
+        let names: Vec<&str> = request.headers.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-custom-name", "metadata", "authorization"]);
+        assert!(request.headers["authorization"].is_sensitive());
+        let response = HttpResponse {
+            status: StatusCode::OK,
+            headers: request.headers.clone(),
+            body: Bytes::new(),
+        };
+        assert_eq!(response.header("X-CUSTOM-NAME"), Some("v1"));
+        assert_eq!(response.header("Metadata"), Some("true"));
+        assert_eq!(response.header("bad name"), None);
+        assert_eq!(response.header("\u{e9}"), None);
+    }
+
     use super::*;
 
     fn url(s: &str) -> Url {

@@ -1,13 +1,16 @@
 //! The foundation of the credential crates: the async [`TokenCredential`]
 //! trait, [`AccessToken`], [`TokenRequestOptions`], the [`CredentialError`]
 //! taxonomy, the [`TokenCache`] (with an optional persistent second level,
-//! [`cache_store`]), [`ChainedTokenCredential`], the injection
-//! seams bundled in [`ProviderContext`], the Microsoft Entra ID plumbing
-//! ([`entra`]), retry rules ([`retry`]), builder options ([`builder`]) and,
-//! with the `certificate` feature, client certificates and their signed
-//! assertions (`certificate`) the providers share, and the
-//! [`per_thread`] copies that keep the hot paths of the cache and of clients
-//! from writing memory that other threads write.
+//! [`PersistentTokenCache`]), [`ChainedTokenCredential`], the transport seam
+//! ([`HttpClient`], HTTP types from the `http` 1.x crate) and the injection
+//! seams bundled in [`ProviderContext`].
+//!
+//! Public here is what an application or an implementor of a custom
+//! credential or transport needs. The plumbing the provider crates of this
+//! workspace share (Entra ID requests and responses, retry internals,
+//! certificates) is in a hidden `__private` module: for this workspace's
+//! crates only, outside semver. Test fakes are behind the `test-util`
+//! feature.
 //!
 //! Provider crates (`credential-env`, `credential-msi`, `credential-cli`)
 //! depend on this crate only; clients such as `keyvault-secrets` depend on
@@ -17,9 +20,9 @@
 //! Every external thing a credential touches is a value in
 //! [`ProviderContext`]: [`Env`], [`Fs`], [`Clock`], [`HttpClient`] and
 //! [`ProcessRunner`]. Production code uses [`ProviderContext::system`];
-//! tests use [`ProviderContext::isolated`], which sends no packet and starts
-//! no process. `clippy.toml` forbids reading the environment, files, clock or
-//! spawning processes anywhere else.
+//! tests use `ProviderContext::isolated()` (feature `test-util`), which
+//! sends no packet and starts no process. `clippy.toml` forbids reading the
+//! environment, files, clock or spawning processes anywhere else.
 //!
 //! # Runtime and threads
 //! Credentials and the HTTP transport are `async` and run on a `tokio`
@@ -46,42 +49,42 @@
 
 mod access_token;
 mod bearer;
-pub mod builder;
+mod builder;
 mod cache;
-pub mod cache_store;
+mod cache_store;
 #[cfg(feature = "certificate")]
-pub mod certificate;
+mod certificate;
 mod chain;
 mod clock;
 mod cloud;
 mod context;
 mod credential;
+mod credential_names;
 mod deadline;
-pub mod entra;
+mod entra;
 mod env;
-pub mod env_vars;
+mod env_vars;
 mod error;
 mod fs;
-pub mod http;
+mod http;
 mod options;
-pub mod per_thread;
-pub mod process;
-pub mod retry;
+mod per_thread;
+mod process;
+mod retry;
 mod secret;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
 pub use access_token::AccessToken;
 pub use bearer::{BearerTokenFuture, get_bearer_token_provider};
-pub use cache::{
-    DEFAULT_MAX_KEYS, DEFAULT_REFRESH_OFFSET, EXPIRY_MARGIN, MAX_JITTER, REFRESH_RETRY_DELAY,
-    TokenCache,
-};
-#[cfg(feature = "test-util")]
-pub use cache_store::MemoryCacheStore;
+pub use cache::TokenCache;
 pub use cache_store::{CacheStore, CacheStoreError, PersistentTokenCache};
+/// A client certificate and its key, read from PEM or PKCS#12 (feature
+/// `certificate`).
+#[cfg(feature = "certificate")]
+pub use certificate::ClientCertificate;
 pub use chain::ChainedTokenCredential;
-pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use clock::{Clock, SharedClock, SystemClock};
 pub use cloud::CloudConfiguration;
 pub use context::ProviderContext;
 pub use credential::{FnCredential, TokenCredential, token_credential_fn};
@@ -89,20 +92,86 @@ pub use env::Env;
 pub use error::{CredentialError, EntraDiagnostics, ErrorSource, TransportErrorKind};
 pub use fs::Fs;
 pub use http::{
-    HttpClient, HttpRequest, HttpResponse, LoopbackOnlyHttpClient, NoNetworkHttpClient,
-    ReqwestHttpClient, ReqwestHttpClientBuilder, SharedHttpClient, TransportError,
+    HttpClient, HttpRequest, HttpResponse, ReqwestHttpClient, ReqwestHttpClientBuilder,
+    SharedHttpClient, TransportError,
 };
 pub use options::TokenRequestOptions;
 pub use process::{
     ProcessError, ProcessOutput, ProcessRequest, ProcessRunner, SharedProcessRunner,
     SystemProcessRunner,
 };
+pub use retry::RetryPolicy;
 pub use secret::Secret;
 
+/// Test seams (feature `test-util`): an in-memory persistent cache store.
+#[cfg(feature = "test-util")]
+pub use cache_store::MemoryCacheStore;
+/// Test seams (feature `test-util`): a clock that moves only when told to.
+#[cfg(feature = "test-util")]
+pub use clock::ManualClock;
+/// Test seams (feature `test-util`): HTTP clients that send nothing, or
+/// only to loopback hosts.
+#[cfg(feature = "test-util")]
+pub use http::{LoopbackOnlyHttpClient, NoNetworkHttpClient};
+/// Test seams (feature `test-util`): a process runner that finds no program.
+#[cfg(feature = "test-util")]
+pub use process::NoProcessRunner;
+
+/// The HTTP vocabulary of [`HttpRequest`] and [`HttpResponse`], from the
+/// `http` 1.x crate (the types `reqwest`, `hyper` and `axum` share).
+pub use ::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 /// Re-exported so implementors need not depend on it themselves.
 pub use async_trait::async_trait;
-/// The HTTP method and status types used by [`HttpRequest`] and [`HttpResponse`].
-pub use reqwest::{Method, StatusCode};
 /// Re-exported: [`AccessToken`]'s expiry is a `time::OffsetDateTime`, and an
 /// implementor builds one without depending on `time` itself.
 pub use time;
+
+/// Plumbing shared by this workspace's crates (the provider crates,
+/// `keyvault-secrets`, the emulator): Entra ID request builders and response
+/// parsers, builder options and the `with_*` macro, retry internals, client
+/// certificates, the persistent cache's partitions, per-thread copies and
+/// environment variable names.
+///
+/// **For this workspace's crates only.** Not part of the public API: no
+/// semver promise covers anything in here, and it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    /// Builder options shared by the Entra ID credentials.
+    pub mod builder {
+        pub use crate::builder::*;
+    }
+    /// Persistent cache plumbing: partitions, entry encoding, the second level.
+    pub mod cache_store {
+        pub use crate::cache_store::{
+            CachePartition, EntryKind, SecondLevel, decode_access_token, encode_access_token,
+        };
+    }
+    /// Client certificates and their signed assertions.
+    #[cfg(feature = "certificate")]
+    pub mod certificate {
+        pub use crate::certificate::*;
+    }
+    /// Microsoft Entra ID request builders, response parsers and validation.
+    pub mod entra {
+        pub use crate::entra::*;
+    }
+    /// The names of the environment variables the credentials read.
+    pub mod env_vars {
+        pub use crate::env_vars::*;
+    }
+    /// Per-thread copies of hot values.
+    pub mod per_thread {
+        pub use crate::per_thread::*;
+    }
+    /// Retry internals: the loop, `Retry-After` parsing, jitter.
+    pub mod retry {
+        pub use crate::retry::*;
+    }
+    /// The chain engine `DefaultAzureCredential` and `ChainedTokenCredential` run on.
+    pub use crate::chain::{Chain, ChainHelp, ChainLink};
+    /// The credential names errors carry and `AZURE_TOKEN_CREDENTIALS` takes.
+    pub mod credential_names {
+        pub use crate::credential_names::*;
+    }
+    pub use crate::http::{is_loopback, request_id, transport_error_kind};
+}

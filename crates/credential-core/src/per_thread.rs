@@ -9,7 +9,7 @@
 //! ids.
 //!
 //! ```
-//! use credential_core::per_thread::PerThread;
+//! use credential_core::__private::per_thread::PerThread;
 //! use std::sync::Arc;
 //!
 //! let copies = PerThread::from_fn(|_| Arc::new(String::from("scope")));

@@ -56,6 +56,7 @@ impl fmt::Debug for ProcessRequest {
 
 /// What a finished process produced.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProcessOutput {
     /// The exit code; `None` when the process was killed by a signal.
     pub exit_code: Option<i32>,
@@ -66,6 +67,20 @@ pub struct ProcessOutput {
 }
 
 impl ProcessOutput {
+    /// The output of a process that exited with `exit_code` (`None`: killed
+    /// by a signal), for a [`ProcessRunner`] of one's own.
+    pub fn new(
+        exit_code: Option<i32>,
+        stdout: impl Into<String>,
+        stderr: impl Into<String>,
+    ) -> Self {
+        Self {
+            exit_code,
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+        }
+    }
+
     /// Whether the process exited with code 0.
     pub fn success(&self) -> bool {
         self.exit_code == Some(0)
@@ -179,10 +194,13 @@ impl ProcessRunner for SystemProcessRunner {
     }
 }
 
-/// A runner that finds no program at all: the isolated context's default.
+/// A runner that finds no program at all: the isolated context's default
+/// (feature `test-util`).
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProcessRunner;
 
+#[cfg(any(test, feature = "test-util"))]
 #[async_trait]
 impl ProcessRunner for NoProcessRunner {
     async fn run(&self, request: ProcessRequest) -> Result<ProcessOutput, ProcessError> {

@@ -169,17 +169,16 @@ impl ScriptedHttpClient {
 
     /// Queues a response with `status`, `headers` and `body`.
     pub fn push_response(&self, status: u16, headers: &[(&str, &str)], body: &str) -> &Self {
-        let mut map = reqwest::header::HeaderMap::new();
+        let mut map = http::HeaderMap::new();
         for (name, value) in headers {
             if let (Ok(name), Ok(value)) = (
-                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
-                reqwest::header::HeaderValue::from_str(value),
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_str(value),
             ) {
                 map.insert(name, value);
             }
         }
-        let status =
-            reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::IM_A_TEAPOT);
+        let status = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::IM_A_TEAPOT);
         self.lock_script().push_back(Ok(crate::HttpResponse {
             status,
             headers: map,

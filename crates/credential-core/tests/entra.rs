@@ -1,9 +1,9 @@
 //! Entra ID plumbing: authority hosts, tenants, scopes, token requests and
-//! token responses (every shape in identity-spec.md §3.5 and §9).
+//! token responses (every shape in `docs/design-rules.md`, "Token responses").
 
 #![allow(clippy::unwrap_used)]
 
-use credential_core::entra::{
+use credential_core::__private::entra::{
     AllowedTenants, ClientAuthentication, ClientCredentialsRequest, merge_claims,
     parse_token_response, resolve_authority_host, resolve_tenant, scope_to_resource,
     token_endpoint, validate_scope, validate_tenant_id,
@@ -144,7 +144,7 @@ fn troubleshooting_hints_name_the_variable_to_check() {
         400,
         r#"{"error":"invalid_request","error_description":"AADSTS90002: Tenant 'x' not found.","error_codes":[90002]}"#,
     );
-    let err = credential_core::entra::parse_token_response(
+    let err = credential_core::__private::entra::parse_token_response(
         "EnvironmentCredential",
         400,
         br#"{"error":"invalid_request","error_description":"AADSTS90002: Tenant 'x' not found.","error_codes":[90002]}"#,
@@ -161,7 +161,7 @@ fn troubleshooting_hints_name_the_variable_to_check() {
             .to_string()
             .contains("Next step: check the tenant id given to")
     );
-    let federated = credential_core::entra::parse_token_response(
+    let federated = credential_core::__private::entra::parse_token_response(
         "WorkloadIdentityCredential",
         400,
         br#"{"error":"invalid_client","error_description":"AADSTS70021: No matching federated identity record found.","error_codes":[70021]}"#,

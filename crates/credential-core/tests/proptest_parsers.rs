@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use credential_core::entra::parse_token_response;
-use credential_core::retry::parse_retry_after;
+use credential_core::__private::entra::parse_token_response;
+use credential_core::__private::retry::parse_retry_after;
 use proptest::prelude::*;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;

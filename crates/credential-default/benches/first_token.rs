@@ -17,11 +17,12 @@ mod bench {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
+    use credential_core::{Env, Fs, LoopbackOnlyHttpClient, ProviderContext, SystemProcessRunner};
     use credential_default::{
         AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential,
-        ChainedTokenCredential, DefaultAzureCredential, Env, EnvironmentCredential, Fs,
-        LoopbackOnlyHttpClient, ManagedIdentityCredential, ProviderContext, SystemProcessRunner,
-        TokenCredential, TokenRequestOptions, WorkloadIdentityCredential,
+        ChainedTokenCredential, DefaultAzureCredential, EnvironmentCredential,
+        ManagedIdentityCredential, TokenCredential, TokenRequestOptions,
+        WorkloadIdentityCredential,
     };
     use url::Url;
 

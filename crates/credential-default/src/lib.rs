@@ -26,7 +26,7 @@
 //! `workloadidentitycredential`, `managedidentitycredential` — then without
 //! the probe —, `azureclicredential`, `azurepowershellcredential`,
 //! `azuredeveloperclicredential`). Any other value fails construction with a
-//! list of the valid ones. The builder's `exclude` applies on top.
+//! list of the valid ones. The builder's `with_excluded` applies on top.
 //!
 //! # Unavailable or misconfigured
 //! A link is **unavailable** only when its inputs are *absent*: no service
@@ -53,8 +53,8 @@
 //! stops there:
 //!
 //! ```
-//! use credential_default::{DefaultAzureCredential, Env, ProviderContext, TokenCredential,
-//!     TokenRequestOptions};
+//! use credential_core::{Env, ProviderContext}; // a test context (feature `test-util`)
+//! use credential_default::{DefaultAzureCredential, TokenCredential, TokenRequestOptions};
 //! let ctx = ProviderContext::isolated().with_env(Env::from_pairs([
 //!     ("AZURE_TENANT_ID", "contoso tenant"),
 //!     ("AZURE_CLIENT_ID", "00000000-0000-0000-0000-000000000001"),
@@ -156,19 +156,22 @@ mod link;
 
 pub use builder::DefaultAzureCredentialBuilder;
 pub use credential::DefaultAzureCredential;
-pub use kind::{AZURE_TOKEN_CREDENTIALS, CredentialKind};
+pub use kind::{
+    AZURE_TOKEN_CREDENTIALS, CredentialKind, ParseCredentialKindError, token_credentials_values,
+};
 
 /// The name errors carry.
-pub(crate) const NAME: &str = "DefaultAzureCredential";
+pub(crate) const NAME: &str = credential_core::__private::credential_names::DEFAULT;
 
+/// The application-facing items of `credential-core`: the trait, tokens,
+/// options and errors, and the transport seam for a caller's own HTTP client.
+/// Seams for tests and implementors (`ProviderContext`, `Env`, `Fs`, clocks,
+/// process runners, `TokenCache`) are in `credential-core` itself.
 pub use credential_core::{
-    AccessToken, BearerTokenFuture, ChainedTokenCredential, Clock, CloudConfiguration,
-    CredentialError, EntraDiagnostics, Env, ErrorSource, FnCredential, Fs, HttpClient, HttpRequest,
-    HttpResponse, LoopbackOnlyHttpClient, ManualClock, NoNetworkHttpClient, ProcessError,
-    ProcessOutput, ProcessRequest, ProcessRunner, ProviderContext, ReqwestHttpClient, Secret,
-    SharedClock, SharedHttpClient, SharedProcessRunner, SystemClock, SystemProcessRunner,
-    TokenCache, TokenCredential, TokenRequestOptions, TransportError, TransportErrorKind,
-    async_trait, entra, env_vars, get_bearer_token_provider, retry, token_credential_fn,
+    AccessToken, BearerTokenFuture, ChainedTokenCredential, CloudConfiguration, CredentialError,
+    EntraDiagnostics, ErrorSource, FnCredential, HttpClient, HttpRequest, HttpResponse,
+    ReqwestHttpClient, RetryPolicy, Secret, SharedHttpClient, TokenCredential, TokenRequestOptions,
+    TransportError, TransportErrorKind, get_bearer_token_provider, token_credential_fn,
 };
 
 /// The persistent token cache's types (the file store is in the

@@ -13,10 +13,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
+use credential_core::{
+    Env, Fs, ProcessError, ProcessOutput, ProcessRequest, ProcessRunner, ProviderContext,
+    async_trait,
+};
 use credential_default::{
-    CredentialError, CredentialKind, DefaultAzureCredential, Env, Fs, HttpClient, HttpRequest,
-    HttpResponse, ProcessError, ProcessOutput, ProcessRequest, ProcessRunner, ProviderContext,
-    TransportError, TransportErrorKind, async_trait,
+    CredentialError, CredentialKind, DefaultAzureCredential, HttpClient, HttpRequest, HttpResponse,
+    TransportError, TransportErrorKind,
 };
 use tokio::time::Instant;
 
@@ -103,11 +106,7 @@ impl ProcessRunner for SlowTools {
             });
         }
         let (exit_code, stdout, stderr) = outputs.remove(0);
-        Ok(ProcessOutput {
-            exit_code: Some(exit_code),
-            stdout,
-            stderr,
-        })
+        Ok(ProcessOutput::new(Some(exit_code), stdout, stderr))
     }
 }
 

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
+use credential_core::{Env, Fs, ProviderContext, SystemProcessRunner, async_trait};
 use credential_default::{
-    CredentialKind, DefaultAzureCredential, Env, Fs, HttpClient, HttpRequest, HttpResponse,
-    ProviderContext, SystemProcessRunner, TransportError, TransportErrorKind, async_trait,
+    CredentialKind, DefaultAzureCredential, HttpClient, HttpRequest, HttpResponse, TransportError,
+    TransportErrorKind,
 };
 
 /// An IMDS that refuses every connection, counting the attempts.

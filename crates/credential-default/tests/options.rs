@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use common::*;
 use credential_core::test_util::ScriptedHttpClient;
-use credential_default::retry::RetryPolicy;
-use credential_default::{
-    CloudConfiguration, CredentialKind, DefaultAzureCredential, Env, Fs, ProviderContext,
-};
+use credential_core::{Env, Fs, ProviderContext};
+use credential_default::RetryPolicy;
+use credential_default::{CloudConfiguration, CredentialKind, DefaultAzureCredential};
 
 fn context(env: &[(&str, &str)], files: &[(&str, &str)]) -> ProviderContext {
     ProviderContext::isolated()
@@ -79,7 +78,7 @@ async fn authority_host_wins_over_the_cloud_and_reaches_workload_and_token_excha
             .with_cloud(CloudConfiguration::azure_us_government())
             .with_authority_host("https://login.example.net");
         if let Some(kind) = excluded {
-            builder = builder.exclude(kind);
+            builder = builder.with_excluded(kind);
         }
         let c = builder.build().unwrap();
         assert_eq!(get(&c).await.unwrap().token.expose_secret(), "t");

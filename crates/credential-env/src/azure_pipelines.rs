@@ -3,10 +3,10 @@
 
 use std::fmt;
 
-use credential_core::entra::quote_untrusted;
-use credential_core::env_vars::SYSTEM_OIDCREQUESTURI;
-use credential_core::http::HttpRequest;
-use credential_core::retry::send_with_retry;
+use credential_core::__private::entra::quote_untrusted;
+use credential_core::__private::env_vars::SYSTEM_OIDCREQUESTURI;
+use credential_core::__private::retry::send_with_retry;
+use credential_core::HttpRequest;
 use credential_core::{
     AccessToken, CredentialError, HttpResponse, Method, Secret, TokenCredential,
     TokenRequestOptions, async_trait,
@@ -17,7 +17,7 @@ use url::Url;
 use crate::options::{CommonOptions, common_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "AzurePipelinesCredential";
+const NAME: &str = credential_core::__private::credential_names::AZURE_PIPELINES;
 
 /// The Azure DevOps REST api-version of the OIDC token request.
 pub const OIDC_API_VERSION: &str = "7.1";
@@ -301,6 +301,10 @@ impl AzurePipelinesCredentialBuilder {
                 ),
             ));
         }
+        principal
+            .context
+            .env
+            .require_unicode(NAME, &[SYSTEM_OIDCREQUESTURI])?;
         let (raw, origin) = match self.oidc_request_uri.filter(|u| !u.trim().is_empty()) {
             Some(uri) => (uri, "with_oidc_request_uri"),
             None => match principal.context.env.get(SYSTEM_OIDCREQUESTURI) {
@@ -322,7 +326,7 @@ impl AzurePipelinesCredentialBuilder {
             .ok()
             .filter(|u| {
                 u.scheme() == "https"
-                    || (u.scheme() == "http" && credential_core::http::is_loopback(u))
+                    || (u.scheme() == "http" && credential_core::__private::is_loopback(u))
             })
             .ok_or_else(|| {
                 CredentialError::invalid_configuration(
@@ -347,7 +351,7 @@ impl AzurePipelinesCredentialBuilder {
 mod tests {
     use super::*;
     use credential_core::StatusCode;
-    use reqwest::header::{HeaderMap, HeaderValue};
+    use credential_core::{HeaderMap, HeaderValue};
 
     fn response(status: u16, content_type: &str, body: &str) -> HttpResponse {
         let mut headers = HeaderMap::new();

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use credential_core::entra::ClientAuthentication;
+use credential_core::__private::entra::ClientAuthentication;
 use credential_core::{
     AccessToken, CredentialError, Secret, TokenCredential, TokenRequestOptions, async_trait,
 };
@@ -14,7 +14,7 @@ use credential_core::{
 use crate::options::{CommonOptions, common_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "ClientAssertionCredential";
+const NAME: &str = credential_core::__private::credential_names::CLIENT_ASSERTION;
 
 type AssertionFuture = Pin<Box<dyn Future<Output = Result<Secret, CredentialError>> + Send>>;
 type AssertionFn = dyn Fn() -> AssertionFuture + Send + Sync;
@@ -37,6 +37,7 @@ type AssertionFn = dyn Fn() -> AssertionFuture + Send + Sync;
 /// .unwrap();
 /// # let _ = credential;
 /// ```
+#[derive(Clone)]
 pub struct ClientAssertionCredential {
     principal: ServicePrincipal,
     get_assertion: Arc<AssertionFn>,

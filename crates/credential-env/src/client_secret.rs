@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use credential_core::entra::ClientAuthentication;
+use credential_core::__private::entra::ClientAuthentication;
 use credential_core::{
     AccessToken, CredentialError, Secret, TokenCredential, TokenRequestOptions, async_trait,
 };
@@ -10,7 +10,7 @@ use credential_core::{
 use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "ClientSecretCredential";
+const NAME: &str = credential_core::__private::credential_names::CLIENT_SECRET;
 
 /// Authenticates a service principal with a client secret:
 /// `POST {authority}/{tenant}/oauth2/v2.0/token` with
@@ -27,6 +27,7 @@ const NAME: &str = "ClientSecretCredential";
 ///     .unwrap();
 /// assert!(!format!("{credential:?}").contains("my-secret"));
 /// ```
+#[derive(Clone)]
 pub struct ClientSecretCredential {
     principal: ServicePrincipal,
     secret: Secret,

@@ -57,9 +57,7 @@ mod options;
 mod service_principal;
 mod workload_identity;
 
-pub use azure_pipelines::{
-    AzurePipelinesCredential, AzurePipelinesCredentialBuilder, OIDC_API_VERSION,
-};
+pub use azure_pipelines::{AzurePipelinesCredential, AzurePipelinesCredentialBuilder};
 pub use client_assertion::{ClientAssertionCredential, ClientAssertionCredentialBuilder};
 pub use client_certificate::{
     ClientCertificate, ClientCertificateCredential, ClientCertificateCredentialBuilder,

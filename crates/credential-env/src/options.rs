@@ -2,11 +2,11 @@
 //! [`CommonOptions`] and `with_*` methods, plus the hooks
 //! `EnvironmentCredential` uses.
 
-pub(crate) use credential_core::builder::CommonOptions;
+pub(crate) use credential_core::__private::builder::CommonOptions;
 pub(crate) use credential_core::common_builder_methods;
 
-use credential_core::entra::{AllowedTenants, validate_allowed_tenants_from};
-use credential_core::env_vars::AZURE_ADDITIONALLY_ALLOWED_TENANTS;
+use credential_core::__private::entra::{AllowedTenants, validate_allowed_tenants_from};
+use credential_core::__private::env_vars::AZURE_ADDITIONALLY_ALLOWED_TENANTS;
 use credential_core::{CredentialError, Env};
 
 /// `AZURE_ADDITIONALLY_ALLOWED_TENANTS`, if set, checked: every entry must
@@ -15,6 +15,7 @@ pub(crate) fn allowed_tenants_from_env(
     credential: &'static str,
     env: &Env,
 ) -> Result<Option<AllowedTenants>, CredentialError> {
+    env.require_unicode(credential, &[AZURE_ADDITIONALLY_ALLOWED_TENANTS])?;
     let Some(list) = env.get(AZURE_ADDITIONALLY_ALLOWED_TENANTS) else {
         return Ok(None);
     };

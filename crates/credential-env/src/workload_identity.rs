@@ -5,8 +5,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use credential_core::entra::{validate_client_id_from, validate_tenant_id_from};
-use credential_core::env_vars::{AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID};
+use credential_core::__private::entra::{validate_client_id_from, validate_tenant_id_from};
+use credential_core::__private::env_vars::{
+    AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID,
+};
 use credential_core::{
     AccessToken, CredentialError, ProviderContext, Secret, TokenCredential, TokenRequestOptions,
     async_trait,
@@ -16,7 +18,7 @@ use time::{Duration, OffsetDateTime};
 use crate::options::{CommonOptions, allowed_tenants_from_env, common_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "WorkloadIdentityCredential";
+const NAME: &str = credential_core::__private::credential_names::WORKLOAD_IDENTITY;
 
 /// How long a read of the token file is used before the file is read again
 /// (Kubernetes rotates it).
@@ -192,6 +194,10 @@ impl WorkloadIdentityCredentialBuilder {
     pub fn build(mut self) -> Result<WorkloadIdentityCredential, CredentialError> {
         let context = self.common.context();
         let env = &context.env;
+        env.require_unicode(
+            NAME,
+            &[AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE],
+        )?;
         let given = |v: Option<String>, option: &'static str| {
             v.filter(|s| !s.trim().is_empty()).map(|v| (v, option))
         };

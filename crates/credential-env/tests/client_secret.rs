@@ -7,7 +7,7 @@ use crate::common;
 use std::sync::Arc;
 
 use common::*;
-use credential_core::retry::RetryPolicy;
+use credential_core::RetryPolicy;
 use credential_core::{
     CredentialError, Env, ManualClock, ProviderContext, TokenCredential, TokenRequestOptions,
     TransportErrorKind,
@@ -50,6 +50,27 @@ async fn sends_exact_client_credentials_request() {
     assert_eq!(token.expires_on, NOW + Duration::hours(1));
     mock.assert_async().await;
     assert_secret_post(&recorder.last(), SECRET, &format!("{SCOPE} offline_access"));
+}
+
+#[tokio::test]
+async fn with_http_client_replaces_the_contexts_transport() {
+    let http = ScriptedHttp::new();
+    http.push_status(200, &token_body("tok-own-transport", 3600));
+    // The context's transport reaches loopback only; the builder's wins.
+    let (ctx, _clock) = context(Env::empty());
+    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_context(ctx)
+        .with_http_client(http.clone())
+        .build()
+        .unwrap();
+    let token = fetch_token(&cred).await;
+    assert_eq!(token.token.expose_secret(), "tok-own-transport");
+    assert_eq!(http.count(), 1);
+    assert!(
+        http.urls()[0].starts_with(&format!("https://login.microsoftonline.com/{TENANT}/")),
+        "{:?}",
+        http.urls()
+    );
 }
 
 #[tokio::test]
@@ -271,7 +292,7 @@ async fn sovereign_cloud_from_option_and_environment() {
     http.push_status(200, &token_body("a", 3600));
     http.push_status(200, &token_body("b", 3600));
     let cred = scripted_credential_with(http.clone(), Env::empty(), |builder| {
-        builder.with_authority_host(credential_core::entra::AZURE_US_GOVERNMENT)
+        builder.with_authority_host(credential_core::__private::entra::AZURE_US_GOVERNMENT)
     });
     fetch_token(&cred).await;
     let env = Env::from_pairs([("AZURE_AUTHORITY_HOST", "login.chinacloudapi.cn/")]);

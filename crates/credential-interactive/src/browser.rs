@@ -3,10 +3,11 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use credential_core::CredentialError;
-use credential_core::process::ProcessRequest;
+use credential_core::ProcessRequest;
 use url::Url;
 
 use crate::grant::GrantResponse;
@@ -15,7 +16,7 @@ use crate::options::{CommonOptions, SignIn, common_builder_methods, sign_in_buil
 use crate::pkce::{Pkce, random_string};
 use crate::public::PublicClient;
 
-const NAME: &str = "InteractiveBrowserCredential";
+const NAME: &str = credential_core::__private::credential_names::INTERACTIVE_BROWSER;
 
 /// How long the user has to finish signing in, unless set.
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -43,8 +44,10 @@ pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 ///     .await?;
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct InteractiveBrowserCredential {
-    public: PublicClient,
+    /// Shared by clones, with its token cache and accounts.
+    public: Arc<PublicClient>,
     options: BrowserOptions,
 }
 
@@ -295,7 +298,7 @@ impl InteractiveBrowserCredentialBuilder {
             "call InteractiveBrowserCredential::authenticate",
         )?;
         Ok(InteractiveBrowserCredential {
-            public,
+            public: Arc::new(public),
             options: self.options,
         })
     }

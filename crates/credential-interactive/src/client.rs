@@ -5,10 +5,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use credential_core::entra::{self, AllowedTenants};
-use credential_core::http::{HttpRequest, HttpResponse};
-use credential_core::retry::{RetryPolicy, send_with_retry};
+use credential_core::__private::entra::{self, AllowedTenants};
+use credential_core::__private::retry::send_with_retry;
+use credential_core::RetryPolicy;
 use credential_core::{CredentialError, Method, ProviderContext, TokenRequestOptions};
+use credential_core::{HttpRequest, HttpResponse};
 use url::Url;
 
 use crate::grant::{GrantResponse, parse_grant_response};
@@ -142,19 +143,7 @@ impl TokenClient {
     }
 }
 
-/// At least one scope, none blank.
-pub(crate) fn check_scopes(
-    credential: &'static str,
-    scopes: &[&str],
-) -> Result<(), CredentialError> {
-    if scopes.is_empty() || scopes.iter().any(|s| s.trim().is_empty()) {
-        return Err(CredentialError::invalid_configuration(
-            credential,
-            "get_token needs at least one non-blank scope, e.g. \"https://vault.azure.net/.default\"",
-        ));
-    }
-    Ok(())
-}
+pub(crate) use credential_core::__private::entra::check_scopes;
 
 /// The OAuth `error` of an authentication error, if any.
 pub(crate) fn oauth_error(error: &CredentialError) -> Option<&str> {

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credential_core::entra::parse_token_response;
+use credential_core::__private::entra::parse_token_response;
 use credential_core::{AccessToken, CredentialError, Secret};
 use serde::Deserialize;
 use time::OffsetDateTime;

@@ -77,17 +77,8 @@ mod record;
 mod store;
 
 pub use auth_code::{AuthorizationCodeCredential, AuthorizationCodeCredentialBuilder};
-pub use browser::{
-    DEFAULT_SIGN_IN_TIMEOUT, InteractiveBrowserCredential, InteractiveBrowserCredentialBuilder,
-};
+pub use browser::{InteractiveBrowserCredential, InteractiveBrowserCredentialBuilder};
 pub use cancel::Cancellation;
-pub use device_code::{
-    DEVICE_CODE_GRANT, DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodeInfo,
-    SLOW_DOWN_STEP,
-};
-pub use on_behalf_of::{
-    JWT_BEARER_GRANT, MAX_CACHED_USERS, OnBehalfOfCredential, OnBehalfOfCredentialBuilder,
-};
-pub use options::DEFAULT_TENANT;
-pub use public::OIDC_SCOPES;
+pub use device_code::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodeInfo};
+pub use on_behalf_of::{OnBehalfOfCredential, OnBehalfOfCredentialBuilder};
 pub use record::AuthenticationRecord;

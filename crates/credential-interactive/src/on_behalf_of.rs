@@ -4,8 +4,8 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use credential_core::certificate::{ClientCertificate, sign_assertion};
-use credential_core::entra::{JWT_BEARER_ASSERTION_TYPE, merge_claims};
+use credential_core::__private::certificate::{ClientCertificate, sign_assertion};
+use credential_core::__private::entra::{JWT_BEARER_ASSERTION_TYPE, merge_claims};
 use credential_core::{
     AccessToken, CredentialError, Secret, TokenCache, TokenCredential, TokenRequestOptions,
     async_trait,
@@ -14,7 +14,7 @@ use credential_core::{
 use crate::client::{TokenClient, check_scopes};
 use crate::options::{CommonOptions, common_builder_methods};
 
-const NAME: &str = "OnBehalfOfCredential";
+const NAME: &str = credential_core::__private::credential_names::ON_BEHALF_OF;
 
 /// The on-behalf-of grant type.
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";

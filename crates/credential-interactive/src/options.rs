@@ -2,7 +2,7 @@
 //! tenants, retries, timeout, context) and, for user sign-in, [`SignIn`]
 //! with the methods that set it.
 
-pub(crate) use credential_core::builder::CommonOptions;
+pub(crate) use credential_core::__private::builder::CommonOptions;
 pub(crate) use credential_core::common_builder_methods;
 
 /// The tenant of user sign-in when none is given: any work or school account.

@@ -10,8 +10,9 @@
 //! written: never a client secret, certificate or assertion. A store error
 //! is logged and never fails a request.
 
+use credential_core::__private::cache_store::{CachePartition, EntryKind};
+use credential_core::PersistentTokenCache;
 use credential_core::Secret;
-use credential_core::cache_store::{CachePartition, EntryKind, PersistentTokenCache};
 
 use crate::AuthenticationRecord;
 

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::future::Future;
 
-use credential_core::entra::{DEVELOPER_SIGN_ON_CLIENT_ID, merge_claims};
+use credential_core::__private::entra::{DEVELOPER_SIGN_ON_CLIENT_ID, merge_claims};
 use credential_core::{AccessToken, CredentialError, Secret, TokenCache, TokenRequestOptions};
 
 use crate::AuthenticationRecord;

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use credential_core::__private::certificate::ClientCertificate;
 use credential_core::ProviderContext;
-use credential_core::certificate::ClientCertificate;
 use credential_interactive::{DeviceCodeCredential, OnBehalfOfCredential};
 use keyvault_emulator::{Approval, Emulator, InteractiveOptions, RunningEmulator};
 

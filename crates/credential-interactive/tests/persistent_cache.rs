@@ -6,8 +6,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use credential_core::cache_store::{CacheStore, CacheStoreError, PersistentTokenCache};
-use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use credential_core::{CacheStore, CacheStoreError, PersistentTokenCache};
+use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{LoopbackOnlyHttpClient, ManualClock, MemoryCacheStore, Secret, async_trait};
 use credential_interactive::{DeviceCodeCredential, InteractiveBrowserCredential};
 use keyvault_emulator::{InteractiveOptions, RunningEmulator};

@@ -17,8 +17,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use credential_core::Method;
 use credential_core::{CredentialError, Env, HttpRequest, HttpResponse, Secret};
-use reqwest::Method;
 use serde_json::Value;
 use url::Url;
 
@@ -117,7 +117,7 @@ pub fn challenge_path(response: &HttpResponse) -> Result<String, CredentialError
         .ok_or_else(|| {
             challenge_error(format!(
                 "Azure Arc's WWW-Authenticate header is not 'Basic realm=<path>': {}",
-                credential_core::entra::quote_untrusted(trimmed)
+                credential_core::__private::entra::quote_untrusted(trimmed)
             ))
         })?;
     Ok(path.to_owned())
@@ -169,19 +169,8 @@ impl KeyDirectory {
 
 /// Checks the challenge's key file path before anything is read: a `.key`
 /// file directly inside the expected directory, and nothing else.
-///
-/// ```
-/// use credential_msi::azure_arc::{validate_key_path, KeyDirectory};
-/// assert!(validate_key_path("/var/opt/azcmagent/tokens/abc.key", &KeyDirectory::Linux).is_ok());
-/// assert!(validate_key_path("/etc/shadow", &KeyDirectory::Linux).is_err());
-/// assert!(validate_key_path("/var/opt/azcmagent/tokens/../x.key", &KeyDirectory::Linux).is_err());
-/// ```
-///
-/// # Errors
-/// [`CredentialError::UnexpectedResponse`] when the path is not a `.key`
-/// file directly inside `directory`.
 pub fn validate_key_path(path: &str, directory: &KeyDirectory) -> Result<PathBuf, CredentialError> {
-    let shown = credential_core::entra::quote_untrusted(path);
+    let shown = credential_core::__private::entra::quote_untrusted(path);
     if !path.ends_with(".key") {
         return Err(challenge_error(format!(
             "Azure Arc pointed at the key file {shown}, which does not have the .key extension; \
@@ -276,6 +265,14 @@ pub fn confirm_identity(body: &[u8], id: Option<&UserAssignedId>) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_path_must_be_a_key_file_in_the_directory() {
+        let linux = KeyDirectory::Linux;
+        assert!(validate_key_path("/var/opt/azcmagent/tokens/abc.key", &linux).is_ok());
+        assert!(validate_key_path("/etc/shadow", &linux).is_err());
+        assert!(validate_key_path("/var/opt/azcmagent/tokens/../x.key", &linux).is_err());
+    }
 
     fn windows() -> KeyDirectory {
         KeyDirectory::Windows {

@@ -5,8 +5,8 @@
 
 use std::fmt;
 
+use credential_core::Method;
 use credential_core::{CredentialError, HttpRequest, Secret};
-use reqwest::Method;
 use url::Url;
 
 use crate::NAME;
@@ -53,7 +53,7 @@ pub fn client_id_for(
             NAME,
             format!(
                 "Azure Machine Learning supports only a client id for a user-assigned managed \
-                 identity, but a {} was given; use with_client_id instead",
+                 identity, but a {} was given; give UserAssignedId::ClientId instead",
                 other.kind()
             ),
         )),

@@ -1,8 +1,8 @@
 //! Azure Cloud Shell (`MSI_ENDPOINT` without `MSI_SECRET`): `POST $MSI_ENDPOINT`
 //! with the form body `resource=…` and `Metadata: true`. System-assigned only.
 
+use credential_core::Method;
 use credential_core::{CredentialError, HttpRequest};
-use reqwest::Method;
 use url::Url;
 
 use crate::NAME;
@@ -27,8 +27,8 @@ pub fn check_identity(id: Option<&UserAssignedId>) -> Result<(), CredentialError
             NAME,
             format!(
                 "Cloud Shell does not support a user-assigned managed identity, but a {} was \
-                 given; build the credential without with_client_id, with_object_id or \
-                 with_resource_id",
+                 given; build the credential without \
+                 with_user_assigned_id",
                 id.kind()
             ),
         )),

@@ -9,9 +9,9 @@
 
 use std::time::Duration;
 
-use credential_core::env_vars::AZURE_POD_IDENTITY_AUTHORITY_HOST;
+use credential_core::__private::env_vars::AZURE_POD_IDENTITY_AUTHORITY_HOST;
+use credential_core::Method;
 use credential_core::{CredentialError, HttpRequest, HttpResponse, TransportError};
-use reqwest::Method;
 use url::Url;
 
 use crate::NAME;
@@ -52,16 +52,6 @@ pub struct ImdsConfig {
 impl ImdsConfig {
     /// The token URL under `base` (a scheme and host, optionally a port and a
     /// path prefix; `http://` is assumed when no scheme is given).
-    ///
-    /// ```
-    /// use credential_msi::imds::ImdsConfig;
-    /// let c = ImdsConfig::from_base("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://10.0.0.1:2579/", None).unwrap();
-    /// assert_eq!(c.endpoint.as_str(), "http://10.0.0.1:2579/metadata/identity/oauth2/token");
-    /// ```
-    ///
-    /// # Errors
-    /// [`CredentialError::InvalidConfiguration`] naming `origin`, for a value
-    /// that is not an `http(s)` URL with a host.
     pub fn from_base(
         origin: &'static str,
         base: &str,
@@ -73,18 +63,6 @@ impl ImdsConfig {
     /// The token URL under `AZURE_POD_IDENTITY_AUTHORITY_HOST` (AKS pod
     /// identity): [`POD_IDENTITY_TOKEN_PATH`], with its trailing slash, and
     /// no probe.
-    ///
-    /// ```
-    /// use credential_msi::imds::ImdsConfig;
-    /// let c = ImdsConfig::from_pod_identity_host("http://10.0.0.1:2579", None).unwrap();
-    /// assert_eq!(c.endpoint.as_str(), "http://10.0.0.1:2579/metadata/identity/oauth2/token/");
-    /// assert!(c.skip_probe);
-    /// ```
-    ///
-    /// # Errors
-    /// [`CredentialError::InvalidConfiguration`] naming
-    /// `AZURE_POD_IDENTITY_AUTHORITY_HOST`, for a value that is not an `http(s)`
-    /// URL with a host.
     pub fn from_pod_identity_host(
         host: &str,
         id: Option<UserAssignedId>,
@@ -202,6 +180,26 @@ pub fn transport_failure(error: TransportError) -> CredentialError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_from_base_and_pod_identity_host() {
+        let c = ImdsConfig::from_base(
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+            "http://10.0.0.1:2579/",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            c.endpoint.as_str(),
+            "http://10.0.0.1:2579/metadata/identity/oauth2/token"
+        );
+        let c = ImdsConfig::from_pod_identity_host("http://10.0.0.1:2579", None).unwrap();
+        assert_eq!(
+            c.endpoint.as_str(),
+            "http://10.0.0.1:2579/metadata/identity/oauth2/token/"
+        );
+        assert!(c.skip_probe);
+    }
 
     fn config(id: Option<UserAssignedId>) -> ImdsConfig {
         ImdsConfig::from_base("test", DEFAULT_IMDS_HOST, id).unwrap()

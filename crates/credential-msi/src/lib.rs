@@ -5,7 +5,7 @@
 //! use credential_core::{TokenCredential, TokenRequestOptions};
 //! use credential_msi::ManagedIdentityCredential;
 //! # async fn demo() -> Result<(), credential_core::CredentialError> {
-//! let credential = ManagedIdentityCredential::new();
+//! let credential = ManagedIdentityCredential::new()?;
 //! let token = credential
 //!     .get_token(&["https://management.azure.com/.default"], &TokenRequestOptions::default())
 //!     .await?;
@@ -16,8 +16,8 @@
 //! Detected when the credential is built, in this order (see [`SourceKind`]):
 //! token exchange (AKS workload identity), Service Fabric, App Service /
 //! Functions / Container Apps, Azure Machine Learning, Cloud Shell, Azure Arc,
-//! and IMDS as the fallback. Each has a module with its pure request builder;
-//! [`response`] parses every source's answers.
+//! and IMDS as the fallback. Each source is a private module with its pure
+//! request builder; one parser reads every source's answers.
 //!
 //! # Where we differ on purpose from the reference SDKs
 //! - **Token exchange is checked first** (as JavaScript does; Python checks it
@@ -39,7 +39,7 @@
 //!   schedule; a connection that cannot be made (refused, unreachable,
 //!   connect timeout) is not retried (no IMDS means no IMDS; JavaScript
 //!   retries it for about 25 s). Other sources use
-//!   `credential_core::retry::RetryPolicy::default()`.
+//!   `credential_core::RetryPolicy::default()`.
 //! - **Per-try timeout**: 30 s for every token request,
 //!   `with_request_timeout` to change it; the probe keeps its 1 s.
 //! - **`expires_on`**: every format either SDK reads (epoch seconds as a
@@ -61,25 +61,35 @@
 //!   id kind the source does not accept) are returned by `get_token`, so that
 //!   building the credential never fails because of the environment.
 
+mod app_service;
+mod azure_arc;
+mod azure_ml;
+mod cloud_shell;
 mod credential;
 mod identity;
+mod imds;
 mod imds_retry;
+mod response;
+mod service_fabric;
 mod source;
-
-pub mod app_service;
-pub mod azure_arc;
-pub mod azure_ml;
-pub mod cloud_shell;
-pub mod imds;
-pub mod response;
-pub mod service_fabric;
-pub mod tls;
-pub mod token_exchange;
+mod tls;
+mod token_exchange;
 
 pub use credential::{ManagedIdentityCredential, ManagedIdentityCredentialBuilder};
-pub use identity::UserAssignedId;
-pub use imds_retry::{ImdsRetryPolicy, send_with_imds_retry};
+pub use identity::{ParseUserAssignedIdError, UserAssignedId};
+pub use imds_retry::ImdsRetryPolicy;
 pub use source::SourceKind;
 
+/// The managed identity response parsers, for this workspace's property
+/// tests and fuzz targets only. Not part of the public API: no semver
+/// promise covers it.
+#[doc(hidden)]
+pub mod __private {
+    /// Token and error response parsers.
+    pub mod response {
+        pub use crate::response::*;
+    }
+}
+
 /// The name errors carry.
-pub(crate) const NAME: &str = "ManagedIdentityCredential";
+pub(crate) const NAME: &str = credential_core::__private::credential_names::MANAGED_IDENTITY;

@@ -3,7 +3,7 @@
 //!
 //! Everything here is pure: bytes and a time in, a token or an error out.
 
-use credential_core::entra::{half_life, quote_untrusted};
+use credential_core::__private::entra::{half_life, quote_untrusted};
 use credential_core::{AccessToken, CredentialError, EntraDiagnostics, TransportErrorKind};
 use serde_json::Value;
 use time::format_description::well_known::{Iso8601, Rfc3339};

@@ -7,8 +7,8 @@
 
 use std::fmt;
 
+use credential_core::Method;
 use credential_core::{CredentialError, HttpRequest, Secret};
-use reqwest::Method;
 use url::Url;
 
 use crate::NAME;

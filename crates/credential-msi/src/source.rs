@@ -5,10 +5,10 @@
 
 use std::fmt;
 
-use credential_core::entra::{
+use credential_core::__private::entra::{
     resolve_authority_host, validate_client_id_from, validate_tenant_id_from,
 };
-use credential_core::env_vars::{
+use credential_core::__private::env_vars::{
     AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE, AZURE_POD_IDENTITY_AUTHORITY_HOST,
     AZURE_TENANT_ID, IDENTITY_ENDPOINT, IDENTITY_HEADER, IDENTITY_SERVER_THUMBPRINT, IMDS_ENDPOINT,
     MSI_ENDPOINT, MSI_SECRET,
@@ -116,7 +116,7 @@ pub(crate) fn parse_endpoint(origin: &'static str, raw: &str) -> Result<Url, Cre
             format!(
                 "{origin} {} is not a valid http(s) URL ({why}); set {origin} to the endpoint \
                  URL the platform provides, or unset it where there is no such endpoint",
-                credential_core::entra::quote_untrusted(raw)
+                credential_core::__private::entra::quote_untrusted(raw)
             ),
         )
     };
@@ -133,6 +133,22 @@ pub(crate) fn parse_endpoint(origin: &'static str, raw: &str) -> Result<Url, Cre
 /// misconfigured (a malformed URL, an id kind it does not support).
 pub(crate) fn detect(d: &Detection<'_>) -> Result<Source, CredentialError> {
     let env = d.env;
+    env.require_unicode(
+        NAME,
+        &[
+            AZURE_FEDERATED_TOKEN_FILE,
+            AZURE_TENANT_ID,
+            AZURE_CLIENT_ID,
+            IDENTITY_ENDPOINT,
+            IDENTITY_HEADER,
+            IDENTITY_SERVER_THUMBPRINT,
+            MSI_ENDPOINT,
+            MSI_SECRET,
+            azure_ml::DEFAULT_IDENTITY_CLIENT_ID,
+            IMDS_ENDPOINT,
+            AZURE_POD_IDENTITY_AUTHORITY_HOST,
+        ],
+    )?;
     if let Some(source) = token_exchange(d)? {
         return Ok(source);
     }

@@ -8,7 +8,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use credential_core::{CredentialError, ReqwestHttpClient, SharedHttpClient};
+use credential_core::__private::transport_error_kind;
+use credential_core::{
+    CredentialError, HttpClient, HttpRequest, HttpResponse, SharedHttpClient, TransportError,
+    async_trait,
+};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -17,13 +21,6 @@ use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use crate::NAME;
 
 /// A SHA-1 certificate thumbprint.
-///
-/// ```
-/// use credential_msi::tls::Thumbprint;
-/// let t = Thumbprint::parse("A9:99:3E:36:47:06:81:6A:BA:3E:25:71:78:50:C2:6C:9C:D0:D8:9D").unwrap();
-/// assert_eq!(t.to_string(), "a9993e364706816aba3e25717850c26c9cd0d89d");
-/// assert!(Thumbprint::parse("abc").is_err());
-/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Thumbprint([u8; 20]);
 
@@ -168,12 +165,50 @@ pub fn pinned_http_client(thumbprint: Thumbprint) -> Result<SharedHttpClient, Cr
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| failed(e.to_string()))?;
-    Ok(Arc::new(ReqwestHttpClient::from_client(client)))
+    Ok(Arc::new(PinnedHttpClient(client)))
+}
+
+/// The pinned `reqwest` client as an [`HttpClient`]: its own 30 s timeout
+/// unless a request names a per-try timeout.
+#[derive(Debug)]
+struct PinnedHttpClient(reqwest::Client);
+
+#[async_trait]
+impl HttpClient for PinnedHttpClient {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let mut outgoing = reqwest::Request::new(request.method, request.url);
+        *outgoing.headers_mut() = request.headers;
+        *outgoing.body_mut() = request.body.map(reqwest::Body::from);
+        *outgoing.timeout_mut() = request.timeout;
+        let response = self.0.execute(outgoing).await.map_err(transport_error)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(transport_error)?;
+        Ok(HttpResponse::new(status, headers, body))
+    }
+}
+
+fn transport_error(error: reqwest::Error) -> TransportError {
+    let kind = transport_error_kind(
+        error.is_connect(),
+        error.is_timeout(),
+        error.is_body() || error.is_decode(),
+    );
+    TransportError::new(kind, "the Service Fabric token request failed")
+        .with_source(error.without_url())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thumbprint_parses_hex_with_separators() {
+        let t = Thumbprint::parse("A9:99:3E:36:47:06:81:6A:BA:3E:25:71:78:50:C2:6C:9C:D0:D8:9D")
+            .unwrap();
+        assert_eq!(t.to_string(), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert!(Thumbprint::parse("abc").is_err());
+    }
 
     // SHA-1("abc") = a9993e36 4706816a ba3e2571 7850c26c 9cd0d89d.
     const CERT: &[u8] = b"abc";

@@ -12,7 +12,9 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use credential_core::entra::{ClientAuthentication, ClientCredentialsRequest, token_endpoint};
+use credential_core::__private::entra::{
+    ClientAuthentication, ClientCredentialsRequest, token_endpoint,
+};
 use credential_core::{CredentialError, Fs, HttpRequest, Secret};
 use time::{Duration, OffsetDateTime};
 use url::Url;

@@ -3,10 +3,10 @@
 //! epoch and RFC 3339 values round-trip.
 #![allow(clippy::unwrap_used)]
 
-use credential_msi::SourceKind;
-use credential_msi::response::{
+use credential_msi::__private::response::{
     error_from_response, parse_error_body, parse_seconds, parse_timestamp, parse_token_response,
 };
+use credential_msi::SourceKind;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use time::OffsetDateTime;

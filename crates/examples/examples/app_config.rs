@@ -71,7 +71,7 @@ async fn main() -> Result<(), BoxError> {
         .with_context(vault.context())
         .build()?;
     let client = SecretClient::builder(vault.vault_url.clone(), credential)
-        .poll_interval(vault.poll_interval())
+        .with_poll_interval(vault.poll_interval())
         .build()?;
 
     // 1. Seed a few secrets under a fresh prefix (your vault already has them).
@@ -135,7 +135,7 @@ async fn main() -> Result<(), BoxError> {
     println!("   Reloaded: pool size {}.", app.database.pool_size);
 
     // 4. Read a secret often through `SecretCache`: one request, then hits.
-    let cache = SecretCache::new(client.clone());
+    let cache = SecretCache::new(client.clone())?;
     for _ in 0..3 {
         cache.get(&format!("{prefix}Database--Password")).await?;
     }

@@ -9,9 +9,7 @@
 use std::sync::Arc;
 
 use credential_core::{ChainedTokenCredential, TokenCredential, TokenRequestOptions};
-use credential_default::{
-    AzureCliCredential, ClientSecretCredential, ManagedIdentityCredential, env_vars,
-};
+use credential_default::{AzureCliCredential, ClientSecretCredential, ManagedIdentityCredential};
 use examples::{BoxError, unique_name, vault_or_local_emulator};
 use keyvault_secrets::SecretClient;
 use time::format_description::well_known::Rfc3339;
@@ -30,9 +28,9 @@ async fn main() -> Result<(), BoxError> {
 
     // 1. A client secret, and nothing else: the `credential-env` crate alone.
     let secret_credential = ClientSecretCredential::builder(
-        get(env_vars::AZURE_TENANT_ID),
-        get(env_vars::AZURE_CLIENT_ID),
-        get(env_vars::AZURE_CLIENT_SECRET),
+        get("AZURE_TENANT_ID"),
+        get("AZURE_CLIENT_ID"),
+        get("AZURE_CLIENT_SECRET"),
     )
     .with_context(ctx.clone())
     .build();
@@ -53,7 +51,7 @@ async fn main() -> Result<(), BoxError> {
     // 2. Managed identity alone (`credential-msi`). Against the emulator it
     //    talks to the emulator's IMDS endpoint.
     let mut managed = ManagedIdentityCredential::builder().with_context(ctx.clone());
-    if let Some(imds) = vault.env.get(env_vars::AZURE_POD_IDENTITY_AUTHORITY_HOST) {
+    if let Some(imds) = vault.env.get("AZURE_POD_IDENTITY_AUTHORITY_HOST") {
         managed = managed.with_imds_endpoint(Url::parse(&imds)?);
     }
     let managed = managed.build()?;

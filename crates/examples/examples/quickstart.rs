@@ -34,7 +34,7 @@ pub async fn main() -> Result<(), BoxError> {
             .build()?,
     );
     let client = SecretClient::builder(vault.vault_url.clone(), Arc::clone(&credential))
-        .poll_interval(vault.poll_interval())
+        .with_poll_interval(vault.poll_interval())
         .build()?;
     let name = unique_name("quickstart");
 

@@ -23,7 +23,7 @@ async fn main() -> Result<(), BoxError> {
         .with_context(vault.context())
         .build()?;
     let client = SecretClient::builder(vault.vault_url.clone(), credential)
-        .poll_interval(vault.poll_interval())
+        .with_poll_interval(vault.poll_interval())
         .build()?;
     let name = unique_name("rotate");
 

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use credential_core::env_vars::{AZURE_CLIENT_ID, AZURE_TENANT_ID};
+use credential_core::__private::env_vars::{AZURE_CLIENT_ID, AZURE_TENANT_ID};
 use credential_default::InteractiveBrowserCredential;
 use examples::{BoxError, unique_name, vault_or_local_emulator};
 use keyvault_emulator::SimulatedBrowser;

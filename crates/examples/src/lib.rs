@@ -30,6 +30,6 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A secret name that is new on every run: `{prefix}-{8 hex digits}`.
 pub fn unique_name(prefix: &str) -> String {
-    let n = (credential_core::retry::random_unit() * f64::from(u32::MAX)) as u32;
+    let n = (credential_core::__private::retry::random_unit() * f64::from(u32::MAX)) as u32;
     format!("{prefix}-{n:08x}")
 }

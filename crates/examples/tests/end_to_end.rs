@@ -104,8 +104,8 @@ fn client(
     credential: impl credential_core::TokenCredential + 'static,
 ) -> SecretClient {
     SecretClient::builder(emulator.vault_url(), credential)
-        .poll_interval(Duration::from_millis(20))
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_poll_interval(Duration::from_millis(20))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()
 }
@@ -251,8 +251,8 @@ async fn token_nearing_expiry_mid_run_is_refreshed_once() {
         .build()
         .unwrap();
     let client = SecretClient::builder(emulator.vault_url(), credential)
-        .transport(http)
-        .clock(shared)
+        .with_http_client(http)
+        .with_clock(shared)
         .build()
         .unwrap();
 

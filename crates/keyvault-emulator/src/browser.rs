@@ -2,9 +2,10 @@
 //! the emulator's `/authorize` and follows its redirect to the application's
 //! loopback listener, for tests and for samples run without a browser.
 
+use credential_core::__private::is_loopback;
 use credential_core::async_trait;
-use credential_core::process::{ProcessError, ProcessOutput, ProcessRequest, ProcessRunner};
-use credential_core::{HttpClient, HttpRequest, LoopbackOnlyHttpClient, Method};
+use credential_core::{HttpClient, HttpRequest, Method, ReqwestHttpClient};
+use credential_core::{ProcessError, ProcessOutput, ProcessRequest, ProcessRunner};
 use url::Url;
 
 /// A process runner that plays the browser: asked to open a URL (its last
@@ -17,13 +18,13 @@ use url::Url;
 /// standard error), as a real opener would.
 #[derive(Debug, Clone)]
 pub struct SimulatedBrowser {
-    http: LoopbackOnlyHttpClient,
+    http: ReqwestHttpClient,
 }
 
 impl Default for SimulatedBrowser {
     fn default() -> Self {
         Self {
-            http: LoopbackOnlyHttpClient::real(),
+            http: ReqwestHttpClient::new(),
         }
     }
 }
@@ -34,11 +35,24 @@ impl SimulatedBrowser {
         Self::default()
     }
 
+    /// `GET`s `url` if its host is loopback; refuses any other host.
+    async fn get(&self, url: Url) -> Result<credential_core::HttpResponse, String> {
+        if !is_loopback(&url) {
+            return Err(format!(
+                "refused to visit non-loopback host {}",
+                url.host_str().unwrap_or("<none>")
+            ));
+        }
+        self.http
+            .send(HttpRequest::new(Method::GET, url))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     async fn visit(&self, url: &str) -> Result<(), String> {
         let url = Url::parse(url).map_err(|e| format!("not a URL ({e})"))?;
         let response = self
-            .http
-            .send(HttpRequest::new(Method::GET, url))
+            .get(url)
             .await
             .map_err(|e| format!("the sign-in page did not answer ({e})"))?;
         if response.status.as_u16() != 302 {
@@ -51,8 +65,7 @@ impl SimulatedBrowser {
             .header("location")
             .ok_or("the redirect has no Location")?;
         let target = Url::parse(location).map_err(|e| format!("bad redirect ({e})"))?;
-        self.http
-            .send(HttpRequest::new(Method::GET, target))
+        self.get(target)
             .await
             .map_err(|e| format!("the application's redirect listener did not answer ({e})"))?;
         Ok(())
@@ -67,10 +80,6 @@ impl ProcessRunner for SimulatedBrowser {
             Ok(()) => (0, String::new()),
             Err(reason) => (1, reason),
         };
-        Ok(ProcessOutput {
-            exit_code: Some(exit_code),
-            stdout: String::new(),
-            stderr,
-        })
+        Ok(ProcessOutput::new(Some(exit_code), "", stderr))
     }
 }

@@ -2,9 +2,11 @@
 //! emulator's own client, for tests and examples that need a token and no
 //! credential provider crate.
 
-use credential_core::entra::{ClientAuthentication, ClientCredentialsRequest, send_token_request};
-use credential_core::retry::RetryPolicy;
-use credential_core::{FnCredential, LoopbackOnlyHttpClient, SystemClock, token_credential_fn};
+use credential_core::__private::entra::{
+    ClientAuthentication, ClientCredentialsRequest, send_token_request,
+};
+use credential_core::RetryPolicy;
+use credential_core::{FnCredential, ReqwestHttpClient, SystemClock, token_credential_fn};
 
 use crate::running::RunningEmulator;
 
@@ -29,6 +31,13 @@ impl RunningEmulator {
                         format!("the emulator's token endpoint is not a URL: {e}"),
                     )
                 })?;
+                // The emulator's own endpoint: loopback by construction.
+                if !credential_core::__private::is_loopback(&endpoint) {
+                    return Err(credential_core::CredentialError::invalid_configuration(
+                        NAME,
+                        "the emulator's token endpoint is not on loopback",
+                    ));
+                }
                 let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
                 let request = ClientCredentialsRequest {
                     endpoint,
@@ -41,7 +50,7 @@ impl RunningEmulator {
                 .to_http_request();
                 send_token_request(
                     NAME,
-                    &LoopbackOnlyHttpClient::real(),
+                    &ReqwestHttpClient::new(),
                     &request,
                     &RetryPolicy::default(),
                     &SystemClock,

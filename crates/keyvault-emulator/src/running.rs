@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use credential_core::env_vars;
+use credential_core::__private::env_vars;
 use credential_core::{Secret, SystemClock};
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::net::TcpListener;
@@ -302,7 +302,7 @@ impl RunningEmulator {
     /// `AZURE_POD_IDENTITY_AUTHORITY_HOST`.
     pub fn env_vars(&self) -> Vec<(String, String)> {
         vec![
-            ("AZURE_KEYVAULT_URL".to_owned(), self.vault_url()),
+            (env_vars::AZURE_KEYVAULT_URL.to_owned(), self.vault_url()),
             (
                 env_vars::AZURE_AUTHORITY_HOST.to_owned(),
                 self.authority_host(),

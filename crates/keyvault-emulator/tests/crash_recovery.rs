@@ -55,8 +55,8 @@ fn client(env: &HashMap<String, String>) -> SecretClient {
         Arc::new(AtomicUsize::new(0)),
     );
     SecretClient::builder(env["AZURE_KEYVAULT_URL"].clone(), credential)
-        .retry_policy(RetryPolicy::none())
-        .transport(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
+        .with_retry_policy(RetryPolicy::none())
+        .with_http_client(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()
 }

@@ -48,9 +48,9 @@ async fn full_lifecycle_through_secret_client() {
         emulator.vault_url(),
         common::credential_for(&emulator, calls.clone()),
     )
-    .transport(Arc::new(LoopbackOnlyHttpClient::real()))
-    .retry_policy(common::fast_retries())
-    .poll_interval(Duration::from_millis(20))
+    .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
+    .with_retry_policy(common::fast_retries())
+    .with_poll_interval(Duration::from_millis(20))
     .build()
     .unwrap();
 

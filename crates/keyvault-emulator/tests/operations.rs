@@ -168,7 +168,8 @@ async fn tls_mode_serves_https_trusted_via_the_certificate() {
             .is_err()
     );
 
-    // SecretClient over HTTPS.
+    // SecretClient over HTTPS, trusting the emulator's certificate.
+    let transport = credential_core::ReqwestHttpClient::with_ca_pem(pem.as_bytes()).unwrap();
     let credential = common::secret_credential(
         http.clone(),
         emulator.token_endpoint(),
@@ -177,8 +178,8 @@ async fn tls_mode_serves_https_trusted_via_the_certificate() {
         Arc::default(),
     );
     let client = SecretClient::builder(emulator.vault_url(), credential)
-        .http_client(http)
-        .retry_policy(common::fast_retries())
+        .with_http_client(Arc::new(transport))
+        .with_retry_policy(common::fast_retries())
         .build()
         .unwrap();
     client.set_secret("over-tls", "v").await.unwrap();

@@ -103,8 +103,13 @@ impl fmt::Debug for SecretCache {
 
 impl SecretCache {
     /// A cache with the default options over `client`.
-    pub fn new(client: SecretClient) -> Self {
-        Self::from_builder(SecretCacheBuilder::new(client))
+    ///
+    /// # Errors
+    ///
+    /// None with the defaults today; it returns `Result` as every
+    /// constructor does, so that an option that can be wrong can be added.
+    pub fn new(client: SecretClient) -> Result<Self, CacheError> {
+        Self::builder(client).build()
     }
 
     /// A builder for a cache with options.
@@ -408,7 +413,11 @@ impl Inner {
                         let expires_at = now.saturating_add(nanos(ttl));
                         State {
                             value: Some(Arc::new(Value::new(fetched.value, fetched.properties))),
-                            refresh_at: now.saturating_add(nanos(ttl.mul_f64(self.refresh_point))),
+                            // `try_`: `mul_f64` panics when a huge TTL rounds past `Duration::MAX`.
+                            refresh_at: now.saturating_add(nanos(
+                                Duration::try_from_secs_f64(ttl.as_secs_f64() * self.refresh_point)
+                                    .unwrap_or(ttl),
+                            )),
                             expires_at,
                             serve_until: expires_at,
                             next_attempt: i64::MIN,

@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwapOption;
+use credential_core::__private::per_thread::PerThread;
 use credential_core::Secret;
-use credential_core::per_thread::PerThread;
 use futures::future::{BoxFuture, Shared};
 use keyvault_secrets::SecretProperties;
 

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use credential_core::per_thread::PerThread;
+use credential_core::__private::per_thread::PerThread;
 
 /// A snapshot of the cache's counters, each counted since the cache was
 /// built. Read it with [`SecretCache::stats`](crate::SecretCache::stats) and

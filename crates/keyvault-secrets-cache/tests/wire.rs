@@ -19,10 +19,10 @@ async fn vault() -> (ServerGuard, SecretCache) {
         .create_async()
         .await;
     let client = SecretClient::builder(server.url(), credential())
-        .retry_policy(RetryPolicy::none())
+        .with_retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    (server, SecretCache::new(client))
+    (server, SecretCache::new(client).unwrap())
 }
 
 fn secret_path(name: &str) -> Matcher {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
 use base64::Engine;
+use credential_core::__private::per_thread::PerThread;
 use credential_core::TokenRequestOptions;
-use credential_core::per_thread::PerThread;
 use url::Url;
 
 use crate::error::Error;
@@ -161,7 +161,7 @@ impl Challenge {
                 return Err(Error::challenge(format!(
                     "the challenge resource '{host}' does not match the vault's host '{vault_host}', so no token was sent. \
                      If the vault really is served under that resource, disable the check with \
-                     SecretClientBuilder::verify_challenge_resource(false). See https://aka.ms/azsdk/blog/vault-uri"
+                     SecretClientBuilder::with_verify_challenge_resource(false). See https://aka.ms/azsdk/blog/vault-uri"
                 )));
             }
         }

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use credential_core::retry::RetryPolicy;
+use credential_core::RetryPolicy;
 use credential_core::{
     HttpResponse, ReqwestHttpClient, SharedClock, SharedHttpClient, SystemClock, TokenCache,
     TokenCredential,
 };
-use reqwest::Method;
-use reqwest::header::HeaderMap;
+use http::Method;
+use http::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use tracing::Span;
 use url::Url;
@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::headers::{BearerHeaders, ConstantHeaders, RequestIds};
 use crate::models::{WireBundle, malformed};
 use crate::options::ApiVersion;
-use crate::pipeline::{Pipeline, service_error};
+use crate::pipeline::{Pipeline, request_id, service_error};
 use crate::policy::Policy;
 use crate::request::{Request, Response};
 use crate::validate;
@@ -88,10 +88,10 @@ struct Inner {
 /// use std::time::Duration;
 /// use keyvault_secrets::{ApiVersion, SecretClient};
 /// let client = SecretClient::builder("https://gateway.example.com/vaults/main", credential)
-///     .api_version(ApiVersion::V2025_07_01) // or "2026-10-01-preview"
-///     .application_id("billing-api") // User-Agent: "billing-api keyvault-secrets/…"
-///     .max_retries(5)
-///     .poll_interval(Duration::from_secs(1))
+///     .with_api_version(ApiVersion::V2025_07_01) // or "2026-10-01-preview"
+///     .with_application_id("billing-api") // User-Agent: "billing-api keyvault-secrets/…"
+///     .with_max_retries(5)
+///     .with_poll_interval(Duration::from_secs(1))
 ///     .build()?;
 /// # Ok(()) }
 /// ```
@@ -114,58 +114,58 @@ pub struct SecretClientBuilder {
 
 impl SecretClientBuilder {
     /// The API version (`2026-04-01` by default).
-    pub fn api_version(mut self, version: impl Into<ApiVersion>) -> Self {
+    pub fn with_api_version(mut self, version: impl Into<ApiVersion>) -> Self {
         self.api_version = version.into();
         self
     }
     /// The retry policy (3 retries, backoff from 0.8 s capped at 60 s, by default).
-    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
     /// The number of retries after the first try (3 by default).
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
+    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
         self.retry.max_retries = max_retries;
         self
     }
     /// A timeout for each try (the HTTP client's timeout by default: 30 s
     /// for the built-in client).
-    pub fn per_try_timeout(mut self, timeout: Duration) -> Self {
+    pub fn with_per_try_timeout(mut self, timeout: Duration) -> Self {
         self.per_try_timeout = Some(timeout);
         self
     }
     /// Whether the challenge's resource must match the vault's host (on by
     /// default). Turn it off only for a vault served under a domain that
     /// differs from its token audience.
-    pub fn verify_challenge_resource(mut self, verify: bool) -> Self {
+    pub fn with_verify_challenge_resource(mut self, verify: bool) -> Self {
         self.verify_challenge_resource = verify;
         self
     }
-    /// Sends requests with the caller's `reqwest::Client`, as configured.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(Arc::new(ReqwestHttpClient::from_client(client)));
-        self
-    }
-    /// Sends requests through any [`credential_core::HttpClient`] (tests use
-    /// `LoopbackOnlyHttpClient`).
-    pub fn transport(mut self, http: SharedHttpClient) -> Self {
+    /// Sends requests through `http` instead of the process-wide
+    /// `ReqwestHttpClient`: any [`HttpClient`](credential_core::HttpClient),
+    /// shareable with credentials (`DefaultAzureCredentialBuilder` takes the
+    /// same). To send with a `reqwest::Client` of your own, wrap it in a
+    /// small `HttpClient` (the trait's docs show one): its own timeouts are
+    /// kept, and [`per_try_timeout`](Self::with_per_try_timeout) applies only
+    /// where it set none.
+    pub fn with_http_client(mut self, http: SharedHttpClient) -> Self {
         self.http = Some(http);
         self
     }
     /// The clock used for `Retry-After` dates and the token cache.
-    pub fn clock(mut self, clock: SharedClock) -> Self {
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
         self
     }
     /// The interval between polls of delete and recover pollers (2 s by default).
-    pub fn poll_interval(mut self, interval: Duration) -> Self {
+    pub fn with_poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
         self
     }
     /// An application id put in front of the `User-Agent` (1 to 24
     /// visible ASCII characters, no spaces), so the vault's logs show
     /// which application called.
-    pub fn application_id(mut self, id: impl Into<String>) -> Self {
+    pub fn with_application_id(mut self, id: impl Into<String>) -> Self {
         self.application_id = Some(id.into());
         self
     }
@@ -173,25 +173,25 @@ impl SecretClientBuilder {
     /// emulator in a docker compose network). Tokens then travel
     /// unencrypted: never use it for a real vault. The client logs a
     /// warning when built. Off by default (such URLs are refused).
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+    pub fn with_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
     }
     /// Adds a [`Policy`] run once per operation, around the retries.
-    pub fn per_call_policy(mut self, policy: impl Policy + 'static) -> Self {
+    pub fn with_per_call_policy(mut self, policy: impl Policy + 'static) -> Self {
         self.per_call.push(Arc::new(policy));
         self
     }
     /// Adds a [`Policy`] run on every try (the first and each retry),
     /// before authentication.
-    pub fn per_retry_policy(mut self, policy: impl Policy + 'static) -> Self {
+    pub fn with_per_retry_policy(mut self, policy: impl Policy + 'static) -> Self {
         self.per_retry.push(Arc::new(policy));
         self
     }
 
     /// Builds the client. Fails with [`Error::InvalidInput`] for a vault URL
     /// that is not `https://host[/path]` (or `http://` to a loopback host,
-    /// or to any host with [`allow_insecure_http`](Self::allow_insecure_http)),
+    /// or to any host with [`with_insecure_http`](Self::with_insecure_http)),
     /// or a bad application id.
     ///
     /// # Errors
@@ -204,16 +204,16 @@ impl SecretClientBuilder {
         if self.per_try_timeout.is_some_and(|t| t.is_zero()) {
             return Err(Error::invalid_input(
                 "the per-try timeout is zero, so every request would time out at once; pass a \
-                 positive duration to per_try_timeout, or leave it unset for the HTTP client's",
+                 positive duration to with_per_try_timeout, or leave it unset for the HTTP client's",
             ));
         }
         if let Some(id) = &self.application_id {
             validate::application_id(id)?;
         }
-        if vault_url.scheme() == "http" && !credential_core::http::is_loopback(&vault_url) {
+        if vault_url.scheme() == "http" && !credential_core::__private::is_loopback(&vault_url) {
             tracing::warn!(
                 vault = %vault_url,
-                "allow_insecure_http: this client sends tokens and secrets over plain http; use it only for a local emulator"
+                "with_insecure_http: this client sends tokens and secrets over plain http; use it only for a local emulator"
             );
         }
         let vault_origin = vault_url.origin().ascii_serialization();
@@ -286,10 +286,6 @@ fn url_template(vault_url: &Url, base_segments: &[String]) -> Url {
     path.push_str(&"x".repeat(URL_ROOM));
     template.set_path(&path);
     template
-}
-
-fn request_id(response: &HttpResponse) -> Option<String> {
-    response.header("x-ms-request-id").map(str::to_owned)
 }
 
 /// Checks the status and reads the JSON body.

@@ -8,9 +8,9 @@ use std::sync::{Arc, LazyLock};
 
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
+use credential_core::__private::per_thread::PerThread;
 use credential_core::Secret;
-use credential_core::per_thread::PerThread;
-use reqwest::header::{
+use http::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };
 

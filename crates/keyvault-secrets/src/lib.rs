@@ -50,10 +50,10 @@
 //!   instead of a 405/400 from the service.
 //! - **Plain `http://` vault URLs are refused** unless the host is loopback
 //!   (local emulators) or the builder opts in with
-//!   [`SecretClientBuilder::allow_insecure_http`] (which logs a warning); a
+//!   [`SecretClientBuilder::with_insecure_http`] (which logs a warning); a
 //!   token is never sent to another origin (a `nextLink` leaving the
 //!   vault's origin ends the listing with an error).
-//! - **Retries** (as decisions.md): 408, 429 (with or without `Retry-After`),
+//! - **Retries** (`docs/design-rules.md`): 408, 429 (with or without `Retry-After`),
 //!   500, 502, 503, 504 and connection failures, for every method;
 //!   exponential backoff from 0.8 s with jitter, capped at 60 s; `Retry-After`,
 //!   `retry-after-ms` and `x-ms-retry-after-ms` honoured; 3 retries.
@@ -78,7 +78,7 @@
 //!   randomness.
 //! - The `User-Agent` names this package (`keyvault-secrets/<version>`),
 //!   not the `azsdk-` prefix reserved for Microsoft's SDKs, after the
-//!   builder's [`application_id`](SecretClientBuilder::application_id).
+//!   builder's [`with_application_id`](SecretClientBuilder::with_application_id).
 //! - [`KeyVaultSecret::value`] is a [`SecretValue`]: it reads as a `&str`
 //!   and is wiped from memory when dropped.
 
@@ -103,8 +103,11 @@ mod wire_fast;
 pub use async_trait::async_trait;
 pub use client::{DEFAULT_POLL_INTERVAL, SecretClient, SecretClientBuilder};
 pub use credential_core::HttpResponse;
-pub use credential_core::retry::RetryPolicy;
+pub use credential_core::RetryPolicy;
 pub use error::{Error, ServiceError};
+/// The HTTP vocabulary of [`Request`], [`Response`] and [`Policy`], from the
+/// `http` 1.x crate (the types `reqwest`, `hyper` and `axum` share).
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 pub use identifier::{KeyVaultSecretIdentifier, SecretCollection};
 pub use models::{DeletedSecret, KeyVaultSecret, SecretProperties};
 pub use operations::{
@@ -116,6 +119,5 @@ pub use pager::{Page, Pager, Pages};
 pub use policy::{Next, Policy};
 pub use poller::{PollResult, Poller};
 pub use request::{Request, Response};
-pub use reqwest::Method;
 pub use validate::MAX_SECRET_VALUE_BYTES;
 pub use value::SecretValue;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use credential_core::HttpResponse;
-use reqwest::Method;
+use http::Method;
 use time::OffsetDateTime;
 use tracing::Span;
 
@@ -465,7 +465,7 @@ impl BackupSecret<'_> {
         )
         .await?;
         let blob = read_json::<WireBlob>(&response)?;
-        let request_id = || response.header("x-ms-request-id").map(str::to_owned);
+        let request_id = || response.request_id().map(str::to_owned);
         let text = blob
             .value
             .ok_or_else(|| malformed(200, request_id(), "the backup has no 'value'"))?;

@@ -9,8 +9,8 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use futures::Stream;
-use reqwest::Method;
-use reqwest::header::HeaderMap;
+use http::Method;
+use http::header::HeaderMap;
 use tracing::Span;
 use url::Url;
 
@@ -301,7 +301,7 @@ async fn fetch_page<T>(
 ) -> Result<Response<Page<T>>, Error> {
     let response = client.send(Method::GET, url, headers, None, &span).await?;
     let page = read_json::<WirePage>(&response)?;
-    let request_id = response.header("x-ms-request-id").map(str::to_owned);
+    let request_id = crate::pipeline::request_id(&response);
     let items = page
         .value
         .unwrap_or_default()

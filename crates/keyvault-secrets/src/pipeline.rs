@@ -5,14 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use credential_core::http::is_loopback;
-use credential_core::retry::{RetryPolicy, random_unit};
+use credential_core::RetryPolicy;
+use credential_core::__private::is_loopback;
+use credential_core::__private::retry::{self, RetryRules, RetryableError};
 use credential_core::{
     AccessToken, HttpRequest, HttpResponse, SharedClock, SharedHttpClient, TokenCache,
-    TokenCredential,
+    TokenCredential, TransportErrorKind,
 };
-use reqwest::Method;
-use reqwest::header::HeaderValue;
+use http::Method;
+use http::header::HeaderValue;
 use tracing::Span;
 use url::Url;
 
@@ -51,8 +52,9 @@ enum Discovery {
     Answered(HttpResponse),
 }
 
-fn request_id(response: &HttpResponse) -> Option<String> {
-    response.header("x-ms-request-id").map(str::to_owned)
+/// The response's `x-ms-request-id`, owned, for an error.
+pub(crate) fn request_id(response: &HttpResponse) -> Option<String> {
+    response.request_id().map(str::to_owned)
 }
 
 /// A response with an unexpected status as an [`Error::Service`].
@@ -117,43 +119,27 @@ impl Pipeline {
         next.send(&mut request).await
     }
 
-    /// The retries around [`Self::send_try`].
+    /// The retries around [`Self::send_try`]: credential-core's retry
+    /// engine under the client's [`RetryPolicy`].
     pub(crate) async fn send_with_retries(
         &self,
         request: &Request,
         span: &Span,
     ) -> Result<HttpResponse, Error> {
         let client_request_id = self.request_ids.next_header();
-        let mut attempt = 0;
-        loop {
-            let result = self.send_try(request, &client_request_id).await;
-            let delay = match &result {
-                Ok(r) if self.retry.retries_status(r.status.as_u16()) => {
-                    self.retry
-                        .delay_after(attempt, &r.headers, self.clock.now())
-                }
-                Err(Error::Transport { kind, .. }) if kind.is_transient() => {
-                    self.retry.backoff(attempt, random_unit())
-                }
-                _ => {
-                    telemetry::record_result(span, &result, attempt);
-                    return result;
-                }
-            };
-            if attempt >= self.retry.max_retries {
-                telemetry::record_result(span, &result, attempt);
-                return result;
-            }
-            tracing::debug!(
-                attempt = attempt + 1,
-                delay_ms = delay.as_millis() as u64,
-                status = result.as_ref().map(|r| r.status.as_u16()).unwrap_or(0),
-                "retrying a Key Vault request"
-            );
-            // Boxed: the retry path is cold; the hot future stays small.
-            Box::pin(tokio::time::sleep(delay)).await;
-            attempt += 1;
-        }
+        let rules = RetryRules {
+            per_try_timeout: self.per_try_timeout,
+            what: "a Key Vault request",
+            ..self.retry.rules()
+        };
+        let (result, retries) = retry::run(
+            &rules,
+            || self.clock.now(),
+            || self.send_try(request, &client_request_id),
+        )
+        .await;
+        telemetry::record_result(span, &result, retries);
+        result
     }
 
     /// One try, through the per-retry policies when there are any.
@@ -193,7 +179,7 @@ impl Pipeline {
         }
         // The caller's headers may replace ours, but never `Authorization`.
         for (name, value) in &request.headers {
-            if name != reqwest::header::AUTHORIZATION {
+            if name != http::header::AUTHORIZATION {
                 http.headers.insert(name, value.clone());
             }
         }
@@ -352,4 +338,13 @@ fn no_challenge(response: &HttpResponse) -> Error {
         ServiceError::from_response(401, &response.body, request_id(response))
             .with_note("the 401 response carried no Bearer WWW-Authenticate challenge"),
     )
+}
+
+impl RetryableError for Error {
+    fn transport_kind(&self) -> Option<TransportErrorKind> {
+        match self {
+            Error::Transport { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use credential_core::HttpResponse;
-use reqwest::header::HeaderValue;
+use http::header::HeaderValue;
 use tracing::Span;
 
 use crate::error::Error;
@@ -15,9 +15,9 @@ use crate::request::Request;
 
 /// A step of the client's pipeline: it sees the request, calls the next
 /// step, and sees the response (or the error). Add one with
-/// [`SecretClientBuilder::per_call_policy`](crate::SecretClientBuilder::per_call_policy)
+/// [`SecretClientBuilder::with_per_call_policy`](crate::SecretClientBuilder::with_per_call_policy)
 /// (once per operation, around the retries) or
-/// [`SecretClientBuilder::per_retry_policy`](crate::SecretClientBuilder::per_retry_policy)
+/// [`SecretClientBuilder::with_per_retry_policy`](crate::SecretClientBuilder::with_per_retry_policy)
 /// (on every try). Policies run before authentication: they never see the
 /// token.
 ///

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use credential_core::retry::RetryPolicy;
+use credential_core::RetryPolicy;
 use futures::StreamExt;
 use keyvault_secrets::*;
 
@@ -18,7 +18,7 @@ const DELETED: &str = r#"{"recoveryId":"https://myvault.vault.azure.net/deleteds
 
 fn client(http: &Scripted, cred: &Counting) -> SecretClient {
     SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .build()
         .unwrap()
 }
@@ -106,8 +106,8 @@ async fn verification_off_accepts_foreign_resource() {
     ]);
     let cred = Counting::default();
     let c = SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
-        .verify_challenge_resource(false)
+        .with_http_client(Arc::new(http.clone()))
+        .with_verify_challenge_resource(false)
         .build()
         .unwrap();
     c.get_secret("s").await.unwrap();
@@ -232,8 +232,8 @@ async fn retry_budget_ends_with_last_error() {
 
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE), reset(), reset()]);
     let c = SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
-        .max_retries(1)
+        .with_http_client(Arc::new(http.clone()))
+        .with_max_retries(1)
         .build()
         .unwrap();
     let err = c.get_secret("s").await.unwrap_err();
@@ -255,8 +255,8 @@ async fn connection_reset_on_loopback_is_retried() {
     .await;
     let cred = Counting::default();
     let c = SecretClient::builder(server.url.clone(), cred.credential())
-        .transport(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
-        .retry_policy(RetryPolicy {
+        .with_http_client(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
+        .with_retry_policy(RetryPolicy {
             initial_delay: Duration::from_millis(1),
             ..RetryPolicy::default()
         })
@@ -362,8 +362,8 @@ async fn recover_poller() {
     ]);
     let cred = Counting::default();
     let c = SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
-        .poll_interval(Duration::from_secs(5))
+        .with_http_client(Arc::new(http.clone()))
+        .with_poll_interval(Duration::from_secs(5))
         .build()
         .unwrap();
     let start = tokio::time::Instant::now();
@@ -508,7 +508,7 @@ fn a_zero_per_try_timeout_is_refused_at_build() {
         "https://v.vault.azure.net",
         Counting::default().credential(),
     )
-    .per_try_timeout(Duration::ZERO)
+    .with_per_try_timeout(Duration::ZERO)
     .build()
     .unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");

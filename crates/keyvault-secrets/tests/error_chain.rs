@@ -46,7 +46,7 @@ fn unavailable(name: &'static str) -> impl credential_core::TokenCredential {
 async fn get_with(credential: impl credential_core::TokenCredential + 'static) -> Error {
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE)]);
     let client = SecretClient::builder(VAULT, credential)
-        .transport(Arc::new(http))
+        .with_http_client(Arc::new(http))
         .build()
         .unwrap();
     client.get_secret("s").await.unwrap_err()

@@ -21,7 +21,7 @@ const VAULT: &str = "https://myvault.vault.azure.net";
 const BUNDLE: &str = r#"{"value":"v","id":"https://myvault.vault.azure.net/secrets/s/abc","attributes":{"enabled":true}}"#;
 
 fn builder(http: &Scripted, cred: &Counting) -> SecretClientBuilder {
-    SecretClient::builder(VAULT, cred.credential()).transport(Arc::new(http.clone()))
+    SecretClient::builder(VAULT, cred.credential()).with_http_client(Arc::new(http.clone()))
 }
 
 #[derive(Debug)]
@@ -66,9 +66,9 @@ async fn per_call_and_per_retry_policies_see_each_call_and_each_try() {
     let per_call = CountTries::default();
     let per_retry = CountTries::default();
     let c = builder(&http, &cred)
-        .per_call_policy(AddHeader)
-        .per_call_policy(per_call.clone())
-        .per_retry_policy(per_retry.clone())
+        .with_per_call_policy(AddHeader)
+        .with_per_call_policy(per_call.clone())
+        .with_per_retry_policy(per_retry.clone())
         .build()
         .unwrap();
     let secret = c.get_secret("s").await.unwrap();
@@ -114,6 +114,42 @@ async fn per_call_timeout_header_and_response_metadata() {
     // A bad header fails the call before anything is sent.
     let err = c.get_secret("s").header("bad name", "x").await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+    assert_eq!(http.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn header_names_of_any_case_are_sent_and_bad_headers_are_errors() {
+    use futures::StreamExt;
+    let http = Scripted::new(vec![
+        challenge_401(KV_CHALLENGE),
+        response(200, &[], BUNDLE),
+    ]);
+    let cred = Counting::default();
+    let c = builder(&http, &cred).build().unwrap();
+    c.get_secret("s")
+        .header("X-Correlation-ID", "c-1")
+        .header("X-CORRELATION-ID", "c-2")
+        .await
+        .unwrap();
+    let seen = http.seen();
+    assert_eq!(seen[1].headers["x-correlation-id"], "c-2");
+    for (name, value) in [
+        ("bad name", "x"),
+        ("", "x"),
+        ("x-\u{e9}", "x"),
+        ("x-ok", "line\nbreak"),
+        ("x-ok", "\u{0}"),
+    ] {
+        let err = c.get_secret("s").header(name, value).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{name:?}: {err}");
+        let mut pager = c.list_properties_of_secrets().header(name, value);
+        let first = pager.next().await.unwrap();
+        assert!(
+            matches!(first, Err(Error::InvalidInput { .. })),
+            "{name:?}: {first:?}"
+        );
+    }
+    // Nothing more was sent.
     assert_eq!(http.seen().len(), 2);
 }
 
@@ -182,7 +218,7 @@ async fn user_agent_names_the_package_after_the_application_id() {
     ]);
     let cred = Counting::default();
     let c = builder(&http, &cred)
-        .application_id("billing-api")
+        .with_application_id("billing-api")
         .build()
         .unwrap();
     c.get_secret("s").await.unwrap();
@@ -194,7 +230,7 @@ async fn user_agent_names_the_package_after_the_application_id() {
         );
     }
     let err = builder(&http, &cred)
-        .application_id("has spaces")
+        .with_application_id("has spaces")
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("application id"), "{err}");
@@ -211,7 +247,7 @@ async fn vault_url_with_a_path_keeps_it_and_verifies_the_host() {
         "https://myvault.vault.azure.net/gateway/kv-1/",
         cred.credential(),
     )
-    .transport(Arc::new(http.clone()))
+    .with_http_client(Arc::new(http.clone()))
     .build()
     .unwrap();
     c.get_secret("s").await.unwrap();
@@ -223,7 +259,7 @@ async fn vault_url_with_a_path_keeps_it_and_verifies_the_host() {
     // A gateway host the challenge resource does not cover is refused.
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE)]);
     let c = SecretClient::builder("https://gateway.example.com/kv", cred.credential())
-        .transport(Arc::new(http.clone()))
+        .with_http_client(Arc::new(http.clone()))
         .build()
         .unwrap();
     let err = c.get_secret("s").await.unwrap_err();
@@ -234,16 +270,16 @@ async fn vault_url_with_a_path_keeps_it_and_verifies_the_host() {
 async fn plain_http_to_another_host_needs_the_opt_in_and_warns() {
     let cred = Counting::default();
     let err = SecretClient::new("http://kv-emulator:8443", cred.credential()).unwrap_err();
-    assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+    assert!(err.to_string().contains("with_insecure_http"), "{err}");
     let http = Scripted::new(vec![
         challenge_401(LOCAL_CHALLENGE),
         response(200, &[], BUNDLE),
     ]);
     let logs = credential_core::test_util::LogCapture::start();
     let c = SecretClient::builder("http://kv-emulator:8443", cred.credential())
-        .transport(Arc::new(http.clone()))
-        .allow_insecure_http(true)
-        .verify_challenge_resource(false)
+        .with_http_client(Arc::new(http.clone()))
+        .with_insecure_http(true)
+        .with_verify_challenge_resource(false)
         .build()
         .unwrap();
     c.get_secret("s").await.unwrap();

@@ -12,3 +12,4 @@ mod mockito_ops;
 mod pagers_pollers;
 mod proptest_identifier;
 mod replay;
+mod user_transport;

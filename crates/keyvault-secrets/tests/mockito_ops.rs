@@ -14,17 +14,13 @@ use mockito::Matcher;
 
 async fn setup(method: &str) -> (mockito::ServerGuard, Counting, SecretClient, mockito::Mock) {
     let mut server = mockito::Server::new_async().await;
-    let challenge = server
-        .mock(method, Matcher::Any)
-        .match_header("authorization", Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", LOCAL_CHALLENGE)
+    let challenge = challenge_mock(&mut server, method)
         .expect(1)
         .create_async()
         .await;
     let cred = Counting::default();
     let client = SecretClient::builder(server.url(), cred.credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap();
     (server, cred, client, challenge)
@@ -142,17 +138,11 @@ async fn get_deleted_and_list_versions_with_paging() {
         .create_async()
         .await;
     let c76 = SecretClient::builder(url.clone(), Counting::default().credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
-        .api_version(ApiVersion::V7_6)
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_api_version(ApiVersion::V7_6)
         .build()
         .unwrap();
-    let _more_challenges = server
-        .mock("GET", Matcher::Any)
-        .match_header("authorization", Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", LOCAL_CHALLENGE)
-        .create_async()
-        .await;
+    let _more_challenges = challenge_mock(&mut server, "GET").create_async().await;
     let d = c76.get_deleted_secret("s").await.unwrap();
     deleted.assert_async().await;
     assert_eq!(d.scheduled_purge_date.unwrap().unix_timestamp(), 6);
@@ -237,13 +227,7 @@ fn authorized_get(server: &mut mockito::ServerGuard, path: &str) -> mockito::Moc
 async fn policies_user_agent_headers_and_raw_requests_over_http() {
     let mut server = mockito::Server::new_async().await;
     let url = server.url();
-    let _challenge = server
-        .mock("GET", Matcher::Any)
-        .match_header("authorization", Matcher::Missing)
-        .with_status(401)
-        .with_header("www-authenticate", LOCAL_CHALLENGE)
-        .create_async()
-        .await;
+    let _challenge = challenge_mock(&mut server, "GET").create_async().await;
     let get = authorized_get(&mut server, "/kv/secrets/s/")
         .match_header("x-correlation", "c-1")
         .match_header(
@@ -260,9 +244,9 @@ async fn policies_user_agent_headers_and_raw_requests_over_http() {
         .await;
     let cred = Counting::default();
     let c = SecretClient::builder(format!("{url}/kv"), cred.credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
-        .application_id("billing-api")
-        .per_call_policy(TenantHeader)
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_application_id("billing-api")
+        .with_per_call_policy(TenantHeader)
         .build()
         .unwrap();
     let response = c
@@ -310,8 +294,8 @@ async fn error_helpers_answer_from_the_service_status() {
     }
     let cred = Counting::default();
     let client = SecretClient::builder(server.url(), cred.credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
-        .max_retries(0)
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_max_retries(0)
         .build()
         .unwrap();
     for (status, code, name) in cases {

@@ -16,9 +16,9 @@ const DELETED: &str = r#"{"recoveryId":"https://myvault.vault.azure.net/deleteds
 
 fn client(http: &Scripted, cred: &Counting) -> SecretClient {
     SecretClient::builder(VAULT, cred.credential())
-        .transport(Arc::new(http.clone()))
-        .max_retries(0)
-        .poll_interval(Duration::from_secs(1))
+        .with_http_client(Arc::new(http.clone()))
+        .with_max_retries(0)
+        .with_poll_interval(Duration::from_secs(1))
         .build()
         .unwrap()
 }

@@ -1,4 +1,4 @@
-//! Replays every recorded session in ../shared/fixtures/keyvault-recordings:
+//! Replays every recorded session in `tests/fixtures/keyvault-recordings/`:
 //! the recorded responses are served in order from a loopback server, the
 //! client runs the operation each recorded request stands for, and the
 //! requests it sends and the results it returns are checked against the
@@ -457,13 +457,13 @@ async fn replay(file: &Path) {
 
     let cred = common::Counting::default();
     let client = SecretClient::builder(server.url.clone(), cred.credential())
-        .api_version(match api_version.as_str() {
+        .with_api_version(match api_version.as_str() {
             "2025-07-01" => ApiVersion::V2025_07_01,
             v => ApiVersion::Custom(v.to_owned()),
         })
-        .verify_challenge_resource(false)
-        .poll_interval(Duration::ZERO)
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_verify_challenge_resource(false)
+        .with_poll_interval(Duration::ZERO)
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap();
 

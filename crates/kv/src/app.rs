@@ -363,9 +363,9 @@ pub fn connect(
     let interval = poll_interval(global, &ctx)?;
     let credential = credential_with_cache(global, ctx.clone(), cache)?;
     let client = SecretClient::builder(url.clone(), credential)
-        .transport(Arc::clone(&ctx.http))
-        .clock(Arc::clone(&ctx.clock))
-        .poll_interval(interval)
+        .with_http_client(Arc::clone(&ctx.http))
+        .with_clock(Arc::clone(&ctx.clock))
+        .with_poll_interval(interval)
         .build()
         .map_err(|e| vault::invalid_url(&url, &e))?;
     Ok(Session {

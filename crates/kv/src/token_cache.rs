@@ -32,10 +32,10 @@ pub enum CacheCommand {
 fn store(ctx: &ProviderContext) -> Result<FileCacheStore, CacheStoreError> {
     let mut builder = FileCacheStore::builder(CACHE_NAME)
         .with_env(ctx.env.clone())
-        .allow_unencrypted_storage(true);
+        .with_unencrypted_storage(true);
     let keyring = ctx.env.get(KV_TOKEN_CACHE_KEYRING);
     if keyring.is_some_and(|v| v.trim().eq_ignore_ascii_case("off")) {
-        builder = builder.without_keyring();
+        builder = builder.with_keyring_disabled();
     }
     builder.build()
 }

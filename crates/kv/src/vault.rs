@@ -7,7 +7,7 @@ use crate::args::GlobalArgs;
 use crate::error::KvError;
 
 /// The environment variable naming the default vault.
-pub const AZURE_KEYVAULT_URL: &str = "AZURE_KEYVAULT_URL";
+pub use credential_core::__private::env_vars::AZURE_KEYVAULT_URL;
 
 /// The DNS suffix of vaults in the public cloud.
 pub const PUBLIC_CLOUD_SUFFIX: &str = "vault.azure.net";

@@ -24,8 +24,8 @@ fn run(header: &str) -> (Vec<credential_core::HttpRequest>, bool) {
         ))
     });
     let client = SecretClient::builder(VAULT, credential)
-        .retry_policy(RetryPolicy::none())
-        .transport(Arc::new(http.clone()))
+        .with_retry_policy(RetryPolicy::none())
+        .with_http_client(Arc::new(http.clone()))
         .build()
         .unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()

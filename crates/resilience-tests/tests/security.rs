@@ -67,7 +67,7 @@ async fn no_token_for_a_challenge_naming_another_domain() {
         .await;
         let calls = Arc::new(AtomicUsize::new(0));
         let client = SecretClient::builder(server.url(), counting_credential(calls.clone()))
-            .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+            .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
             .build()
             .unwrap();
         let err = common::get_s(&client).await.unwrap_err();

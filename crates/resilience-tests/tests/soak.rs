@@ -62,9 +62,9 @@ async fn soak_with_expiring_tokens_and_throttling() {
     .build()
     .unwrap();
     let client = SecretClient::builder(emulator.vault_url(), credential)
-        .clock(Arc::new(clock.clone()))
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
-        .per_try_timeout(Duration::from_secs(10))
+        .with_clock(Arc::new(clock.clone()))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_per_try_timeout(Duration::from_secs(10))
         .build()
         .unwrap();
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Behaviour, Server, fast_retry};
-use credential_core::retry::RetryPolicy;
+use credential_core::RetryPolicy;
 use credential_core::{
     CredentialError, LoopbackOnlyHttpClient, ManualClock, ProviderContext, TokenCredential,
     TokenRequestOptions, TransportErrorKind,

@@ -141,9 +141,9 @@ async fn a_response_that_never_comes_times_out_and_the_retry_succeeds() {
     let server = vault_server().await;
     server.push(Behaviour::Hang);
     let client = SecretClient::builder(server.url(), static_credential())
-        .retry_policy(fast_retry())
-        .per_try_timeout(Duration::from_millis(300))
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_retry_policy(fast_retry())
+        .with_per_try_timeout(Duration::from_millis(300))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap();
     let secret = get_s(&client).await.unwrap();
@@ -222,9 +222,9 @@ async fn emulator_client(emulator: &keyvault_emulator::RunningEmulator) -> Secre
     .build()
     .unwrap();
     SecretClient::builder(emulator.vault_url(), credential)
-        .retry_policy(fast_retry())
-        .per_try_timeout(Duration::from_secs(5))
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_retry_policy(fast_retry())
+        .with_per_try_timeout(Duration::from_secs(5))
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()
 }

@@ -20,7 +20,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 /// the key.
 ///
 /// ```
-/// use credential_core::certificate::ClientCertificate;
+/// use credential_core::ClientCertificate;
 /// let err = ClientCertificate::from_bytes(b"not a certificate", None).unwrap_err();
 /// assert!(err.to_string().contains("neither PEM nor PKCS#12"));
 /// ```
@@ -43,7 +43,7 @@ impl ClientCertificate {
     /// holding a certificate and its RSA private key nor a PKCS#12 file that
     /// `password` opens.
     pub fn from_bytes(bytes: &[u8], password: Option<&str>) -> Result<Self, CredentialError> {
-        parse("ClientCertificateCredential", bytes, password)
+        parse(crate::credential_names::CLIENT_CERTIFICATE, bytes, password)
     }
 
     /// [`ClientCertificate::from_bytes`] with errors naming `credential`.

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use credential_core::test_util::ScriptedProcessRunner;
+use credential_core::{Env, Fs, LoopbackOnlyHttpClient, ProviderContext};
 use credential_default::{
-    AccessToken, CredentialError, DefaultAzureCredential, DefaultAzureCredentialBuilder, Env, Fs,
-    LoopbackOnlyHttpClient, ProviderContext, TokenCredential, TokenRequestOptions,
+    AccessToken, CredentialError, DefaultAzureCredential, DefaultAzureCredentialBuilder,
+    TokenCredential, TokenRequestOptions,
 };
 use url::Url;
 

@@ -5,21 +5,23 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use credential_core::entra::ClientAuthentication;
-use credential_core::env_vars::{AZURE_CLIENT_CERTIFICATE_PASSWORD, AZURE_CLIENT_CERTIFICATE_PATH};
+use credential_core::__private::entra::ClientAuthentication;
+use credential_core::__private::env_vars::{
+    AZURE_CLIENT_CERTIFICATE_PASSWORD, AZURE_CLIENT_CERTIFICATE_PATH,
+};
 use credential_core::{
     AccessToken, CredentialError, ProviderContext, Secret, TokenCredential, TokenRequestOptions,
     async_trait,
 };
 use tokio::sync::OnceCell;
 
-pub use credential_core::certificate::ClientCertificate;
-use credential_core::certificate::sign_assertion;
+use credential_core::__private::certificate::sign_assertion;
+pub use credential_core::ClientCertificate;
 
 use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-pub(crate) const NAME: &str = "ClientCertificateCredential";
+pub(crate) const NAME: &str = credential_core::__private::credential_names::CLIENT_CERTIFICATE;
 
 /// Authenticates a service principal with a certificate. Each token request
 /// carries a fresh client assertion: a JWT signed PS256 with the
@@ -159,7 +161,7 @@ async fn load_file(
             CredentialError::InvalidConfiguration {
                 credential,
                 message,
-            } if message == credential_core::certificate::WRONG_PASSWORD => {
+            } if message == credential_core::__private::certificate::WRONG_PASSWORD => {
                 let variable =
                     origin.map_or("the certificate password (with_password)", |v| v.password);
                 let fix = if password.is_some() {

@@ -6,11 +6,11 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{
     AccessToken, CredentialError, Env, LoopbackOnlyHttpClient, ManualClock, ProviderContext,
     TokenCredential, TokenRequestOptions, TransportErrorKind, async_trait,
 };
+use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use time::OffsetDateTime;
 
 pub const NOW: OffsetDateTime = ProviderContext::ISOLATED_EPOCH;
@@ -236,7 +236,7 @@ impl ScriptedHttp {
     }
     pub fn push_status(&self, status: u16, body: &str) {
         self.script.lock().unwrap().push_back(Ok(HttpResponse {
-            status: reqwest_status(status),
+            status: status_code(status),
             headers: Default::default(),
             body: body.to_owned().into(),
         }));
@@ -273,8 +273,8 @@ impl ScriptedHttp {
     }
 }
 
-fn reqwest_status(status: u16) -> reqwest::StatusCode {
-    reqwest::StatusCode::from_u16(status).unwrap()
+fn status_code(status: u16) -> credential_core::StatusCode {
+    credential_core::StatusCode::from_u16(status).unwrap()
 }
 
 #[async_trait]

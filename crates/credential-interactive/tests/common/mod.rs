@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credential_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
-use credential_core::process::{ProcessError, ProcessOutput, ProcessRequest, ProcessRunner};
 use credential_core::{
     AccessToken, CredentialError, LoopbackOnlyHttpClient, ManualClock, ProviderContext,
     TokenCredential, TokenRequestOptions, async_trait,
 };
+use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use credential_core::{ProcessError, ProcessOutput, ProcessRequest, ProcessRunner};
 use keyvault_emulator::{Emulator, InteractiveOptions, RunningEmulator, SimulatedBrowser};
 
 pub const VAULT: &str = "https://vault.azure.net/.default";
@@ -118,11 +118,7 @@ impl Browser {
 }
 
 fn exit(code: i32) -> ProcessOutput {
-    ProcessOutput {
-        exit_code: Some(code),
-        stdout: String::new(),
-        stderr: String::new(),
-    }
+    ProcessOutput::new(Some(code), "", "")
 }
 
 #[async_trait]

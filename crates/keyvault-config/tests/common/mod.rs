@@ -10,8 +10,8 @@ use keyvault_secrets::{RetryPolicy, SecretClient};
 /// A client for the emulator, without retries.
 pub fn emulator_client(emulator: &RunningEmulator) -> SecretClient {
     SecretClient::builder(emulator.vault_url(), emulator.client_secret_credential())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
-        .retry_policy(RetryPolicy::none())
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_retry_policy(RetryPolicy::none())
         .build()
         .unwrap()
 }
@@ -36,7 +36,7 @@ pub async fn mock_vault() -> (mockito::ServerGuard, SecretClient) {
         ))
     });
     let client = SecretClient::builder(server.url(), credential)
-        .retry_policy(RetryPolicy::none())
+        .with_retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
     (server, client)

@@ -88,9 +88,9 @@ pub fn client_for(emulator: &RunningEmulator) -> SecretClient {
         emulator.vault_url(),
         credential_for(emulator, Arc::default()),
     )
-    .transport(Arc::new(LoopbackOnlyHttpClient::real()))
-    .retry_policy(fast_retries())
-    .poll_interval(Duration::from_millis(20))
+    .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
+    .with_retry_policy(fast_retries())
+    .with_poll_interval(Duration::from_millis(20))
     .build()
     .unwrap()
 }

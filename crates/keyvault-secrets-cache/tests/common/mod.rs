@@ -97,9 +97,9 @@ impl FakeVault {
     /// A client over this vault, without retries, on `clock`.
     pub fn client(&self, clock: SharedClock) -> SecretClient {
         SecretClient::builder(VAULT, credential())
-            .transport(Arc::new(self.clone()))
-            .retry_policy(RetryPolicy::none())
-            .clock(clock)
+            .with_http_client(Arc::new(self.clone()))
+            .with_retry_policy(RetryPolicy::none())
+            .with_clock(clock)
             .build()
             .unwrap()
     }
@@ -171,8 +171,8 @@ impl HttpClient for FakeVault {
 /// A client for the emulator, without retries (the cache owns throttling).
 pub fn emulator_client(emulator: &keyvault_emulator::RunningEmulator) -> SecretClient {
     SecretClient::builder(emulator.vault_url(), emulator.client_secret_credential())
-        .transport(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
-        .retry_policy(RetryPolicy::none())
+        .with_http_client(Arc::new(credential_core::LoopbackOnlyHttpClient::real()))
+        .with_retry_policy(RetryPolicy::none())
         .build()
         .unwrap()
 }

@@ -11,8 +11,7 @@ use credential_core::{
     AccessToken, FnCredential, HttpClient, HttpRequest, HttpResponse, TokenRequestOptions,
     TransportError, TransportErrorKind, async_trait, token_credential_fn,
 };
-use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use keyvault_secrets::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -65,6 +64,16 @@ pub fn response(
         headers: map,
         body: Bytes::from(body.to_owned()),
     })
+}
+
+/// The vault's challenge on `server`: a `401` naming the loopback resource
+/// to any `method` request without `Authorization` (not yet created).
+pub fn challenge_mock(server: &mut mockito::ServerGuard, method: &str) -> mockito::Mock {
+    server
+        .mock(method, mockito::Matcher::Any)
+        .match_header("authorization", mockito::Matcher::Missing)
+        .with_status(401)
+        .with_header("www-authenticate", LOCAL_CHALLENGE)
 }
 
 pub fn challenge_401(header: &str) -> Result<HttpResponse, TransportError> {

@@ -2,7 +2,7 @@
 //! variant), error bodies, and timestamps on any JSON value.
 #![no_main]
 use credential_msi::SourceKind;
-use credential_msi::response::{
+use credential_msi::__private::response::{
     error_from_response, parse_error_body, parse_seconds, parse_timestamp, parse_token_response,
 };
 use libfuzzer_sys::fuzz_target;

@@ -1,4 +1,4 @@
-//! `credential_core::entra::parse_token_response` on any status and body.
+//! `credential_core::__private::entra::parse_token_response` on any status and body.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -11,5 +11,5 @@ fuzz_target!(|data: &[u8]| {
         None => (200, data),
     };
     let now = time::macros::datetime!(2030-01-01 0:00 UTC);
-    let _ = credential_core::entra::parse_token_response("Fuzz", status, body, now);
+    let _ = credential_core::__private::entra::parse_token_response("Fuzz", status, body, now);
 });

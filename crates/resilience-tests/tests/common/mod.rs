@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use credential_core::retry::RetryPolicy;
+use credential_core::RetryPolicy;
 use credential_core::{AccessToken, LoopbackOnlyHttpClient, token_credential_fn};
 use keyvault_secrets::{Error, KeyVaultSecret, SecretClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -296,8 +296,8 @@ pub fn static_credential() -> credential_core::FnCredential {
 /// A client for `url` with fast retries over the loopback-only transport.
 pub fn client(url: &str) -> SecretClient {
     SecretClient::builder(url, static_credential())
-        .retry_policy(fast_retry())
-        .transport(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_retry_policy(fast_retry())
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()
 }

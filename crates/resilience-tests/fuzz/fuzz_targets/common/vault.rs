@@ -18,8 +18,8 @@ pub fn client_over(http: &ScriptedHttpClient) -> SecretClient {
         ))
     });
     SecretClient::builder(VAULT, credential)
-        .retry_policy(RetryPolicy::none())
-        .transport(Arc::new(http.clone()))
+        .with_retry_policy(RetryPolicy::none())
+        .with_http_client(Arc::new(http.clone()))
         .build()
         .unwrap()
 }
