@@ -330,10 +330,12 @@ impl Chain {
     /// the others wait, then use the selected link, or get the same error
     /// when they asked for the same token.
     pub fn share_first_walk(mut self, share: bool) -> Self {
-        self.shared_walk = share.then(|| Arc::new(SharedWalk {
-            gate: Mutex::new(None),
-            walks: AtomicU64::new(0),
-        }));
+        self.shared_walk = share.then(|| {
+            Arc::new(SharedWalk {
+                gate: Mutex::new(None),
+                walks: AtomicU64::new(0),
+            })
+        });
         self
     }
 

@@ -287,8 +287,12 @@ async fn extreme_entra_expiry_values_never_panic() {
         for value in values {
             let body = format!(r#"{{"access_token":"t","expires_in":3600,"{field}":{value}}}"#);
             let body = body.replacen(r#""expires_in":3600,"expires_in""#, r#""expires_in""#, 1);
-            let parsed =
-                credential_core::__private::entra::parse_token_response("Test", 200, body.as_bytes(), T0);
+            let parsed = credential_core::__private::entra::parse_token_response(
+                "Test",
+                200,
+                body.as_bytes(),
+                T0,
+            );
             let Ok(token) = parsed else { continue };
             let cache = TokenCache::new(Arc::new(clock.clone()));
             let got = cache

@@ -4,10 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use credential_core::__private::credential_names;
 /// The environment variable that narrows the default chain.
 pub use credential_core::__private::env_vars::AZURE_TOKEN_CREDENTIALS;
 use credential_core::CredentialError;
-use credential_core::__private::credential_names;
 
 use crate::NAME;
 

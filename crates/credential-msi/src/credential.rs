@@ -10,8 +10,8 @@ use credential_core::__private::entra::{
     AllowedTenants, TOKEN_REQUEST_TIMEOUT, resolve_tenant, scope_to_resource, send_token_request,
     validate_request_timeout, validate_scope,
 };
-use credential_core::RetryPolicy;
 use credential_core::__private::retry::{send_with_retry, send_with_rules};
+use credential_core::RetryPolicy;
 use credential_core::{
     AccessToken, CredentialError, HttpClient, HttpRequest, ProviderContext, Secret,
     SharedHttpClient, TokenCache, TokenCredential, TokenRequestOptions, async_trait,

@@ -14,8 +14,8 @@
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use credential_core::TransportErrorKind;
 use credential_core::__private::retry::{RetryRules, SlowStart, TransportRetry};
+use credential_core::TransportErrorKind;
 
 /// The statuses IMDS retries besides the 5xx range.
 const RETRIED_STATUSES: &[u16] = &[404, 410, 429];

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use credential_core::RetryPolicy;
 use credential_core::__private::is_loopback;
 use credential_core::__private::retry::{self, RetryRules, RetryableError};
+use credential_core::RetryPolicy;
 use credential_core::{
     AccessToken, HttpRequest, HttpResponse, SharedClock, SharedHttpClient, TokenCache,
     TokenCredential, TransportErrorKind,
