@@ -1120,6 +1120,22 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.kind, TransportErrorKind::Connect, "{err}");
+        // This level says what failed; why is in the source chain, which
+        // the message does not repeat.
+        assert_eq!(err.message, "the request to 127.0.0.1 failed");
+        let credential_error = err.into_credential_error("C");
+        let mut parts = vec![credential_error.to_string()];
+        let mut source = std::error::Error::source(&credential_error);
+        while let Some(cause) = source {
+            parts.push(cause.to_string());
+            source = cause.source();
+        }
+        assert!(parts.len() >= 2, "{parts:?}");
+        for (i, part) in parts.iter().enumerate() {
+            for later in &parts[i + 1..] {
+                assert!(!part.contains(later.as_str()), "{part:?} repeats {later:?}");
+            }
+        }
     }
 
     #[tokio::test]

@@ -356,6 +356,10 @@ pub async fn send_with_rules(
 /// Sends `request`, retrying transient failures under `policy`, sleeping with
 /// `tokio::time` (so tests can pause time). Returns the last response when a
 /// retryable status persists, or the last transport error.
+///
+/// # Errors
+/// The last [`TransportError`] when every try failed without a response; a
+/// retryable status that persists is returned as a response, not an error.
 pub async fn send_with_retry(
     http: &dyn HttpClient,
     request: &HttpRequest,

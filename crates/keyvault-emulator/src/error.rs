@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub enum EmulatorError {
     /// The listening socket could not be opened.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address asked for (port 0 = any free port).
         addr: std::net::SocketAddr,

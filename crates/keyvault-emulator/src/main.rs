@@ -117,7 +117,14 @@ async fn main() -> ExitCode {
     let emulator = match builder.start().await {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("keyvault-emulator: {e}");
+            // The error, then its causes (each says only its own part).
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            eprintln!("keyvault-emulator: {text}");
             return ExitCode::FAILURE;
         }
     };
