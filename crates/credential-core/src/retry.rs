@@ -27,6 +27,32 @@ pub fn random_unit() -> f64 {
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// The setters every retry policy has (`with_max_retries`,
+/// `with_initial_delay`, `with_max_delay`), for a struct with those fields.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! retry_policy_setters {
+    () => {
+        /// Sets [`max_retries`](Self::max_retries).
+        pub fn with_max_retries(mut self, max_retries: u32) -> Self {
+            self.max_retries = max_retries;
+            self
+        }
+
+        /// Sets [`initial_delay`](Self::initial_delay).
+        pub fn with_initial_delay(mut self, delay: std::time::Duration) -> Self {
+            self.initial_delay = delay;
+            self
+        }
+
+        /// Sets [`max_delay`](Self::max_delay).
+        pub fn with_max_delay(mut self, delay: std::time::Duration) -> Self {
+            self.max_delay = delay;
+            self
+        }
+    };
+}
+
 /// When and how often to retry. Start from [`RetryPolicy::default`] (or
 /// [`RetryPolicy::none`]) and change what you need with the `with_*`
 /// setters; the fields stay readable.
@@ -74,23 +100,7 @@ impl RetryPolicy {
         }
     }
 
-    /// Sets [`max_retries`](Self::max_retries).
-    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
-        self.max_retries = max_retries;
-        self
-    }
-
-    /// Sets [`initial_delay`](Self::initial_delay).
-    pub fn with_initial_delay(mut self, delay: Duration) -> Self {
-        self.initial_delay = delay;
-        self
-    }
-
-    /// Sets [`max_delay`](Self::max_delay).
-    pub fn with_max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
-        self
-    }
+    crate::retry_policy_setters!();
 
     /// Sets [`retry_statuses`](Self::retry_statuses).
     pub fn with_retry_statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Self {

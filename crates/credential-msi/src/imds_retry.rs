@@ -75,27 +75,11 @@ impl ImdsRetryPolicy {
         }
     }
 
-    /// Sets [`max_retries`](Self::max_retries).
-    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
-        self.max_retries = max_retries;
-        self
-    }
-
-    /// Sets [`initial_delay`](Self::initial_delay).
-    pub fn with_initial_delay(mut self, delay: Duration) -> Self {
-        self.initial_delay = delay;
-        self
-    }
+    credential_core::retry_policy_setters!();
 
     /// Sets [`gone_initial_delay`](Self::gone_initial_delay).
     pub fn with_gone_initial_delay(mut self, delay: Duration) -> Self {
         self.gone_initial_delay = delay;
-        self
-    }
-
-    /// Sets [`max_delay`](Self::max_delay).
-    pub fn with_max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
         self
     }
 
