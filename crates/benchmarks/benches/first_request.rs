@@ -191,7 +191,7 @@ impl Bench {
         let credential = credential.build().map_err(|e| e.to_string())?;
         let mut builder = SecretClient::builder(&self.vault, credential);
         if let Some(http) = http {
-            builder = builder.transport(http);
+            builder = builder.with_http_client(http);
         }
         builder.build().map_err(|e| e.to_string())
     }
