@@ -22,7 +22,7 @@ use crate::source::SourceKind;
 ///   token living 2 h or more is refreshed at half-life.
 ///
 /// ```
-/// use credential_msi::response::parse_token_response;
+/// use credential_msi::__private::response::parse_token_response;
 /// use credential_msi::SourceKind;
 /// use time::macros::datetime;
 /// let now = datetime!(2030-01-01 0:00 UTC);
@@ -102,7 +102,7 @@ fn shown(value: Option<&Value>) -> String {
 /// `%m/%d/%Y %I:%M:%S %p +00:00` (App Service 2017, Azure ML).
 ///
 /// ```
-/// use credential_msi::response::parse_timestamp;
+/// use credential_msi::__private::response::parse_timestamp;
 /// use serde_json::json;
 /// use time::macros::datetime;
 /// let at = datetime!(2017-09-14 13:00:00 UTC);
@@ -195,7 +195,7 @@ pub struct ErrorDetails {
 /// Reads an error body; anything unreadable gives empty details.
 ///
 /// ```
-/// use credential_msi::response::parse_error_body;
+/// use credential_msi::__private::response::parse_error_body;
 /// let d = parse_error_body(br#"{"error":{"code":"SecretHeaderNotFound","message":"Secret is not found","correlationId":"c-1"}}"#);
 /// assert_eq!(d.error.as_deref(), Some("SecretHeaderNotFound"));
 /// assert_eq!(d.description.as_deref(), Some("Secret is not found"));
