@@ -1,7 +1,11 @@
-// The whole secret lifecycle with the official JavaScript clients against
-// the Key Vault emulator. Run by tests/sdk/run.sh, which starts the emulator
-// and exports AZURE_KEYVAULT_URL, AZURE_AUTHORITY_HOST, AZURE_TENANT_ID,
-// AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and NODE_EXTRA_CA_CERTS.
+// The whole secret lifecycle with the official JavaScript clients, at their
+// default settings (challenge-resource verification on), against the Key
+// Vault emulator. Run by tests/sdk/run.sh as
+// `node --import ./localhost.mjs lifecycle.mjs`, which starts the emulator and
+// exports AZURE_KEYVAULT_URL (https://sdk.vault.localhost:PORT),
+// AZURE_AUTHORITY_HOST, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
+// NODE_EXTRA_CA_CERTS and EMULATOR_IP_URL (the same emulator by IP address,
+// for the check that verification is on).
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
 
@@ -20,13 +24,10 @@ const credential = new ClientSecretCredential(
     disableInstanceDiscovery: true, // the emulator is not a known Entra cloud
   },
 );
-const vaultUrl = process.env.AZURE_KEYVAULT_URL;
-// The challenge resource check needs the vault host to be a subdomain of the
-// challenge resource; an IP address (https://127.0.0.1:PORT) never is.
-const hostIsIp = /^[0-9.]+$/.test(new URL(vaultUrl).hostname);
-const client = new SecretClient(vaultUrl, credential, {
-  disableChallengeResourceVerification: hostIsIp,
-});
+// https://NAME.vault.localhost:PORT; the challenge names the resource
+// https://vault.localhost:PORT, whose subdomain the vault is, so the client's
+// challenge-resource verification (on by default) passes.
+const client = new SecretClient(process.env.AZURE_KEYVAULT_URL, credential);
 // --- end snippet ---
 
 async function expectStatus(status, call) {
@@ -47,6 +48,14 @@ async function collect(iterator) {
 
 const name = `js-lifecycle-${Date.now()}`;
 const steps = [];
+
+// Verification is on: the same emulator by IP address is refused before any
+// token is sent (an IP address is no subdomain of the challenge resource).
+await assert.rejects(
+  new SecretClient(process.env.EMULATOR_IP_URL, credential).getSecret(name),
+  (e) => /challenge resource/i.test(e.message),
+);
+steps.push("challenge verified");
 
 const first = await client.setSecret(name, "v1", { contentType: "text/plain", tags: { step: "1" } });
 const second = await client.setSecret(name, "v2");

@@ -1,7 +1,10 @@
-"""The whole secret lifecycle with the official Python clients against the
-Key Vault emulator. Run by tests/sdk/run.sh, which starts the emulator and
-exports AZURE_KEYVAULT_URL, AZURE_AUTHORITY_HOST, AZURE_TENANT_ID,
-AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and REQUESTS_CA_BUNDLE."""
+"""The whole secret lifecycle with the official Python clients, at their
+default settings (challenge-resource verification on), against the Key Vault
+emulator. Run by tests/sdk/run.sh, which starts the emulator and exports
+AZURE_KEYVAULT_URL (https://sdk.vault.localhost:PORT), AZURE_AUTHORITY_HOST,
+AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, REQUESTS_CA_BUNDLE and
+EMULATOR_IP_URL (the same emulator by IP address, for the check that
+verification is on)."""
 
 import os
 import time
@@ -9,6 +12,23 @@ import time
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
+
+# --- snippet: python-localhost (docs/emulator.md) ---
+# RFC 6761: every name under .localhost is this machine, but glibc does not
+# resolve them. Answer them with 127.0.0.1, in this process only.
+import socket
+
+_getaddrinfo = socket.getaddrinfo
+
+
+def _getaddrinfo_localhost(host, *args, **kwargs):
+    if isinstance(host, str) and host.rstrip(".").lower().endswith(".localhost"):
+        host = "127.0.0.1"
+    return _getaddrinfo(host, *args, **kwargs)
+
+
+socket.getaddrinfo = _getaddrinfo_localhost
+# --- end snippet ---
 
 # --- snippet: python-client (docs/emulator.md) ---
 credential = ClientSecretCredential(
@@ -18,11 +38,10 @@ credential = ClientSecretCredential(
     authority=os.environ["AZURE_AUTHORITY_HOST"],  # the emulator's token issuer
     disable_instance_discovery=True,  # the emulator is not a known Entra cloud
 )
-vault_url = os.environ["AZURE_KEYVAULT_URL"]
-# The challenge resource check needs the vault host to be a subdomain of the
-# challenge resource; an IP address (https://127.0.0.1:PORT) never is.
-host_is_ip = vault_url.split("://", 1)[1].split(":", 1)[0].replace(".", "").isdigit()
-client = SecretClient(vault_url, credential, verify_challenge_resource=not host_is_ip)
+# https://NAME.vault.localhost:PORT; the challenge names the resource
+# https://vault.localhost:PORT, whose subdomain the vault is, so the client's
+# challenge-resource verification (on by default) passes.
+client = SecretClient(os.environ["AZURE_KEYVAULT_URL"], credential)
 # --- end snippet ---
 
 
@@ -38,6 +57,17 @@ def expect_status(status, call):
 
 name = f"py-lifecycle-{int(time.time() * 1000)}"
 steps = []
+
+# Verification is on: the same emulator by IP address is refused before any
+# token is sent (an IP address is no subdomain of the challenge resource).
+by_ip = SecretClient(os.environ["EMULATOR_IP_URL"], credential)
+try:
+    by_ip.get_secret(name)
+    raise AssertionError("the challenge resource was not verified")
+except ValueError as e:
+    assert "challenge resource" in str(e), e
+by_ip.close()
+steps.append("challenge verified")
 
 first = client.set_secret(name, "v1", content_type="text/plain", tags={"step": "1"})
 second = client.set_secret(name, "v2")

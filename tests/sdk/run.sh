@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole secret lifecycle with the official Python and JavaScript
 # clients (newest azure-keyvault-secrets + azure-identity from PyPI, newest
-# @azure/keyvault-secrets + @azure/identity from npm) against the emulator.
+# @azure/keyvault-secrets + @azure/identity from npm) against the emulator,
+# at their default settings: challenge-resource verification stays on, the
+# vault is https://sdk.vault.localhost:PORT, and each script resolves
+# *.localhost names to 127.0.0.1 itself (lifecycle.py; localhost.mjs,
+# preloaded with node --import), as RFC 6761 says they should resolve.
 #
 #   tests/sdk/run.sh            # both
 #   tests/sdk/run.sh python     # one of them: python | js
@@ -96,12 +100,20 @@ for _ in $(seq 1 100); do
 done
 grep -q '^# Press Ctrl-C' "$out" || { cat "$deps/emulator.err" >&2; exit 1; }
 eval "$(grep '^export ' "$out")"
+# The clients run at their default settings, challenge-resource verification
+# included, so they reach the vault by a name under the challenge resource
+# (https://vault.localhost:PORT): sdk.vault.localhost, which each script
+# resolves to 127.0.0.1 itself (RFC 6761; glibc does not). The certificate
+# covers *.vault.localhost. The IP URL is kept for the check that
+# verification is on.
+export EMULATOR_IP_URL="$AZURE_KEYVAULT_URL"
+export AZURE_KEYVAULT_URL="https://sdk.vault.localhost:${AZURE_KEYVAULT_URL##*:}"
 
 status=0
 for client in "${ready[@]}"; do
     case "$client" in
         python) "$deps/py/bin/python" "$here/lifecycle.py" || status=1 ;;
-        js) NODE_PATH="$deps/js/node_modules" node "$here/lifecycle.mjs" || status=1 ;;
+        js) NODE_PATH="$deps/js/node_modules" node --import "$here/localhost.mjs" "$here/lifecycle.mjs" || status=1 ;;
     esac
 done
 exit $status

@@ -43,8 +43,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use benchmarks::{
-    EmulatorProcess, fetch_token, fixed_credential, percentile, run_emulator_child_if_asked,
-    seconds_from_env, self_cpu_time,
+    EmulatorProcess, bootstrap_median_interval, fetch_token, fixed_credential, median_of_sorted,
+    percentile, run_emulator_child_if_asked, seconds_from_env, self_cpu_time,
 };
 use keyvault_secrets::SecretClient;
 
@@ -456,40 +456,4 @@ fn main() {
             }
         }
     });
-}
-
-/// The median of sorted values.
-fn median_of_sorted(sorted: &[f64]) -> f64 {
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
-
-/// A 95 % interval for the median of `values` (percentile bootstrap, 2,000
-/// resamples, a fixed seed so that the same data gives the same interval).
-fn bootstrap_median_interval(values: &[f64]) -> (f64, f64) {
-    if values.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        // xorshift64*
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    };
-    let mut medians: Vec<f64> = (0..2_000)
-        .map(|_| {
-            let mut sample: Vec<f64> = (0..values.len())
-                .map(|_| values[(next() % values.len() as u64) as usize])
-                .collect();
-            sample.sort_by(f64::total_cmp);
-            median_of_sorted(&sample)
-        })
-        .collect();
-    medians.sort_by(f64::total_cmp);
-    (medians[49], medians[1_949])
 }

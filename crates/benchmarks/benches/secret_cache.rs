@@ -90,7 +90,7 @@ fn bench(c: &mut Criterion) {
         .with_http_client(Arc::new(AnyNameVault))
         .build()
         .unwrap();
-    let cache = SecretCache::new(client.clone());
+    let cache = SecretCache::new(client.clone()).unwrap();
     let all = Arc::new(names(1024));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -130,7 +130,7 @@ async fn run() {
         client.get_secret("db-password").await.unwrap();
         single.push(start.elapsed());
 
-        let cache = SecretCache::new(client.clone());
+        let cache = SecretCache::new(client.clone()).unwrap();
         let before = transport.count();
         cold.push(read_by_1000_tasks(&cache).await);
         requests.push(transport.count() - before);

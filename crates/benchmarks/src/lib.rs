@@ -27,8 +27,9 @@ use time::OffsetDateTime;
 pub const CHILD_FLAG: &str = "--emulator-child";
 
 /// If this process was started with [`CHILD_FLAG`] (optionally followed by
-/// `--data-dir DIR`), serves the emulator until standard input closes and
-/// returns `true`; otherwise returns `false` at once.
+/// `--data-dir DIR`, or `--tls-cert-out FILE` to serve HTTPS and write the
+/// certificate to `FILE`), serves the emulator until standard input closes
+/// and returns `true`; otherwise returns `false` at once.
 pub fn run_emulator_child_if_asked() -> bool {
     let args: Vec<String> = std::env::args().collect();
     if !args.iter().any(|a| a == CHILD_FLAG) {
@@ -37,6 +38,11 @@ pub fn run_emulator_child_if_asked() -> bool {
     let data_dir = args
         .iter()
         .position(|a| a == "--data-dir")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
+    let cert_out = args
+        .iter()
+        .position(|a| a == "--tls-cert-out")
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -48,6 +54,9 @@ pub fn run_emulator_child_if_asked() -> bool {
         if let Some(dir) = data_dir {
             builder = builder.data_dir(dir);
         }
+        if cert_out.is_some() {
+            builder = builder.tls(true);
+        }
         let emulator = match builder.start().await {
             Ok(e) => e,
             Err(e) => {
@@ -55,6 +64,12 @@ pub fn run_emulator_child_if_asked() -> bool {
                 std::process::exit(2);
             }
         };
+        if let (Some(path), Some(pem)) = (&cert_out, emulator.certificate_pem())
+            && let Err(e) = std::fs::write(path, pem)
+        {
+            eprintln!("emulator child: writing {}: {e}", path.display());
+            std::process::exit(2);
+        }
         println!("READY {}", emulator.vault_url());
         let _ = std::io::stdout().flush();
         // Stop when the parent closes our stdin (or dies).
@@ -79,12 +94,23 @@ impl EmulatorProcess {
     /// Starts this executable again as an emulator (in memory, or loading
     /// `data_dir/vault.json`) and waits until it listens.
     pub fn start(data_dir: Option<&Path>) -> std::io::Result<Self> {
-        let exe = std::env::current_exe()?;
-        let mut command = Command::new(exe);
+        let mut command = Command::new(std::env::current_exe()?);
         command.arg(CHILD_FLAG);
         if let Some(dir) = data_dir {
             command.arg("--data-dir").arg(dir);
         }
+        Self::spawn(command)
+    }
+
+    /// Starts this executable again as an emulator serving HTTPS with a
+    /// fresh self-signed certificate, written (PEM) to `cert_out`.
+    pub fn start_tls(cert_out: &Path) -> std::io::Result<Self> {
+        let mut command = Command::new(std::env::current_exe()?);
+        command.arg(CHILD_FLAG).arg("--tls-cert-out").arg(cert_out);
+        Self::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> std::io::Result<Self> {
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -274,4 +300,40 @@ pub fn counts_from_env(name: &str, default: &[usize]) -> Vec<usize> {
         })
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| default.to_vec())
+}
+
+/// The median of sorted values.
+pub fn median_of_sorted(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// A 95 % interval for the median of `values` (percentile bootstrap, 2,000
+/// resamples, a fixed seed so that the same data gives the same interval).
+pub fn bootstrap_median_interval(values: &[f64]) -> (f64, f64) {
+    if values.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        // xorshift64*
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let mut medians: Vec<f64> = (0..2_000)
+        .map(|_| {
+            let mut sample: Vec<f64> = (0..values.len())
+                .map(|_| values[(next() % values.len() as u64) as usize])
+                .collect();
+            sample.sort_by(f64::total_cmp);
+            median_of_sorted(&sample)
+        })
+        .collect();
+    medians.sort_by(f64::total_cmp);
+    (medians[49], medians[1_949])
 }

@@ -1,8 +1,6 @@
 //! Error mapping both ways: [`CredentialError`] to `azure_core::Error` and
 //! back.
 
-use std::error::Error as _;
-
 use azure_core::error::{Error as AzureError, ErrorKind};
 use credential_core::{CredentialError, TransportErrorKind};
 
@@ -11,15 +9,21 @@ use credential_core::{CredentialError, TransportErrorKind};
 pub const UNAVAILABLE_PREFIX: &str = "unavailable: ";
 
 /// Our error as `azure_core`'s: kind [`ErrorKind::Credential`], text our
-/// message (prefixed with [`UNAVAILABLE_PREFIX`] when
+/// message followed by its causes' (prefixed with [`UNAVAILABLE_PREFIX`] when
 /// [`CredentialError::is_unavailable`]), and our error itself as the inner
 /// error, so a caller can get it back with
 /// `error.downcast_ref::<CredentialError>()`.
+///
+/// The causes are in the text because an `azure_core::Error` shows only its
+/// message and the `azure_core` clients report that; an error reporter that
+/// also walks `source()` therefore sees our text twice, which is
+/// `azure_core`'s convention (its `Error::new` displays the inner error too).
 pub fn to_azure_error(error: CredentialError) -> AzureError {
+    let text = describe(&error);
     let message = if error.is_unavailable() {
-        format!("{UNAVAILABLE_PREFIX}{error}")
+        format!("{UNAVAILABLE_PREFIX}{text}")
     } else {
-        error.to_string()
+        text
     };
     AzureError::with_error(ErrorKind::Credential, error, message)
 }
@@ -44,7 +48,10 @@ pub fn from_azure_error(credential: &'static str, error: &AzureError) -> Credent
     if let Some(ours) = find_ours(error) {
         return ours.clone();
     }
-    let message = describe(error);
+    let mut message = describe(error);
+    if message.trim().is_empty() {
+        message = format!("azure_core error of kind {}", error.kind());
+    }
     if let Some(rest) = message.strip_prefix(UNAVAILABLE_PREFIX) {
         return CredentialError::unavailable(credential, rest);
     }
@@ -53,6 +60,7 @@ pub fn from_azure_error(credential: &'static str, error: &AzureError) -> Credent
         kind,
         message: message.clone(),
         source: None,
+        request_id: None,
     };
     match error.kind() {
         ErrorKind::Connection => transport(TransportErrorKind::Connect),
@@ -71,6 +79,7 @@ pub fn from_azure_error(credential: &'static str, error: &AzureError) -> Credent
                     error_code: error_code.clone(),
                     description: message,
                     diagnostics: None,
+                    request_id: None,
                 }
             }
         }
@@ -97,7 +106,7 @@ fn find_ours(error: &AzureError) -> Option<&CredentialError> {
 
 /// The error's text followed by each source's, skipping repeats (an
 /// `azure_core::Error` without a message of its own displays its source's).
-fn describe(error: &AzureError) -> String {
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut current = error.source();
     while let Some(e) = current {
@@ -107,9 +116,6 @@ fn describe(error: &AzureError) -> String {
             text.push_str(&part);
         }
         current = e.source();
-    }
-    if text.trim().is_empty() {
-        text = format!("azure_core error of kind {}", error.kind());
     }
     text
 }
@@ -147,6 +153,7 @@ mod tests {
             error_code: Some("AADSTS7000215".into()),
             description: "Invalid client secret provided.".into(),
             diagnostics: None,
+            request_id: None,
         };
         let theirs = to_azure_error(ours);
         assert_eq!(theirs.kind(), &ErrorKind::Credential);
@@ -174,10 +181,12 @@ mod tests {
             vec![CredentialError::authentication("A", "refused")],
             None,
         );
+        let text = to_azure_error(stopped).to_string();
+        assert!(!text.starts_with(UNAVAILABLE_PREFIX), "{text}");
+        // azure_core shows only the message: the stopping error is in it.
         assert!(
-            !to_azure_error(stopped)
-                .to_string()
-                .starts_with(UNAVAILABLE_PREFIX)
+            text.ends_with("(its error follows as the cause): A authentication failed: refused"),
+            "{text}"
         );
     }
 
@@ -188,6 +197,7 @@ mod tests {
             kind: TransportErrorKind::Timeout,
             message: "no answer within 1s".into(),
             source: None,
+            request_id: None,
         };
         let back = from_azure_error(NAME, &to_azure_error(ours.clone()));
         assert_eq!(back.credential(), "ManagedIdentityCredential");

@@ -127,6 +127,7 @@ async fn ours_failure_reaches_azure_core_unprefixed() {
         kind: TransportErrorKind::Status(503),
         message: "IMDS answered 503 after 5 tries".into(),
         source: None,
+        request_id: None,
     }));
     let error = into_azure_core(ours)
         .get_token(&["s"], None)

@@ -124,10 +124,10 @@ fn default_credential_for(emulator: &keyvault_emulator::RunningEmulator) -> Defa
         .with_http(Arc::new(http));
     let credential = DefaultAzureCredential::builder()
         .with_context(context)
-        .exclude(CredentialKind::ManagedIdentity)
-        .exclude(CredentialKind::AzureCli)
-        .exclude(CredentialKind::AzurePowerShell)
-        .exclude(CredentialKind::AzureDeveloperCli)
+        .with_excluded(CredentialKind::ManagedIdentity)
+        .with_excluded(CredentialKind::AzureCli)
+        .with_excluded(CredentialKind::AzurePowerShell)
+        .with_excluded(CredentialKind::AzureDeveloperCli)
         .build()
         .unwrap();
     assert_eq!(

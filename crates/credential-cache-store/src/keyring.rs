@@ -8,8 +8,14 @@ pub trait Keyring: Send + Sync + fmt::Debug {
     /// The secret stored for `name`; `Ok(None)` when the keyring works but
     /// holds none; `Err` (what failed, never the secret) when the keyring
     /// cannot be used.
+    ///
+    /// # Errors
+    /// What failed, as text without the secret.
     fn get(&self, name: &str) -> Result<Option<String>, String>;
     /// Stores `secret` for `name`.
+    ///
+    /// # Errors
+    /// What failed, as text without the secret.
     fn set(&self, name: &str, secret: &str) -> Result<(), String>;
 }
 

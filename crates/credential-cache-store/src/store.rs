@@ -26,7 +26,7 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// - **Encrypted** with AES-256-GCM under a key kept in the OS keyring
 ///   (feature `keyring`). Without a usable keyring, `build` fails unless
 ///   the caller opted in with
-///   [`allow_unencrypted_storage`](FileCacheStoreBuilder::allow_unencrypted_storage).
+///   [`with_unencrypted_storage`](FileCacheStoreBuilder::with_unencrypted_storage).
 /// - **Shared:** every write replaces the file atomically (temporary file +
 ///   rename) under a cross-process lock, waiting at most 5 s for it; readers
 ///   take no lock and see the old file or the new one. A corrupt or foreign
@@ -118,6 +118,9 @@ impl FileCacheStore {
     }
 
     /// Removes every entry (deletes the file, under the lock).
+    ///
+    /// # Errors
+    /// [`CacheStoreError::Io`] when the file cannot be locked or deleted.
     pub async fn clear(&self) -> Result<(), CacheStoreError> {
         self.blocking(|inner| {
             let lock = inner.file.lock()?;
@@ -233,8 +236,8 @@ impl FileCacheStoreBuilder {
     }
 
     /// Uses no keyring: the cache can then only be unencrypted, so `build`
-    /// also needs [`Self::allow_unencrypted_storage`].
-    pub fn without_keyring(mut self) -> Self {
+    /// also needs [`Self::with_unencrypted_storage`].
+    pub fn with_keyring_disabled(mut self) -> Self {
         self.keyring = None;
         self
     }
@@ -242,7 +245,7 @@ impl FileCacheStoreBuilder {
     /// When no keyring is usable, stores entries unencrypted in the
     /// owner-only file instead of failing (MSAL's name for it). Off by
     /// default: an unusable keyring is an error.
-    pub fn allow_unencrypted_storage(mut self, allow: bool) -> Self {
+    pub fn with_unencrypted_storage(mut self, allow: bool) -> Self {
         self.allow_unencrypted = allow;
         self
     }
@@ -255,6 +258,14 @@ impl FileCacheStoreBuilder {
 
     /// Creates the directory, gets (or creates) the encryption key, and
     /// checks the permissions of an existing file.
+    ///
+    /// # Errors
+    /// [`CacheStoreError::Unavailable`] when there is no cache directory, or no
+    /// keyring and no opt-in to unencrypted storage;
+    /// [`CacheStoreError::InsecurePermissions`] when an existing file or
+    /// directory can be used by other users; [`CacheStoreError::Io`] when the
+    /// directory cannot be created; [`CacheStoreError::Encryption`] when the
+    /// keyring fails.
     pub fn build(self) -> Result<FileCacheStore, CacheStoreError> {
         check_name(&self.name)?;
         let dir = match self.directory.clone() {
@@ -314,7 +325,7 @@ impl FileCacheStoreBuilder {
             message: format!(
                 "no OS keyring is available to encrypt the token cache '{}' ({reason}). \
                  To store tokens unencrypted in a file only you can read, opt in with \
-                 allow_unencrypted_storage(true)",
+                 with_unencrypted_storage(true)",
                 self.name
             ),
         })

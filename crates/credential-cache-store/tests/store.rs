@@ -117,16 +117,16 @@ async fn keyring_unavailable_without_opt_in_is_a_clear_error() {
     );
     let text = err.to_string();
     assert!(
-        text.contains("no OS keyring") && text.contains("allow_unencrypted_storage(true)"),
+        text.contains("no OS keyring") && text.contains("with_unencrypted_storage(true)"),
         "{text}"
     );
     let err = FileCacheStore::builder("test")
         .with_directory(dir.path().join("cache"))
-        .without_keyring()
+        .with_keyring_disabled()
         .build()
         .unwrap_err();
     assert!(
-        err.to_string().contains("allow_unencrypted_storage"),
+        err.to_string().contains("with_unencrypted_storage"),
         "{err}"
     );
 }
@@ -135,7 +135,7 @@ async fn keyring_unavailable_without_opt_in_is_a_clear_error() {
 async fn keyring_unavailable_with_opt_in_stores_in_clear() {
     let dir = tempfile::tempdir().unwrap();
     let store = builder(dir.path(), &MemoryKeyring::unavailable())
-        .allow_unencrypted_storage(true)
+        .with_unencrypted_storage(true)
         .build()
         .unwrap();
     assert!(!store.is_encrypted());

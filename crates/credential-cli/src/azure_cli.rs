@@ -23,7 +23,7 @@ use crate::expiry;
 use crate::platform::Platform;
 use crate::validate::validate_subscription;
 
-const NAME: &str = "AzureCliCredential";
+const NAME: &str = credential_core::__private::credential_names::AZURE_CLI;
 
 pub(crate) const TOOL: Tool = Tool {
     credential: NAME,
@@ -87,6 +87,11 @@ impl AzureCliCredentialBuilder {
     }
 
     /// Checks the options (tenant and subscription characters, timeout).
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a tenant or subscription
+    /// with characters outside the allowed set (or starting with `-`), or a zero
+    /// timeout.
     pub fn build(self) -> Result<AzureCliCredential, CredentialError> {
         let common = self.common.build(&TOOL)?;
         let subscription = self

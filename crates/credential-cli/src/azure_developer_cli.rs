@@ -21,7 +21,7 @@ use crate::common::{
 use crate::expiry;
 use crate::validate::validate_scopes;
 
-const NAME: &str = "AzureDeveloperCliCredential";
+const NAME: &str = credential_core::__private::credential_names::AZURE_DEVELOPER_CLI;
 
 pub(crate) const TOOL: Tool = Tool {
     credential: NAME,

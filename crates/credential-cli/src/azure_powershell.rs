@@ -22,7 +22,7 @@ use crate::common::{
 use crate::expiry;
 use crate::platform::Platform;
 
-const NAME: &str = "AzurePowerShellCredential";
+const NAME: &str = credential_core::__private::credential_names::AZURE_POWERSHELL;
 
 pub(crate) const TOOL: Tool = Tool {
     credential: NAME,

@@ -1,7 +1,7 @@
 //! What a tool's failure means, from its exit code and error output.
 //!
-//! The texts are the ones the reference SDKs look for (identity-spec.md §6,
-//! §7). Output that carries an Entra ID error code (`AADSTS…`) is a real
+//! The texts are the ones the reference SDKs look for (`docs/design-rules.md`,
+//! "Developer tools"). Output that carries an Entra ID error code (`AADSTS…`) is a real
 //! authentication failure, never "not signed in".
 
 /// The kinds of failure that get their own error.

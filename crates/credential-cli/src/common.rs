@@ -216,22 +216,21 @@ fn launch_error(tool: &Tool, timeout: Duration, error: ProcessError) -> Credenti
     }
 }
 
-/// "Other failure": an authentication error carrying the tool's error
-/// output, with anything that looks like a token removed.
+/// "Other failure": a [`CredentialError::DeveloperTool`] carrying the exit
+/// code and the tool's error output, with anything that looks like a token
+/// removed.
 pub(crate) fn tool_failed(tool: &Tool, output: &ProcessOutput, details: &str) -> CredentialError {
-    let exit = output.exit_code.map_or_else(
-        || "was killed by a signal".to_owned(),
-        |c| format!("exited with code {c}"),
-    );
     let details = crate::sanitize::sanitize(details);
     let details = if details.is_empty() {
         "it printed no error message".to_owned()
     } else {
         details
     };
-    CredentialError::authentication(
+    CredentialError::developer_tool(
         tool.credential,
-        format!("{} {exit}: {details}", tool.display_name),
+        tool.display_name,
+        output.exit_code,
+        details,
     )
 }
 
@@ -387,6 +386,10 @@ macro_rules! tool_credential_constructors {
         }
 
         /// A credential with the defaults.
+        ///
+        /// # Errors
+        /// As the builder's `build()`; the defaults themselves pass its
+        /// checks.
         pub fn new() -> Result<Self, CredentialError> {
             Self::builder().build()
         }
@@ -400,6 +403,10 @@ pub(crate) use tool_credential_constructors;
 macro_rules! common_only_build {
     ($credential:ident) => {
         /// Checks the options (tenant characters, timeout).
+        ///
+        /// # Errors
+        /// [`CredentialError::InvalidConfiguration`] for a tenant with characters
+        /// outside the allowed set (or starting with `-`), or a zero timeout.
         pub fn build(self) -> Result<$credential, CredentialError> {
             let common = self.common.build(&TOOL)?;
             Ok($credential {

@@ -23,14 +23,19 @@ pub(crate) fn from_local(text: &str, offset: UtcOffset) -> Option<OffsetDateTime
     );
     PrimitiveDateTime::parse(text.trim(), format)
         .ok()
-        .map(|naive| naive.assume_offset(offset).to_offset(UtcOffset::UTC))
+        // Checked: a time at the edge of the range may not exist in UTC.
+        .and_then(|naive| {
+            naive
+                .assume_offset(offset)
+                .checked_to_offset(UtcOffset::UTC)
+        })
 }
 
 /// RFC 3339, converted to UTC.
 pub(crate) fn from_rfc3339(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text.trim(), &Rfc3339)
         .ok()
-        .map(|t| t.to_offset(UtcOffset::UTC))
+        .and_then(|t| t.checked_to_offset(UtcOffset::UTC))
 }
 
 #[cfg(test)]
@@ -47,6 +52,30 @@ mod tests {
         assert_eq!(from_epoch(&json!("soon")), None);
         assert_eq!(from_epoch(&json!(1.5)), None);
         assert_eq!(from_epoch(&json!(i64::MAX)), None);
+    }
+
+    #[test]
+    fn times_at_the_edge_of_the_range_are_refused_not_a_panic() {
+        assert_eq!(from_local("9999-12-31 23:59:59", offset!(-2)), None);
+        assert_eq!(from_local("-9999-01-01 00:00:00", offset!(+2)), None);
+        assert_eq!(from_rfc3339("9999-12-31T23:59:59-05:00"), None);
+        assert_eq!(
+            from_rfc3339("9999-12-31T23:59:59Z"),
+            Some(
+                time::PrimitiveDateTime::MAX
+                    .assume_utc()
+                    .replace_nanosecond(0)
+                    .unwrap()
+            )
+        );
+        for value in [
+            json!(i64::MIN),
+            json!(-377705116801_i64),
+            json!("1e308"),
+            json!(1e308),
+        ] {
+            assert_eq!(from_epoch(&value), None, "{value}");
+        }
     }
 
     #[test]

@@ -25,9 +25,12 @@
 //!   whose message gives the exact command to run (`az login`,
 //!   `azd auth login`, `Connect-AzAccount`, …) or the option to change.
 //! - Any other non-zero exit:
-//!   [`CredentialError::Authentication`](credential_core::CredentialError::Authentication)
-//!   carrying the tool's error output with anything that looks like a token
-//!   removed (JWT-like `eyJ…` runs, `Bearer …`, `"accessToken": "…"` values).
+//!   [`CredentialError::DeveloperTool`](credential_core::CredentialError::DeveloperTool)
+//!   with the exit code and the tool's error output, with anything that
+//!   looks like a token removed (JWT-like `eyJ…` runs, `Bearer …`,
+//!   `"accessToken": "…"` values). It stops a [`ChainedTokenCredential`](credential_core::ChainedTokenCredential);
+//!   `DefaultAzureCredential` treats it as unavailable and tries the next
+//!   tool.
 //! - Output that is not the expected JSON:
 //!   [`CredentialError::UnexpectedResponse`](credential_core::CredentialError::UnexpectedResponse),
 //!   which never echoes the output.
@@ -69,7 +72,7 @@
 //! - The Azure CLI and Azure PowerShell credentials take exactly one scope
 //!   (like Python; JS silently uses the first).
 //! - A request's tenant that is not allowed is an authentication error (as
-//!   in `decisions.md`), not "unavailable".
+//!   in `docs/design-rules.md`), not "unavailable".
 
 mod azure_cli;
 mod azure_developer_cli;

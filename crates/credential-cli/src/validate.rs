@@ -1,7 +1,8 @@
 //! Checks on every value that goes into a tool's argument vector, run before
 //! anything is launched.
 //!
-//! The allowed characters are the reference SDKs' (identity-spec.md §6):
+//! The allowed characters are the reference SDKs' (`docs/design-rules.md`,
+//! "Developer tools"):
 //! scopes `0-9 a-z A-Z - _ . : /`, tenants `0-9 a-z A-Z - .`, subscriptions
 //! `0-9 a-z A-Z - _ .` and space. On top of that no value may start with `-`,
 //! so that no value can be mistaken for an option by the tool's own parser.

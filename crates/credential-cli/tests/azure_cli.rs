@@ -86,6 +86,18 @@ async fn default_launch_is_exact() {
 }
 
 #[tokio::test]
+async fn a_clone_is_served_from_the_originals_cache() {
+    let h = harness("az");
+    h.runner.push_output(0, &ok_output(), "");
+    let original = credential(&h);
+    let token = vault_token(&original).await.unwrap();
+    let clone = original.clone();
+    drop(original);
+    assert_eq!(vault_token(&clone).await.unwrap(), token);
+    assert_eq!(h.runner.requests().len(), 1);
+}
+
+#[tokio::test]
 async fn tenant_subscription_and_timeout_are_passed() {
     let h = harness("az");
     h.runner.push_output(0, &ok_output(), "");
@@ -334,12 +346,12 @@ async fn timeout_is_unavailable_and_says_how_to_raise_it() {
 }
 
 #[tokio::test]
-async fn other_failure_is_authentication_error_with_sanitized_stderr() {
+async fn other_failure_is_developer_tool_error_with_sanitized_stderr() {
     let stderr = format!(
         "ERROR: AADSTS70043: The refresh token has expired. Run 'az login'. {TOKEN}\n{{\"accessToken\": \"opaque-value\"}}"
     );
     let err = fail(1, &stderr, None).await;
-    assert_authentication(&err);
+    assert_developer_tool(&err, 1);
     let text = err.to_string();
     assert!(text.contains("AADSTS70043"), "{text}");
     assert!(text.contains("exited with code 1"), "{text}");
@@ -348,7 +360,7 @@ async fn other_failure_is_authentication_error_with_sanitized_stderr() {
     assert_no_token(&text);
 
     let err = fail(2, "", None).await;
-    assert_authentication(&err);
+    assert_developer_tool(&err, 2);
     assert!(err.to_string().contains("no error message"), "{err}");
 }
 

@@ -175,7 +175,7 @@ async fn error_mapping() {
         &format!("ERROR: fetching token: AADSTS50173 {TOKEN}"),
     )
     .await;
-    assert_authentication(&err);
+    assert_developer_tool(&err, 1);
     assert!(err.to_string().contains("AADSTS50173"), "{err}");
     assert_no_token(&err.to_string());
 }

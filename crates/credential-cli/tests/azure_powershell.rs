@@ -182,7 +182,7 @@ async fn error_mapping() {
         &format!("AuthorizationManager check failed. {TOKEN}"),
     )
     .await;
-    assert_authentication(&err);
+    assert_developer_tool(&err, 1);
     assert!(err.to_string().contains("AuthorizationManager"), "{err}");
     assert_no_token(&err.to_string());
 

@@ -85,7 +85,7 @@ async fn az_other_failure_carries_sanitized_stderr() {
         &format!("echo 'ERROR: AADSTS500011: resource not found {TOKEN}' >&2\nexit 1"),
     )
     .await;
-    assert_authentication(&err);
+    assert_developer_tool(&err, 1);
     assert!(err.to_string().contains("AADSTS500011"), "{err}");
     assert_no_token(&err.to_string());
 }

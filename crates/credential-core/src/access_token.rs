@@ -17,6 +17,7 @@ use crate::Secret;
 /// assert!(!format!("{token:?}").contains("eyJ0eXAi"));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AccessToken {
     /// The token to send as `Authorization: Bearer <token>`.
     pub token: Secret,

@@ -46,6 +46,11 @@ impl CommonOptions {
     /// a non-blank valid tenant id, a non-blank client id, a non-zero
     /// timeout, the authority host (option, else `AZURE_AUTHORITY_HOST` in
     /// `env`, else the public cloud). Errors name `credential`.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] naming `credential`: a blank or
+    /// malformed tenant id or client id, a zero request timeout, or an authority
+    /// host that is not a URL or uses plain `http` off loopback.
     pub fn resolve(
         &self,
         credential: &'static str,

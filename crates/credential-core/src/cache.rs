@@ -279,6 +279,11 @@ impl TokenCache {
     /// `fetch` itself runs on the caller's task and may borrow; the future it
     /// returns owns what it needs, because a refresh ahead of expiry runs it
     /// in a background task.
+    ///
+    /// # Errors
+    /// `fetch`'s error, when there is no valid cached token to return (callers
+    /// waiting on the same fetch all get it); a failed refresh while the cached
+    /// token is still valid is not an error.
     pub async fn get_or_fetch<F, Fut>(
         &self,
         scopes: &[&str],
@@ -301,6 +306,10 @@ impl TokenCache {
     /// a refresh ahead of expiry runs on the calling task (the caller that
     /// notices waits for it; the others are served the valid token), and the
     /// persistent second level is not consulted.
+    ///
+    /// # Errors
+    /// As [`get_or_fetch`](Self::get_or_fetch): `fetch`'s error when no valid
+    /// token is cached.
     pub async fn get_or_fetch_inline<F, Fut>(
         &self,
         scopes: &[&str],
@@ -496,7 +505,7 @@ impl Shared {
                         refresh_at: old.refresh_at,
                         refresh_at_nanos: old.refresh_at_nanos,
                         usable_until: old.usable_until,
-                        next_attempt: now + REFRESH_RETRY_DELAY,
+                        next_attempt: now.saturating_add(REFRESH_RETRY_DELAY),
                     }),
                 );
                 None
@@ -555,8 +564,9 @@ impl Shared {
         let jitter = MAX_JITTER * crate::retry::unit((self.settings.jitter)());
         let refresh_point = token
             .refresh_on
-            .unwrap_or(token.expires_on - DEFAULT_REFRESH_OFFSET);
-        let refresh_at = refresh_point - jitter;
+            .unwrap_or(token.expires_on.saturating_sub(DEFAULT_REFRESH_OFFSET));
+        // Saturating: a token may carry any time `time` can hold.
+        let refresh_at = refresh_point.saturating_sub(jitter);
         let cached = Cached {
             copies: PerThread::from_fn(|_| AccessToken {
                 token: token.token.unshared_copy(),
@@ -566,7 +576,7 @@ impl Shared {
             refresh_at,
             refresh_at_nanos: refresh_at.unix_timestamp_nanos(),
             usable_until: usable_until(token.expires_on, fetched_at),
-            next_attempt: fetched_at + REFRESH_RETRY_DELAY,
+            next_attempt: fetched_at.saturating_add(REFRESH_RETRY_DELAY),
         };
         self.replace(entry, Arc::new(cached));
     }
@@ -665,7 +675,7 @@ impl Shared {
 /// Until when a token is served: 30 s before it expires, or, for a token
 /// that arrived inside that margin, halfway through its remaining life.
 fn usable_until(expires_on: OffsetDateTime, fetched_at: OffsetDateTime) -> OffsetDateTime {
-    let with_margin = expires_on - EXPIRY_MARGIN;
+    let with_margin = expires_on.saturating_sub(EXPIRY_MARGIN);
     if fetched_at < with_margin {
         with_margin
     } else {

@@ -30,10 +30,20 @@ use crate::{AccessToken, CredentialError, Secret, TokenRequestOptions, async_tra
 #[async_trait]
 pub trait CacheStore: Send + Sync + fmt::Debug {
     /// The entry under `key`, if any.
+    ///
+    /// # Errors
+    /// A [`CacheStoreError`] when the store cannot be read (or decrypted).
     async fn load(&self, key: &str) -> Result<Option<Secret>, CacheStoreError>;
     /// Stores `entry` under `key`, replacing any entry there.
+    ///
+    /// # Errors
+    /// A [`CacheStoreError`] when the store cannot be written (or locked, or
+    /// encrypted).
     async fn store(&self, key: &str, entry: Secret) -> Result<(), CacheStoreError>;
     /// Removes the entry under `key`; removing an absent entry is not an error.
+    ///
+    /// # Errors
+    /// A [`CacheStoreError`] when the store cannot be written (or locked).
     async fn remove(&self, key: &str) -> Result<(), CacheStoreError>;
 }
 
@@ -267,6 +277,10 @@ impl SecondLevel {
 
     /// The stored token for this request if valid, else `fetch`'s, written
     /// back. See the type's docs for the rules.
+    ///
+    /// # Errors
+    /// `fetch`'s error. A store that cannot be read or written is logged and
+    /// skipped, never an error.
     pub async fn fetch_through<F, Fut>(
         &self,
         scopes: &[&str],
@@ -295,7 +309,7 @@ impl SecondLevel {
         if let Some(token) = &stored {
             let refresh_at = token
                 .refresh_on
-                .unwrap_or(token.expires_on - DEFAULT_REFRESH_OFFSET);
+                .unwrap_or(token.expires_on.saturating_sub(DEFAULT_REFRESH_OFFSET));
             if now < refresh_at {
                 tracing::debug!(
                     cache = self.cache.name(),
@@ -304,7 +318,7 @@ impl SecondLevel {
                 return Ok(token.clone());
             }
         }
-        let usable = stored.filter(|t| now < t.expires_on - EXPIRY_MARGIN);
+        let usable = stored.filter(|t| now < t.expires_on.saturating_sub(EXPIRY_MARGIN));
         match (fetch().await, usable) {
             (Ok(token), _) => {
                 if let Err(error) = store.store(&key, encode_access_token(&token)).await {

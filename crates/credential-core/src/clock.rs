@@ -114,10 +114,11 @@ impl ManualClock {
         Self(Arc::new(Mutex::new(now)))
     }
 
-    /// Moves the clock forward (or back, with a negative duration).
+    /// Moves the clock forward (or back, with a negative duration), stopping
+    /// at the earliest or latest time `time` can hold.
     pub fn advance(&self, by: Duration) {
         let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *now += by;
+        *now = now.saturating_add(by);
     }
 
     /// Sets the clock.

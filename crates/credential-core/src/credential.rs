@@ -35,6 +35,18 @@ use crate::{AccessToken, CredentialError, TokenRequestOptions};
 #[async_trait]
 pub trait TokenCredential: Send + Sync + fmt::Debug {
     /// Gets a token for `scopes` (for example `https://vault.azure.net/.default`).
+    ///
+    /// # Errors
+    /// A [`CredentialError`] saying why no token could be had:
+    /// [`Unavailable`](CredentialError::Unavailable) when the credential is not
+    /// set up here (a chain moves on), and otherwise
+    /// [`InvalidConfiguration`](CredentialError::InvalidConfiguration),
+    /// [`Authentication`](CredentialError::Authentication),
+    /// [`DeveloperTool`](CredentialError::DeveloperTool),
+    /// [`Transport`](CredentialError::Transport),
+    /// [`UnexpectedResponse`](CredentialError::UnexpectedResponse) or, for a
+    /// chain, [`ChainFailed`](CredentialError::ChainFailed). Each credential's
+    /// documentation says which it returns when.
     async fn get_token(
         &self,
         scopes: &[&str],

@@ -37,11 +37,18 @@ const TENANT_HELP: &str = "You can find your tenant id by following the instruct
 /// assert_eq!(host.as_str(), "https://login.microsoftonline.us/");
 /// assert!(resolve_authority_host("MyCredential", Some("http://login.example.com"), &env).is_err());
 /// ```
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for a value that is not a URL,
+/// or that uses anything but `https` on a host that is not loopback.
 pub fn resolve_authority_host(
     credential: &'static str,
     explicit: Option<&str>,
     env: &Env,
 ) -> Result<Url, CredentialError> {
+    if explicit.is_none() {
+        env.require_unicode(credential, &[AZURE_AUTHORITY_HOST])?;
+    }
     let from_env = env.get(AZURE_AUTHORITY_HOST);
     let (raw, origin) = match explicit.map(str::trim).filter(|s| !s.is_empty()) {
         Some(value) => (value.to_owned(), "the authority host option"),
@@ -97,6 +104,10 @@ pub fn resolve_authority_host(
 }
 
 /// Checks a tenant id: non-empty, only `0-9 a-z A-Z - .`.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for an empty tenant id or one
+/// with other characters.
 pub fn validate_tenant_id(credential: &'static str, tenant: &str) -> Result<(), CredentialError> {
     if is_valid_tenant_id(tenant) {
         Ok(())
@@ -120,6 +131,10 @@ pub fn validate_tenant_id(credential: &'static str, tenant: &str) -> Result<(), 
 /// let err = validate_tenant_id_from("C", "AZURE_TENANT_ID", "my tenant").unwrap_err();
 /// assert!(err.to_string().contains("AZURE_TENANT_ID is \"my tenant\""));
 /// ```
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] naming `origin`, for an empty
+/// tenant id or one with characters outside `0-9 a-z A-Z - .`.
 pub fn validate_tenant_id_from(
     credential: &'static str,
     origin: &str,
@@ -141,6 +156,10 @@ pub fn validate_tenant_id_from(
 
 /// Checks every entry of an `AZURE_ADDITIONALLY_ALLOWED_TENANTS`-style list
 /// read from `origin`: each must be `*` or a valid tenant id.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] naming `origin` and the entry,
+/// for an entry that is neither `*` nor a valid tenant id.
 pub fn validate_allowed_tenants_from(
     credential: &'static str,
     origin: &str,
@@ -168,6 +187,10 @@ pub fn validate_allowed_tenants_from(
 
 /// Checks a client id read from `origin` (an environment variable or a
 /// builder option): no whitespace or control characters inside it.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] naming `origin`, for a client id
+/// with whitespace or control characters inside it.
 pub fn validate_client_id_from(
     credential: &'static str,
     origin: &str,
@@ -201,6 +224,10 @@ pub fn is_valid_tenant_id(tenant: &str) -> bool {
 
 /// Checks a scope: non-empty, only `0-9 a-z A-Z - _ . : /`. These are the
 /// characters that are safe to hand to a developer tool.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for an empty scope or one with
+/// other characters.
 pub fn validate_scope(credential: &'static str, scope: &str) -> Result<(), CredentialError> {
     let valid = !scope.is_empty()
         && scope
@@ -217,6 +244,27 @@ pub fn validate_scope(credential: &'static str, scope: &str) -> Result<(), Crede
             ),
         ))
     }
+}
+
+/// Checks a token request's scopes: at least one, none blank.
+///
+/// ```
+/// use credential_core::__private::entra::check_scopes;
+/// assert!(check_scopes("C", &["https://vault.azure.net/.default"]).is_ok());
+/// assert!(check_scopes("C", &[]).is_err());
+/// assert!(check_scopes("C", &["a", " "]).is_err());
+/// ```
+///
+/// # Errors
+/// An `InvalidConfiguration` error naming `credential` and an example scope.
+pub fn check_scopes(credential: &'static str, scopes: &[&str]) -> Result<(), CredentialError> {
+    if scopes.is_empty() || scopes.iter().any(|s| s.trim().is_empty()) {
+        return Err(CredentialError::invalid_configuration(
+            credential,
+            "get_token needs at least one non-blank scope, e.g. \"https://vault.azure.net/.default\"",
+        ));
+    }
+    Ok(())
 }
 
 /// The resource a scope names: the scope without a trailing `/.default`.
@@ -274,6 +322,12 @@ impl AllowedTenants {
 /// The tenant to request a token from: the configured one, unless the request
 /// names another that is allowed. A request for a tenant that is not allowed
 /// is an authentication error saying how to allow it.
+///
+/// # Errors
+/// [`CredentialError::Authentication`] when `requested` is another tenant
+/// than the configured one and `allowed` does not include it (the message
+/// says how to allow it); [`CredentialError::InvalidConfiguration`] for a
+/// malformed requested tenant id.
 pub fn resolve_tenant(
     credential: &'static str,
     configured: Option<&str>,
@@ -473,6 +527,12 @@ pub const HALF_LIFE_THRESHOLD: Duration = Duration::hours(2);
 ///   `error`, the `AADSTS` code and the description.
 ///
 /// `requested_at` is the time just before the request was sent.
+///
+/// # Errors
+/// As listed above: [`CredentialError::Transport`] for 408, 429 and 5xx,
+/// [`CredentialError::Authentication`] for other error statuses, and
+/// [`CredentialError::UnexpectedResponse`] for a success whose body lacks
+/// the token or a valid expiry.
 pub fn parse_token_response(
     credential: &'static str,
     status: u16,
@@ -541,12 +601,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
             .and_then(|b| b.error_description.as_deref().or(b.error.as_deref()))
             .map(first_line)
             .unwrap_or_else(|| "the token endpoint is unavailable".to_owned());
-        return CredentialError::Transport {
-            credential,
-            kind: TransportErrorKind::Status(status),
-            message: detail,
-            source: None,
-        };
+        return CredentialError::transport(credential, TransportErrorKind::Status(status), detail);
     }
     match parsed {
         Some(body) if body.error.is_some() || body.error_description.is_some() => {
@@ -576,6 +631,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                     body.trace_id,
                     body.timestamp,
                 ),
+                request_id: None,
             }
         }
         _ => {
@@ -594,6 +650,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
                 error_code: None,
                 description,
                 diagnostics: None,
+                request_id: None,
             }
         }
     }
@@ -613,10 +670,9 @@ pub const NEXT_STEP: &str = "Next step: ";
 /// assert!(troubleshooting_hint("C", Some("AADSTS1")).is_none());
 /// ```
 pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<String> {
-    let from_env = matches!(
-        credential,
-        "EnvironmentCredential" | "WorkloadIdentityCredential" | "ManagedIdentityCredential"
-    );
+    use crate::credential_names::{ENVIRONMENT, MANAGED_IDENTITY, WORKLOAD_IDENTITY};
+    use crate::env_vars;
+    let from_env = [ENVIRONMENT, WORKLOAD_IDENTITY, MANAGED_IDENTITY].contains(&credential);
     let name = |variable: &str, what: &str| {
         if from_env {
             variable.to_owned()
@@ -624,14 +680,14 @@ pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<Stri
             format!("the {what} given to {credential}")
         }
     };
-    let tenant = name("AZURE_TENANT_ID", "tenant id");
-    let client = name("AZURE_CLIENT_ID", "client id");
+    let tenant = name(env_vars::AZURE_TENANT_ID, "tenant id");
+    let client = name(env_vars::AZURE_CLIENT_ID, "client id");
     let number: u32 = code?.strip_prefix("AADSTS")?.parse().ok()?;
     Some(match number {
         7000215 | 7000222 => format!(
             "check {}: it must be the secret's value (not its id) and not expired; create a new \
              secret under the app registration's Certificates & secrets if needed",
-            name("AZURE_CLIENT_SECRET", "client secret")
+            name(env_vars::AZURE_CLIENT_SECRET, "client secret")
         ),
         700016 => format!(
             "check {client} and {tenant}: no application with that client id exists in that \
@@ -643,7 +699,7 @@ pub fn troubleshooting_hint(credential: &str, code: Option<&str>) -> Option<Stri
         700027 | 700024 | 7000274 => format!(
             "upload the certificate's public part to the app registration (Certificates & \
              secrets) and check that {} names its key",
-            name("AZURE_CLIENT_CERTIFICATE_PATH", "certificate")
+            name(env_vars::AZURE_CLIENT_CERTIFICATE_PATH, "certificate")
         ),
         70021 | 700211 | 700212 | 700213 => format!(
             "add a federated credential to the application or managed identity {client} whose \
@@ -690,6 +746,9 @@ pub const TOKEN_REQUEST_TIMEOUT: StdDuration = StdDuration::from_secs(30);
 
 /// Refuses a zero per-try timeout given to a credential's
 /// `with_request_timeout`: every request would time out at once.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for a zero timeout.
 pub fn validate_request_timeout(
     credential: &'static str,
     timeout: Option<StdDuration>,
@@ -706,6 +765,11 @@ pub fn validate_request_timeout(
 
 /// Sends a token request with retries (see [`crate::retry::RetryPolicy`]) and
 /// parses the answer with [`parse_token_response`].
+///
+/// # Errors
+/// [`CredentialError::Transport`] when no answer came or a retryable status
+/// outlasted the retries; otherwise as [`parse_token_response`]. The error
+/// carries the response's request id.
 pub async fn send_token_request(
     credential: &'static str,
     http: &dyn crate::HttpClient,

@@ -22,6 +22,9 @@ pub const AZURE_IDENTITY_DISABLE_MULTITENANTAUTH: &str = "AZURE_IDENTITY_DISABLE
 pub const AZURE_FEDERATED_TOKEN_FILE: &str = "AZURE_FEDERATED_TOKEN_FILE";
 /// Overrides the IMDS host (for pod identity, and for tests on loopback).
 pub const AZURE_POD_IDENTITY_AUTHORITY_HOST: &str = "AZURE_POD_IDENTITY_AUTHORITY_HOST";
+/// The default vault URL of the `kv` tool, the examples and the emulator's
+/// environment (the libraries never read it).
+pub const AZURE_KEYVAULT_URL: &str = "AZURE_KEYVAULT_URL";
 /// Restricts `DefaultAzureCredential`: `dev`, `prod`, or one credential's name.
 pub const AZURE_TOKEN_CREDENTIALS: &str = "AZURE_TOKEN_CREDENTIALS";
 /// Managed identity endpoint (App Service, Service Fabric, Arc).

@@ -13,6 +13,13 @@ pub type ErrorSource = Arc<dyn StdError + Send + Sync + 'static>;
 /// Every variant names the credential. A chain moves on only past
 /// [`CredentialError::is_unavailable`] errors and stops on anything else.
 /// No variant ever holds a token, secret, assertion, form body or header.
+///
+/// `Display` says what failed at this level only; the cause, where there is
+/// one, is [`source()`](std::error::Error::source) and is not repeated in the
+/// text, so an error reporter (`anyhow`'s `{:#}`, for instance) prints each
+/// message once. What a support ticket needs is in fields with accessors:
+/// [`status`](Self::status), [`error_code`](Self::error_code),
+/// [`request_id`](Self::request_id), [`correlation_id`](Self::correlation_id).
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum CredentialError {
@@ -39,7 +46,7 @@ pub enum CredentialError {
     /// The identity provider refused to issue a token.
     #[error(
         "{credential} authentication failed{}: {description}",
-        auth_details(*status, oauth_error.as_deref(), error_code.as_deref())
+        details(&[status.map(|s| format!("HTTP {s}")), oauth_error.clone(), error_code.clone()], request_id.as_deref())
     )]
     Authentication {
         /// The credential's name.
@@ -57,25 +64,53 @@ pub enum CredentialError {
         /// asking for support (also through [`CredentialError::correlation_id`],
         /// [`CredentialError::trace_id`] and [`CredentialError::timestamp`]).
         diagnostics: Option<Box<EntraDiagnostics>>,
+        /// The response's request id (`x-ms-request-id`), if it had one
+        /// (boxed to keep the error small).
+        request_id: Option<Box<str>>,
+    },
+
+    /// A developer tool (`az`, `azd`, `pwsh`) ran and exited non-zero for a
+    /// reason other than "not installed" or "not signed in" (those are
+    /// [`Unavailable`](Self::Unavailable)).
+    #[error("{credential} failed: {tool} {}: {message}", exit_text(*exit_code))]
+    DeveloperTool {
+        /// The credential's name, e.g. `AzureCliCredential`.
+        credential: &'static str,
+        /// The tool's name as a user knows it, e.g. `Azure CLI`.
+        tool: &'static str,
+        /// The exit code; `None` when the process was ended by a signal.
+        exit_code: Option<i32>,
+        /// The tool's error output, with anything that looks like a token
+        /// removed.
+        message: String,
     },
 
     /// The request did not complete: connection failure, timeout, or an HTTP
     /// status that is worth retrying (408, 429, 5xx) after the retries ran out.
-    #[error("{credential} could not reach its token endpoint ({kind}): {message}")]
+    #[error(
+        "{credential} could not reach its token endpoint{}: {message}",
+        details(&[Some(kind.to_string())], request_id.as_deref())
+    )]
     Transport {
         /// The credential's name.
         credential: &'static str,
         /// What kind of failure it was.
         kind: TransportErrorKind,
-        /// A description without secrets.
+        /// What failed, without secrets and without the text of `source`.
         message: String,
         /// The underlying error, if any.
         #[source]
         source: Option<ErrorSource>,
+        /// The response's request id (`x-ms-request-id`), if there was a
+        /// response.
+        request_id: Option<String>,
     },
 
     /// The endpoint or tool answered with something we could not use.
-    #[error("{credential} received an unexpected response{}: {message}", status_suffix(*status))]
+    #[error(
+        "{credential} received an unexpected response{}: {message}",
+        details(&[status.map(|s| format!("HTTP {s}"))], request_id.as_deref())
+    )]
     UnexpectedResponse {
         /// The credential's name.
         credential: &'static str,
@@ -84,12 +119,15 @@ pub enum CredentialError {
         /// What was wrong with the response (never the response itself when it
         /// could hold a token).
         message: String,
+        /// The response's request id (`x-ms-request-id`), if it had one.
+        request_id: Option<String>,
     },
 
     /// A chain of credentials produced no token. The message lists every
-    /// attempt in order; `source()` is the error that stopped the chain, if one
-    /// did (rather than every link being unavailable).
-    #[error("{}", render_chain(credential, attempts, help.as_deref()))]
+    /// attempt in order. When one attempt stopped the chain (rather than
+    /// every link being unavailable), the list names it and `source()` is
+    /// that error, so its text is printed once, as the cause.
+    #[error("{}", render_chain(credential, attempts, help.as_deref(), stopped_by.is_some()))]
     ChainFailed {
         /// The chain's name, e.g. `DefaultAzureCredential`.
         credential: &'static str,
@@ -130,6 +168,7 @@ impl CredentialError {
             credential,
             status,
             message: message.into(),
+            request_id: None,
         }
     }
 
@@ -142,40 +181,74 @@ impl CredentialError {
             error_code: None,
             description: description.into(),
             diagnostics: None,
+            request_id: None,
+        }
+    }
+
+    /// A [`CredentialError::Transport`] of `kind` with no underlying error.
+    pub fn transport(
+        credential: &'static str,
+        kind: TransportErrorKind,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Transport {
+            credential,
+            kind,
+            message: message.into(),
+            source: None,
+            request_id: None,
+        }
+    }
+
+    /// A [`CredentialError::DeveloperTool`]: `tool` exited with `exit_code`
+    /// (`None`: ended by a signal) and printed `message` (already cleaned of
+    /// anything that looks like a token).
+    pub fn developer_tool(
+        credential: &'static str,
+        tool: &'static str,
+        exit_code: Option<i32>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::DeveloperTool {
+            credential,
+            tool,
+            exit_code,
+            message: message.into(),
         }
     }
 
     /// This error with the request id of the response it came from
-    /// (`x-ms-request-id`, or whatever id the endpoint gave) appended to its
-    /// message, so that a failure can be traced on the service side: for
+    /// (`x-ms-request-id`, or whatever id the endpoint gave), so that a
+    /// failure can be traced on the service side: kept in a field
+    /// ([`request_id`](Self::request_id)) of
     /// [`Authentication`](Self::Authentication),
     /// [`Transport`](Self::Transport) and
-    /// [`UnexpectedResponse`](Self::UnexpectedResponse); other variants are
-    /// returned as they are. An id already in the message is not repeated.
+    /// [`UnexpectedResponse`](Self::UnexpectedResponse), and shown once by
+    /// `Display`; other variants are returned as they are. A blank id is
+    /// ignored.
     ///
     /// ```
     /// use credential_core::CredentialError;
     /// let err = CredentialError::unexpected_response("C", Some(200), "not JSON")
     ///     .with_request_id("2c5b1d0e-77aa");
-    /// assert!(err.to_string().ends_with("not JSON (request id 2c5b1d0e-77aa)"));
+    /// assert_eq!(err.request_id(), Some("2c5b1d0e-77aa"));
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "C received an unexpected response (HTTP 200; request id 2c5b1d0e-77aa): not JSON"
+    /// );
     /// ```
     pub fn with_request_id(mut self, request_id: &str) -> Self {
         let request_id = request_id.trim();
         if request_id.is_empty() {
             return self;
         }
-        let text = match &mut self {
-            Self::Authentication { description, .. } => description,
-            Self::Transport { message, .. } | Self::UnexpectedResponse { message, .. } => message,
-            _ => return self,
-        };
-        if !text.contains(request_id) {
-            // Before a troubleshooting hint, which stays last.
-            let tag = format!(" (request id {request_id})");
-            match text.find(&format!(" {}", crate::entra::NEXT_STEP)) {
-                Some(at) => text.insert_str(at, &tag),
-                None => text.push_str(&tag),
+        match &mut self {
+            Self::Authentication { request_id: id, .. } => *id = Some(request_id.into()),
+            Self::Transport { request_id: id, .. }
+            | Self::UnexpectedResponse { request_id: id, .. } => {
+                *id = Some(request_id.to_owned());
             }
+            _ => {}
         }
         self
     }
@@ -224,10 +297,59 @@ impl CredentialError {
         }
     }
 
-    fn diagnostics(&self) -> Option<&EntraDiagnostics> {
+    /// The error that decides this one's details: itself, or for a chain
+    /// stopped by one of its links, that link's error.
+    fn decisive(&self) -> &Self {
         match self {
+            Self::ChainFailed {
+                stopped_by: Some(stopper),
+                ..
+            } => stopper.decisive(),
+            other => other,
+        }
+    }
+
+    fn diagnostics(&self) -> Option<&EntraDiagnostics> {
+        match self.decisive() {
             Self::Authentication { diagnostics, .. } => diagnostics.as_deref(),
-            Self::ChainFailed { stopped_by, .. } => stopped_by.as_deref()?.diagnostics(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the response this error came from (or of the one
+    /// that stopped a chain), if there was one: the refusal's status, the
+    /// unexpected response's, or the retryable status that outlasted the
+    /// retries.
+    pub fn status(&self) -> Option<u16> {
+        match self.decisive() {
+            Self::Authentication { status, .. } | Self::UnexpectedResponse { status, .. } => {
+                *status
+            }
+            Self::Transport {
+                kind: TransportErrorKind::Status(status),
+                ..
+            } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The identity provider's error code (e.g. `AADSTS7000215`), if it
+    /// sent one.
+    pub fn error_code(&self) -> Option<&str> {
+        match self.decisive() {
+            Self::Authentication { error_code, .. } => error_code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The request id (`x-ms-request-id`) of the response this error came
+    /// from (or of the one that stopped a chain), if it had one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self.decisive() {
+            Self::Authentication { request_id, .. } => request_id.as_deref(),
+            Self::Transport { request_id, .. } | Self::UnexpectedResponse { request_id, .. } => {
+                request_id.as_deref()
+            }
             _ => None,
         }
     }
@@ -254,6 +376,7 @@ impl CredentialError {
             Self::Unavailable { credential, .. }
             | Self::InvalidConfiguration { credential, .. }
             | Self::Authentication { credential, .. }
+            | Self::DeveloperTool { credential, .. }
             | Self::Transport { credential, .. }
             | Self::UnexpectedResponse { credential, .. }
             | Self::ChainFailed { credential, .. } => credential,
@@ -329,43 +452,78 @@ impl fmt::Display for TransportErrorKind {
     }
 }
 
-fn auth_details(status: Option<u16>, oauth_error: Option<&str>, code: Option<&str>) -> String {
-    let parts: Vec<String> = [
-        status.map(|s| format!("HTTP {s}")),
-        oauth_error.map(str::to_owned),
-        code.map(str::to_owned),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if parts.is_empty() {
-        String::new()
+/// ` (a, b; request id X)`, or nothing when there are no details.
+fn details(parts: &[Option<String>], request_id: Option<&str>) -> String {
+    let mut text = parts
+        .iter()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Some(id) = request_id {
+        if !text.is_empty() {
+            text.push_str("; ");
+        }
+        text.push_str("request id ");
+        text.push_str(id);
+    }
+    if text.is_empty() {
+        text
     } else {
-        format!(" ({})", parts.join(", "))
+        format!(" ({text})")
     }
 }
 
-fn status_suffix(status: Option<u16>) -> String {
-    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+fn exit_text(exit_code: Option<i32>) -> String {
+    exit_code.map_or_else(
+        || "was ended by a signal".to_owned(),
+        |code| format!("exited with code {code}"),
+    )
 }
 
-fn render_chain(credential: &str, attempts: &[CredentialError], help: Option<&str>) -> String {
+/// The chain's message: every attempt in order. An attempt that did not stop
+/// the chain is shown with its causes (it is nobody's `source()`); the one
+/// that stopped it (the last, when `stopped`) is only named, because it is
+/// this error's `source()` and an error reporter prints it next.
+fn render_chain(
+    credential: &str,
+    attempts: &[CredentialError],
+    help: Option<&str>,
+    stopped: bool,
+) -> String {
     use fmt::Write;
     let mut out = String::new();
-    if attempts.is_empty() {
-        let _ = write!(out, "{credential} has no credentials to try");
-    } else {
-        let _ = write!(
-            out,
-            "{credential} failed to get a token. Attempts, in order:"
-        );
-        for (i, attempt) in attempts.iter().enumerate() {
-            let text = attempt.to_string();
-            let mut lines = text.lines();
-            let _ = write!(out, "\n  {}. {}", i + 1, lines.next().unwrap_or_default());
-            for line in lines {
-                let _ = write!(out, "\n     {line}");
-            }
+    match attempts.last() {
+        None => {
+            let _ = write!(out, "{credential} has no credentials to try");
+        }
+        Some(last) if stopped => {
+            let _ = write!(
+                out,
+                "{credential} failed to get a token: {} stopped the chain. Attempts, in order:",
+                last.credential()
+            );
+        }
+        Some(_) => {
+            let _ = write!(
+                out,
+                "{credential} failed to get a token. Attempts, in order:"
+            );
+        }
+    }
+    for (i, attempt) in attempts.iter().enumerate() {
+        let text = if stopped && i + 1 == attempts.len() {
+            format!(
+                "{} failed and stopped the chain (its error follows as the cause)",
+                attempt.credential()
+            )
+        } else {
+            with_causes(attempt)
+        };
+        let mut lines = text.lines();
+        let _ = write!(out, "\n  {}. {}", i + 1, lines.next().unwrap_or_default());
+        for line in lines {
+            let _ = write!(out, "\n     {line}");
         }
     }
     if let Some(help) = help {
@@ -374,12 +532,24 @@ fn render_chain(credential: &str, attempts: &[CredentialError], help: Option<&st
     out
 }
 
+/// `error`'s message followed by its causes', joined by `: `.
+fn with_causes(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn authentication_message_carries_status_and_code() {
+    fn authentication_message_carries_status_and_code_and_fields() {
         let err = CredentialError::Authentication {
             credential: "ClientSecretCredential",
             status: Some(401),
@@ -387,6 +557,7 @@ mod tests {
             error_code: Some("AADSTS7000215".into()),
             description: "Invalid client secret provided.".into(),
             diagnostics: None,
+            request_id: None,
         };
         assert_eq!(
             err.to_string(),
@@ -394,26 +565,36 @@ mod tests {
         );
         assert!(!err.is_unavailable());
         assert!(!err.is_transient());
+        assert_eq!(err.status(), Some(401));
+        assert_eq!(err.error_code(), Some("AADSTS7000215"));
+        assert_eq!(err.request_id(), None);
     }
 
-    #[test]
-    fn chain_message_lists_attempts_and_source_is_stopper() {
-        let stopper = CredentialError::Transport {
+    fn stopper() -> CredentialError {
+        CredentialError::Transport {
             credential: "B",
             kind: TransportErrorKind::Timeout,
             message: "no answer within 5s".into(),
-            source: None,
-        };
+            source: Some(Arc::new(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "socket timed out",
+            ))),
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn stopped_chain_names_the_stopper_and_source_is_it() {
         let err = CredentialError::chain_failed(
             "ChainedTokenCredential",
-            vec![CredentialError::unavailable("A", "not set up"), stopper],
+            vec![CredentialError::unavailable("A", "not set up"), stopper()],
             Some("Set things up.".into()),
         );
         assert_eq!(
             err.to_string(),
-            "ChainedTokenCredential failed to get a token. Attempts, in order:\n  \
+            "ChainedTokenCredential failed to get a token: B stopped the chain. Attempts, in order:\n  \
              1. A is unavailable: not set up\n  \
-             2. B could not reach its token endpoint (timed out): no answer within 5s\n\
+             2. B failed and stopped the chain (its error follows as the cause)\n\
              Set things up."
         );
         assert!(!err.is_unavailable());
@@ -423,6 +604,51 @@ mod tests {
             source.to_string(),
             "B could not reach its token endpoint (timed out): no answer within 5s"
         );
+        assert_eq!(source.source().expect("io").to_string(), "socket timed out");
+    }
+
+    #[test]
+    fn stopped_chain_prints_each_message_once() {
+        let err = CredentialError::chain_failed(
+            "Outer",
+            vec![
+                CredentialError::unavailable("A", "not set up"),
+                CredentialError::chain_failed(
+                    "Inner",
+                    vec![CredentialError::unavailable("C", "absent"), stopper()],
+                    None,
+                ),
+            ],
+            None,
+        );
+        let report = with_causes(&err);
+        for part in [
+            "A is unavailable: not set up",
+            "C is unavailable: absent",
+            "no answer within 5s",
+            "socket timed out",
+            "Inner stopped the chain",
+        ] {
+            assert_eq!(report.matches(part).count(), 1, "{part} in {report}");
+        }
+    }
+
+    #[test]
+    fn chain_details_come_from_the_stopper() {
+        let auth = CredentialError::Authentication {
+            credential: "B",
+            status: Some(400),
+            oauth_error: None,
+            error_code: Some("AADSTS700016".into()),
+            description: "no such app".into(),
+            diagnostics: EntraDiagnostics::new(Some("corr".into()), None, None),
+            request_id: Some("rid".into()),
+        };
+        let err = CredentialError::chain_failed("Chain", vec![auth], None);
+        assert_eq!(err.status(), Some(400));
+        assert_eq!(err.error_code(), Some("AADSTS700016"));
+        assert_eq!(err.request_id(), Some("rid"));
+        assert_eq!(err.correlation_id(), Some("corr"));
     }
 
     #[test]
@@ -434,6 +660,7 @@ mod tests {
         );
         assert!(err.is_unavailable());
         assert!(err.source().is_none());
+        assert_eq!(err.status(), None);
     }
 
     #[test]
@@ -457,19 +684,50 @@ mod tests {
     }
 
     #[test]
-    fn request_ids_are_appended_once_where_they_help() {
+    fn request_ids_are_fields_shown_once() {
         let auth = CredentialError::authentication("C", "AADSTS700016: no such app")
             .with_request_id("rid-1");
+        assert_eq!(auth.request_id(), Some("rid-1"));
         assert_eq!(
             auth.to_string(),
-            "C authentication failed: AADSTS700016: no such app (request id rid-1)"
+            "C authentication failed (request id rid-1): AADSTS700016: no such app"
         );
         let again = auth.clone().with_request_id("rid-1");
         assert_eq!(again.to_string(), auth.to_string());
+        let transport = CredentialError::transport("C", TransportErrorKind::Status(503), "busy")
+            .with_request_id("rid-3");
+        assert_eq!(
+            transport.to_string(),
+            "C could not reach its token endpoint (HTTP 503; request id rid-3): busy"
+        );
+        assert_eq!(transport.status(), Some(503));
         let unavailable = CredentialError::unavailable("C", "not here").with_request_id("rid-2");
         assert!(!unavailable.to_string().contains("rid-2"));
+        assert_eq!(unavailable.request_id(), None);
         let blank = CredentialError::unexpected_response("C", None, "x").with_request_id("  ");
         assert_eq!(blank.to_string(), "C received an unexpected response: x");
+        assert_eq!(blank.request_id(), None);
+    }
+
+    #[test]
+    fn developer_tool_failure_is_its_own_variant() {
+        let err = CredentialError::developer_tool(
+            "AzureCliCredential",
+            "Azure CLI",
+            Some(1),
+            "ERROR: something broke",
+        );
+        assert_eq!(
+            err.to_string(),
+            "AzureCliCredential failed: Azure CLI exited with code 1: ERROR: something broke"
+        );
+        assert!(!err.is_unavailable());
+        assert!(!err.is_transient());
+        let killed = CredentialError::developer_tool("C", "tool", None, "m");
+        assert_eq!(
+            killed.to_string(),
+            "C failed: tool was ended by a signal: m"
+        );
     }
 
     #[test]

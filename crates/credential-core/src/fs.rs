@@ -20,6 +20,7 @@ use std::sync::Arc;
 /// assert!(rt.block_on(fs.read("/missing".as_ref())).is_err());
 /// ```
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub enum Fs {
     /// The real filesystem.
     #[default]
@@ -54,6 +55,10 @@ impl Fs {
     }
 
     /// The bytes of a file.
+    ///
+    /// # Errors
+    /// The I/O error: no such file, no permission, or (for the in-memory
+    /// variant) a path that is not in the map.
     pub async fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         match self {
             Self::Real => {
@@ -69,6 +74,10 @@ impl Fs {
     }
 
     /// The contents of a UTF-8 text file.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read), and [`io::ErrorKind::InvalidData`] when the
+    /// file is not UTF-8.
     pub async fn read_to_string(&self, path: &Path) -> io::Result<String> {
         let bytes = self.read(path).await?;
         String::from_utf8(bytes)
@@ -76,6 +85,9 @@ impl Fs {
     }
 
     /// The size in bytes of a regular file, without reading it.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read), and an error when the path is not a regular file.
     pub async fn file_size(&self, path: &Path) -> io::Result<u64> {
         match self {
             Self::Real => {

@@ -17,6 +17,7 @@ use url::Url;
 
 use crate::Env;
 use crate::deadline;
+use crate::env_vars::{SSL_CERT_DIR, SSL_CERT_FILE};
 use crate::error::{ErrorSource, TransportErrorKind};
 
 /// One HTTP request. `Debug` shows the method, URL and header names only: the
@@ -51,15 +52,22 @@ impl HttpRequest {
         }
     }
 
-    /// Adds a header. Header names and values built by credentials are
-    /// static or validated; an invalid value is dropped with a warning.
-    pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
-        match HeaderValue::from_str(value) {
-            Ok(mut value) => {
-                value.set_sensitive(name.eq_ignore_ascii_case("authorization"));
-                self.headers.insert(HeaderName::from_static(name), value);
+    /// Adds a header; the name may be in any case (`Metadata` and
+    /// `metadata` are one header). A name or value that is not valid HTTP
+    /// is dropped with a warning, never a panic.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(mut value)) => {
+                value.set_sensitive(name == reqwest::header::AUTHORIZATION);
+                self.headers.insert(name, value);
             }
-            Err(_) => tracing::warn!(header = name, "dropping a header value that is not valid"),
+            _ => tracing::warn!(
+                header = %name.escape_debug(),
+                "dropping a header whose name or value is not valid HTTP"
+            ),
         }
         self
     }
@@ -108,6 +116,17 @@ pub struct HttpResponse {
     pub body: Bytes,
 }
 
+/// The service's id for an exchange in response `headers`,
+/// `x-ms-request-id`, when present, visible ASCII and not blank: the one
+/// place the workspace reads it.
+#[doc(hidden)]
+pub fn request_id(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("x-ms-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| !id.trim().is_empty())
+}
+
 impl HttpResponse {
     /// A response read in full (for transports).
     pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
@@ -127,12 +146,14 @@ impl HttpResponse {
     /// (Microsoft Entra ID, Key Vault and the App Service identity endpoint
     /// do).
     pub fn request_id(&self) -> Option<&str> {
-        self.header("x-ms-request-id")
-            .filter(|id| !id.trim().is_empty())
+        request_id(&self.headers)
     }
 
     /// `result` with this response's request id added to its error, if any
     /// (see [`crate::CredentialError::with_request_id`]).
+    ///
+    /// # Errors
+    /// `result`'s own error, with the request id added.
     pub fn tag_error<T>(
         &self,
         result: Result<T, crate::CredentialError>,
@@ -158,6 +179,7 @@ impl fmt::Debug for HttpResponse {
 /// Why an HTTP exchange produced no response.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{kind}: {message}")]
+#[non_exhaustive]
 pub struct TransportError {
     /// The kind of failure.
     pub kind: TransportErrorKind,
@@ -191,6 +213,7 @@ impl TransportError {
             kind: self.kind,
             message: self.message,
             source: self.source,
+            request_id: None,
         }
     }
 }
@@ -270,6 +293,11 @@ impl TransportError {
 pub trait HttpClient: Send + Sync + fmt::Debug {
     /// Sends one request and reads the whole response. Non-2xx statuses are
     /// responses, not errors.
+    ///
+    /// # Errors
+    /// A [`TransportError`] when no complete response came: the connection
+    /// could not be made, the request or its timeout failed, or the body could
+    /// not be read. Every status, error statuses included, is a response.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
 }
 
@@ -489,15 +517,16 @@ fn client_builder() -> reqwest::ClientBuilder {
         .connect_timeout(Duration::from_secs(10))
 }
 
-fn build_failed(error: &reqwest::Error) -> TransportError {
-    TransportError::new(
-        TransportErrorKind::Connect,
-        format!("could not build the HTTP client: {}", describe(error)),
-    )
+fn build_failed(error: reqwest::Error) -> TransportError {
+    TransportError {
+        kind: TransportErrorKind::Connect,
+        message: "could not build the HTTP client".to_owned(),
+        source: Some(Arc::new(error)),
+    }
 }
 
 fn build_plain_client() -> Result<reqwest::Client, TransportError> {
-    client_builder().build().map_err(|e| build_failed(&e))
+    client_builder().build().map_err(build_failed)
 }
 
 fn build_tls_client(config: &ClientConfig) -> Result<reqwest::Client, TransportError> {
@@ -515,7 +544,7 @@ fn build_tls_client(config: &ClientConfig) -> Result<reqwest::Client, TransportE
             Err(_) => tracing::debug!("skipping a root certificate that could not be parsed"),
         }
     }
-    builder.build().map_err(|e| build_failed(&e))
+    builder.build().map_err(build_failed)
 }
 
 /// Mozilla's root set, where the `webpki-roots` feature is on.
@@ -531,7 +560,7 @@ fn fallback_roots(_builder: reqwest::ClientBuilder) -> Option<reqwest::ClientBui
 }
 
 fn no_roots(env: &Env) -> TransportError {
-    let looked = if env.get("SSL_CERT_FILE").is_some() || env.get("SSL_CERT_DIR").is_some() {
+    let looked = if env.get(SSL_CERT_FILE).is_some() || env.get(SSL_CERT_DIR).is_some() {
         "in SSL_CERT_FILE / SSL_CERT_DIR"
     } else {
         "in the system's certificate store"
@@ -549,8 +578,8 @@ fn no_roots(env: &Env) -> TransportError {
 /// The root certificates to trust: `SSL_CERT_FILE` and `SSL_CERT_DIR` (a list
 /// separated by `:`; `;` on Windows) when either is set, else the system's.
 pub(crate) fn trusted_roots(env: &Env) -> Vec<CertificateDer<'static>> {
-    let file = env.get("SSL_CERT_FILE");
-    let dirs = env.get("SSL_CERT_DIR");
+    let file = env.get(SSL_CERT_FILE);
+    let dirs = env.get(SSL_CERT_DIR);
     if file.is_none() && dirs.is_none() {
         let found = rustls_native_certs::load_native_certs();
         for error in &found.errors {
@@ -720,30 +749,17 @@ fn transport_error(error: reqwest::Error) -> TransportError {
         .url()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
+    // What failed at this level; the reason is the source, not repeated.
     let message = if host.is_empty() {
-        describe(&error)
+        "the request failed".to_owned()
     } else {
-        format!("{} (host {host})", describe(&error))
+        format!("the request to {host} failed")
     };
     TransportError {
         kind,
         message,
         source: Some(Arc::new(error.without_url())),
     }
-}
-
-/// The error and its causes in one line, without the URL.
-fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
 }
 
 /// Whether `url` points at this machine (`localhost`, `127.0.0.0/8`, `::1`).
@@ -812,6 +828,31 @@ impl HttpClient for NoNetworkHttpClient {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn header_names_of_any_case_and_invalid_headers_never_panic() {
+        let url = Url::parse("http://127.0.0.1/").unwrap();
+        let request = HttpRequest::new(Method::GET, url)
+            .with_header("X-Custom-Name", "v1")
+            .with_header("METADATA", "true")
+            .with_header("Authorization", "Bearer t")
+            .with_header("bad name", "dropped")
+            .with_header("", "dropped")
+            .with_header("x-bad-value", "line\nbreak")
+            .with_header("x-non-ascii-\u{e9}", "dropped");
+        let names: Vec<&str> = request.headers.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-custom-name", "metadata", "authorization"]);
+        assert!(request.headers["authorization"].is_sensitive());
+        let response = HttpResponse {
+            status: StatusCode::OK,
+            headers: request.headers.clone(),
+            body: Bytes::new(),
+        };
+        assert_eq!(response.header("X-CUSTOM-NAME"), Some("v1"));
+        assert_eq!(response.header("Metadata"), Some("true"));
+        assert_eq!(response.header("bad name"), None);
+        assert_eq!(response.header("\u{e9}"), None);
+    }
+
     use super::*;
 
     fn url(s: &str) -> Url {

@@ -59,6 +59,7 @@ mod clock;
 mod cloud;
 mod context;
 mod credential;
+mod credential_names;
 mod deadline;
 mod entra;
 mod env;
@@ -166,5 +167,11 @@ pub mod __private {
     pub mod retry {
         pub use crate::retry::*;
     }
-    pub use crate::http::{is_loopback, transport_error_kind};
+    /// The chain engine `DefaultAzureCredential` and `ChainedTokenCredential` run on.
+    pub use crate::chain::{Chain, ChainHelp, ChainLink};
+    /// The credential names errors carry and `AZURE_TOKEN_CREDENTIALS` takes.
+    pub mod credential_names {
+        pub use crate::credential_names::*;
+    }
+    pub use crate::http::{is_loopback, request_id, transport_error_kind};
 }

@@ -56,6 +56,7 @@ impl fmt::Debug for ProcessRequest {
 
 /// What a finished process produced.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProcessOutput {
     /// The exit code; `None` when the process was killed by a signal.
     pub exit_code: Option<i32>,
@@ -66,6 +67,20 @@ pub struct ProcessOutput {
 }
 
 impl ProcessOutput {
+    /// The output of a process that exited with `exit_code` (`None`: killed
+    /// by a signal), for a [`ProcessRunner`] of one's own.
+    pub fn new(
+        exit_code: Option<i32>,
+        stdout: impl Into<String>,
+        stderr: impl Into<String>,
+    ) -> Self {
+        Self {
+            exit_code,
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+        }
+    }
+
     /// Whether the process exited with code 0.
     pub fn success(&self) -> bool {
         self.exit_code == Some(0)
@@ -102,7 +117,7 @@ pub enum ProcessError {
         timeout: Duration,
     },
     /// Launching or waiting failed for another reason.
-    #[error("could not run {program}: {source}")]
+    #[error("could not run {}", program.display())]
     Io {
         /// The program.
         program: PathBuf,
@@ -116,6 +131,12 @@ pub enum ProcessError {
 #[async_trait]
 pub trait ProcessRunner: Send + Sync + fmt::Debug {
     /// Runs the program to completion (or until its timeout, when it is killed).
+    ///
+    /// # Errors
+    /// [`ProcessError::NotFound`] when the program cannot be found or executed,
+    /// [`ProcessError::TimedOut`] when it ran past `request.timeout` (it is
+    /// killed), [`ProcessError::Io`] when launching or waiting failed otherwise.
+    /// A non-zero exit is an output, not an error.
     async fn run(&self, request: ProcessRequest) -> Result<ProcessOutput, ProcessError>;
 }
 

@@ -1,8 +1,14 @@
-//! Retries for token endpoints (and any client that wants the same rules):
-//! which failures to retry, how long to wait, and `Retry-After`.
+//! The one retry engine of the workspace, with its policy as data: which
+//! statuses and transport failures to retry, the backoff curve, how many
+//! retries, `Retry-After`, the per-try timeout. Token requests
+//! ([`RetryPolicy`]), managed identity's IMDS (its own policy) and the Key
+//! Vault pipeline all run [`run`] with their [`RetryRules`].
 
 use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
+use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -10,6 +16,7 @@ use http::HeaderMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
+use crate::error::TransportErrorKind;
 use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 
 /// A number uniformly spread over `[0, 1)`, for jitter. Not for cryptography.
@@ -59,25 +66,267 @@ impl RetryPolicy {
     /// `initial_delay · 2^attempt`, capped, then spread over 80–100 % of
     /// itself by `jitter` (a value in `[0, 1)`).
     pub fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
-        let base = self
-            .initial_delay
-            .saturating_mul(1u32.checked_shl(attempt.min(30)).unwrap_or(u32::MAX))
-            .min(self.max_delay);
-        base.mul_f64(0.8 + 0.2 * unit(jitter))
+        spread(self.rules().base_delay(0, attempt), jitter)
     }
 
     /// Whether `status` should be retried.
     pub fn retries_status(&self, status: u16) -> bool {
-        self.retry_statuses.contains(&status)
+        self.rules().retries_status(status)
     }
 
     /// The wait before the next try after `response`: the server's
     /// `Retry-After` if it sent one (capped at `max_delay`), else the backoff.
     pub fn delay_after(&self, attempt: u32, headers: &HeaderMap, now: OffsetDateTime) -> Duration {
-        retry_after(headers, now)
-            .map(|d| d.min(self.max_delay))
-            .unwrap_or_else(|| self.backoff(attempt, random_unit()))
+        self.rules().status_delay(0, attempt, headers, now)
     }
+
+    /// This policy as the retry engine's rules: the listed statuses and
+    /// every transient transport failure, jittered backoff, `Retry-After`
+    /// honoured.
+    #[doc(hidden)]
+    pub fn rules(&self) -> RetryRules<'_> {
+        RetryRules {
+            max_retries: self.max_retries,
+            statuses: &self.retry_statuses,
+            status_ranges: &[],
+            transport: TransportRetry::Transient,
+            initial_delay: self.initial_delay,
+            slow_start: None,
+            max_delay: self.max_delay,
+            jitter: true,
+            honour_retry_after: true,
+            per_try_timeout: None,
+            what: "a request",
+        }
+    }
+}
+
+/// Which transport failures the retry engine tries again.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportRetry {
+    /// Every transient failure ([`TransportErrorKind::is_transient`]),
+    /// connection failures included.
+    Transient,
+    /// Only failures after a connection was made (timeout, reset,
+    /// unreadable body): a connection that cannot be made is final.
+    AfterConnect,
+}
+
+impl TransportRetry {
+    /// Whether a failure of `kind` is tried again.
+    pub fn retries(self, kind: TransportErrorKind) -> bool {
+        match self {
+            Self::Transient => kind.is_transient(),
+            Self::AfterConnect => matches!(
+                kind,
+                TransportErrorKind::Timeout
+                    | TransportErrorKind::Request
+                    | TransportErrorKind::Decode
+            ),
+        }
+    }
+}
+
+/// A status whose backoff starts from its own delay (IMDS's 410, which
+/// can last 70 s).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlowStart {
+    /// The status.
+    pub status: u16,
+    /// Its first retry's delay, doubled each retry.
+    pub initial_delay: Duration,
+}
+
+/// Everything the retry engine decides, as data. Built from a public
+/// policy ([`RetryPolicy::rules`], managed identity's IMDS policy); the
+/// workspace's three retrying callers (token requests, IMDS, the Key Vault
+/// pipeline) all run [`run`] with one of these.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryRules<'a> {
+    /// Retries after the first try.
+    pub max_retries: u32,
+    /// Statuses tried again.
+    pub statuses: &'a [u16],
+    /// Ranges of statuses tried again, besides `statuses`.
+    pub status_ranges: &'a [RangeInclusive<u16>],
+    /// Which transport failures are tried again.
+    pub transport: TransportRetry,
+    /// The first retry's delay, doubled each retry.
+    pub initial_delay: Duration,
+    /// A status with its own first delay.
+    pub slow_start: Option<SlowStart>,
+    /// The longest delay, a server's `Retry-After` included.
+    pub max_delay: Duration,
+    /// Spread each backoff over 80–100 % of itself.
+    pub jitter: bool,
+    /// Wait as long as the server's `Retry-After` (capped) when it sends one.
+    pub honour_retry_after: bool,
+    /// The longest one try may take; [`send_with_rules`] sets it on each
+    /// request (a caller with its own `send` sets it on the requests it
+    /// builds).
+    pub per_try_timeout: Option<Duration>,
+    /// What is retried, for the log line (`retrying {what}`).
+    pub what: &'static str,
+}
+
+impl RetryRules<'_> {
+    /// Whether a response with `status` is tried again.
+    pub fn retries_status(&self, status: u16) -> bool {
+        self.statuses.contains(&status) || self.status_ranges.iter().any(|r| r.contains(&status))
+    }
+
+    /// The delay before retry `attempt` (0 for the first) after `status`
+    /// (0 for a transport failure), before jitter.
+    pub fn base_delay(&self, status: u16, attempt: u32) -> Duration {
+        let initial = match self.slow_start {
+            Some(slow) if slow.status == status => slow.initial_delay,
+            _ => self.initial_delay,
+        };
+        initial
+            .saturating_mul(1u32.checked_shl(attempt.min(30)).unwrap_or(u32::MAX))
+            .min(self.max_delay)
+    }
+
+    /// The backoff before retry `attempt` after `status`, jittered when the
+    /// rules say so.
+    fn backoff(&self, status: u16, attempt: u32) -> Duration {
+        let base = self.base_delay(status, attempt);
+        if self.jitter {
+            spread(base, random_unit())
+        } else {
+            base
+        }
+    }
+
+    /// The wait after a retryable `status`: the server's wait (capped) when
+    /// honoured and sent, else the backoff.
+    fn status_delay(
+        &self,
+        status: u16,
+        attempt: u32,
+        headers: &HeaderMap,
+        now: OffsetDateTime,
+    ) -> Duration {
+        self.honour_retry_after
+            .then(|| retry_after(headers, now))
+            .flatten()
+            .map(|wait| wait.min(self.max_delay))
+            .unwrap_or_else(|| self.backoff(status, attempt))
+    }
+}
+
+/// `delay` spread over 80–100 % of itself by `jitter` (forced into `[0, 1]`).
+fn spread(delay: Duration, jitter: f64) -> Duration {
+    // `try_`: `mul_f64` panics when a huge delay rounds past `Duration::MAX`.
+    Duration::try_from_secs_f64(delay.as_secs_f64() * (0.8 + 0.2 * unit(jitter))).unwrap_or(delay)
+}
+
+/// An error the retry engine can classify: the transport failure it is, if
+/// it is one.
+#[doc(hidden)]
+pub trait RetryableError {
+    /// The kind of transport failure, or `None` for any other error (never
+    /// retried).
+    fn transport_kind(&self) -> Option<TransportErrorKind>;
+}
+
+impl RetryableError for TransportError {
+    fn transport_kind(&self) -> Option<TransportErrorKind> {
+        Some(self.kind)
+    }
+}
+
+/// The retry engine: calls `send` until its result is final under `rules`
+/// or the retries run out, sleeping with `tokio::time` between tries (so
+/// tests can pause time). Returns the last result (the last response when a
+/// retryable status persists, the last error when a retryable failure
+/// persists) and how many retries ran.
+#[doc(hidden)]
+pub async fn run<E, F, Fut>(
+    rules: &RetryRules<'_>,
+    now: impl Fn() -> OffsetDateTime,
+    mut send: F,
+) -> (Result<HttpResponse, E>, u32)
+where
+    E: RetryableError + fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<HttpResponse, E>>,
+{
+    let mut attempt = 0;
+    loop {
+        let result = send().await;
+        let delay = match &result {
+            Ok(response) if rules.retries_status(response.status.as_u16()) => {
+                let status = response.status.as_u16();
+                rules.status_delay(status, attempt, &response.headers, now())
+            }
+            Err(error)
+                if error
+                    .transport_kind()
+                    .is_some_and(|k| rules.transport.retries(k)) =>
+            {
+                rules.backoff(0, attempt)
+            }
+            _ => return (result, attempt),
+        };
+        if attempt >= rules.max_retries {
+            return (result, attempt);
+        }
+        match &result {
+            Ok(response) => tracing::debug!(
+                status = response.status.as_u16(),
+                attempt = attempt + 1,
+                delay_ms = delay.as_millis() as u64,
+                "retrying {}",
+                rules.what
+            ),
+            Err(error) => tracing::debug!(
+                error = %error,
+                attempt = attempt + 1,
+                delay_ms = delay.as_millis() as u64,
+                "retrying {}",
+                rules.what
+            ),
+        }
+        // Boxed: the retry path is cold; the caller's hot future stays small.
+        Box::pin(tokio::time::sleep(delay)).await;
+        attempt += 1;
+    }
+}
+
+/// Sends `request` through the retry engine under `rules` (with its
+/// per-try timeout, if any).
+#[doc(hidden)]
+pub async fn send_with_rules(
+    http: &dyn HttpClient,
+    request: &HttpRequest,
+    rules: &RetryRules<'_>,
+    now: impl Fn() -> OffsetDateTime,
+) -> Result<HttpResponse, TransportError> {
+    let timed;
+    let request = match rules.per_try_timeout {
+        Some(timeout) => {
+            timed = request.clone().with_timeout(timeout);
+            &timed
+        }
+        None => request,
+    };
+    run(rules, now, || http.send(request.clone())).await.0
+}
+
+/// Sends `request`, retrying transient failures under `policy`, sleeping with
+/// `tokio::time` (so tests can pause time). Returns the last response when a
+/// retryable status persists, or the last transport error.
+pub async fn send_with_retry(
+    http: &dyn HttpClient,
+    request: &HttpRequest,
+    policy: &RetryPolicy,
+    now: impl Fn() -> OffsetDateTime,
+) -> Result<HttpResponse, TransportError> {
+    send_with_rules(http, request, &policy.rules(), now).await
 }
 
 /// The server's requested wait: `retry-after-ms`, `x-ms-retry-after-ms`
@@ -139,50 +388,6 @@ pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     })
 }
 
-/// Sends `request`, retrying transient failures under `policy`, sleeping with
-/// `tokio::time` (so tests can pause time). Returns the last response when a
-/// retryable status persists, or the last transport error.
-pub async fn send_with_retry(
-    http: &dyn HttpClient,
-    request: &HttpRequest,
-    policy: &RetryPolicy,
-    now: impl Fn() -> OffsetDateTime,
-) -> Result<HttpResponse, TransportError> {
-    let mut attempt = 0;
-    loop {
-        let result = http.send(request.clone()).await;
-        let delay = match &result {
-            Ok(response) if policy.retries_status(response.status.as_u16()) => {
-                policy.delay_after(attempt, &response.headers, now())
-            }
-            Ok(_) => return result,
-            Err(error) if error.kind.is_transient() => policy.backoff(attempt, random_unit()),
-            Err(_) => return result,
-        };
-        if attempt >= policy.max_retries {
-            return result;
-        }
-        match &result {
-            Ok(response) => tracing::debug!(
-                status = response.status.as_u16(),
-                attempt = attempt + 1,
-                delay_ms = delay.as_millis() as u64,
-                host = request.url.host_str().unwrap_or_default(),
-                "retrying a request"
-            ),
-            Err(error) => tracing::debug!(
-                error = %error,
-                attempt = attempt + 1,
-                delay_ms = delay.as_millis() as u64,
-                host = request.url.host_str().unwrap_or_default(),
-                "retrying a request"
-            ),
-        }
-        tokio::time::sleep(delay).await;
-        attempt += 1;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +395,25 @@ mod tests {
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2015-10-21 07:27:00 UTC);
+
+    #[test]
+    fn extreme_delays_never_panic() {
+        let policy = RetryPolicy {
+            initial_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            ..RetryPolicy::default()
+        };
+        for attempt in [0, 1, 31, u32::MAX] {
+            for jitter in [0.0, 0.5, 1.0, f64::NAN, f64::INFINITY, -1.0] {
+                assert!(policy.backoff(attempt, jitter) >= Duration::MAX.mul_f64(0.5));
+            }
+        }
+        let zero = RetryPolicy {
+            initial_delay: Duration::ZERO,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(zero.backoff(u32::MAX, 1.0), Duration::ZERO);
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -308,5 +532,130 @@ mod tests {
         let values: Vec<f64> = (0..100).map(|_| random_unit()).collect();
         assert!(values.iter().all(|v| (0.0..1.0).contains(v)));
         assert!(values.windows(2).any(|w| w[0] != w[1]));
+    }
+
+    fn imds_like() -> RetryRules<'static> {
+        RetryRules {
+            max_retries: 2,
+            statuses: &[404, 410, 429],
+            status_ranges: &[500..=599],
+            transport: TransportRetry::AfterConnect,
+            initial_delay: Duration::from_millis(800),
+            slow_start: Some(SlowStart {
+                status: 410,
+                initial_delay: Duration::from_secs(3),
+            }),
+            max_delay: Duration::from_secs(60),
+            jitter: false,
+            honour_retry_after: true,
+            per_try_timeout: None,
+            what: "a test request",
+        }
+    }
+
+    fn request() -> HttpRequest {
+        HttpRequest::new(
+            reqwest::Method::GET,
+            url::Url::parse("http://127.0.0.1:1/token").unwrap(),
+        )
+    }
+
+    #[test]
+    fn rules_hold_statuses_ranges_and_the_slow_start() {
+        let rules = imds_like();
+        for status in [404, 410, 429, 500, 599] {
+            assert!(rules.retries_status(status), "{status}");
+        }
+        for status in [200, 400, 408, 600] {
+            assert!(!rules.retries_status(status), "{status}");
+        }
+        assert_eq!(rules.base_delay(410, 1), Duration::from_secs(6));
+        assert_eq!(rules.base_delay(503, 1), Duration::from_millis(1600));
+        assert_eq!(rules.base_delay(0, 0), Duration::from_millis(800));
+        assert!(TransportRetry::AfterConnect.retries(TransportErrorKind::Timeout));
+        assert!(!TransportRetry::AfterConnect.retries(TransportErrorKind::Connect));
+        assert!(TransportRetry::Transient.retries(TransportErrorKind::Connect));
+    }
+
+    #[derive(Debug)]
+    struct Refused;
+
+    impl fmt::Display for Refused {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("refused")
+        }
+    }
+
+    impl RetryableError for Refused {
+        fn transport_kind(&self) -> Option<TransportErrorKind> {
+            None
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_error_that_is_not_a_transport_failure_is_final() {
+        let mut calls = 0;
+        let (result, retries) = run(
+            &RetryPolicy::default().rules(),
+            || NOW,
+            || {
+                calls += 1;
+                async { Err::<HttpResponse, _>(Refused) }
+            },
+        )
+        .await;
+        assert!(result.is_err());
+        assert_eq!((calls, retries), (1, 0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_follow_the_rules_and_the_last_result_is_returned() {
+        let http = crate::test_util::ScriptedHttpClient::new();
+        http.push_response(410, &[], "")
+            .push_error(TransportErrorKind::Timeout)
+            .push_response(503, &[], "");
+        let started = tokio::time::Instant::now();
+        let response = send_with_rules(&http, &request(), &imds_like(), || NOW)
+            .await
+            .unwrap();
+        // 3 s after the 410, then 1.6 s after the timeout; retries ran out.
+        assert_eq!(started.elapsed(), Duration::from_millis(4600));
+        assert_eq!(response.status.as_u16(), 503);
+        assert_eq!(http.requests().len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_failure_is_final_when_only_later_failures_retry() {
+        let http = crate::test_util::ScriptedHttpClient::new();
+        http.push_error(TransportErrorKind::Connect);
+        let error = send_with_rules(&http, &request(), &imds_like(), || NOW)
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind, TransportErrorKind::Connect);
+        assert_eq!(http.requests().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_server_wait_wins_and_each_try_gets_the_per_try_timeout() {
+        let http = crate::test_util::ScriptedHttpClient::new();
+        http.push_response(429, &[("retry-after", "2")], "")
+            .push_response(200, &[], "");
+        let rules = RetryRules {
+            per_try_timeout: Some(Duration::from_secs(5)),
+            ..imds_like()
+        };
+        let started = tokio::time::Instant::now();
+        let response = send_with_rules(&http, &request(), &rules, || NOW)
+            .await
+            .unwrap();
+        assert_eq!(response.status.as_u16(), 200);
+        assert_eq!(started.elapsed(), Duration::from_secs(2));
+        let requests = http.requests();
+        assert_eq!(requests.len(), 2);
+        assert!(
+            requests
+                .iter()
+                .all(|r| r.timeout == Some(Duration::from_secs(5)))
+        );
     }
 }

@@ -213,3 +213,90 @@ fn stored_token_round_trips_and_hides_in_debug() {
     assert!(!format!("{entry:?}").contains("secret-value"));
     assert_eq!(decode_access_token(&entry).unwrap(), token);
 }
+
+/// Tokens with any time `time` can hold, at any clock time, through the
+/// cache with and without the persistent level: never a panic (no overflow
+/// on `expires_on - margin`, `now + delay`), always a token for the call
+/// that fetched it.
+#[tokio::test]
+async fn extreme_token_times_never_panic() {
+    let min = time::PrimitiveDateTime::MIN.assume_utc();
+    let max = time::PrimitiveDateTime::MAX.assume_utc();
+    let times = [
+        min,
+        min + Duration::minutes(1),
+        OffsetDateTime::UNIX_EPOCH,
+        T0,
+        T0 + Duration::seconds(10),
+        max - Duration::minutes(1),
+        max,
+    ];
+    for clock_at in [min, T0, max] {
+        for expires_on in times {
+            for refresh_on in [None, Some(min), Some(T0), Some(max)] {
+                let clock = ManualClock::new(clock_at);
+                let store = MemoryCacheStore::new();
+                let plain = TokenCache::new(Arc::new(clock.clone())).with_jitter(|| 1.0);
+                let layered = process(&store, "c", &clock);
+                for cache in [plain, layered] {
+                    let fetched = AccessToken::new("t", expires_on).with_refresh_on(refresh_on);
+                    for _ in 0..2 {
+                        let f = fetched.clone();
+                        let got = cache
+                            .get_or_fetch(&["s"], &TokenRequestOptions::default(), || async move {
+                                Ok(f)
+                            })
+                            .await
+                            .unwrap();
+                        assert_eq!(got.expires_on, expires_on);
+                    }
+                    clock.advance(Duration::hours(1));
+                }
+            }
+        }
+    }
+}
+
+/// Extreme `expires_in` / `expires_on` / `refresh_in` values in an Entra
+/// response: parsed into a token or refused with an error, and any token
+/// goes through the cache without a panic.
+#[tokio::test]
+async fn extreme_entra_expiry_values_never_panic() {
+    let values = [
+        "0",
+        "-1",
+        "1",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "\"9223372036854775808\"",
+        "\"-9223372036854775809\"",
+        "1e308",
+        "-1e308",
+        "\"1e308\"",
+        "1.7976931348623157e308",
+        "\"NaN\"",
+        "\"inf\"",
+        "-377705116800",
+        "253402300799",
+        "253402300800",
+        "\"\"",
+        "null",
+    ];
+    let clock = ManualClock::new(T0);
+    for field in ["expires_in", "expires_on", "refresh_in"] {
+        for value in values {
+            let body = format!(r#"{{"access_token":"t","expires_in":3600,"{field}":{value}}}"#);
+            let body = body.replacen(r#""expires_in":3600,"expires_in""#, r#""expires_in""#, 1);
+            let parsed =
+                credential_core::__private::entra::parse_token_response("Test", 200, body.as_bytes(), T0);
+            let Ok(token) = parsed else { continue };
+            let cache = TokenCache::new(Arc::new(clock.clone()));
+            let got = cache
+                .get_or_fetch(&["s"], &TokenRequestOptions::default(), || async move {
+                    Ok(token)
+                })
+                .await;
+            assert!(got.is_ok(), "{body}: {got:?}");
+        }
+    }
+}

@@ -37,6 +37,7 @@ fn denied(name: &'static str) -> Result<AccessToken, CredentialError> {
         error_code: Some("AADSTS7000215".into()),
         description: "Invalid client secret provided.".into(),
         diagnostics: None,
+        request_id: None,
     })
 }
 

@@ -1,5 +1,5 @@
 //! Entra ID plumbing: authority hosts, tenants, scopes, token requests and
-//! token responses (every shape in identity-spec.md §3.5 and §9).
+//! token responses (every shape in `docs/design-rules.md`, "Token responses").
 
 #![allow(clippy::unwrap_used)]
 
@@ -118,11 +118,23 @@ fn entra_error_body_keeps_aadsts_code() {
     assert_eq!(err.timestamp(), Some("2030-01-01 00:00:00Z"));
     let chain = CredentialError::chain_failed("Chain", vec![err.clone()], None);
     assert_eq!(chain.correlation_id(), Some("def"));
-    // The message ends with the next step; a request id goes before it.
-    let tagged = err.with_request_id("rid-9").to_string();
+    // The request id is a field, shown once with the status and codes; the
+    // message still ends with the next step.
+    let tagged = err.with_request_id("rid-9");
+    assert_eq!(tagged.request_id(), Some("rid-9"));
+    assert_eq!(tagged.status(), Some(401));
+    assert_eq!(tagged.error_code(), Some("AADSTS7000215"));
+    let text = tagged.to_string();
     assert!(
-        tagged.contains("(request id rid-9) Next step: check the client secret given to"),
-        "{tagged}"
+        text.starts_with(
+            "TestCredential authentication failed (HTTP 401, invalid_client, AADSTS7000215; request id rid-9): "
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches("rid-9").count(), 1, "{text}");
+    assert!(
+        text.contains(" Next step: check the client secret given to"),
+        "{text}"
     );
 }
 

@@ -14,12 +14,12 @@ use credential_core::{
     TokenCredential,
 };
 use credential_env::{EnvironmentCredential, WorkloadIdentityCredential};
-use credential_msi::ManagedIdentityCredential;
+use credential_msi::{ManagedIdentityCredential, UserAssignedId};
 use url::Url;
 
 use crate::credential::DefaultAzureCredential;
 use crate::kind::{AZURE_TOKEN_CREDENTIALS, Selection};
-use crate::link::Link;
+use crate::link::link;
 use crate::{CredentialKind, NAME};
 
 /// Builds a [`DefaultAzureCredential`].
@@ -29,7 +29,7 @@ use crate::{CredentialKind, NAME};
 /// # use credential_core::ProviderContext;
 /// let credential = DefaultAzureCredential::builder()
 ///     .with_context(ProviderContext::isolated()) // omit for the real system
-///     .exclude(CredentialKind::AzurePowerShell)
+///     .with_excluded(CredentialKind::AzurePowerShell)
 ///     .with_process_timeout(std::time::Duration::from_secs(20))
 ///     .build()
 ///     .unwrap();
@@ -38,8 +38,7 @@ use crate::{CredentialKind, NAME};
 #[derive(Debug, Clone)]
 pub struct DefaultAzureCredentialBuilder {
     excluded: HashSet<CredentialKind>,
-    managed_identity_client_id: Option<String>,
-    managed_identity_resource_id: Option<String>,
+    managed_identity: Option<UserAssignedId>,
     workload_identity_client_id: Option<String>,
     workload_identity_tenant_id: Option<String>,
     tenant_id: Option<String>,
@@ -61,8 +60,7 @@ impl Default for DefaultAzureCredentialBuilder {
     fn default() -> Self {
         Self {
             excluded: HashSet::new(),
-            managed_identity_client_id: None,
-            managed_identity_resource_id: None,
+            managed_identity: None,
             workload_identity_client_id: None,
             workload_identity_tenant_id: None,
             tenant_id: None,
@@ -89,23 +87,17 @@ fn given(value: Option<String>) -> Option<String> {
 impl DefaultAzureCredentialBuilder {
     /// Leaves `kind` out of the chain. Exclusions apply on top of
     /// `AZURE_TOKEN_CREDENTIALS`.
-    pub fn exclude(mut self, kind: CredentialKind) -> Self {
+    pub fn with_excluded(mut self, kind: CredentialKind) -> Self {
         self.excluded.insert(kind);
         self
     }
 
-    /// The client id of the user-assigned managed identity (default:
-    /// `AZURE_CLIENT_ID`; neither means the system-assigned identity). Also
-    /// the workload identity's client id unless that is given.
-    pub fn with_managed_identity_client_id(mut self, client_id: impl Into<String>) -> Self {
-        self.managed_identity_client_id = Some(client_id.into());
-        self
-    }
-
-    /// The Azure resource id of the user-assigned managed identity. Cannot be
-    /// combined with [`Self::with_managed_identity_client_id`].
-    pub fn with_managed_identity_resource_id(mut self, resource_id: impl Into<String>) -> Self {
-        self.managed_identity_resource_id = Some(resource_id.into());
+    /// The user-assigned managed identity (default: `AZURE_CLIENT_ID` as a
+    /// [`UserAssignedId::ClientId`]; neither means the system-assigned
+    /// identity). A client id is also the workload identity's client id
+    /// unless that is given.
+    pub fn with_managed_identity(mut self, id: UserAssignedId) -> Self {
+        self.managed_identity = Some(id);
         self
     }
 
@@ -220,7 +212,7 @@ impl DefaultAzureCredentialBuilder {
 
     /// When true, construction fails unless `AZURE_TOKEN_CREDENTIALS` is set
     /// (Python's `require_envvar`).
-    pub fn require_token_credentials_env_var(mut self, require: bool) -> Self {
+    pub fn with_required_token_credentials_env_var(mut self, require: bool) -> Self {
         self.require_token_credentials_env_var = require;
         self
     }
@@ -237,12 +229,17 @@ impl DefaultAzureCredentialBuilder {
     /// Checks the options and the variables, and builds every included link.
     ///
     /// Fails only on the default credential's own configuration: an invalid
-    /// `AZURE_TOKEN_CREDENTIALS`, a required variable that is missing, both a
-    /// managed identity client id and resource id, or every link excluded. A
+    /// `AZURE_TOKEN_CREDENTIALS`, a required variable that is missing, or
+    /// every link excluded. A
     /// link that could not be built is kept as an entry that returns why:
     /// "unavailable" when its inputs are absent (the chain moves on), a
     /// configuration error when they are present but wrong (the chain stops
     /// there).
+    ///
+    /// # Errors
+    /// As listed above: [`CredentialError::InvalidConfiguration`] for the default
+    /// credential's own configuration. A link that could not be built does not
+    /// fail construction: its error comes from `get_token`.
     pub fn build(self) -> Result<DefaultAzureCredential, CredentialError> {
         let mut ctx = self.context.clone().unwrap_or_else(ProviderContext::system);
         if let Some(http) = &self.http_client {
@@ -250,25 +247,16 @@ impl DefaultAzureCredentialBuilder {
         }
         self.check_required(&ctx)?;
         validate_request_timeout(NAME, self.request_timeout)?;
+        ctx.env.require_unicode(NAME, &[AZURE_TOKEN_CREDENTIALS])?;
         let selection = Selection::parse(ctx.env.get(AZURE_TOKEN_CREDENTIALS).as_deref())?;
-        let mi_client_id = given(self.managed_identity_client_id.clone());
-        let mi_resource_id = given(self.managed_identity_resource_id.clone());
-        if mi_client_id.is_some() && mi_resource_id.is_some() {
-            return Err(CredentialError::invalid_configuration(
-                NAME,
-                "give either with_managed_identity_client_id or \
-                 with_managed_identity_resource_id, not both",
-            ));
-        }
-        let kinds: Vec<CredentialKind> = CredentialKind::ALL
-            .into_iter()
+        let kinds: Vec<CredentialKind> = CredentialKind::all()
             .filter(|k| selection.includes(*k) && !self.excluded.contains(k))
             .collect();
         if kinds.is_empty() {
             return Err(CredentialError::invalid_configuration(
                 NAME,
                 format!(
-                    "every credential is excluded (by the builder's exclude calls{}); \
+                    "every credential is excluded (by the builder's with_excluded calls{}); \
                      include at least one",
                     match selection {
                         Selection::All => String::new(),
@@ -280,14 +268,8 @@ impl DefaultAzureCredentialBuilder {
         let links = kinds
             .into_iter()
             .map(|kind| {
-                let built = self.build_link(
-                    kind,
-                    &ctx,
-                    selection,
-                    mi_client_id.as_deref(),
-                    mi_resource_id.as_deref(),
-                );
-                Link::new(kind, built)
+                let built = self.build_link(kind, &ctx, selection);
+                link(kind, built)
             })
             .collect();
         Ok(DefaultAzureCredential::from_links(
@@ -334,9 +316,11 @@ impl DefaultAzureCredentialBuilder {
         kind: CredentialKind,
         ctx: &ProviderContext,
         selection: Selection,
-        mi_client_id: Option<&str>,
-        mi_resource_id: Option<&str>,
     ) -> Result<Arc<dyn TokenCredential>, CredentialError> {
+        let mi_client_id = match &self.managed_identity {
+            Some(UserAssignedId::ClientId(id)) => given(Some(id.clone())),
+            _ => None,
+        };
         let tenants = self.additionally_allowed_tenants.clone();
         let tool_tenant = given(self.tenant_id.clone());
         let authority_host = self
@@ -395,8 +379,8 @@ impl DefaultAzureCredentialBuilder {
             CredentialKind::WorkloadIdentity => {
                 let mut b =
                     network_link!(WorkloadIdentityCredential::builder().with_context(ctx.clone()));
-                if let Some(id) = given(self.workload_identity_client_id.clone())
-                    .or_else(|| mi_client_id.map(str::to_owned))
+                if let Some(id) =
+                    given(self.workload_identity_client_id.clone()).or_else(|| mi_client_id.clone())
                 {
                     b = b.with_client_id(id);
                 }
@@ -417,13 +401,12 @@ impl DefaultAzureCredentialBuilder {
                         .with_context(ctx.clone())
                         .with_probe(selection != Selection::Only(CredentialKind::ManagedIdentity))
                 );
-                if let Some(resource_id) = mi_resource_id {
-                    b = b.with_resource_id(resource_id);
-                } else if let Some(client_id) = mi_client_id
-                    .map(str::to_owned)
-                    .or_else(|| ctx.env.get(AZURE_CLIENT_ID))
+                if let Some(id) = self
+                    .managed_identity
+                    .clone()
+                    .or_else(|| ctx.env.get(AZURE_CLIENT_ID).map(UserAssignedId::ClientId))
                 {
-                    b = b.with_client_id(client_id);
+                    b = b.with_user_assigned_id(id);
                 }
                 if let Some(endpoint) = &self.imds_endpoint {
                     b = b.with_imds_endpoint(endpoint.clone());

@@ -2,20 +2,24 @@
 //! `AZURE_TOKEN_CREDENTIALS` selection among them.
 
 use std::fmt;
-
-use credential_core::CredentialError;
-
-use crate::NAME;
+use std::str::FromStr;
 
 /// The environment variable that narrows the default chain.
-pub const AZURE_TOKEN_CREDENTIALS: &str = "AZURE_TOKEN_CREDENTIALS";
+pub use credential_core::__private::env_vars::AZURE_TOKEN_CREDENTIALS;
+use credential_core::CredentialError;
+use credential_core::__private::credential_names;
+
+use crate::NAME;
 
 /// One link of the default chain, in chain order.
 ///
 /// ```
 /// use credential_default::CredentialKind;
 /// assert_eq!(CredentialKind::AzureCli.name(), "AzureCliCredential");
-/// assert_eq!(CredentialKind::ALL[0], CredentialKind::Environment);
+/// assert_eq!(CredentialKind::all().next(), Some(CredentialKind::Environment));
+/// // The text form is the name, parsed in any case.
+/// assert_eq!(CredentialKind::AzureCli.to_string(), "AzureCliCredential");
+/// assert_eq!("azureclicredential".parse(), Ok(CredentialKind::AzureCli));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -34,26 +38,36 @@ pub enum CredentialKind {
     AzureDeveloperCli,
 }
 
+/// Every link, in chain order.
+const ALL: &[CredentialKind] = &[
+    CredentialKind::Environment,
+    CredentialKind::WorkloadIdentity,
+    CredentialKind::ManagedIdentity,
+    CredentialKind::AzureCli,
+    CredentialKind::AzurePowerShell,
+    CredentialKind::AzureDeveloperCli,
+];
+
+/// The `AZURE_TOKEN_CREDENTIALS` value for the developer tools.
+const DEV: &str = "dev";
+/// The `AZURE_TOKEN_CREDENTIALS` value for the deployment credentials.
+const PROD: &str = "prod";
+
 impl CredentialKind {
     /// Every link, in chain order.
-    pub const ALL: [CredentialKind; 6] = [
-        Self::Environment,
-        Self::WorkloadIdentity,
-        Self::ManagedIdentity,
-        Self::AzureCli,
-        Self::AzurePowerShell,
-        Self::AzureDeveloperCli,
-    ];
+    pub fn all() -> impl ExactSizeIterator<Item = CredentialKind> + Clone {
+        ALL.iter().copied()
+    }
 
     /// The credential's type name, as errors carry it.
     pub fn name(self) -> &'static str {
         match self {
-            Self::Environment => "EnvironmentCredential",
-            Self::WorkloadIdentity => "WorkloadIdentityCredential",
-            Self::ManagedIdentity => "ManagedIdentityCredential",
-            Self::AzureCli => "AzureCliCredential",
-            Self::AzurePowerShell => "AzurePowerShellCredential",
-            Self::AzureDeveloperCli => "AzureDeveloperCliCredential",
+            Self::Environment => credential_names::ENVIRONMENT,
+            Self::WorkloadIdentity => credential_names::WORKLOAD_IDENTITY,
+            Self::ManagedIdentity => credential_names::MANAGED_IDENTITY,
+            Self::AzureCli => credential_names::AZURE_CLI,
+            Self::AzurePowerShell => credential_names::AZURE_POWERSHELL,
+            Self::AzureDeveloperCli => credential_names::AZURE_DEVELOPER_CLI,
         }
     }
 
@@ -86,9 +100,78 @@ impl CredentialKind {
 }
 
 impl fmt::Display for CredentialKind {
+    /// The credential's name ([`CredentialKind::name`]), which
+    /// [`FromStr`] parses back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+impl FromStr for CredentialKind {
+    type Err = ParseCredentialKindError;
+
+    /// Parses a credential's name ([`CredentialKind::name`]), trimmed, in
+    /// any case.
+    ///
+    /// # Errors
+    /// [`ParseCredentialKindError`], listing the valid names, when `text`
+    /// names no credential of the chain.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let trimmed = text.trim();
+        Self::all()
+            .find(|k| k.name().eq_ignore_ascii_case(trimmed))
+            .ok_or_else(|| ParseCredentialKindError {
+                input: text.to_owned(),
+            })
+    }
+}
+
+/// A text that names no credential of the default chain; its message lists
+/// the valid names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseCredentialKindError {
+    input: String,
+}
+
+impl ParseCredentialKindError {
+    /// The text that was parsed.
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+}
+
+impl fmt::Display for ParseCredentialKindError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "'{}' is not a credential of the default chain; valid values (any case) are: ",
+            self.input
+        )?;
+        for (i, kind) in CredentialKind::all().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(kind.name())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseCredentialKindError {}
+
+/// Every value `AZURE_TOKEN_CREDENTIALS` accepts (trimmed, in any case), as
+/// written in errors and help: `dev`, `prod`, then each credential's name in
+/// lower case, in chain order. Command-line tools take their choices from
+/// here.
+///
+/// ```
+/// let values: Vec<String> = credential_default::token_credentials_values().collect();
+/// assert_eq!(values[..3], ["dev", "prod", "environmentcredential"]);
+/// ```
+pub fn token_credentials_values() -> impl Iterator<Item = String> {
+    [DEV.to_owned(), PROD.to_owned()]
+        .into_iter()
+        .chain(CredentialKind::all().map(|k| k.name().to_ascii_lowercase()))
 }
 
 /// What `AZURE_TOKEN_CREDENTIALS` asks for.
@@ -120,38 +203,23 @@ impl Selection {
         let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else {
             return Ok(Self::All);
         };
-        let lowered = raw.to_ascii_lowercase();
-        match lowered.as_str() {
-            "dev" => Ok(Self::Dev),
-            "prod" => Ok(Self::Prod),
-            other => CredentialKind::ALL
-                .into_iter()
-                .find(|k| k.name().eq_ignore_ascii_case(other))
-                .map(Self::Only)
-                .ok_or_else(|| {
-                    CredentialError::invalid_configuration(
-                        NAME,
-                        format!(
-                            "invalid value for {AZURE_TOKEN_CREDENTIALS}: '{raw}'. Valid values \
-                             (trimmed, any case) are: {}",
-                            valid_values().join(", ")
-                        ),
-                    )
-                }),
+        if raw.eq_ignore_ascii_case(DEV) {
+            return Ok(Self::Dev);
         }
+        if raw.eq_ignore_ascii_case(PROD) {
+            return Ok(Self::Prod);
+        }
+        raw.parse::<CredentialKind>().map(Self::Only).map_err(|_| {
+            CredentialError::invalid_configuration(
+                NAME,
+                format!(
+                    "invalid value for {AZURE_TOKEN_CREDENTIALS}: '{raw}'. Valid values \
+                         (trimmed, any case) are: {}",
+                    token_credentials_values().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
     }
-}
-
-/// Every accepted value of `AZURE_TOKEN_CREDENTIALS`.
-pub(crate) fn valid_values() -> Vec<String> {
-    ["dev".to_owned(), "prod".to_owned()]
-        .into_iter()
-        .chain(
-            CredentialKind::ALL
-                .iter()
-                .map(|k| k.name().to_ascii_lowercase()),
-        )
-        .collect()
 }
 
 #[cfg(test)]
@@ -164,10 +232,51 @@ mod tests {
         assert_eq!(Selection::parse(Some("  ")).unwrap(), Selection::All);
         assert_eq!(Selection::parse(Some(" DEV ")).unwrap(), Selection::Dev);
         assert_eq!(Selection::parse(Some("Prod")).unwrap(), Selection::Prod);
-        for kind in CredentialKind::ALL {
+        for kind in CredentialKind::all() {
             assert_eq!(
                 Selection::parse(Some(&kind.name().to_ascii_uppercase())).unwrap(),
                 Selection::Only(kind)
+            );
+        }
+    }
+
+    #[test]
+    fn display_and_from_str_round_trip() {
+        assert_eq!(CredentialKind::all().len(), 6);
+        for kind in CredentialKind::all() {
+            let text = kind.to_string();
+            assert_eq!(text, kind.name());
+            assert_eq!(text.parse::<CredentialKind>(), Ok(kind));
+            assert_eq!(
+                format!(" {} ", text.to_ascii_uppercase()).parse::<CredentialKind>(),
+                Ok(kind)
+            );
+        }
+    }
+
+    #[test]
+    fn parse_error_lists_every_name() {
+        let err = "AzureCli".parse::<CredentialKind>().unwrap_err();
+        assert_eq!(err.input(), "AzureCli");
+        assert_eq!(
+            err.to_string(),
+            "'AzureCli' is not a credential of the default chain; valid values (any case) are: \
+             EnvironmentCredential, WorkloadIdentityCredential, ManagedIdentityCredential, \
+             AzureCliCredential, AzurePowerShellCredential, AzureDeveloperCliCredential"
+        );
+        // The groups are values of the variable, not credentials.
+        assert!("dev".parse::<CredentialKind>().is_err());
+    }
+
+    #[test]
+    fn token_credentials_values_are_groups_then_names() {
+        let values: Vec<String> = token_credentials_values().collect();
+        assert_eq!(values.len(), 2 + CredentialKind::all().len());
+        for value in &values {
+            assert_ne!(
+                Selection::parse(Some(value)).unwrap(),
+                Selection::All,
+                "{value}"
             );
         }
     }

@@ -26,7 +26,7 @@
 //! `workloadidentitycredential`, `managedidentitycredential` — then without
 //! the probe —, `azureclicredential`, `azurepowershellcredential`,
 //! `azuredeveloperclicredential`). Any other value fails construction with a
-//! list of the valid ones. The builder's `exclude` applies on top.
+//! list of the valid ones. The builder's `with_excluded` applies on top.
 //!
 //! # Unavailable or misconfigured
 //! A link is **unavailable** only when its inputs are *absent*: no service
@@ -66,7 +66,11 @@
 //!     .block_on(credential.get_token(&["https://vault.azure.net/.default"], &TokenRequestOptions::default()))
 //!     .unwrap_err();
 //! assert!(!err.is_unavailable());
-//! assert!(err.to_string().contains(
+//! // The chain's message names the link that stopped it; that link's error
+//! // is the `source()`.
+//! assert!(err.to_string().contains("EnvironmentCredential stopped the chain"));
+//! let stopper = std::error::Error::source(&err).unwrap().to_string();
+//! assert!(stopper.starts_with(
 //!     "EnvironmentCredential is misconfigured: AZURE_TENANT_ID is \"contoso tenant\", \
 //!      which is not a tenant id"
 //! ));
@@ -122,10 +126,12 @@
 //!   identity failure other than "unavailable" (such as Entra ID refusing
 //!   the client secret) stops the chain (JavaScript makes managed identity
 //!   failures "unavailable"); a developer tool's failure other than a
-//!   configuration error is "unavailable", as Python does inside its chain.
+//!   configuration error (a [`CredentialError::DeveloperTool`]: the tool
+//!   exited non-zero) is "unavailable", as Python does inside its chain.
 //! - **One error** lists every attempt in order (including the links whose
 //!   construction failed, which JavaScript leaves out) and says what to do;
-//!   its `source()` is the error that stopped the chain, if one did.
+//!   when one attempt stopped the chain, the list names it and its error is
+//!   the `source()`, so an error reporter prints it once, after the list.
 //! - **Construction** fails only on the default credential's own options
 //!   (an invalid `AZURE_TOKEN_CREDENTIALS`, a required variable missing, both
 //!   a managed identity client id and resource id, everything excluded, a
@@ -150,10 +156,12 @@ mod link;
 
 pub use builder::DefaultAzureCredentialBuilder;
 pub use credential::DefaultAzureCredential;
-pub use kind::{AZURE_TOKEN_CREDENTIALS, CredentialKind};
+pub use kind::{
+    AZURE_TOKEN_CREDENTIALS, CredentialKind, ParseCredentialKindError, token_credentials_values,
+};
 
 /// The name errors carry.
-pub(crate) const NAME: &str = "DefaultAzureCredential";
+pub(crate) const NAME: &str = credential_core::__private::credential_names::DEFAULT;
 
 /// The application-facing items of `credential-core`: the trait, tokens,
 /// options and errors, and the transport seam for a caller's own HTTP client.

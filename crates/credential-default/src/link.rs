@@ -1,92 +1,29 @@
-//! [`Link`]: one credential of the default chain, with the chain's rules for
-//! its errors.
+//! One credential of the default chain as a link of credential-core's chain
+//! engine, with the default chain's rules for it.
 
-use std::fmt;
 use std::sync::Arc;
 
-use credential_core::{AccessToken, CredentialError, TokenCredential, TokenRequestOptions};
+use credential_core::__private::ChainLink;
+use credential_core::{CredentialError, TokenCredential};
 
 use crate::CredentialKind;
 
-/// A built credential, or why it could not be built.
-pub(crate) struct Link {
-    pub(crate) kind: CredentialKind,
+/// The link for `kind` over its build result:
+/// - a build error is kept and returned by every `get_token`: "unavailable"
+///   (the inputs are absent) moves the chain on; anything else (inputs
+///   present but wrong) stops it;
+/// - a developer tool's failure other than `InvalidConfiguration` is
+///   unavailable (as Python's chain treats them), so the next tool runs;
+/// - managed identity runs concurrently with the developer tools on a first
+///   call (the ordered chain's result still wins);
+/// - each link brings its setup hint for the chain's error.
+pub(crate) fn link(
+    kind: CredentialKind,
     credential: Result<Arc<dyn TokenCredential>, CredentialError>,
-}
-
-impl Link {
-    /// A link over a build result. A build error is kept and returned by
-    /// every `get_token`, so that one link never stops the default credential
-    /// from being constructed: "unavailable" (the link's inputs are absent)
-    /// moves the chain on; anything else (inputs present but wrong) stops it.
-    pub(crate) fn new(
-        kind: CredentialKind,
-        credential: Result<Arc<dyn TokenCredential>, CredentialError>,
-    ) -> Self {
-        if let Err(error) = &credential {
-            tracing::debug!(credential = kind.name(), %error, "could not create the credential; it will be skipped");
-        }
-        Self { kind, credential }
-    }
-
-    /// The configuration error that stops the chain at this link before it
-    /// runs: its inputs are present but wrong.
-    pub(crate) fn misconfiguration(&self) -> Option<CredentialError> {
-        match &self.credential {
-            Err(error) if !error.is_unavailable() => Some(error.clone()),
-            _ => None,
-        }
-    }
-
-    /// A token, with the default chain's error rules applied:
-    /// - a link that could not be built because its inputs are absent is
-    ///   unavailable, with the reason; one whose inputs are present but wrong
-    ///   returns that configuration error, which stops the chain;
-    /// - a developer tool's failure other than `InvalidConfiguration` is
-    ///   unavailable (as Python's chain treats them), so the next tool runs.
-    pub(crate) async fn get_token(
-        &self,
-        scopes: &[&str],
-        options: &TokenRequestOptions,
-    ) -> Result<AccessToken, CredentialError> {
-        let credential = match &self.credential {
-            Ok(credential) => credential,
-            Err(error) => return Err(build_error(self.kind, error)),
-        };
-        match credential.get_token(scopes, options).await {
-            Err(error)
-                if self.kind.is_developer_tool()
-                    && !error.is_unavailable()
-                    && !matches!(error, CredentialError::InvalidConfiguration { .. }) =>
-            {
-                Err(CredentialError::unavailable(
-                    self.kind.name(),
-                    error.to_string(),
-                ))
-            }
-            other => other,
-        }
-    }
-}
-
-fn build_error(kind: CredentialKind, error: &CredentialError) -> CredentialError {
-    if !error.is_unavailable() || error.credential() == kind.name() {
-        return error.clone();
-    }
-    CredentialError::unavailable(
-        kind.name(),
-        format!("the credential could not be created: {error}"),
-    )
-}
-
-impl fmt::Debug for Link {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.credential {
-            Ok(credential) => f.debug_tuple(self.kind.name()).field(credential).finish(),
-            Err(error) => f
-                .debug_struct(self.kind.name())
-                .field("unavailable", &error.to_string())
-                .finish(),
-        }
-    }
+) -> (CredentialKind, ChainLink) {
+    let link = ChainLink::from_build(kind.name(), credential)
+        .lenient(kind.is_developer_tool())
+        .setup_hint(kind.setup_hint())
+        .concurrent(kind == CredentialKind::ManagedIdentity);
+    (kind, link)
 }

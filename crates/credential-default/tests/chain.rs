@@ -6,7 +6,9 @@ use crate::common;
 
 use common::*;
 use credential_core::test_util::ScriptedFailure;
-use credential_default::{CredentialError, CredentialKind, TokenCredential, TokenRequestOptions};
+use credential_default::{
+    CredentialError, CredentialKind, TokenCredential, TokenRequestOptions, UserAssignedId,
+};
 use mockito::Matcher;
 use std::error::Error as _;
 
@@ -203,6 +205,49 @@ async fn environment_chosen_first_and_no_tool_runs() {
     assert!(!format!("{c:?}").contains(SECRET));
 }
 
+/// Every credential is `Clone` (so a caller needs no `Arc`), `Send` and `Sync`.
+#[test]
+fn every_credential_is_clone_send_and_sync() {
+    fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+    use credential_default::*;
+    assert_traits::<DefaultAzureCredential>();
+    assert_traits::<ChainedTokenCredential>();
+    assert_traits::<EnvironmentCredential>();
+    assert_traits::<ClientSecretCredential>();
+    assert_traits::<ClientCertificateCredential>();
+    assert_traits::<ClientAssertionCredential>();
+    assert_traits::<WorkloadIdentityCredential>();
+    assert_traits::<AzurePipelinesCredential>();
+    assert_traits::<ManagedIdentityCredential>();
+    assert_traits::<AzureCliCredential>();
+    assert_traits::<AzureDeveloperCliCredential>();
+    assert_traits::<AzurePowerShellCredential>();
+    assert_traits::<InteractiveBrowserCredential>();
+    assert_traits::<DeviceCodeCredential>();
+    assert_traits::<AuthorizationCodeCredential>();
+    assert_traits::<OnBehalfOfCredential>();
+    assert_traits::<FnCredential>();
+}
+
+#[tokio::test]
+async fn a_clone_shares_the_selection_and_the_token_cache() {
+    let mut server = mockito::Server::new_async().await;
+    let entra = server
+        .mock("POST", "/contoso/oauth2/v2.0/token")
+        .with_body(entra_body("env-token"))
+        .expect(1)
+        .create_async()
+        .await;
+    let h = client_secret_harness(&server.url(), &["az"]);
+    let original = chain_without_imds(&h);
+    let token = get(&original).await.unwrap();
+    let clone = original.clone();
+    drop(original);
+    assert_eq!(clone.selected(), Some(CredentialKind::Environment));
+    assert_eq!(get(&clone).await.unwrap(), token);
+    entra.assert_async().await;
+}
+
 #[tokio::test]
 async fn workload_identity_chosen_after_environment_is_skipped() {
     let mut server = mockito::Server::new_async().await;
@@ -250,7 +295,7 @@ async fn workload_identity_client_id_defaults_to_managed_identity_client_id() {
         &[("/var/run/token", "federated-jwt")],
     );
     let c = builder(&h, &closed_port_url())
-        .with_managed_identity_client_id("mi-client")
+        .with_managed_identity(UserAssignedId::ClientId("mi-client".into()))
         .with_workload_identity_tenant_id("other-tenant")
         .with_authority_host(url)
         .build()
@@ -313,17 +358,23 @@ async fn managed_identity_resource_id_is_passed() {
     let h = managed_identity_only_harness("managedidentitycredential");
     let imds = imds_url(&server);
     let c = builder(&h, &imds)
-        .with_managed_identity_resource_id("/sub/rid")
+        .with_managed_identity("resource_id=/sub/rid".parse().unwrap())
         .build()
         .unwrap();
     get(&c).await.unwrap();
     token_mock.assert_async().await;
-    let err = builder(&h, &imds)
-        .with_managed_identity_resource_id("/sub/rid")
-        .with_managed_identity_client_id("c")
+}
+
+#[tokio::test]
+async fn a_blank_managed_identity_stops_the_chain() {
+    let h = managed_identity_only_harness("ManagedIdentityCredential");
+    let c = builder(&h, &closed_port_url())
+        .with_managed_identity(UserAssignedId::ObjectId(" ".into()))
         .build()
-        .unwrap_err();
-    assert!(err.to_string().contains("not both"), "{err}");
+        .unwrap();
+    let err = get(&c).await.unwrap_err();
+    let stopper = err.source().unwrap().to_string();
+    assert!(stopper.contains("object id is empty"), "{stopper}");
 }
 
 #[tokio::test]
@@ -551,7 +602,7 @@ async fn invalid_tool_configuration_stops_the_chain() {
     // identity, excluded here): it stops the chain.
     let h = harness(&[], &["az", "pwsh"], &[]);
     let c = builder(&h, &closed_port_url())
-        .exclude(CredentialKind::ManagedIdentity)
+        .with_excluded(CredentialKind::ManagedIdentity)
         .build()
         .unwrap();
     let err = c

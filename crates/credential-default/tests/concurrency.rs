@@ -106,11 +106,7 @@ impl ProcessRunner for SlowTools {
             });
         }
         let (exit_code, stdout, stderr) = outputs.remove(0);
-        Ok(ProcessOutput {
-            exit_code: Some(exit_code),
-            stdout,
-            stderr,
-        })
+        Ok(ProcessOutput::new(Some(exit_code), stdout, stderr))
     }
 }
 

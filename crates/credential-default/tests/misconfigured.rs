@@ -317,7 +317,7 @@ async fn assert_stops(case: Case) {
         .with_process(Arc::new(runner.clone()));
     let mut builder = DefaultAzureCredential::builder().with_context(ctx);
     for kind in case.exclude {
-        builder = builder.exclude(kind);
+        builder = builder.with_excluded(kind);
     }
     let credential = builder.build().unwrap();
     let err = get(&credential).await.unwrap_err();
@@ -334,7 +334,14 @@ async fn assert_stops(case: Case) {
         matches!(stopper, CredentialError::InvalidConfiguration { .. }),
         "{what}: {stopper:?}"
     );
-    let text = err.to_string();
+    // The stopping error's message is the cause: printed once, after the
+    // chain's own.
+    let text = report(&err);
+    assert_eq!(
+        text.matches(&stopper.to_string()).count(),
+        1,
+        "{what}: the stopping error not once in: {text}"
+    );
     for needle in &case.says {
         assert!(text.contains(needle), "{what}: {needle:?} not in: {text}");
     }
@@ -393,4 +400,106 @@ async fn absent_inputs_are_unavailable_and_the_chain_moves_on() {
     let c = builder(&h, &closed_port_url()).build().unwrap();
     assert_eq!(get(&c).await.unwrap().token.expose_secret(), "az-token");
     assert_eq!(c.selected(), Some(CredentialKind::AzureCli));
+}
+
+/// A variable whose value is not Unicode is a configuration error naming it,
+/// for every variable the environment, workload identity and managed
+/// identity credentials and `DefaultAzureCredential` read: never a panic,
+/// never silently read as unset.
+#[cfg(unix)]
+#[test]
+fn a_variable_that_is_not_unicode_is_a_configuration_error_naming_it() {
+    use credential_default::{
+        EnvironmentCredential, ManagedIdentityCredential, WorkloadIdentityCredential,
+    };
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+
+    /// `base` with `name` set to bytes that are not UTF-8.
+    fn context(base: &[(&str, &str)], name: &str) -> ProviderContext {
+        let mut pairs: Vec<(String, OsString)> = base
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        pairs.retain(|(k, _)| k != name);
+        pairs.push((name.to_owned(), OsString::from_vec(vec![b'x', 0xff, 0xfe])));
+        ProviderContext::isolated()
+            .with_env(Env::from_os_pairs(pairs))
+            .with_fs(Fs::from_files([("/var/run/token", "jwt")]))
+    }
+    fn assert_names(err: CredentialError, name: &str) {
+        assert!(
+            matches!(err, CredentialError::InvalidConfiguration { .. }),
+            "{name}: {err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains(&format!("{name} is set but its value is not valid Unicode")),
+            "{name}: {err}"
+        );
+    }
+    let service_principal = [
+        ("AZURE_TENANT_ID", TENANT),
+        ("AZURE_CLIENT_ID", CLIENT_ID),
+        ("AZURE_CLIENT_SECRET", SECRET),
+    ];
+    for name in [
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+        "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN",
+        "AZURE_USERNAME",
+        "AZURE_AUTHORITY_HOST",
+        "AZURE_ADDITIONALLY_ALLOWED_TENANTS",
+    ] {
+        let err = EnvironmentCredential::builder()
+            .with_context(context(&service_principal, name))
+            .build()
+            .unwrap_err();
+        assert_names(err, name);
+    }
+    let workload = [
+        ("AZURE_TENANT_ID", TENANT),
+        ("AZURE_CLIENT_ID", CLIENT_ID),
+        ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token"),
+    ];
+    for name in [
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_AUTHORITY_HOST",
+        "AZURE_ADDITIONALLY_ALLOWED_TENANTS",
+    ] {
+        let err = WorkloadIdentityCredential::builder()
+            .with_context(context(&workload, name))
+            .build()
+            .unwrap_err();
+        assert_names(err, name);
+    }
+    for name in [
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "IDENTITY_ENDPOINT",
+        "IDENTITY_HEADER",
+        "IDENTITY_SERVER_THUMBPRINT",
+        "MSI_ENDPOINT",
+        "MSI_SECRET",
+        "DEFAULT_IDENTITY_CLIENT_ID",
+        "IMDS_ENDPOINT",
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+    ] {
+        let err = ManagedIdentityCredential::builder()
+            .with_context(context(&[], name))
+            .build()
+            .unwrap_err();
+        assert_names(err, name);
+    }
+    let err = DefaultAzureCredential::builder()
+        .with_context(context(&[], "AZURE_TOKEN_CREDENTIALS"))
+        .build()
+        .unwrap_err();
+    assert_names(err, "AZURE_TOKEN_CREDENTIALS");
 }

@@ -78,7 +78,7 @@ async fn authority_host_wins_over_the_cloud_and_reaches_workload_and_token_excha
             .with_cloud(CloudConfiguration::azure_us_government())
             .with_authority_host("https://login.example.net");
         if let Some(kind) = excluded {
-            builder = builder.exclude(kind);
+            builder = builder.with_excluded(kind);
         }
         let c = builder.build().unwrap();
         assert_eq!(get(&c).await.unwrap().token.expose_secret(), "t");

@@ -75,15 +75,15 @@ fn invalid_value_is_a_construction_error_listing_valid_values() {
 fn exclusions_apply_on_top_of_the_variable() {
     let h = harness(&[("AZURE_TOKEN_CREDENTIALS", "dev")], &[], &[]);
     let c = builder(&h, &closed_port_url())
-        .exclude(AzurePowerShell)
+        .with_excluded(AzurePowerShell)
         .build()
         .unwrap();
     assert_eq!(c.credential_kinds(), [AzureCli, AzureDeveloperCli]);
 
     let h = harness(&[], &[], &[]);
     let c = builder(&h, &closed_port_url())
-        .exclude(ManagedIdentity)
-        .exclude(Environment)
+        .with_excluded(ManagedIdentity)
+        .with_excluded(Environment)
         .build()
         .unwrap();
     assert_eq!(
@@ -102,7 +102,7 @@ fn exclusions_apply_on_top_of_the_variable() {
         &[],
     );
     let err = builder(&h, &closed_port_url())
-        .exclude(AzureCli)
+        .with_excluded(AzureCli)
         .build()
         .unwrap_err();
     assert!(
@@ -205,11 +205,11 @@ fn required_env_vars() {
 }
 
 #[test]
-fn require_token_credentials_env_var() {
+fn with_required_token_credentials_env_var() {
     let h = harness(&[], &[], &[]);
     let err = DefaultAzureCredential::builder()
         .with_context(h.ctx.clone())
-        .require_token_credentials_env_var(true)
+        .with_required_token_credentials_env_var(true)
         .build()
         .unwrap_err();
     assert_eq!(
@@ -222,7 +222,7 @@ fn require_token_credentials_env_var() {
     assert!(
         DefaultAzureCredential::builder()
             .with_context(h.ctx.clone())
-            .require_token_credentials_env_var(true)
+            .with_required_token_credentials_env_var(true)
             .build()
             .is_ok()
     );

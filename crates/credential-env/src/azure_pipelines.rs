@@ -17,7 +17,7 @@ use url::Url;
 use crate::options::{CommonOptions, common_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "AzurePipelinesCredential";
+const NAME: &str = credential_core::__private::credential_names::AZURE_PIPELINES;
 
 /// The Azure DevOps REST api-version of the OIDC token request.
 pub const OIDC_API_VERSION: &str = "7.1";
@@ -161,6 +161,7 @@ fn parse_oidc_response(
                  {connection}{detail}{trace}.{hint}"
             ),
             diagnostics: None,
+            request_id: None,
         });
     }
     let body: OidcBody = serde_json::from_slice(&response.body).map_err(|_| {
@@ -272,6 +273,12 @@ impl AzurePipelinesCredentialBuilder {
 
     /// Checks the ids, the access token, the OIDC request URL and the
     /// authority host.
+    ///
+    /// # Errors
+    /// [`CredentialError::Unavailable`] when `SYSTEM_OIDCREQUESTURI` is not set
+    /// (this is not a pipeline job); [`CredentialError::InvalidConfiguration`]
+    /// for a blank or malformed id, a blank access token, an OIDC request URL
+    /// that is not `https`, or a bad authority host, naming the input and the fix.
     pub fn build(self) -> Result<AzurePipelinesCredential, CredentialError> {
         let principal =
             ServicePrincipal::from_options(NAME, &self.tenant_id, &self.client_id, &self.common)?;
@@ -294,6 +301,10 @@ impl AzurePipelinesCredentialBuilder {
                 ),
             ));
         }
+        principal
+            .context
+            .env
+            .require_unicode(NAME, &[SYSTEM_OIDCREQUESTURI])?;
         let (raw, origin) = match self.oidc_request_uri.filter(|u| !u.trim().is_empty()) {
             Some(uri) => (uri, "with_oidc_request_uri"),
             None => match principal.context.env.get(SYSTEM_OIDCREQUESTURI) {

@@ -14,7 +14,7 @@ use credential_core::{
 use crate::options::{CommonOptions, common_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "ClientAssertionCredential";
+const NAME: &str = credential_core::__private::credential_names::CLIENT_ASSERTION;
 
 type AssertionFuture = Pin<Box<dyn Future<Output = Result<Secret, CredentialError>> + Send>>;
 type AssertionFn = dyn Fn() -> AssertionFuture + Send + Sync;
@@ -37,6 +37,7 @@ type AssertionFn = dyn Fn() -> AssertionFuture + Send + Sync;
 /// .unwrap();
 /// # let _ = credential;
 /// ```
+#[derive(Clone)]
 pub struct ClientAssertionCredential {
     principal: ServicePrincipal,
     get_assertion: Arc<AssertionFn>,
@@ -44,6 +45,9 @@ pub struct ClientAssertionCredential {
 
 impl ClientAssertionCredential {
     /// A credential with the default options.
+    ///
+    /// # Errors
+    /// As [`ClientAssertionCredentialBuilder::build`].
     pub fn new<F, Fut>(
         tenant_id: impl Into<String>,
         client_id: impl Into<String>,
@@ -129,6 +133,11 @@ impl ClientAssertionCredentialBuilder {
     common_builder_methods!();
 
     /// Checks the ids and the authority host.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a blank or malformed tenant
+    /// or client id, a zero request timeout or a bad authority host, naming the
+    /// input and the fix.
     pub fn build(self) -> Result<ClientAssertionCredential, CredentialError> {
         let principal =
             ServicePrincipal::from_options(NAME, &self.tenant_id, &self.client_id, &self.common)?;

@@ -10,7 +10,7 @@ use credential_core::{
 use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "ClientSecretCredential";
+const NAME: &str = credential_core::__private::credential_names::CLIENT_SECRET;
 
 /// Authenticates a service principal with a client secret:
 /// `POST {authority}/{tenant}/oauth2/v2.0/token` with
@@ -27,6 +27,7 @@ const NAME: &str = "ClientSecretCredential";
 ///     .unwrap();
 /// assert!(!format!("{credential:?}").contains("my-secret"));
 /// ```
+#[derive(Clone)]
 pub struct ClientSecretCredential {
     principal: ServicePrincipal,
     secret: Secret,
@@ -35,6 +36,9 @@ pub struct ClientSecretCredential {
 impl ClientSecretCredential {
     /// A credential with the default options (the real environment, network
     /// and clock).
+    ///
+    /// # Errors
+    /// As [`ClientSecretCredentialBuilder::build`].
     pub fn new(
         tenant_id: impl Into<String>,
         client_id: impl Into<String>,
@@ -110,6 +114,11 @@ impl ClientSecretCredentialBuilder {
     environment_builder_methods!();
 
     /// Checks the ids, the secret and the authority host.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a blank or malformed tenant
+    /// or client id, a blank secret, a zero request timeout or a bad authority
+    /// host, naming the input and the fix.
     pub fn build(self) -> Result<ClientSecretCredential, CredentialError> {
         let principal = ServicePrincipal::from_options(
             self.name,

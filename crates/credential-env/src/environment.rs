@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use credential_core::__private::credential_names;
 use credential_core::__private::entra::{
     quote_untrusted, validate_client_id_from, validate_tenant_id_from,
 };
@@ -19,7 +20,7 @@ use crate::client_certificate::ClientCertificateCredential;
 use crate::client_secret::ClientSecretCredential;
 use crate::options::{CommonOptions, allowed_tenants_from_env, common_builder_methods};
 
-const NAME: &str = "EnvironmentCredential";
+const NAME: &str = credential_names::ENVIRONMENT;
 /// Deprecated upstream and not supported here; named only in messages.
 const AZURE_USERNAME: &str = "AZURE_USERNAME";
 
@@ -51,10 +52,12 @@ const AZURE_USERNAME: &str = "AZURE_USERNAME";
 /// let credential = EnvironmentCredential::from_context(ctx).unwrap();
 /// assert_eq!(credential.selected(), None);
 /// ```
+#[derive(Clone)]
 pub struct EnvironmentCredential {
     inner: Inner,
 }
 
+#[derive(Clone)]
 enum Inner {
     Secret(ClientSecretCredential),
     Certificate(ClientCertificateCredential),
@@ -63,12 +66,18 @@ enum Inner {
 
 impl EnvironmentCredential {
     /// A credential configured from the process environment.
+    ///
+    /// # Errors
+    /// As [`EnvironmentCredentialBuilder::build`].
     pub fn new() -> Result<Self, CredentialError> {
         Self::builder().build()
     }
 
     /// A credential configured from `context`'s environment, for
     /// `DefaultAzureCredential`.
+    ///
+    /// # Errors
+    /// As [`EnvironmentCredentialBuilder::build`].
     pub fn from_context(context: ProviderContext) -> Result<Self, CredentialError> {
         Self::builder().with_context(context).build()
     }
@@ -83,8 +92,8 @@ impl EnvironmentCredential {
     /// `Some("ClientCertificateCredential")`, or `None` when they are incomplete.
     pub fn selected(&self) -> Option<&'static str> {
         match self.inner {
-            Inner::Secret(_) => Some("ClientSecretCredential"),
-            Inner::Certificate(_) => Some("ClientCertificateCredential"),
+            Inner::Secret(_) => Some(credential_names::CLIENT_SECRET),
+            Inner::Certificate(_) => Some(credential_names::CLIENT_CERTIFICATE),
             Inner::Unavailable(_) => None,
         }
     }
@@ -127,6 +136,13 @@ impl EnvironmentCredentialBuilder {
     common_builder_methods!();
 
     /// Reads the variables and builds the selected credential.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] when the variables are present
+    /// but wrong (a malformed tenant or client id, a bad `AZURE_AUTHORITY_HOST`
+    /// or `AZURE_ADDITIONALLY_ALLOWED_TENANTS`), naming the variable and the fix.
+    /// Absent variables are no error here: `get_token` then returns
+    /// [`CredentialError::Unavailable`].
     pub fn build(mut self) -> Result<EnvironmentCredential, CredentialError> {
         let context = self.common.context();
         let env = context.env.clone();
@@ -191,6 +207,18 @@ enum Selection {
 /// present but malformed ones are an `InvalidConfiguration` error naming
 /// the variable.
 fn select(env: &Env) -> Result<Selection, CredentialError> {
+    env.require_unicode(
+        NAME,
+        &[
+            AZURE_TENANT_ID,
+            AZURE_CLIENT_ID,
+            AZURE_CLIENT_SECRET,
+            AZURE_CLIENT_CERTIFICATE_PATH,
+            AZURE_CLIENT_CERTIFICATE_PASSWORD,
+            AZURE_CLIENT_SEND_CERTIFICATE_CHAIN,
+            AZURE_USERNAME,
+        ],
+    )?;
     let tenant_id = env.get(AZURE_TENANT_ID);
     let client_id = env.get(AZURE_CLIENT_ID);
     let secret = env.get(AZURE_CLIENT_SECRET);

@@ -15,6 +15,7 @@ pub(crate) fn allowed_tenants_from_env(
     credential: &'static str,
     env: &Env,
 ) -> Result<Option<AllowedTenants>, CredentialError> {
+    env.require_unicode(credential, &[AZURE_ADDITIONALLY_ALLOWED_TENANTS])?;
     let Some(list) = env.get(AZURE_ADDITIONALLY_ALLOWED_TENANTS) else {
         return Ok(None);
     };

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use credential_core::__private::cache_store::{CachePartition, SecondLevel};
 use credential_core::__private::entra::{
-    self, AllowedTenants, ClientAuthentication, ClientCredentialsRequest,
+    self, AllowedTenants, ClientAuthentication, ClientCredentialsRequest, check_scopes,
 };
 use credential_core::HttpRequest;
 use credential_core::RetryPolicy;
@@ -216,15 +216,4 @@ pub(crate) fn build_request(
         authentication,
     }
     .to_http_request()
-}
-
-/// At least one scope, none blank.
-fn check_scopes(credential: &'static str, scopes: &[&str]) -> Result<(), CredentialError> {
-    if scopes.is_empty() || scopes.iter().any(|s| s.trim().is_empty()) {
-        return Err(CredentialError::invalid_configuration(
-            credential,
-            "get_token needs at least one non-blank scope, e.g. \"https://vault.azure.net/.default\"",
-        ));
-    }
-    Ok(())
 }

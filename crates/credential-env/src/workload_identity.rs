@@ -18,7 +18,7 @@ use time::{Duration, OffsetDateTime};
 use crate::options::{CommonOptions, allowed_tenants_from_env, common_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-const NAME: &str = "WorkloadIdentityCredential";
+const NAME: &str = credential_core::__private::credential_names::WORKLOAD_IDENTITY;
 
 /// How long a read of the token file is used before the file is read again
 /// (Kubernetes rotates it).
@@ -61,12 +61,18 @@ pub struct WorkloadIdentityCredential {
 
 impl WorkloadIdentityCredential {
     /// A credential configured from the process environment.
+    ///
+    /// # Errors
+    /// As [`WorkloadIdentityCredentialBuilder::build`].
     pub fn new() -> Result<Self, CredentialError> {
         Self::builder().build()
     }
 
     /// A credential configured from `context`'s environment, for
     /// `DefaultAzureCredential`.
+    ///
+    /// # Errors
+    /// As [`WorkloadIdentityCredentialBuilder::build`].
     pub fn from_context(context: ProviderContext) -> Result<Self, CredentialError> {
         Self::builder().with_context(context).build()
     }
@@ -179,9 +185,19 @@ impl WorkloadIdentityCredentialBuilder {
     }
 
     /// Fills what was not given from the environment and checks it all.
+    ///
+    /// # Errors
+    /// [`CredentialError::Unavailable`] when the tenant id, client id or token
+    /// file path is neither given nor in the environment (each missing one is
+    /// named); [`CredentialError::InvalidConfiguration`] when one is present but
+    /// malformed, or the authority host is bad, naming the input and the fix.
     pub fn build(mut self) -> Result<WorkloadIdentityCredential, CredentialError> {
         let context = self.common.context();
         let env = &context.env;
+        env.require_unicode(
+            NAME,
+            &[AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE],
+        )?;
         let given = |v: Option<String>, option: &'static str| {
             v.filter(|s| !s.trim().is_empty()).map(|v| (v, option))
         };

@@ -9,5 +9,6 @@ mod azure_pipelines;
 mod client_assertion;
 mod client_certificate;
 mod client_secret;
+mod clone;
 mod environment;
 mod workload_identity;

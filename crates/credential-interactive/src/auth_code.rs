@@ -3,6 +3,7 @@
 //! refreshed.
 
 use std::fmt;
+use std::sync::Arc;
 use std::sync::Mutex;
 
 use credential_core::{
@@ -14,7 +15,7 @@ use crate::grant::GrantResponse;
 use crate::options::{CommonOptions, common_builder_methods};
 use crate::public::PublicClient;
 
-const NAME: &str = "AuthorizationCodeCredential";
+const NAME: &str = credential_core::__private::credential_names::AUTHORIZATION_CODE;
 
 /// Redeems an authorization code the application obtained (with its
 /// redirect URI and, for a confidential client, its client secret):
@@ -34,9 +35,11 @@ const NAME: &str = "AuthorizationCodeCredential";
 /// let debug = format!("{credential:?}");
 /// assert!(!debug.contains("the-code") && !debug.contains("my-secret"));
 /// ```
+#[derive(Clone)]
 pub struct AuthorizationCodeCredential {
-    public: PublicClient,
-    code: Mutex<Option<Secret>>,
+    /// Shared by clones, with its token cache and accounts.
+    public: Arc<PublicClient>,
+    code: Arc<Mutex<Option<Secret>>>,
     redirect_uri: String,
 }
 
@@ -146,6 +149,11 @@ impl AuthorizationCodeCredentialBuilder {
     }
 
     /// Checks the ids, the code and the redirect URI.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a blank or malformed tenant
+    /// or client id, a blank code, a redirect URI that is not a URL, or a bad
+    /// authority host, naming the input and the fix.
     pub fn build(self) -> Result<AuthorizationCodeCredential, CredentialError> {
         let client = TokenClient::new(NAME, &self.common, &self.tenant_id, &self.client_id)?;
         if self.code.is_blank() {
@@ -176,8 +184,8 @@ impl AuthorizationCodeCredentialBuilder {
         )?
         .with_persisted(persisted);
         Ok(AuthorizationCodeCredential {
-            public,
-            code: Mutex::new(Some(self.code)),
+            public: Arc::new(public),
+            code: Arc::new(Mutex::new(Some(self.code))),
             redirect_uri: self.redirect_uri.trim().to_owned(),
         })
     }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use credential_core::CredentialError;
@@ -15,7 +16,7 @@ use crate::options::{CommonOptions, SignIn, common_builder_methods, sign_in_buil
 use crate::pkce::{Pkce, random_string};
 use crate::public::PublicClient;
 
-const NAME: &str = "InteractiveBrowserCredential";
+const NAME: &str = credential_core::__private::credential_names::INTERACTIVE_BROWSER;
 
 /// How long the user has to finish signing in, unless set.
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -43,8 +44,10 @@ pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 ///     .await?;
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct InteractiveBrowserCredential {
-    public: PublicClient,
+    /// Shared by clones, with its token cache and accounts.
+    public: Arc<PublicClient>,
     options: BrowserOptions,
 }
 
@@ -69,6 +72,10 @@ impl fmt::Debug for InteractiveBrowserCredential {
 
 impl InteractiveBrowserCredential {
     /// A credential with the defaults.
+    ///
+    /// # Errors
+    /// As [`InteractiveBrowserCredentialBuilder::build`] (never with the
+    /// defaults).
     pub fn new() -> Result<Self, CredentialError> {
         Self::builder().build()
     }
@@ -272,6 +279,11 @@ impl InteractiveBrowserCredentialBuilder {
     }
 
     /// Checks the options.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a malformed tenant or client
+    /// id, a bad redirect URI or authority host, or an authentication record
+    /// for another tenant or client, naming the input and the fix.
     pub fn build(self) -> Result<InteractiveBrowserCredential, CredentialError> {
         if self.options.timeout.is_zero() {
             return Err(CredentialError::invalid_configuration(
@@ -286,7 +298,7 @@ impl InteractiveBrowserCredentialBuilder {
             "call InteractiveBrowserCredential::authenticate",
         )?;
         Ok(InteractiveBrowserCredential {
-            public,
+            public: Arc::new(public),
             options: self.options,
         })
     }

@@ -143,19 +143,7 @@ impl TokenClient {
     }
 }
 
-/// At least one scope, none blank.
-pub(crate) fn check_scopes(
-    credential: &'static str,
-    scopes: &[&str],
-) -> Result<(), CredentialError> {
-    if scopes.is_empty() || scopes.iter().any(|s| s.trim().is_empty()) {
-        return Err(CredentialError::invalid_configuration(
-            credential,
-            "get_token needs at least one non-blank scope, e.g. \"https://vault.azure.net/.default\"",
-        ));
-    }
-    Ok(())
-}
+pub(crate) use credential_core::__private::entra::check_scopes;
 
 /// The OAuth `error` of an authentication error, if any.
 pub(crate) fn oauth_error(error: &CredentialError) -> Option<&str> {
@@ -183,6 +171,7 @@ pub(crate) fn restate(error: CredentialError, description: &str) -> CredentialEr
             error_code,
             description: description.to_owned(),
             diagnostics,
+            request_id: None,
         },
         other => other,
     }

@@ -16,7 +16,7 @@ use crate::grant::{GrantResponse, parse_grant_response};
 use crate::options::{CommonOptions, SignIn, common_builder_methods, sign_in_builder_methods};
 use crate::public::PublicClient;
 
-const NAME: &str = "DeviceCodeCredential";
+const NAME: &str = credential_core::__private::credential_names::DEVICE_CODE;
 
 /// The device-code grant type.
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -27,6 +27,7 @@ pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 /// What the user needs to sign in: shown through the credential's prompt
 /// callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeviceCodeInfo {
     /// The code to type at [`verification_uri`](Self::verification_uri).
     pub user_code: String,
@@ -60,8 +61,10 @@ type PromptCallback = Arc<dyn Fn(&DeviceCodeInfo) + Send + Sync>;
 ///     .await?;
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct DeviceCodeCredential {
-    public: PublicClient,
+    /// Shared by clones, with its token cache and accounts.
+    public: Arc<PublicClient>,
     prompt_callback: PromptCallback,
     cancellation: Option<Cancellation>,
 }
@@ -76,6 +79,9 @@ impl fmt::Debug for DeviceCodeCredential {
 
 impl DeviceCodeCredential {
     /// A credential with the defaults.
+    ///
+    /// # Errors
+    /// As [`DeviceCodeCredentialBuilder::build`] (never with the defaults).
     pub fn new() -> Result<Self, CredentialError> {
         Self::builder().build()
     }
@@ -127,7 +133,7 @@ impl DeviceCodeCredential {
                 () = tokio::time::sleep(interval) => {}
                 () = cancelled(self.cancellation.as_ref()) => return Err(cancelled_error()),
             }
-            waited += interval;
+            waited = waited.saturating_add(interval);
             let fields = [
                 ("grant_type", DEVICE_CODE_GRANT),
                 ("device_code", code.device_code.as_str()),
@@ -136,7 +142,7 @@ impl DeviceCodeCredential {
                 Ok(grant) => return Ok(grant),
                 Err(error) => match oauth_error(&error) {
                     Some("authorization_pending") => {}
-                    Some("slow_down") => interval += SLOW_DOWN_STEP,
+                    Some("slow_down") => interval = interval.saturating_add(SLOW_DOWN_STEP),
                     Some("authorization_declined") => {
                         return Err(restate(
                             error,
@@ -169,6 +175,7 @@ fn expired(error: Option<CredentialError>) -> CredentialError {
             error_code: None,
             description: MESSAGE.to_owned(),
             diagnostics: None,
+            request_id: None,
         },
     }
 }
@@ -252,7 +259,9 @@ pub(crate) fn parse_device_code(
             user_code,
             verification_uri,
             message,
-            expires_on: requested_at + lifetime,
+            expires_on: requested_at.saturating_add(time::Duration::seconds(
+                i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
+            )),
         },
         interval,
         lifetime,
@@ -296,6 +305,11 @@ impl DeviceCodeCredentialBuilder {
     }
 
     /// Checks the options.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a malformed tenant or client
+    /// id, a bad authority host, or an authentication record for another tenant
+    /// or client, naming the input and the fix.
     pub fn build(self) -> Result<DeviceCodeCredential, CredentialError> {
         let public = PublicClient::for_sign_in(
             NAME,
@@ -304,7 +318,7 @@ impl DeviceCodeCredentialBuilder {
             "call DeviceCodeCredential::authenticate",
         )?;
         Ok(DeviceCodeCredential {
-            public,
+            public: Arc::new(public),
             prompt_callback: self
                 .prompt_callback
                 .unwrap_or_else(|| Arc::new(|info: &DeviceCodeInfo| eprintln!("{}", info.message))),

@@ -173,6 +173,7 @@ fn parse_redirect(
             error_code: None,
             description: format!("the sign-in page redirected with an error: {description}"),
             diagnostics: None,
+            request_id: None,
         };
         return ("200 OK", FAILURE_PAGE, Redirect::Failed(error));
     }

@@ -14,7 +14,7 @@ use credential_core::{
 use crate::client::{TokenClient, check_scopes};
 use crate::options::{CommonOptions, common_builder_methods};
 
-const NAME: &str = "OnBehalfOfCredential";
+const NAME: &str = credential_core::__private::credential_names::ON_BEHALF_OF;
 
 /// The on-behalf-of grant type.
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -236,6 +236,11 @@ impl OnBehalfOfCredentialBuilder {
     }
 
     /// Checks the ids, the assertion and that exactly one client proof is set.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a blank or malformed tenant
+    /// or client id, a blank user assertion, no client proof or more than one,
+    /// or a bad authority host, naming the input and the fix.
     pub fn build(self) -> Result<OnBehalfOfCredential, CredentialError> {
         let client = TokenClient::new(NAME, &self.common, &self.tenant_id, &self.client_id)?;
         if self.user_assertion.is_blank() {

@@ -385,6 +385,13 @@ macro_rules! sign_in_credential {
             /// the sign-in alone) and returns the account, which can be saved
             /// (as JSON) and given to a later credential with
             /// `with_authentication_record`. The token for `scopes` is cached.
+            ///
+            /// # Errors
+            /// The sign-in's errors, as `get_token`'s: [`CredentialError::Authentication`]
+            /// when Microsoft Entra ID refuses or the user cancels,
+            /// [`CredentialError::Transport`] when it cannot be reached,
+            /// [`CredentialError::Unavailable`] when no browser can be opened (browser
+            /// sign-in).
             pub async fn authenticate(
                 &self,
                 scopes: &[&str],

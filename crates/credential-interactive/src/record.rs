@@ -51,6 +51,10 @@ impl AuthenticationRecord {
     }
 
     /// A record from the JSON [`to_json`](Self::to_json) wrote.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for text that is not a record's
+    /// JSON, or a record of an unknown version.
     pub fn from_json(json: &str) -> Result<Self, CredentialError> {
         let record: Self = serde_json::from_str(json).map_err(|e| {
             CredentialError::invalid_configuration(

@@ -91,6 +91,24 @@ async fn the_code_is_redeemed_once_then_the_refresh_token_is_used() {
 }
 
 #[tokio::test]
+async fn a_clone_is_served_from_the_originals_cache() {
+    let emulator = emulator(InteractiveOptions::default()).await;
+    let code = code(&emulator).await;
+    let (original, _clock) = credential(&emulator, &code);
+    let first = token(&original, VAULT).await.unwrap();
+    // Any request now fails: the code is redeemed, the refresh token revoked.
+    emulator.revoke_refresh_tokens();
+    let clone = original.clone();
+    drop(original);
+    assert_eq!(token(&clone, VAULT).await.unwrap(), first);
+    let err = token(&clone, STORAGE).await.unwrap_err();
+    assert!(
+        err.to_string().contains("obtain a new authorization code"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn without_a_usable_refresh_token_a_new_code_is_needed() {
     let emulator = emulator(InteractiveOptions::default()).await;
     let code = code(&emulator).await;

@@ -95,6 +95,10 @@ fn challenge_error(message: String) -> CredentialError {
 }
 
 /// The key file path from a 401's `WWW-Authenticate: Basic realm=<path>`.
+///
+/// # Errors
+/// [`CredentialError::UnexpectedResponse`] when the 401 has no
+/// `Basic realm=` challenge.
 pub fn challenge_path(response: &HttpResponse) -> Result<String, CredentialError> {
     let header = response.header("www-authenticate").ok_or_else(|| {
         challenge_error(
@@ -204,6 +208,10 @@ pub fn validate_key_path(path: &str, directory: &KeyDirectory) -> Result<PathBuf
 }
 
 /// Checks the key file's size (from a `stat`, before reading).
+///
+/// # Errors
+/// [`CredentialError::UnexpectedResponse`] when the file is larger than a
+/// key file can be.
 pub fn check_key_size(path: &std::path::Path, size: u64) -> Result<(), CredentialError> {
     if size > MAX_KEY_FILE_SIZE {
         return Err(challenge_error(format!(
@@ -218,6 +226,10 @@ pub fn check_key_size(path: &std::path::Path, size: u64) -> Result<(), Credentia
 /// Checks that a token response names the user-assigned identity asked for.
 /// Agents that do not support user-assigned identities ignore the parameter
 /// and return the system-assigned identity's token.
+///
+/// # Errors
+/// [`CredentialError::Authentication`] when the token is for another
+/// identity than `id` (the agent ignored the user-assigned id).
 pub fn confirm_identity(body: &[u8], id: Option<&UserAssignedId>) -> Result<(), CredentialError> {
     let Some(id) = id else {
         return Ok(());

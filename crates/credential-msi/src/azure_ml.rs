@@ -39,6 +39,9 @@ impl fmt::Debug for AzureMlConfig {
 }
 
 /// The `clientid` for `id`: an object or resource id is refused.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for an object or resource id.
 pub fn client_id_for(
     id: Option<&UserAssignedId>,
     default_client_id: Option<String>,
@@ -50,7 +53,7 @@ pub fn client_id_for(
             NAME,
             format!(
                 "Azure Machine Learning supports only a client id for a user-assigned managed \
-                 identity, but a {} was given; use with_client_id instead",
+                 identity, but a {} was given; give UserAssignedId::ClientId instead",
                 other.kind()
             ),
         )),

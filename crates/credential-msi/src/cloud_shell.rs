@@ -17,6 +17,9 @@ pub struct CloudShellConfig {
 
 /// Cloud Shell has only the signed-in user's identity: a user-assigned id is
 /// refused.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for any user-assigned id.
 pub fn check_identity(id: Option<&UserAssignedId>) -> Result<(), CredentialError> {
     match id {
         None => Ok(()),
@@ -24,8 +27,8 @@ pub fn check_identity(id: Option<&UserAssignedId>) -> Result<(), CredentialError
             NAME,
             format!(
                 "Cloud Shell does not support a user-assigned managed identity, but a {} was \
-                 given; build the credential without with_client_id, with_object_id or \
-                 with_resource_id",
+                 given; build the credential without \
+                 with_user_assigned_id",
                 id.kind()
             ),
         )),

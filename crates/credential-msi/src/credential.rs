@@ -10,8 +10,8 @@ use credential_core::__private::entra::{
     AllowedTenants, TOKEN_REQUEST_TIMEOUT, resolve_tenant, scope_to_resource, send_token_request,
     validate_request_timeout, validate_scope,
 };
-use credential_core::__private::retry::send_with_retry;
 use credential_core::RetryPolicy;
+use credential_core::__private::retry::{send_with_retry, send_with_rules};
 use credential_core::{
     AccessToken, CredentialError, HttpClient, HttpRequest, ProviderContext, Secret,
     SharedHttpClient, TokenCache, TokenCredential, TokenRequestOptions, async_trait,
@@ -21,7 +21,7 @@ use url::Url;
 use crate::azure_arc::{self, ArcConfig, KeyDirectory};
 use crate::identity::UserAssignedId;
 use crate::imds::{self, ImdsConfig};
-use crate::imds_retry::{ImdsRetryPolicy, send_with_imds_retry};
+use crate::imds_retry::ImdsRetryPolicy;
 use crate::response::parse_token_response;
 use crate::source::{Detection, Source, SourceKind, detect};
 use crate::{NAME, app_service, azure_ml, cloud_shell, service_fabric, token_exchange};
@@ -34,13 +34,14 @@ use crate::{NAME, app_service, azure_ml, cloud_shell, service_fabric, token_exch
 ///
 /// ```no_run
 /// use credential_core::{TokenCredential, TokenRequestOptions};
-/// use credential_msi::ManagedIdentityCredential;
-/// # async fn demo() -> Result<(), credential_core::CredentialError> {
+/// use credential_msi::{ManagedIdentityCredential, UserAssignedId};
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// // The system-assigned identity:
-/// let credential = ManagedIdentityCredential::new();
+/// let credential = ManagedIdentityCredential::new()?;
 /// // Or a user-assigned one:
+/// let id: UserAssignedId = "client_id=00000000-0000-0000-0000-000000000001".parse()?;
 /// let credential = ManagedIdentityCredential::builder()
-///     .with_client_id("00000000-0000-0000-0000-000000000001")
+///     .with_user_assigned_id(id)
 ///     .build()?;
 /// let token = credential
 ///     .get_token(&["https://vault.azure.net/.default"], &TokenRequestOptions::default())
@@ -66,7 +67,7 @@ pub struct ManagedIdentityCredential {
 
 impl fmt::Debug for ManagedIdentityCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ManagedIdentityCredential")
+        f.debug_struct(NAME)
             .field("source", &(*self.source).as_ref().map(Source::kind))
             .field("probe", &self.probe)
             .finish_non_exhaustive()
@@ -75,8 +76,13 @@ impl fmt::Debug for ManagedIdentityCredential {
 
 impl ManagedIdentityCredential {
     /// The system-assigned identity, with the real environment.
-    pub fn new() -> Self {
-        ManagedIdentityCredentialBuilder::default().build_with(None)
+    ///
+    /// # Errors
+    ///
+    /// As [`ManagedIdentityCredentialBuilder::build`]: the detected source's
+    /// inputs are wrong.
+    pub fn new() -> Result<Self, CredentialError> {
+        Self::builder().build()
     }
 
     /// A builder, for a user-assigned identity or other options.
@@ -85,6 +91,10 @@ impl ManagedIdentityCredential {
     }
 
     /// The source detected at build time, or why detection failed.
+    ///
+    /// # Errors
+    /// The error that detection gave (a malformed endpoint variable, or an id
+    /// kind the detected source does not support), which `get_token` returns too.
     pub fn source_kind(&self) -> Result<SourceKind, CredentialError> {
         (*self.source)
             .as_ref()
@@ -242,7 +252,7 @@ impl ManagedIdentityCredential {
         }
         let requested_at = clock.now();
         let request = imds::build_request(config, resource).with_timeout(self.request_timeout);
-        let response = send_with_imds_retry(http, &request, &self.imds_retry, || clock.now())
+        let response = send_with_rules(http, &request, &self.imds_retry.rules(), || clock.now())
             .await
             .map_err(imds::transport_failure)?;
         response.tag_error(parse_token_response(
@@ -251,12 +261,6 @@ impl ManagedIdentityCredential {
             &response.body,
             requested_at,
         ))
-    }
-}
-
-impl Default for ManagedIdentityCredential {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -303,19 +307,22 @@ impl TokenCredential for ManagedIdentityCredential {
 /// Builds a [`ManagedIdentityCredential`].
 ///
 /// ```
-/// use credential_msi::ManagedIdentityCredential;
+/// use credential_core::ProviderContext;
+/// use credential_msi::{ManagedIdentityCredential, UserAssignedId};
+/// let credential = ManagedIdentityCredential::builder()
+///     .with_user_assigned_id(UserAssignedId::ClientId("00000000-0000-0000-0000-000000000001".into()))
+///     .with_context(ProviderContext::isolated()) // omit for the real system
+///     .build()
+///     .unwrap();
 /// let err = ManagedIdentityCredential::builder()
-///     .with_client_id("c")
-///     .with_object_id("o")
+///     .with_user_assigned_id(UserAssignedId::ObjectId(" ".into()))
 ///     .build()
 ///     .unwrap_err();
-/// assert!(err.to_string().contains("only one"));
+/// assert!(err.to_string().contains("object id is empty"));
 /// ```
 #[derive(Debug, Default)]
 pub struct ManagedIdentityCredentialBuilder {
-    client_id: Option<String>,
-    object_id: Option<String>,
-    resource_id: Option<String>,
+    user_assigned_id: Option<UserAssignedId>,
     context: Option<ProviderContext>,
     imds_endpoint: Option<Url>,
     probe: bool,
@@ -328,22 +335,12 @@ pub struct ManagedIdentityCredentialBuilder {
 }
 
 impl ManagedIdentityCredentialBuilder {
-    /// Use the user-assigned identity with this client id (also the client id
-    /// for token exchange, instead of `AZURE_CLIENT_ID`).
-    pub fn with_client_id(mut self, client_id: impl Into<String>) -> Self {
-        self.client_id = Some(client_id.into());
-        self
-    }
-
-    /// Use the user-assigned identity with this object (principal) id.
-    pub fn with_object_id(mut self, object_id: impl Into<String>) -> Self {
-        self.object_id = Some(object_id.into());
-        self
-    }
-
-    /// Use the user-assigned identity with this Azure resource id.
-    pub fn with_resource_id(mut self, resource_id: impl Into<String>) -> Self {
-        self.resource_id = Some(resource_id.into());
+    /// Use this user-assigned identity instead of the system-assigned one.
+    /// A [`UserAssignedId::ClientId`] is also the client id for token
+    /// exchange (AKS workload identity), instead of `AZURE_CLIENT_ID`. Given
+    /// twice, the last one wins.
+    pub fn with_user_assigned_id(mut self, id: UserAssignedId) -> Self {
+        self.user_assigned_id = Some(id);
         self
     }
 
@@ -420,41 +417,24 @@ impl ManagedIdentityCredentialBuilder {
         self
     }
 
-    /// The credential. Fails only when more than one id, or a blank id, was
-    /// given; problems with the environment (a malformed endpoint, an id kind
-    /// the detected source does not support) are returned by `get_token`.
+    /// The credential, with its source detected from the environment.
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialError::InvalidConfiguration`] when the user-assigned id
+    /// is blank or holds white space, the request timeout is zero, or the
+    /// detected source's inputs are wrong (a malformed endpoint, a
+    /// non-Unicode variable, an id kind the source does not support).
     pub fn build(mut self) -> Result<ManagedIdentityCredential, CredentialError> {
-        let given: Vec<UserAssignedId> = [
-            self.client_id.take().map(UserAssignedId::ClientId),
-            self.object_id.take().map(UserAssignedId::ObjectId),
-            self.resource_id.take().map(UserAssignedId::ResourceId),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        if given.len() > 1 {
-            let kinds: Vec<&str> = given.iter().map(UserAssignedId::kind).collect();
-            return Err(CredentialError::invalid_configuration(
-                NAME,
-                format!(
-                    "only one of with_client_id, with_object_id or with_resource_id may be \
-                     given, but {} were: {}",
-                    given.len(),
-                    kinds.join(", ")
-                ),
-            ));
-        }
         validate_request_timeout(NAME, self.request_timeout)?;
-        let id = given.into_iter().next();
-        if let Some(id) = &id
-            && id.value().trim().is_empty()
-        {
-            return Err(CredentialError::invalid_configuration(
-                NAME,
-                format!("the user-assigned identity's {} is blank", id.kind()),
-            ));
+        let id = self.user_assigned_id.take();
+        if let Some(id) = &id {
+            id.validate()
+                .map_err(|why| CredentialError::invalid_configuration(NAME, why))?;
         }
-        Ok(self.build_with(id))
+        let credential = self.build_with(id);
+        credential.source_kind()?;
+        Ok(credential)
     }
 
     fn build_with(self, id: Option<UserAssignedId>) -> ManagedIdentityCredential {

@@ -129,6 +129,10 @@ pub fn build_probe_request(config: &ImdsConfig) -> HttpRequest {
 
 /// What a probe's outcome means: any HTTP answer is "available", except a 403
 /// mentioning "unreachable" (Docker Desktop); no answer is "unavailable".
+///
+/// # Errors
+/// [`CredentialError::Unavailable`] when no answer came, or for Docker
+/// Desktop's 403 "unreachable".
 pub fn probe_outcome(result: Result<HttpResponse, TransportError>) -> Result<(), CredentialError> {
     match result {
         Ok(response)

@@ -1,4 +1,5 @@
-//! IMDS's own retry policy (identity-spec.md section 5.6): 404, 410, 429
+//! IMDS's own retry policy (`docs/design-rules.md`, "Managed identity: IMDS
+//! retries"): 404, 410, 429
 //! and 5xx are retried with exponential delays; 410 (IMDS is being updated,
 //! which can last 70 s) starts from a longer delay. Failures after a
 //! connection was made (a response that never comes within the per-try
@@ -7,12 +8,23 @@
 //! cannot be made at all (refused, unreachable, connect timeout) is not: it
 //! means "no IMDS here" and is reported at once, where the JavaScript SDK
 //! would spend its whole retry budget (about 25 s) on it.
+//!
+//! The policy is data for credential-core's retry engine, which runs it.
 
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use credential_core::__private::retry::{random_unit, retry_after};
-use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
-use time::OffsetDateTime;
+use credential_core::TransportErrorKind;
+use credential_core::__private::retry::{RetryRules, SlowStart, TransportRetry};
+
+/// The statuses IMDS retries besides the 5xx range.
+const RETRIED_STATUSES: &[u16] = &[404, 410, 429];
+/// Every 5xx.
+const RETRIED_RANGES: &[RangeInclusive<u16>] = &[500..=599];
+/// IMDS is being updated: its backoff starts from `gone_initial_delay`.
+const GONE: u16 = 410;
+/// Only failures after the connection was made.
+const TRANSPORT: TransportRetry = TransportRetry::AfterConnect;
 
 /// When and how often IMDS requests are retried.
 ///
@@ -64,90 +76,39 @@ impl ImdsRetryPolicy {
 
     /// Whether IMDS answering `status` is worth another try.
     pub fn retries_status(status: u16) -> bool {
-        matches!(status, 404 | 410 | 429 | 500..=599)
+        Self::none().rules().retries_status(status)
     }
 
     /// The delay before retry `attempt` (0 for the first) after `status`,
     /// before jitter.
     pub fn backoff(&self, status: u16, attempt: u32) -> Duration {
-        let base = if status == 410 {
-            self.gone_initial_delay
-        } else {
-            self.initial_delay
-        };
-        base.saturating_mul(1u32.checked_shl(attempt.min(30)).unwrap_or(u32::MAX))
-            .min(self.max_delay)
+        self.rules().base_delay(status, attempt)
     }
 
     /// Whether a request that failed with `kind` is worth another try: only
     /// failures after the connection was made.
     pub fn retries_transport(kind: TransportErrorKind) -> bool {
-        matches!(
-            kind,
-            TransportErrorKind::Timeout | TransportErrorKind::Request | TransportErrorKind::Decode
-        )
+        TRANSPORT.retries(kind)
     }
 
-    fn delay(&self, response: &HttpResponse, attempt: u32, now: OffsetDateTime) -> Duration {
-        if let Some(wait) = retry_after(&response.headers, now) {
-            return wait.min(self.max_delay);
+    /// This policy as the retry engine's rules.
+    pub(crate) fn rules(&self) -> RetryRules<'static> {
+        RetryRules {
+            max_retries: self.max_retries,
+            statuses: RETRIED_STATUSES,
+            status_ranges: RETRIED_RANGES,
+            transport: TRANSPORT,
+            initial_delay: self.initial_delay,
+            slow_start: Some(SlowStart {
+                status: GONE,
+                initial_delay: self.gone_initial_delay,
+            }),
+            max_delay: self.max_delay,
+            jitter: self.jitter,
+            honour_retry_after: true,
+            per_try_timeout: None,
+            what: "an IMDS request",
         }
-        self.jittered(self.backoff(response.status.as_u16(), attempt))
-    }
-
-    fn jittered(&self, delay: Duration) -> Duration {
-        if self.jitter {
-            delay.mul_f64(0.8 + 0.2 * random_unit())
-        } else {
-            delay
-        }
-    }
-}
-
-/// Sends an IMDS request under `policy`, sleeping with `tokio::time`.
-/// Returns the last response when a retryable status persists, the last
-/// transport error when a retryable one persists, or the first connection
-/// failure.
-pub async fn send_with_imds_retry(
-    http: &dyn HttpClient,
-    request: &HttpRequest,
-    policy: &ImdsRetryPolicy,
-    now: impl Fn() -> OffsetDateTime,
-) -> Result<HttpResponse, TransportError> {
-    let mut attempt = 0;
-    loop {
-        let response = match http.send(request.clone()).await {
-            Ok(response) => response,
-            Err(error)
-                if ImdsRetryPolicy::retries_transport(error.kind)
-                    && attempt < policy.max_retries =>
-            {
-                let delay = policy.jittered(policy.backoff(0, attempt));
-                tracing::debug!(
-                    error = %error,
-                    attempt = attempt + 1,
-                    delay_ms = delay.as_millis() as u64,
-                    "retrying an IMDS request"
-                );
-                tokio::time::sleep(delay).await;
-                attempt += 1;
-                continue;
-            }
-            Err(error) => return Err(error),
-        };
-        let status = response.status.as_u16();
-        if !ImdsRetryPolicy::retries_status(status) || attempt >= policy.max_retries {
-            return Ok(response);
-        }
-        let delay = policy.delay(&response, attempt, now());
-        tracing::debug!(
-            status,
-            attempt = attempt + 1,
-            delay_ms = delay.as_millis() as u64,
-            "retrying an IMDS request"
-        );
-        tokio::time::sleep(delay).await;
-        attempt += 1;
     }
 }
 

@@ -5,7 +5,7 @@
 //! use credential_core::{TokenCredential, TokenRequestOptions};
 //! use credential_msi::ManagedIdentityCredential;
 //! # async fn demo() -> Result<(), credential_core::CredentialError> {
-//! let credential = ManagedIdentityCredential::new();
+//! let credential = ManagedIdentityCredential::new()?;
 //! let token = credential
 //!     .get_token(&["https://management.azure.com/.default"], &TokenRequestOptions::default())
 //!     .await?;
@@ -76,7 +76,7 @@ mod tls;
 mod token_exchange;
 
 pub use credential::{ManagedIdentityCredential, ManagedIdentityCredentialBuilder};
-pub use identity::UserAssignedId;
+pub use identity::{ParseUserAssignedIdError, UserAssignedId};
 pub use imds_retry::ImdsRetryPolicy;
 pub use source::SourceKind;
 
@@ -92,4 +92,4 @@ pub mod __private {
 }
 
 /// The name errors carry.
-pub(crate) const NAME: &str = "ManagedIdentityCredential";
+pub(crate) const NAME: &str = credential_core::__private::credential_names::MANAGED_IDENTITY;

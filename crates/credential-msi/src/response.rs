@@ -31,6 +31,10 @@ use crate::source::SourceKind;
 /// assert_eq!(token.expires_on, datetime!(2030-01-01 1:00 UTC));
 /// assert_eq!(token.refresh_on, None);
 /// ```
+///
+/// # Errors
+/// For a non-2xx answer, the error [`error_from_response`] gives; for a 2xx
+/// without a token or a valid expiry, [`CredentialError::UnexpectedResponse`].
 pub fn parse_token_response(
     source: SourceKind,
     status: u16,
@@ -266,6 +270,7 @@ pub fn error_from_response(source: SourceKind, status: u16, body: &[u8]) -> Cred
             kind: TransportErrorKind::Status(status),
             message: format!("the {source} endpoint kept failing: {description}"),
             source: None,
+            request_id: None,
         };
     }
     CredentialError::Authentication {
@@ -275,6 +280,7 @@ pub fn error_from_response(source: SourceKind, status: u16, body: &[u8]) -> Cred
         error_code: None,
         description: format!("the {source} endpoint refused the token request: {description}"),
         diagnostics: EntraDiagnostics::new(details.correlation_id.clone(), None, None),
+        request_id: None,
     }
 }
 

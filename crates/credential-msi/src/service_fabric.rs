@@ -41,6 +41,9 @@ impl fmt::Debug for ServiceFabricConfig {
 
 /// Service Fabric's identity is set by the cluster: a user-assigned id is
 /// refused.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] for any user-assigned id.
 pub fn check_identity(id: Option<&UserAssignedId>) -> Result<(), CredentialError> {
     match id {
         None => Ok(()),

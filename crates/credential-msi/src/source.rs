@@ -133,6 +133,22 @@ pub(crate) fn parse_endpoint(origin: &'static str, raw: &str) -> Result<Url, Cre
 /// misconfigured (a malformed URL, an id kind it does not support).
 pub(crate) fn detect(d: &Detection<'_>) -> Result<Source, CredentialError> {
     let env = d.env;
+    env.require_unicode(
+        NAME,
+        &[
+            AZURE_FEDERATED_TOKEN_FILE,
+            AZURE_TENANT_ID,
+            AZURE_CLIENT_ID,
+            IDENTITY_ENDPOINT,
+            IDENTITY_HEADER,
+            IDENTITY_SERVER_THUMBPRINT,
+            MSI_ENDPOINT,
+            MSI_SECRET,
+            azure_ml::DEFAULT_IDENTITY_CLIENT_ID,
+            IMDS_ENDPOINT,
+            AZURE_POD_IDENTITY_AUTHORITY_HOST,
+        ],
+    )?;
     if let Some(source) = token_exchange(d)? {
         return Ok(source);
     }

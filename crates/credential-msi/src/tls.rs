@@ -26,6 +26,10 @@ pub struct Thumbprint([u8; 20]);
 
 impl Thumbprint {
     /// Parses 40 hexadecimal digits, ignoring spaces, `:`, tabs and line breaks.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for anything but 40
+    /// hexadecimal digits (separators aside).
     pub fn parse(text: &str) -> Result<Self, CredentialError> {
         let digits: Vec<u8> = text
             .bytes()
@@ -136,6 +140,10 @@ impl ServerCertVerifier for ThumbprintVerifier {
 }
 
 /// An HTTP client that trusts only the server certificate with `thumbprint`.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] when the HTTP client cannot be
+/// built.
 pub fn pinned_http_client(thumbprint: Thumbprint) -> Result<SharedHttpClient, CredentialError> {
     let failed = |what: String| {
         CredentialError::invalid_configuration(

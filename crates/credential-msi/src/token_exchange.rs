@@ -69,6 +69,10 @@ pub struct FederatedTokenFile {
 impl FederatedTokenFile {
     /// The token, trimmed; read from `fs` when there is no copy younger than
     /// 5 minutes at `now`.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] when the file cannot be read or
+    /// holds only whitespace.
     pub async fn read(
         &self,
         fs: &Fs,

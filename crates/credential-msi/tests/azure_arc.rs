@@ -7,7 +7,7 @@ use crate::common;
 
 use common::*;
 use credential_core::CredentialError;
-use credential_msi::{ManagedIdentityCredential, SourceKind};
+use credential_msi::{ManagedIdentityCredential, SourceKind, UserAssignedId};
 use mockito::{Matcher, Mock, ServerGuard};
 
 const PATH: &str = "/metadata/identity/oauth2/token";
@@ -34,7 +34,7 @@ fn credential(
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut builder = ManagedIdentityCredential::builder().with_context(ctx(&pairs, files));
     if let Some(id) = client_id {
-        builder = builder.with_client_id(id);
+        builder = builder.with_user_assigned_id(UserAssignedId::ClientId(id.into()));
     }
     builder.build().unwrap()
 }

@@ -10,7 +10,7 @@ use common::*;
 use credential_core::{
     CredentialError, Env, ProviderContext, TokenCredential, TransportError, TransportErrorKind,
 };
-use credential_msi::{ImdsRetryPolicy, ManagedIdentityCredential, SourceKind};
+use credential_msi::{ImdsRetryPolicy, ManagedIdentityCredential, SourceKind, UserAssignedId};
 use mockito::Matcher;
 use url::Url;
 
@@ -45,6 +45,18 @@ async fn expect_token_request(server: &mut mockito::ServerGuard, extra: &str) ->
 }
 
 #[tokio::test]
+async fn a_clone_is_served_from_the_originals_cache() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = expect_token_request(&mut server, "").await;
+    let original = credential_at(&server.url()).build().unwrap();
+    let token = get(&original).await.unwrap();
+    let clone = original.clone();
+    drop(original);
+    assert_eq!(get(&clone).await.unwrap(), token);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
 async fn token_request_is_exact_and_cached() {
     let mut server = mockito::Server::new_async().await;
     let mock = expect_token_request(&mut server, "").await;
@@ -63,15 +75,18 @@ async fn user_assigned_parameters() {
     let mut server = mockito::Server::new_async().await;
     for (builder, extra) in [
         (
-            credential_at(&server.url()).with_client_id("cid"),
+            credential_at(&server.url())
+                .with_user_assigned_id(UserAssignedId::ClientId("cid".into())),
             "&client_id=cid",
         ),
         (
-            credential_at(&server.url()).with_object_id("oid"),
+            credential_at(&server.url())
+                .with_user_assigned_id(UserAssignedId::ObjectId("oid".into())),
             "&object_id=oid",
         ),
         (
-            credential_at(&server.url()).with_resource_id("/subscriptions/s/rg"),
+            credential_at(&server.url())
+                .with_user_assigned_id(UserAssignedId::ResourceId("/subscriptions/s/rg".into())),
             "&msi_res_id=%2Fsubscriptions%2Fs%2Frg",
         ),
     ] {
@@ -518,4 +533,61 @@ fn a_zero_request_timeout_is_refused_at_build() {
         "{err:?}"
     );
     assert!(err.to_string().contains("with_request_timeout"), "{err}");
+}
+
+/// Extreme `expires_on` / `expires_in` values from IMDS and App Service (as
+/// numbers, strings and dates): a token or an error, never a panic, and any
+/// token goes through the credential's cache.
+#[tokio::test]
+async fn extreme_expiry_values_never_panic() {
+    let mut server = mockito::Server::new_async().await;
+    let values = [
+        "0",
+        "-1",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "\"9223372036854775807\"",
+        "\"-9223372036854775808\"",
+        "\"99999999999999999999999\"",
+        "1e308",
+        "\"1e308\"",
+        "\"-377705116800\"",
+        "\"253402300799\"",
+        "\"12/31/9999 23:59:59 +00:00\"",
+        "\"01/01/-9999 00:00:00 +00:00\"",
+        "\"9999-12-31T23:59:59Z\"",
+        "\"\"",
+    ];
+    for field in ["expires_on", "expires_in"] {
+        for value in values {
+            let body = format!(r#"{{"access_token":"t","token_type":"Bearer","{field}":{value}}}"#);
+            for (path, env) in [(PATH, vec![]), ("/msi", vec![("IDENTITY_HEADER", "h")])] {
+                let mock = server
+                    .mock("GET", path)
+                    .match_query(Matcher::Any)
+                    .with_body(&body)
+                    .create_async()
+                    .await;
+                let endpoint = format!("{}/msi", server.url());
+                let mut env = env;
+                if !env.is_empty() {
+                    env.push(("IDENTITY_ENDPOINT", endpoint.as_str()));
+                }
+                let credential = ManagedIdentityCredential::builder()
+                    .with_context(ctx(&env, vec![]))
+                    .with_imds_endpoint(Url::parse(&server.url()).unwrap())
+                    .with_imds_retry_policy(ImdsRetryPolicy {
+                        max_retries: 0,
+                        ..ImdsRetryPolicy::default()
+                    })
+                    .build()
+                    .unwrap();
+                // Twice: the second call reads the cache.
+                let first = get(&credential).await;
+                let second = get(&credential).await;
+                assert_eq!(first.is_ok(), second.is_ok(), "{path} {body}");
+                mock.remove_async().await;
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@ use credential_core::{
     CredentialError, LoopbackOnlyHttpClient, TokenCredential, TokenRequestOptions,
     TransportErrorKind,
 };
-use credential_msi::{ManagedIdentityCredential, SourceKind};
+use credential_msi::{ManagedIdentityCredential, SourceKind, UserAssignedId};
 use mockito::Matcher;
 
 fn build(env: &[(&str, &str)]) -> credential_msi::ManagedIdentityCredentialBuilder {
@@ -115,9 +115,13 @@ async fn app_service_request_and_user_assigned_names() {
         let builder = build(&env);
         let builder = match id {
             None => builder,
-            Some(("client", v)) => builder.with_client_id(v),
-            Some(("object", v)) => builder.with_object_id(v),
-            Some((_, v)) => builder.with_resource_id(v),
+            Some(("client", v)) => {
+                builder.with_user_assigned_id(UserAssignedId::ClientId(v.into()))
+            }
+            Some(("object", v)) => {
+                builder.with_user_assigned_id(UserAssignedId::ObjectId(v.into()))
+            }
+            Some((_, v)) => builder.with_user_assigned_id(UserAssignedId::ResourceId(v.into())),
         };
         let credential = builder.build().unwrap();
         assert_token_from(&credential, SourceKind::AppService, 3600).await;
@@ -208,7 +212,7 @@ async fn azure_ml_request_variants() {
             .await;
         let mut builder = build(&env);
         if let Some(id) = client_id {
-            builder = builder.with_client_id(id);
+            builder = builder.with_user_assigned_id(UserAssignedId::ClientId(id.into()));
         }
         let credential = builder.build().unwrap();
         // The US date format, 2 h: refreshed at half-life.
@@ -226,10 +230,10 @@ async fn azure_ml_rejects_object_and_resource_ids() {
         ("MSI_SECRET", "s"),
     ];
     for builder in [
-        build(&env).with_object_id("o"),
-        build(&env).with_resource_id("/r"),
+        build(&env).with_user_assigned_id(UserAssignedId::ObjectId("o".into())),
+        build(&env).with_user_assigned_id(UserAssignedId::ResourceId("/r".into())),
     ] {
-        let err = get(&builder.build().unwrap()).await.unwrap_err();
+        let err = builder.build().unwrap_err();
         assert_invalid_configuration(&err, "only a client id");
     }
 }
@@ -263,11 +267,11 @@ async fn cloud_shell_posts_a_form() {
 async fn cloud_shell_rejects_user_assigned() {
     let env = [("MSI_ENDPOINT", "http://127.0.0.1:1/t")];
     for builder in [
-        build(&env).with_client_id("c"),
-        build(&env).with_object_id("o"),
-        build(&env).with_resource_id("/r"),
+        build(&env).with_user_assigned_id(UserAssignedId::ClientId("c".into())),
+        build(&env).with_user_assigned_id(UserAssignedId::ObjectId("o".into())),
+        build(&env).with_user_assigned_id(UserAssignedId::ResourceId("/r".into())),
     ] {
-        let err = get(&builder.build().unwrap()).await.unwrap_err();
+        let err = builder.build().unwrap_err();
         assert_invalid_configuration(&err, "Cloud Shell");
     }
 }
@@ -322,12 +326,13 @@ async fn service_fabric_error_body() {
 #[tokio::test]
 async fn service_fabric_rejects_user_assigned_and_bad_thumbprints() {
     let env = service_fabric_env("https://127.0.0.1:2377/t", "h", THUMBPRINT);
-    let err = get(&build(&env).with_client_id("c").build().unwrap())
-        .await
+    let err = build(&env)
+        .with_user_assigned_id(UserAssignedId::ClientId("c".into()))
+        .build()
         .unwrap_err();
     assert_invalid_configuration(&err, "Service Fabric");
     let env = service_fabric_env("https://127.0.0.1:2377/t", "h", "not-hex");
-    let err = get(&build(&env).build().unwrap()).await.unwrap_err();
+    let err = build(&env).build().unwrap_err();
     assert!(
         err.to_string().contains("IDENTITY_SERVER_THUMBPRINT"),
         "{err}"
@@ -410,7 +415,10 @@ async fn token_exchange_client_id_option_and_missing_file() {
         SourceKind::Imds
     );
     // The option supplies it.
-    let credential = build(&env).with_client_id("c").build().unwrap();
+    let credential = build(&env)
+        .with_user_assigned_id(UserAssignedId::ClientId("c".into()))
+        .build()
+        .unwrap();
     assert_eq!(credential.source_kind().unwrap(), SourceKind::TokenExchange);
     let err = get(&credential).await.unwrap_err();
     assert_invalid_configuration(&err, "AZURE_FEDERATED_TOKEN_FILE");
@@ -420,7 +428,10 @@ async fn token_exchange_client_id_option_and_missing_file() {
         ("AZURE_TENANT_ID", "t"),
         ("AZURE_CLIENT_ID", "c"),
     ];
-    let credential = build(&env).with_object_id("o").build().unwrap();
+    let credential = build(&env)
+        .with_user_assigned_id(UserAssignedId::ObjectId("o".into()))
+        .build()
+        .unwrap();
     assert_eq!(credential.source_kind().unwrap(), SourceKind::Imds);
 }
 
@@ -478,13 +489,7 @@ async fn malformed_endpoints_are_configuration_errors() {
         ],
         vec![("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://[broken")],
     ] {
-        let credential = build(&env).build().unwrap();
-        let err = credential.source_kind().unwrap_err();
-        assert!(
-            matches!(err, CredentialError::InvalidConfiguration { .. }),
-            "{err}"
-        );
-        let err = get(&credential).await.unwrap_err();
+        let err = build(&env).build().unwrap_err();
         assert!(
             matches!(err, CredentialError::InvalidConfiguration { .. }),
             "{err}"
@@ -493,19 +498,26 @@ async fn malformed_endpoints_are_configuration_errors() {
 }
 
 #[test]
-fn ids_are_mutually_exclusive_and_not_blank() {
-    let err = ManagedIdentityCredential::builder()
-        .with_client_id("c")
-        .with_resource_id("r")
+fn ids_are_not_blank_and_the_last_one_given_wins() {
+    for (id, why) in [
+        (UserAssignedId::ObjectId(" ".into()), "object id is empty"),
+        (UserAssignedId::ClientId("a b".into()), "white space"),
+        (
+            UserAssignedId::ResourceId("/r\n/x".into()),
+            "control character",
+        ),
+    ] {
+        let err = build(&[]).with_user_assigned_id(id).build().unwrap_err();
+        assert!(matches!(err, CredentialError::InvalidConfiguration { .. }));
+        assert!(err.to_string().contains(why), "{err}");
+    }
+    // Cloud Shell takes no user-assigned id: the second one replaced the first.
+    let err = build(&[("MSI_ENDPOINT", "http://127.0.0.1:1/t")])
+        .with_user_assigned_id(UserAssignedId::ClientId(" ".into()))
+        .with_user_assigned_id(UserAssignedId::ResourceId("/r".into()))
         .build()
         .unwrap_err();
-    assert!(matches!(err, CredentialError::InvalidConfiguration { .. }));
-    assert!(err.to_string().contains("client id, resource id"), "{err}");
-    let err = ManagedIdentityCredential::builder()
-        .with_object_id(" ")
-        .build()
-        .unwrap_err();
-    assert!(err.to_string().contains("blank"), "{err}");
+    assert!(err.to_string().contains("resource id"), "{err}");
 }
 
 #[tokio::test]

@@ -135,7 +135,7 @@ async fn main() -> Result<(), BoxError> {
     println!("   Reloaded: pool size {}.", app.database.pool_size);
 
     // 4. Read a secret often through `SecretCache`: one request, then hits.
-    let cache = SecretCache::new(client.clone());
+    let cache = SecretCache::new(client.clone())?;
     for _ in 0..3 {
         cache.get(&format!("{prefix}Database--Password")).await?;
     }

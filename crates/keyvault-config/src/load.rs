@@ -91,6 +91,10 @@ impl KeyVaultConfigBuilder {
     }
 
     /// Checks the options.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidOptions`] for a prefix that no secret name can
+    /// match.
     pub fn build(self) -> Result<KeyVaultConfig, ConfigError> {
         if let Some(prefix) = &self.config.mapping.prefix
             && (prefix.is_empty()
@@ -128,6 +132,13 @@ impl KeyVaultConfig {
     }
 
     /// Loads the selected, enabled secrets once.
+    ///
+    /// # Errors
+    /// [`ConfigError::List`] when listing the secrets fails, [`ConfigError::Read`]
+    /// when reading one fails (a secret deleted meanwhile is skipped),
+    /// [`ConfigError::InvalidJson`] for a secret marked `application/json` whose
+    /// value is not JSON (with nested JSON on). The client's error is the
+    /// source.
     pub async fn load(&self) -> Result<Snapshot, ConfigError> {
         self.refresh(None).await.map(|(snapshot, _)| snapshot)
     }
@@ -210,7 +221,7 @@ impl KeyVaultConfig {
     ) -> Result<Option<(String, Loaded)>, ConfigError> {
         let (value, properties) = match vault::get_latest(&self.client, &name).await {
             Ok(read) => read,
-            Err(e) if e.status() == Some(404) => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => {
                 return Err(ConfigError::Read {
                     name,

@@ -48,7 +48,11 @@ impl Drop for ReloadHandle {
 
 impl KeyVaultConfig {
     /// Loads the configuration, then reloads it every `interval` on the
-    /// current tokio runtime. Fails if the first load fails.
+    /// current tokio runtime.
+    ///
+    /// # Errors
+    /// As [`KeyVaultConfig::load`], when the first load fails; a later
+    /// reload's error is kept in [`ReloadHandle::last_error`], not returned.
     pub async fn watch(&self, interval: Duration) -> Result<ReloadHandle, ConfigError> {
         if interval.is_zero() {
             return Err(ConfigError::InvalidOptions {
@@ -130,6 +134,9 @@ impl ReloadHandle {
     }
 
     /// Reloads now (waiting for a reload in progress first).
+    ///
+    /// # Errors
+    /// As [`KeyVaultConfig::load`]; the last good configuration stays in place.
     pub async fn reload_now(&self) -> Result<ReloadReport, ConfigError> {
         self.reloader.reload().await
     }

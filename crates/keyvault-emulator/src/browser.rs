@@ -80,10 +80,6 @@ impl ProcessRunner for SimulatedBrowser {
             Ok(()) => (0, String::new()),
             Err(reason) => (1, reason),
         };
-        Ok(ProcessOutput {
-            exit_code: Some(exit_code),
-            stdout: String::new(),
-            stderr,
-        })
+        Ok(ProcessOutput::new(Some(exit_code), "", stderr))
     }
 }

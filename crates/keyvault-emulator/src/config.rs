@@ -139,7 +139,8 @@ impl EmulatorBuilder {
         self.vaults.push(name.into());
         self
     }
-    /// Loads the secrets of this JSON seed file at start (see
+    /// Loads the secrets of this seed file at start: JSON, or TOML when its
+    /// name ends in `.toml` (see
     /// `docs/emulator.md`); secrets already kept in the data directory are
     /// left as they are.
     pub fn seed_file(mut self, path: impl Into<PathBuf>) -> Self {

@@ -38,7 +38,8 @@ struct Args {
     /// (repeatable). `NAME.vault.localhost` works without it.
     #[arg(long = "vault", value_name = "NAME")]
     vaults: Vec<String>,
-    /// Load these secrets at start (JSON; see docs/emulator.md).
+    /// Load these secrets at start (JSON, or TOML when FILE ends in .toml;
+    /// see docs/emulator.md).
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
     /// Keep the vault in this directory across restarts (in memory otherwise).

@@ -302,7 +302,7 @@ impl RunningEmulator {
     /// `AZURE_POD_IDENTITY_AUTHORITY_HOST`.
     pub fn env_vars(&self) -> Vec<(String, String)> {
         vec![
-            ("AZURE_KEYVAULT_URL".to_owned(), self.vault_url()),
+            (env_vars::AZURE_KEYVAULT_URL.to_owned(), self.vault_url()),
             (
                 env_vars::AZURE_AUTHORITY_HOST.to_owned(),
                 self.authority_host(),

@@ -1,4 +1,5 @@
-//! `--seed FILE`: secrets loaded at start from a JSON file.
+//! `--seed FILE`: secrets loaded at start from a JSON file, or a TOML file
+//! when its name ends in `.toml` (the same fields).
 //!
 //! ```json
 //! { "secrets": [
@@ -7,6 +8,21 @@
 //!       "notBefore": "2026-01-01T00:00:00Z", "expires": 1798761600 },
 //!     { "name": "api-key", "value": "v2", "vault": "team-a" }
 //! ] }
+//! ```
+//!
+//! ```toml
+//! [[secrets]]
+//! name = "db-password"
+//! value = "s3cret"
+//! contentType = "text/plain"
+//! tags = { env = "dev" }
+//! notBefore = 2026-01-01T00:00:00Z   # a TOML date-time, or a string
+//! expires = 1798761600
+//!
+//! [[secrets]]
+//! name = "api-key"
+//! value = "v2"
+//! vault = "team-a"
 //! ```
 //!
 //! A name listed twice gets two versions, in file order (the last is the
@@ -74,6 +90,36 @@ fn date(d: Option<SeedDate>, what: &str, name: &str) -> Result<Option<i64>, Stri
     }
 }
 
+/// Parses the seed file's text: TOML when `path` ends in `.toml` (any
+/// case), else JSON.
+fn parse(path: &Path, text: &str) -> Result<SeedFile, String> {
+    let is_toml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    if !is_toml {
+        return serde_json::from_str(text).map_err(|e| e.to_string());
+    }
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    serde_json::from_value(toml_to_json(toml::Value::Table(table))).map_err(|e| e.to_string())
+}
+
+/// The same tree as JSON, so one schema serves both formats; a TOML
+/// date-time becomes its RFC 3339 text.
+fn toml_to_json(value: toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            J::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
 /// Reads `path` and adds its secrets to `stores` (keyed by vault name, `""`
 /// for the default vault), at unix time `now`. Returns how many versions it
 /// added.
@@ -86,8 +132,7 @@ pub(crate) async fn apply(
     let text = tokio::fs::read_to_string(path)
         .await
         .map_err(|e| fail(format!("cannot read it ({e})")))?;
-    let file: SeedFile =
-        serde_json::from_str(&text).map_err(|e| fail(format!("not a valid seed file ({e})")))?;
+    let file = parse(path, &text).map_err(|e| fail(format!("not a valid seed file ({e})")))?;
     // Names present before seeding are left alone.
     let existing: Vec<(String, String)> = stores
         .iter()

@@ -39,7 +39,9 @@ fn doc_snippet(doc: &str, name: &str) -> String {
 fn sdk_snippets_in_the_docs_are_the_ones_the_scripts_run() {
     let doc = repo_file("docs/emulator.md");
     for (script, name) in [
+        ("tests/sdk/lifecycle.py", "python-localhost"),
         ("tests/sdk/lifecycle.py", "python-client"),
+        ("tests/sdk/localhost.mjs", "js-localhost"),
         ("tests/sdk/lifecycle.mjs", "js-client"),
     ] {
         assert_eq!(

@@ -274,6 +274,34 @@ fn client_of(emulator: &RunningEmulator) -> (&str, &str) {
     (emulator.client_id(), emulator.client_secret())
 }
 
+/// The vault holds what both seed-file tests seed as `db`: two versions, the
+/// older with its content type, tags and dates, the newer disabled.
+async fn assert_seeded_db(http: &reqwest::Client, base: &str, token: &str) {
+    let (_, versions) = get(http, base, token, "/secrets/db/versions").await;
+    let versions = versions["value"].as_array().unwrap().clone();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    let oldest = versions[0]["id"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, body) = get(http, base, token, &format!("/secrets/db/{oldest}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["value"], "old");
+    assert_eq!(body["contentType"], "text/plain");
+    assert_eq!(body["tags"]["env"], "dev");
+    assert_eq!(body["attributes"]["nbf"], 1_767_225_600);
+    assert_eq!(body["attributes"]["exp"], 1_798_761_600);
+    // The newest version is disabled, so the version-less GET is refused.
+    let (status, body) = get(http, base, token, "/secrets/db/").await;
+    assert_eq!(
+        (status, body["error"]["innererror"]["code"].as_str()),
+        (403, Some("SecretDisabled"))
+    );
+}
+
 #[tokio::test]
 async fn seed_file_loads_secrets_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -293,33 +321,8 @@ async fn seed_file_loads_secrets_once() {
     for _ in 0..2 {
         let (emulator, token, http, base) =
             started_with(Emulator::builder().seed_file(&seed).data_dir(&data)).await;
-        let (_, versions) = get(&http, &base, &token, "/secrets/db/versions").await;
-        let versions = versions["value"].as_array().unwrap().clone();
-        assert_eq!(
-            versions.len(),
-            2,
-            "a restart with the same seed adds nothing"
-        );
-        let oldest = versions[0]["id"]
-            .as_str()
-            .unwrap()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .to_owned();
-        let (status, body) = get(&http, &base, &token, &format!("/secrets/db/{oldest}")).await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(body["value"], "old");
-        assert_eq!(body["contentType"], "text/plain");
-        assert_eq!(body["tags"]["env"], "dev");
-        assert_eq!(body["attributes"]["nbf"], 1_767_225_600);
-        assert_eq!(body["attributes"]["exp"], 1_798_761_600);
-        // The newest version is disabled, so the version-less GET is refused.
-        let (status, body) = get(&http, &base, &token, "/secrets/db/").await;
-        assert_eq!(
-            (status, body["error"]["innererror"]["code"].as_str()),
-            (403, Some("SecretDisabled"))
-        );
+        // A restart with the same seed adds nothing.
+        assert_seeded_db(&http, &base, &token).await;
         emulator.shutdown().await;
     }
     let refused = |text: &str| {
@@ -339,6 +342,76 @@ async fn seed_file_loads_secrets_once() {
         error.contains("expires 'soon' is not an RFC 3339 date"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn a_toml_seed_file_has_the_json_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.TOML");
+    std::fs::write(
+        &seed,
+        r#"
+[[secrets]]
+name = "db"
+value = "old"
+contentType = "text/plain"
+tags = { env = "dev" }
+notBefore = 2026-01-01T00:00:00Z
+expires = 1798761600
+
+[[secrets]]
+name = "db"
+value = "new-but-disabled"
+enabled = false
+
+[[secrets]]
+name = "team"
+value = "t"
+vault = "team-a"
+expires = "2027-01-01T00:00:00Z"
+"#,
+    )
+    .unwrap();
+    let (emulator, token, http, base) = started_with(Emulator::builder().seed_file(&seed)).await;
+    assert_seeded_db(&http, &base, &token).await;
+    emulator.shutdown().await;
+
+    let refused = |text: &str| {
+        std::fs::write(&seed, text).unwrap();
+        let builder = Emulator::builder().seed_file(&seed);
+        async move { builder.start().await.unwrap_err().to_string() }
+    };
+    // The same checks as JSON: unknown fields, bad names, dates.
+    let error = refused("[[secrets]]\nname = \"n\"\nvalu = \"x\"\n").await;
+    assert!(error.contains("unknown field `valu`"), "{error}");
+    let error = refused("[[secrets]]\nname = \"bad_name\"\nvalue = \"x\"\n").await;
+    assert!(
+        error.contains("'bad_name' is not a valid secret name"),
+        "{error}"
+    );
+    // A local date-time has no offset: not an RFC 3339 date.
+    let error =
+        refused("[[secrets]]\nname = \"n\"\nvalue = \"x\"\nexpires = 2026-01-01T00:00:00\n").await;
+    assert!(
+        error.contains("expires '2026-01-01T00:00:00' is not an RFC 3339 date"),
+        "{error}"
+    );
+    // Broken TOML says where.
+    let error = refused("[[secrets]\nname = 1\n").await;
+    assert!(
+        error.contains("seed.TOML") && error.contains("not a valid seed file"),
+        "{error}"
+    );
+    // A file that is TOML but named .json is read as JSON.
+    let json_named = dir.path().join("seed.json");
+    std::fs::write(&json_named, "[[secrets]]\nname = \"n\"\nvalue = \"x\"\n").unwrap();
+    let error = Emulator::builder()
+        .seed_file(&json_named)
+        .start()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not a valid seed file"), "{error}");
 }
 
 #[tokio::test]

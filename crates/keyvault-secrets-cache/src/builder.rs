@@ -149,6 +149,11 @@ impl SecretCacheBuilder {
     }
 
     /// Checks the options and builds the cache.
+    ///
+    /// # Errors
+    /// [`CacheError::InvalidConfiguration`] for a zero TTL, stale limit or
+    /// backoff, a longest backoff shorter than the first, a refresh point outside
+    /// (0, 1], or a capacity of zero.
     pub fn build(self) -> Result<SecretCache, CacheError> {
         let positive = |what: &str, d: Duration| {
             if d.is_zero() {

@@ -103,8 +103,13 @@ impl fmt::Debug for SecretCache {
 
 impl SecretCache {
     /// A cache with the default options over `client`.
-    pub fn new(client: SecretClient) -> Self {
-        Self::from_builder(SecretCacheBuilder::new(client))
+    ///
+    /// # Errors
+    ///
+    /// None with the defaults today; it returns `Result` as every
+    /// constructor does, so that an option that can be wrong can be added.
+    pub fn new(client: SecretClient) -> Result<Self, CacheError> {
+        Self::builder(client).build()
     }
 
     /// A builder for a cache with options.
@@ -137,17 +142,30 @@ impl SecretCache {
     }
 
     /// The latest version's value of `name`.
+    ///
+    /// # Errors
+    /// [`CacheError::NotFound`] when the vault has no such secret (remembered
+    /// for the negative TTL); [`CacheError::Throttled`] while the vault's
+    /// throttling backoff runs; [`CacheError::Vault`] when reading failed (the
+    /// client's error is the source). Each only when no cached value is usable:
+    /// a value within its stale limit is served instead.
     pub async fn get(&self, name: &str) -> Result<Secret, CacheError> {
         self.inner.read(name, None, Value::secret).await
     }
 
     /// The value of one version of `name`.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get), for that version.
     pub async fn get_version(&self, name: &str, version: &str) -> Result<Secret, CacheError> {
         self.inner.read(name, Some(version), Value::secret).await
     }
 
     /// The properties of the latest version of `name` (from the same entry
     /// as [`get`](Self::get)).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
     pub async fn get_properties(&self, name: &str) -> Result<SecretProperties, CacheError> {
         self.inner.read(name, None, |v| v.properties.clone()).await
     }
@@ -168,6 +186,11 @@ impl SecretCache {
     /// (it may have started before the change the caller knows of). A
     /// failure is returned (unlike [`get`](Self::get), which would serve the
     /// last good value); the cache keeps serving that value to readers.
+    ///
+    /// # Errors
+    /// [`CacheError::NotFound`], [`CacheError::Throttled`] or
+    /// [`CacheError::Vault`] as [`get`](Self::get) says, but whatever the cache
+    /// holds.
     pub async fn refresh_now(&self, name: &str) -> Result<Secret, CacheError> {
         let inner = &self.inner;
         let now = inner.now();
@@ -363,12 +386,12 @@ impl Inner {
                         self.throttle.answered();
                         Ok(Some(fetched))
                     }
-                    Err(e) if e.status() == Some(404) => {
+                    Err(e) if e.is_not_found() => {
                         self.throttle.answered();
                         Ok(None)
                     }
                     Err(source) => {
-                        if source.status() == Some(429) {
+                        if source.is_throttled() {
                             self.throttle.throttled(self.now());
                         } else {
                             self.throttle.answered();
@@ -390,7 +413,11 @@ impl Inner {
                         let expires_at = now.saturating_add(nanos(ttl));
                         State {
                             value: Some(Arc::new(Value::new(fetched.value, fetched.properties))),
-                            refresh_at: now.saturating_add(nanos(ttl.mul_f64(self.refresh_point))),
+                            // `try_`: `mul_f64` panics when a huge TTL rounds past `Duration::MAX`.
+                            refresh_at: now.saturating_add(nanos(
+                                Duration::try_from_secs_f64(ttl.as_secs_f64() * self.refresh_point)
+                                    .unwrap_or(ttl),
+                            )),
                             expires_at,
                             serve_until: expires_at,
                             next_attempt: i64::MIN,

@@ -54,7 +54,7 @@ impl CacheError {
     pub fn is_throttled(&self) -> bool {
         match self {
             Self::Throttled { .. } => true,
-            Self::Vault { source, .. } => source.status() == Some(429),
+            Self::Vault { source, .. } => source.is_throttled(),
             _ => false,
         }
     }

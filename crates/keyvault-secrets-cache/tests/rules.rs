@@ -328,3 +328,24 @@ async fn bad_options_are_refused_and_debug_hides_values() {
     assert!(!debug.contains("hunter2"), "{debug}");
     assert!(debug.contains("entries: 1"), "{debug}");
 }
+
+/// The longest durations a user can pass never panic (no overflow on
+/// `ttl · refresh point`, `now + ttl`, the negative TTL or the backoff).
+#[tokio::test(start_paused = true)]
+async fn extreme_durations_never_panic() {
+    let vault = FakeVault::new(LATENCY);
+    vault.set("db", "one");
+    let cache = builder(&vault)
+        .with_ttl(Duration::MAX)
+        .with_secret_ttl("db", Duration::MAX)
+        .with_refresh_point(1.0)
+        .with_negative_ttl(Duration::MAX)
+        .with_throttle_backoff(Duration::MAX, Duration::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(value(&cache, "db").await, "one");
+    assert_eq!(value(&cache, "db").await, "one");
+    assert!(cache.get("missing").await.unwrap_err().is_not_found());
+    assert!(cache.get("missing").await.unwrap_err().is_not_found());
+    assert_eq!(vault.gets(), 2);
+}

@@ -22,7 +22,7 @@ async fn vault() -> (ServerGuard, SecretCache) {
         .with_retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    (server, SecretCache::new(client))
+    (server, SecretCache::new(client).unwrap())
 }
 
 fn secret_path(name: &str) -> Matcher {

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::headers::{BearerHeaders, ConstantHeaders, RequestIds};
 use crate::models::{WireBundle, malformed};
 use crate::options::ApiVersion;
-use crate::pipeline::{Pipeline, service_error};
+use crate::pipeline::{Pipeline, request_id, service_error};
 use crate::policy::Policy;
 use crate::request::{Request, Response};
 use crate::validate;
@@ -32,6 +32,23 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 ///
 /// Each operation returns a request value: chain its options, then
 /// `.await` it.
+///
+/// # Errors
+/// Every operation fails with an [`Error`]:
+/// - [`Error::InvalidInput`] before anything is sent, for a bad secret name,
+///   version, value size or header;
+/// - [`Error::Credential`] when the credential gives no token (its error is
+///   the `source()`);
+/// - [`Error::Challenge`] when the vault's authentication challenge is
+///   refused (it names another resource) or cannot be read;
+/// - [`Error::Service`] when the vault answers with an error status, after
+///   the retries for 408, 429 and 5xx ran out
+///   ([`Error::is_not_found`], [`Error::is_forbidden`],
+///   [`Error::is_conflict`], [`Error::is_throttled`] and
+///   [`Error::status`] tell them apart);
+/// - [`Error::Transport`] when no answer came (connection failure, reset,
+///   or the operation's `timeout`), after the retries;
+/// - [`Error::MalformedResponse`] when a success answer cannot be read.
 ///
 /// ```no_run
 /// # async fn f(credential: credential_core::FnCredential, v1: String) -> Result<(), keyvault_secrets::Error> {
@@ -156,7 +173,7 @@ impl SecretClientBuilder {
     /// emulator in a docker compose network). Tokens then travel
     /// unencrypted: never use it for a real vault. The client logs a
     /// warning when built. Off by default (such URLs are refused).
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+    pub fn with_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
     }
@@ -174,8 +191,14 @@ impl SecretClientBuilder {
 
     /// Builds the client. Fails with [`Error::InvalidInput`] for a vault URL
     /// that is not `https://host[/path]` (or `http://` to a loopback host,
-    /// or to any host with [`allow_insecure_http`](Self::allow_insecure_http)),
+    /// or to any host with [`with_insecure_http`](Self::with_insecure_http)),
     /// or a bad application id.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a vault URL that is not `https://host[/path]`
+    /// (or plain `http` to a host other than loopback without
+    /// [`allow_insecure_http`](Self::allow_insecure_http)), or an application id
+    /// that is not valid in a `User-Agent` header.
     pub fn build(self) -> Result<SecretClient, Error> {
         let vault_url = validate::vault_url(&self.vault_url, self.allow_insecure_http)?;
         if self.per_try_timeout.is_some_and(|t| t.is_zero()) {
@@ -190,7 +213,7 @@ impl SecretClientBuilder {
         if vault_url.scheme() == "http" && !credential_core::__private::is_loopback(&vault_url) {
             tracing::warn!(
                 vault = %vault_url,
-                "allow_insecure_http: this client sends tokens and secrets over plain http; use it only for a local emulator"
+                "with_insecure_http: this client sends tokens and secrets over plain http; use it only for a local emulator"
             );
         }
         let vault_origin = vault_url.origin().ascii_serialization();
@@ -265,10 +288,6 @@ fn url_template(vault_url: &Url, base_segments: &[String]) -> Url {
     template
 }
 
-fn request_id(response: &HttpResponse) -> Option<String> {
-    response.header("x-ms-request-id").map(str::to_owned)
-}
-
 /// Checks the status and reads the JSON body.
 pub(crate) fn read_json<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, Error> {
     if response.status.as_u16() != 200 {
@@ -310,6 +329,10 @@ impl SecretClient {
     /// A client for `vault_url` (e.g. `https://myvault.vault.azure.net`)
     /// with default options. `credential` is any [`TokenCredential`],
     /// including an `Arc<dyn TokenCredential>`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a vault URL that is not `https://host[/path]`
+    /// (plain `http` only to a loopback host).
     pub fn new(
         vault_url: impl Into<String>,
         credential: impl TokenCredential + 'static,

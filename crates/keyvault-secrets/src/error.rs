@@ -7,18 +7,16 @@ use serde::Deserialize;
 
 /// An error answer from the service: its HTTP status, the `error` object of
 /// the body, and the `x-ms-request-id` to quote to support.
+///
+/// `Display` shows the status, the codes, the service's message and the
+/// request id, each once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceError {
-    /// The HTTP status, e.g. 404.
-    pub status: u16,
-    /// `error.code`, e.g. `SecretNotFound`.
-    pub code: Option<String>,
-    /// `error.message`.
-    pub message: Option<String>,
-    /// `error.innererror.code`, e.g. `SecretDisabled`.
-    pub inner_code: Option<String>,
-    /// The `x-ms-request-id` response header.
-    pub request_id: Option<String>,
+    status: u16,
+    code: Option<String>,
+    message: Option<String>,
+    inner_code: Option<String>,
+    request_id: Option<String>,
 }
 
 impl fmt::Display for ServiceError {
@@ -40,6 +38,8 @@ impl fmt::Display for ServiceError {
     }
 }
 
+impl std::error::Error for ServiceError {}
+
 #[derive(Deserialize)]
 struct ErrorBody {
     error: Option<ErrorObject>,
@@ -53,10 +53,20 @@ struct ErrorObject {
 }
 
 impl ServiceError {
-    /// Builds the error from a response's status, body and request id. A body
-    /// that is not the `KeyVaultError` JSON leaves code and message empty
-    /// (the message then says what the body was).
-    pub(crate) fn from_response(status: u16, body: &[u8], request_id: Option<String>) -> Self {
+    /// Builds the error from a response's status, body and request id, as
+    /// the client does (a custom transport or a test can do the same). A
+    /// body that is not the `KeyVaultError` JSON leaves the codes empty and
+    /// the message says what the body was (never the body itself).
+    ///
+    /// ```
+    /// use keyvault_secrets::ServiceError;
+    /// let body = br#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) db was not found in this key vault."}}"#;
+    /// let error = ServiceError::from_response(404, body, Some("rid-1".into()));
+    /// assert_eq!(error.status(), 404);
+    /// assert_eq!(error.code(), Some("SecretNotFound"));
+    /// assert_eq!(error.request_id(), Some("rid-1"));
+    /// ```
+    pub fn from_response(status: u16, body: &[u8], request_id: Option<String>) -> Self {
         let parsed = serde_json::from_slice::<ErrorBody>(body)
             .ok()
             .and_then(|b| b.error);
@@ -82,18 +92,63 @@ impl ServiceError {
             },
         }
     }
+
+    /// The HTTP status, e.g. 404.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The service's error code (`error.code`), e.g. `SecretNotFound`.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The service's message (`error.message`).
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The inner error code (`error.innererror.code`), e.g. `SecretDisabled`.
+    pub fn inner_code(&self) -> Option<&str> {
+        self.inner_code.as_deref()
+    }
+
+    /// The `x-ms-request-id` response header, to quote to support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// This error with `note` added to its message (in parentheses after the
+    /// service's own).
+    pub(crate) fn with_note(mut self, note: &str) -> Self {
+        self.message = Some(match self.message {
+            Some(m) => format!("{m} ({note})"),
+            None => note.to_owned(),
+        });
+        self
+    }
 }
 
 /// Why an operation failed.
+///
+/// `Display` says what failed at this level; the cause (the credential's
+/// error, the transport's) is [`source()`](std::error::Error::source) and is
+/// not repeated, so an error reporter such as `anyhow`'s `{:#}` prints each
+/// message once. The service's answer is in fields: [`status`](Self::status),
+/// [`error_code`](Self::error_code), [`request_id`](Self::request_id), and
+/// the questions most callers ask have helpers:
+/// [`is_not_found`](Self::is_not_found), [`is_conflict`](Self::is_conflict),
+/// [`is_forbidden`](Self::is_forbidden), [`is_throttled`](Self::is_throttled).
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The service answered with an error status.
-    #[error("{0}")]
+    #[error(transparent)]
     Service(ServiceError),
 
-    /// The credential could not produce a token.
-    #[error("could not get a token for Key Vault: {0}")]
+    /// The credential could not produce a token; the credential's error is
+    /// the source.
+    #[error("could not get a token for Key Vault")]
     Credential(#[source] CredentialError),
 
     /// The request did not complete (connection failure, reset, timeout),
@@ -102,7 +157,7 @@ pub enum Error {
     Transport {
         /// What kind of failure it was.
         kind: TransportErrorKind,
-        /// A description.
+        /// What failed, without the text of `source`.
         message: String,
         /// The underlying error.
         #[source]
@@ -164,7 +219,7 @@ impl Error {
     /// The HTTP status, if the service answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Service(e) => Some(e.status),
+            Self::Service(e) => Some(e.status()),
             Self::MalformedResponse { status, .. } => Some(*status),
             _ => None,
         }
@@ -173,15 +228,45 @@ impl Error {
     /// The service's error code (`error.code`), if any.
     pub fn error_code(&self) -> Option<&str> {
         match self {
-            Self::Service(e) => e.code.as_deref(),
+            Self::Service(e) => e.code(),
             _ => None,
         }
+    }
+
+    /// Whether the service answered `404 Not Found`: no such secret (or
+    /// version, or deleted secret).
+    pub fn is_not_found(&self) -> bool {
+        self.service_status() == Some(404)
+    }
+
+    /// Whether the service answered `409 Conflict`: e.g. the name belongs to
+    /// a deleted secret not yet purged, or a deletion is still in progress.
+    pub fn is_conflict(&self) -> bool {
+        self.service_status() == Some(409)
+    }
+
+    /// Whether the service answered `403 Forbidden`: the identity lacks the
+    /// permission (a role or access policy), the network rules refuse the
+    /// caller, or the secret is disabled (see
+    /// [`ServiceError::inner_code`]).
+    pub fn is_forbidden(&self) -> bool {
+        self.service_status() == Some(403)
+    }
+
+    /// Whether the service answered `429 Too Many Requests` and the retries
+    /// ran out.
+    pub fn is_throttled(&self) -> bool {
+        self.service_status() == Some(429)
+    }
+
+    fn service_status(&self) -> Option<u16> {
+        self.as_service().map(ServiceError::status)
     }
 
     /// The `x-ms-request-id`, if the service answered.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Self::Service(e) => e.request_id.as_deref(),
+            Self::Service(e) => e.request_id(),
             Self::MalformedResponse { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
@@ -223,9 +308,11 @@ mod tests {
         assert_eq!(err.status(), Some(403));
         assert_eq!(err.error_code(), Some("Forbidden"));
         assert_eq!(
-            err.as_service().unwrap().inner_code.as_deref(),
+            err.as_service().unwrap().inner_code(),
             Some("SecretDisabled")
         );
+        assert!(err.is_forbidden());
+        assert!(!err.is_not_found() && !err.is_conflict() && !err.is_throttled());
         assert_eq!(
             err.to_string(),
             "Key Vault returned HTTP 403 (Forbidden, inner SecretDisabled): Operation get is not allowed on a disabled secret. [x-ms-request-id rid]"
@@ -235,7 +322,7 @@ mod tests {
     #[test]
     fn non_json_error_body() {
         let err = ServiceError::from_response(502, b"<html>bad gateway</html>", None);
-        assert_eq!(err.code, None);
-        assert!(err.message.unwrap().contains("not a Key Vault error"));
+        assert_eq!(err.code(), None);
+        assert!(err.message().unwrap().contains("not a Key Vault error"));
     }
 }

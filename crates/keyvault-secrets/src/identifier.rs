@@ -1,6 +1,7 @@
 //! [`KeyVaultSecretIdentifier`]: the parts of a secret or deleted-secret id.
 
 use std::fmt;
+use std::str::FromStr;
 
 use url::Url;
 
@@ -8,6 +9,7 @@ use crate::error::Error;
 
 /// Which collection an identifier names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SecretCollection {
     /// `/secrets/{name}[/{version}]`.
     Secrets,
@@ -28,12 +30,18 @@ impl SecretCollection {
 /// A parsed Key Vault secret id such as
 /// `https://myvault.vault.azure.net/secrets/my-secret/0123456789abcdef0123456789abcdef`.
 ///
-/// Rules (see `keyvault-spec.md` §11): the id must be an absolute `http(s)`
+/// Rules (`docs/design-rules.md`, "Secret identifiers"): the id must be an absolute `http(s)`
 /// URL with a host; empty path segments are ignored (so `…/secrets/name/`
 /// has no version); the first segment must be `secrets` (then a name and an
 /// optional version) or `deletedsecrets` (then a name only). An explicit
 /// port is kept in [`vault_url`](Self::vault_url); `https` with `:443` is the
 /// same as no port.
+///
+/// [`FromStr`] is [`parse`](Self::parse). [`Display`](fmt::Display) writes
+/// the canonical id, `{vault_url}/{collection}/{name}[/{version}]`, with
+/// every byte of the name and version outside `A-Z a-z 0-9 - _ ~`
+/// percent-encoded; parsing it gives the same parts back (while
+/// [`source_id`](Self::source_id) keeps the text as it was given).
 ///
 /// ```
 /// use keyvault_secrets::KeyVaultSecretIdentifier;
@@ -45,6 +53,7 @@ impl SecretCollection {
 /// assert_eq!(id.version.as_deref(), Some("abc123"));
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct KeyVaultSecretIdentifier {
     /// The id exactly as given.
     pub source_id: String,
@@ -69,9 +78,60 @@ impl fmt::Debug for KeyVaultSecretIdentifier {
     }
 }
 
+impl fmt::Display for KeyVaultSecretIdentifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.vault_url)?;
+        f.write_str("/")?;
+        f.write_str(self.collection.as_str())?;
+        f.write_str("/")?;
+        write_segment(f, &self.name)?;
+        if let Some(version) = &self.version {
+            f.write_str("/")?;
+            write_segment(f, version)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `segment` percent-encoded, keeping only the bytes that no URL
+/// parser changes or decodes (so `+`, `.` and `%` are encoded too).
+fn write_segment(f: &mut fmt::Formatter<'_>, segment: &str) -> fmt::Result {
+    for chunk in segment.split_inclusive(|c: char| !is_kept(c)) {
+        let (plain, last) = match chunk.char_indices().last() {
+            Some((i, c)) if !is_kept(c) => (&chunk[..i], Some(c)),
+            _ => (chunk, None),
+        };
+        f.write_str(plain)?;
+        if let Some(c) = last {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                write!(f, "%{b:02X}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_kept(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '~')
+}
+
+impl FromStr for KeyVaultSecretIdentifier {
+    type Err = Error;
+
+    /// [`KeyVaultSecretIdentifier::parse`].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
 impl KeyVaultSecretIdentifier {
-    /// Parses a secret or deleted-secret id. Errors are
-    /// [`Error::InvalidInput`] naming the id and what is wrong with it.
+    /// Parses a secret or deleted-secret id.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an id that is not an absolute `https` (or `http`) URL of
+    /// the form `https://VAULT/secrets/NAME[/VERSION]` (or `deletedsecrets`),
+    /// naming what is wrong.
     pub fn parse(id: &str) -> Result<Self, Error> {
         match fast::parse(id.trim()) {
             Some(parts) => Ok(parts.into_identifier(id.to_owned())),
@@ -147,7 +207,10 @@ impl KeyVaultSecretIdentifier {
         if segments.len() < 2 || segments.len() > collection.max_segments() {
             return Err(bad("bad number of path segments"));
         }
+        // Percent-decoding only: `&` and `+` are literal in a path (a form
+        // decoder would split at `&` and read `+` as a space).
         let decode = |s: &str| {
+            let s = s.replace('&', "%26").replace('+', "%2B");
             url::form_urlencoded::parse(format!("x={s}").as_bytes())
                 .next()
                 .map(|(_, v)| v.into_owned())
@@ -493,6 +556,92 @@ mod tests {
             let port = port.map(|p| format!(":{p}")).unwrap_or_default();
             assert_fast_agrees(&format!("{scheme}://{host}{port}{path}"));
             assert_fast_agrees(&format!("{scheme}://{host}{port}/secrets{path}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod text_form {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The parts, without the text as given.
+    fn parts(id: &KeyVaultSecretIdentifier) -> (&str, SecretCollection, &str, Option<&str>) {
+        (
+            &id.vault_url,
+            id.collection,
+            &id.name,
+            id.version.as_deref(),
+        )
+    }
+
+    fn assert_round_trips(text: &str) {
+        let Ok(id) = text.parse::<KeyVaultSecretIdentifier>() else {
+            return;
+        };
+        let shown = id.to_string();
+        let again: KeyVaultSecretIdentifier = shown
+            .parse()
+            .unwrap_or_else(|e| panic!("{text:?} -> {shown:?}: {e}"));
+        assert_eq!(parts(&again), parts(&id), "{text:?} -> {shown:?}");
+        assert_eq!(again.to_string(), shown, "{text:?}");
+        assert_eq!(again.source_id, shown);
+    }
+
+    #[test]
+    fn display_edge_cases() {
+        for (text, shown) in [
+            (
+                "https://v.vault.azure.net/secrets/n/abc",
+                "https://v.vault.azure.net/secrets/n/abc",
+            ),
+            (
+                " https://V.vault.azure.net:443/secrets/n/ ",
+                "https://v.vault.azure.net/secrets/n",
+            ),
+            (
+                "https://v.vault.azure.net:8443/deletedsecrets/n",
+                "https://v.vault.azure.net:8443/deletedsecrets/n",
+            ),
+            (
+                "http://127.0.0.1:8080/SECRETS/n",
+                "http://127.0.0.1:8080/secrets/n",
+            ),
+            ("https://[::1]:9/secrets/n", "https://[::1]:9/secrets/n"),
+            (
+                "https://v/secrets/a%2Bb/...",
+                "https://v/secrets/a%2Bb/%2E%2E%2E",
+            ),
+            ("https://v/secrets/a/%2E", "https://v/secrets/a"),
+            ("https://v/secrets/a+b", "https://v/secrets/a%2Bb"),
+            ("https://v/secrets/a&b=c", "https://v/secrets/a%26b%3Dc"),
+            ("https://v/secrets/%C3%A9%25", "https://v/secrets/%C3%A9%25"),
+            ("https://v/secrets/%FF", "https://v/secrets/%EF%BF%BD"),
+        ] {
+            let id: KeyVaultSecretIdentifier = text.parse().unwrap();
+            assert_eq!(id.to_string(), shown, "{text:?}");
+            assert_round_trips(text);
+        }
+        let err = "https://v/keys/n"
+            .parse::<KeyVaultSecretIdentifier>()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected https://{vault}/secrets/{name}"),
+            "{err}"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn display_and_parse_round_trip(
+            host in prop::sample::select(vec!["https://v.vault.azure.net", "http://127.0.0.1:8443", "https://[::1]:9", "https://V.x:443"]),
+            collection in prop::sample::select(vec!["secrets", "deletedsecrets", "Secrets"]),
+            segments in "(/([a-zA-Z0-9._~+ -]|%[0-9A-Fa-f]{2}|\\PC){0,6}){1,3}/?",
+        ) {
+            assert_round_trips(&format!("{host}/{collection}{segments}"));
         }
     }
 }

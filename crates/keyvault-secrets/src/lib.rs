@@ -50,10 +50,10 @@
 //!   instead of a 405/400 from the service.
 //! - **Plain `http://` vault URLs are refused** unless the host is loopback
 //!   (local emulators) or the builder opts in with
-//!   [`SecretClientBuilder::allow_insecure_http`] (which logs a warning); a
+//!   [`SecretClientBuilder::with_insecure_http`] (which logs a warning); a
 //!   token is never sent to another origin (a `nextLink` leaving the
 //!   vault's origin ends the listing with an error).
-//! - **Retries** (as decisions.md): 408, 429 (with or without `Retry-After`),
+//! - **Retries** (`docs/design-rules.md`): 408, 429 (with or without `Retry-After`),
 //!   500, 502, 503, 504 and connection failures, for every method;
 //!   exponential backoff from 0.8 s with jitter, capped at 60 s; `Retry-After`,
 //!   `retry-after-ms` and `x-ms-retry-after-ms` honoured; 3 retries.

@@ -51,6 +51,9 @@ macro_rules! request_value {
 
             /// Sends the request; the typed result comes with the final
             /// response's status and headers.
+            ///
+            /// # Errors
+            /// As awaiting the request: see [`SecretClient`'s errors](crate::SecretClient#errors).
             pub async fn with_response(self) -> Result<Response<$out>, Error> {
                 let span = self.span();
                 let timeout = self.options.timeout;
@@ -150,6 +153,9 @@ async fn send_without_body(
 
 /// [`SecretClient::get_secret`]: the latest version, or the one set with
 /// [`version`](Self::version).
+///
+/// # Errors
+/// Awaiting it fails as every operation does: see [`SecretClient`'s errors](crate::SecretClient#errors).
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetSecret<'a> {
@@ -196,6 +202,9 @@ impl<'a> GetSecret<'a> {
 request_value!(GetSecret, KeyVaultSecret);
 
 /// [`SecretClient::set_secret`]: unset options are not sent.
+///
+/// # Errors
+/// Awaiting it fails as every operation does: see [`SecretClient`'s errors](crate::SecretClient#errors).
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct SetSecret<'a> {
@@ -233,6 +242,9 @@ request_value!(SetSecret, KeyVaultSecret);
 
 /// [`SecretClient::update_secret_properties`]: unset options are left
 /// unchanged by the service; the value cannot change.
+///
+/// # Errors
+/// Awaiting it fails as every operation does: see [`SecretClient`'s errors](crate::SecretClient#errors).
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateSecretProperties<'a> {
@@ -278,6 +290,9 @@ request_value!(UpdateSecretProperties, SecretProperties);
 
 /// [`SecretClient::begin_delete_secret`]: sends the delete and gives a
 /// [`Poller`].
+///
+/// # Errors
+/// Awaiting it fails as every operation does: see [`SecretClient`'s errors](crate::SecretClient#errors).
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BeginDeleteSecret<'a> {
@@ -308,6 +323,9 @@ request_value!(BeginDeleteSecret, Poller<DeletedSecret>);
 /// client, first reads the secret; if it exists the recovery is already
 /// complete and nothing else is sent, else it sends the recover and gives a
 /// [`Poller`].
+///
+/// # Errors
+/// Awaiting it fails as every operation does: see [`SecretClient`'s errors](crate::SecretClient#errors).
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BeginRecoverDeletedSecret<'a> {
@@ -352,6 +370,9 @@ impl BeginRecoverDeletedSecret<'_> {
 request_value!(BeginRecoverDeletedSecret, Poller<SecretProperties>);
 
 /// [`SecretClient::get_deleted_secret`].
+///
+/// # Errors
+/// Awaiting it fails as every operation does: see [`SecretClient`'s errors](crate::SecretClient#errors).
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetDeletedSecret<'a> {
@@ -381,6 +402,9 @@ impl GetDeletedSecret<'_> {
 request_value!(GetDeletedSecret, DeletedSecret);
 
 /// [`SecretClient::purge_deleted_secret`].
+///
+/// # Errors
+/// Awaiting it fails as every operation does: see [`SecretClient`'s errors](crate::SecretClient#errors).
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct PurgeDeletedSecret<'a> {
@@ -414,6 +438,9 @@ impl PurgeDeletedSecret<'_> {
 request_value!(PurgeDeletedSecret, ());
 
 /// [`SecretClient::backup_secret`].
+///
+/// # Errors
+/// Awaiting it fails as every operation does: see [`SecretClient`'s errors](crate::SecretClient#errors).
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BackupSecret<'a> {
@@ -438,7 +465,7 @@ impl BackupSecret<'_> {
         )
         .await?;
         let blob = read_json::<WireBlob>(&response)?;
-        let request_id = || response.header("x-ms-request-id").map(str::to_owned);
+        let request_id = || response.request_id().map(str::to_owned);
         let text = blob
             .value
             .ok_or_else(|| malformed(200, request_id(), "the backup has no 'value'"))?;
@@ -457,6 +484,9 @@ impl BackupSecret<'_> {
 request_value!(BackupSecret, Vec<u8>);
 
 /// [`SecretClient::restore_secret_backup`].
+///
+/// # Errors
+/// Awaiting it fails as every operation does: see [`SecretClient`'s errors](crate::SecretClient#errors).
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RestoreSecretBackup<'a> {
@@ -489,6 +519,9 @@ request_value!(RestoreSecretBackup, SecretProperties);
 
 /// [`SecretClient::send_request`]: any request to the vault through the
 /// client's pipeline. The response comes back whatever its status.
+///
+/// # Errors
+/// Awaiting it fails only when no response came (see [`SecretClient`'s errors](crate::SecretClient#errors)): an error status is returned as a response.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct SendRequest<'a> {

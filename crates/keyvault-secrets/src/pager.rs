@@ -57,6 +57,10 @@ enum State<T> {
 }
 
 /// A listing as a `Stream` of pages; see [`Pager::into_pages`].
+///
+/// # Errors
+/// Each page is a `Result`: a page request fails as any operation does (see
+/// [`SecretClient`'s errors](crate::SecretClient#errors)).
 #[must_use = "a stream does nothing unless polled"]
 pub struct Pages<T> {
     client: SecretClient,
@@ -93,6 +97,11 @@ pub struct Pages<T> {
 /// After an error the stream ends; [`Pager::resume`] re-arms it to fetch
 /// the failed page again (the items already read are not repeated), and
 /// [`Pager::resume_token`] gives the token to resume from elsewhere.
+///
+/// # Errors
+/// Each item is a `Result`: a page request fails as any operation does (see
+/// [`SecretClient`'s errors](crate::SecretClient#errors)), and the stream
+/// then ends until [`resume`](Self::resume).
 #[must_use = "a stream does nothing unless polled"]
 pub struct Pager<T> {
     pages: Pages<T>,
@@ -292,7 +301,7 @@ async fn fetch_page<T>(
 ) -> Result<Response<Page<T>>, Error> {
     let response = client.send(Method::GET, url, headers, None, &span).await?;
     let page = read_json::<WirePage>(&response)?;
-    let request_id = response.header("x-ms-request-id").map(str::to_owned);
+    let request_id = crate::pipeline::request_id(&response);
     let items = page
         .value
         .unwrap_or_default()

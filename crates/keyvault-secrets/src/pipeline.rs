@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use credential_core::__private::is_loopback;
-use credential_core::__private::retry::random_unit;
 use credential_core::RetryPolicy;
+use credential_core::__private::is_loopback;
+use credential_core::__private::retry::{self, RetryRules, RetryableError};
 use credential_core::{
     AccessToken, HttpRequest, HttpResponse, SharedClock, SharedHttpClient, TokenCache,
-    TokenCredential,
+    TokenCredential, TransportErrorKind,
 };
 use http::Method;
 use http::header::HeaderValue;
@@ -52,8 +52,9 @@ enum Discovery {
     Answered(HttpResponse),
 }
 
-fn request_id(response: &HttpResponse) -> Option<String> {
-    response.header("x-ms-request-id").map(str::to_owned)
+/// The response's `x-ms-request-id`, owned, for an error.
+pub(crate) fn request_id(response: &HttpResponse) -> Option<String> {
+    response.request_id().map(str::to_owned)
 }
 
 /// A response with an unexpected status as an [`Error::Service`].
@@ -118,43 +119,27 @@ impl Pipeline {
         next.send(&mut request).await
     }
 
-    /// The retries around [`Self::send_try`].
+    /// The retries around [`Self::send_try`]: credential-core's retry
+    /// engine under the client's [`RetryPolicy`].
     pub(crate) async fn send_with_retries(
         &self,
         request: &Request,
         span: &Span,
     ) -> Result<HttpResponse, Error> {
         let client_request_id = self.request_ids.next_header();
-        let mut attempt = 0;
-        loop {
-            let result = self.send_try(request, &client_request_id).await;
-            let delay = match &result {
-                Ok(r) if self.retry.retries_status(r.status.as_u16()) => {
-                    self.retry
-                        .delay_after(attempt, &r.headers, self.clock.now())
-                }
-                Err(Error::Transport { kind, .. }) if kind.is_transient() => {
-                    self.retry.backoff(attempt, random_unit())
-                }
-                _ => {
-                    telemetry::record_result(span, &result, attempt);
-                    return result;
-                }
-            };
-            if attempt >= self.retry.max_retries {
-                telemetry::record_result(span, &result, attempt);
-                return result;
-            }
-            tracing::debug!(
-                attempt = attempt + 1,
-                delay_ms = delay.as_millis() as u64,
-                status = result.as_ref().map(|r| r.status.as_u16()).unwrap_or(0),
-                "retrying a Key Vault request"
-            );
-            // Boxed: the retry path is cold; the hot future stays small.
-            Box::pin(tokio::time::sleep(delay)).await;
-            attempt += 1;
-        }
+        let rules = RetryRules {
+            per_try_timeout: self.per_try_timeout,
+            what: "a Key Vault request",
+            ..self.retry.rules()
+        };
+        let (result, retries) = retry::run(
+            &rules,
+            || self.clock.now(),
+            || self.send_try(request, &client_request_id),
+        )
+        .await;
+        telemetry::record_result(span, &result, retries);
+        result
     }
 
     /// One try, through the per-retry policies when there are any.
@@ -349,11 +334,17 @@ impl Pipeline {
 }
 
 fn no_challenge(response: &HttpResponse) -> Error {
-    let mut error = ServiceError::from_response(401, &response.body, request_id(response));
-    let note = "the 401 response carried no Bearer WWW-Authenticate challenge";
-    error.message = Some(match error.message {
-        Some(m) => format!("{m} ({note})"),
-        None => note.to_owned(),
-    });
-    Error::Service(error)
+    Error::Service(
+        ServiceError::from_response(401, &response.body, request_id(response))
+            .with_note("the 401 response carried no Bearer WWW-Authenticate challenge"),
+    )
+}
+
+impl RetryableError for Error {
+    fn transport_kind(&self) -> Option<TransportErrorKind> {
+        match self {
+            Error::Transport { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
 }

@@ -42,6 +42,11 @@ use crate::request::Request;
 pub trait Policy: Send + Sync + fmt::Debug {
     /// Handles `request`: usually changes it, calls `next.send(request)`
     /// and looks at the result.
+    ///
+    /// # Errors
+    /// The policy's own error, or `next`'s (see [`Next::send`]); returning an
+    /// error ends the request there (an error status of the service is a
+    /// response, not an error).
     async fn send(&self, request: &mut Request, next: Next<'_>) -> Result<HttpResponse, Error>;
 }
 
@@ -82,6 +87,11 @@ impl<'a> Next<'a> {
     }
 
     /// Runs the rest of the pipeline on `request`.
+    ///
+    /// # Errors
+    /// Whatever a later policy returns, or, at the end of the pipeline, the
+    /// client's own errors (see [`SecretClient`'s errors](crate::SecretClient#errors));
+    /// an error status of the service is a response here, not an error.
     pub async fn send(self, request: &mut Request) -> Result<HttpResponse, Error> {
         match self.policies.split_first() {
             Some((first, rest)) => {

@@ -53,7 +53,7 @@ impl PollResult for SecretProperties {}
 fn in_progress_on_404<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
     match result {
         Ok(value) => Ok(Some(value)),
-        Err(e) if e.status() == Some(404) => Ok(None),
+        Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -102,6 +102,9 @@ struct Token {
 ///     .await?;
 /// # Ok(()) }
 /// ```
+///
+/// # Errors
+/// Awaiting it (or [`wait`](Self::wait)) fails as [`wait`](Self::wait) says.
 #[derive(Debug)]
 #[must_use = "a poller does nothing until it is polled or awaited"]
 pub struct Poller<T> {
@@ -202,6 +205,11 @@ impl<T: PollResult> Poller<T> {
 
     /// Polls once (no request when already done); returns whether the
     /// operation has finished.
+    ///
+    /// # Errors
+    /// The operation's errors (see [`SecretClient`'s errors](crate::SecretClient#errors)),
+    /// except `403 Forbidden`, which ends the polling (the identity may not read
+    /// the result).
     pub async fn poll(&mut self) -> Result<bool, Error> {
         if self.done {
             return Ok(true);
@@ -213,7 +221,7 @@ impl<T: PollResult> Poller<T> {
             }
             Ok(None) => {}
             // No permission to read: it can't be observed; treat it as done.
-            Err(e) if e.status() == Some(403) => {
+            Err(e) if e.is_forbidden() => {
                 self.done = true;
                 if self.result.is_none() {
                     self.unreadable = Some(e);
@@ -226,6 +234,11 @@ impl<T: PollResult> Poller<T> {
 
     /// Polls until done, sleeping the interval between polls, and returns
     /// the final result (the same as `.await`).
+    ///
+    /// # Errors
+    /// A poll's error (see [`poll`](Self::poll)); a [`Error::Transport`] of
+    /// kind `Timeout` past the poller's timeout; the `403 Forbidden` that ended the
+    /// polling when no result was read.
     pub async fn wait(mut self) -> Result<T, Error> {
         let timeout = self.timeout;
         let polling = async {
@@ -281,11 +294,19 @@ impl<T: PollResult> IntoFuture for Poller<T> {
 
 impl SecretClient {
     /// Continues waiting for a delete from a [`Poller::resume_token`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a token that is not a delete poller's token of
+    /// this client's vault.
     pub fn resume_delete_secret(&self, token: &str) -> Result<Poller<DeletedSecret>, Error> {
         Poller::resume(self, token)
     }
 
     /// Continues waiting for a recover from a [`Poller::resume_token`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a token that is not a recover poller's token of
+    /// this client's vault.
     pub fn resume_recover_deleted_secret(
         &self,
         token: &str,

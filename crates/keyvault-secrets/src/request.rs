@@ -120,9 +120,7 @@ impl<T> Response<T> {
 
     /// The `x-ms-request-id` header, to quote to support.
     pub fn request_id(&self) -> Option<&str> {
-        self.headers
-            .get("x-ms-request-id")
-            .and_then(|v| v.to_str().ok())
+        credential_core::__private::request_id(&self.headers)
     }
 }
 

@@ -43,7 +43,7 @@ pub(crate) fn record_result(span: &Span, result: &Result<HttpResponse, Error>, r
     }
     if let Ok(response) = result {
         span.record("http.response.status_code", response.status.as_u16());
-        if let Some(id) = response.header("x-ms-request-id") {
+        if let Some(id) = response.request_id() {
             span.record("az.service_request_id", id);
         }
     }
@@ -59,7 +59,7 @@ pub(crate) fn record_error(span: &Span, error: &Error) {
         return;
     }
     match error {
-        Error::Service(e) => span.record("error.type", e.status.to_string()),
+        Error::Service(e) => span.record("error.type", e.status().to_string()),
         other => span.record("error.type", error_type(other)),
     };
 }

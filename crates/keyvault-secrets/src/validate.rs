@@ -62,7 +62,7 @@ pub(crate) fn vault_url(vault_url: &str, allow_insecure_http: bool) -> Result<Ur
         "http" if allow_insecure_http || is_loopback(&url) => {}
         "http" => {
             return Err(bad(
-                "uses plain http; tokens are only sent over https (plain http is allowed for loopback emulators, or any host with SecretClientBuilder::allow_insecure_http)",
+                "uses plain http; tokens are only sent over https (plain http is allowed for loopback emulators, or any host with SecretClientBuilder::with_insecure_http)",
             ));
         }
         _ => return Err(bad("must start with https://")),
@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn plain_http_to_another_host_needs_the_opt_in() {
         let err = vault_url("http://kv-emulator:8443", false).unwrap_err();
-        assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+        assert!(err.to_string().contains("with_insecure_http"), "{err}");
         assert!(vault_url("http://kv-emulator:8443", true).is_ok());
         assert!(vault_url("ftp://kv-emulator", true).is_err());
     }

@@ -225,6 +225,7 @@ async fn retry_budget_ends_with_last_error() {
     let cred = Counting::default();
     let err = client(&http, &cred).get_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(429));
+    assert!(err.is_throttled() && !err.is_conflict(), "{err}");
     assert_eq!(err.error_code(), Some("Throttled"));
     assert_eq!(err.request_id(), Some("last"));
     assert_eq!(http.remaining(), 1);
@@ -328,8 +329,9 @@ async fn delete_wait_sleeps_interval_and_purge_409_while_deleting() {
     let poller = c.begin_delete_secret("s").await.unwrap();
     let err = c.purge_deleted_secret("s").await.unwrap_err();
     assert_eq!(err.status(), Some(409));
+    assert!(err.is_conflict() && !err.is_not_found(), "{err}");
     assert_eq!(
-        err.as_service().unwrap().inner_code.as_deref(),
+        err.as_service().unwrap().inner_code(),
         Some("ObjectIsBeingDeleted")
     );
     let start = tokio::time::Instant::now();

@@ -117,6 +117,42 @@ async fn per_call_timeout_header_and_response_metadata() {
     assert_eq!(http.seen().len(), 2);
 }
 
+#[tokio::test]
+async fn header_names_of_any_case_are_sent_and_bad_headers_are_errors() {
+    use futures::StreamExt;
+    let http = Scripted::new(vec![
+        challenge_401(KV_CHALLENGE),
+        response(200, &[], BUNDLE),
+    ]);
+    let cred = Counting::default();
+    let c = builder(&http, &cred).build().unwrap();
+    c.get_secret("s")
+        .header("X-Correlation-ID", "c-1")
+        .header("X-CORRELATION-ID", "c-2")
+        .await
+        .unwrap();
+    let seen = http.seen();
+    assert_eq!(seen[1].headers["x-correlation-id"], "c-2");
+    for (name, value) in [
+        ("bad name", "x"),
+        ("", "x"),
+        ("x-\u{e9}", "x"),
+        ("x-ok", "line\nbreak"),
+        ("x-ok", "\u{0}"),
+    ] {
+        let err = c.get_secret("s").header(name, value).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{name:?}: {err}");
+        let mut pager = c.list_properties_of_secrets().header(name, value);
+        let first = pager.next().await.unwrap();
+        assert!(
+            matches!(first, Err(Error::InvalidInput { .. })),
+            "{name:?}: {first:?}"
+        );
+    }
+    // Nothing more was sent.
+    assert_eq!(http.seen().len(), 2);
+}
+
 #[tokio::test(start_paused = true)]
 async fn timeout_covers_the_retries() {
     let http = Scripted::new(vec![
@@ -234,7 +270,7 @@ async fn vault_url_with_a_path_keeps_it_and_verifies_the_host() {
 async fn plain_http_to_another_host_needs_the_opt_in_and_warns() {
     let cred = Counting::default();
     let err = SecretClient::new("http://kv-emulator:8443", cred.credential()).unwrap_err();
-    assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+    assert!(err.to_string().contains("with_insecure_http"), "{err}");
     let http = Scripted::new(vec![
         challenge_401(LOCAL_CHALLENGE),
         response(200, &[], BUNDLE),
@@ -242,7 +278,7 @@ async fn plain_http_to_another_host_needs_the_opt_in_and_warns() {
     let logs = credential_core::test_util::LogCapture::start();
     let c = SecretClient::builder("http://kv-emulator:8443", cred.credential())
         .with_http_client(Arc::new(http.clone()))
-        .allow_insecure_http(true)
+        .with_insecure_http(true)
         .with_verify_challenge_resource(false)
         .build()
         .unwrap();

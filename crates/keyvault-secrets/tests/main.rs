@@ -6,6 +6,7 @@
 mod common;
 
 mod behaviour;
+mod error_chain;
 mod extension;
 mod mockito_ops;
 mod pagers_pollers;

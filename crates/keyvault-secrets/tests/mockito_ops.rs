@@ -262,3 +262,58 @@ async fn policies_user_agent_headers_and_raw_requests_over_http() {
     get.assert_async().await;
     raw.assert_async().await;
 }
+
+#[tokio::test]
+async fn error_helpers_answer_from_the_service_status() {
+    let mut server = mockito::Server::new_async().await;
+    let _challenge = server
+        .mock("GET", Matcher::Any)
+        .match_header("authorization", Matcher::Missing)
+        .with_status(401)
+        .with_header("www-authenticate", LOCAL_CHALLENGE)
+        .create_async()
+        .await;
+    let cases = [
+        (404_u16, "SecretNotFound", "missing"),
+        (403, "Forbidden", "forbidden"),
+        (409, "Conflict", "conflict"),
+        (429, "Throttled", "throttled"),
+    ];
+    for (status, code, name) in cases {
+        server
+            .mock("GET", format!("/secrets/{name}/").as_str())
+            .match_query(Matcher::Any)
+            .match_header("authorization", "Bearer token-1")
+            .with_status(usize::from(status))
+            .with_header("x-ms-request-id", &format!("rid-{status}"))
+            .with_body(format!(
+                r#"{{"error":{{"code":"{code}","message":"the {name} message"}}}}"#
+            ))
+            .create_async()
+            .await;
+    }
+    let cred = Counting::default();
+    let client = SecretClient::builder(server.url(), cred.credential())
+        .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
+        .with_max_retries(0)
+        .build()
+        .unwrap();
+    for (status, code, name) in cases {
+        let err = client.get_secret(name).await.unwrap_err();
+        assert_eq!(err.status(), Some(status), "{err}");
+        assert_eq!(err.error_code(), Some(code));
+        let request_id = format!("rid-{status}");
+        assert_eq!(err.request_id(), Some(request_id.as_str()));
+        let message = format!("the {name} message");
+        assert_eq!(err.as_service().unwrap().message(), Some(message.as_str()));
+        assert_eq!(err.is_not_found(), status == 404, "{err}");
+        assert_eq!(err.is_forbidden(), status == 403, "{err}");
+        assert_eq!(err.is_conflict(), status == 409, "{err}");
+        assert_eq!(err.is_throttled(), status == 429, "{err}");
+        // The code, message and request id are each shown once.
+        let text = format!("{:#}", anyhow::Error::from(err));
+        for part in [code, &request_id, &message] {
+            assert_eq!(text.matches(part).count(), 1, "{part} in {text}");
+        }
+    }
+}

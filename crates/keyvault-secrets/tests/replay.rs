@@ -1,4 +1,4 @@
-//! Replays every recorded session in ../shared/fixtures/keyvault-recordings:
+//! Replays every recorded session in `tests/fixtures/keyvault-recordings/`:
 //! the recorded responses are served in order from a loopback server, the
 //! client runs the operation each recorded request stands for, and the
 //! requests it sends and the results it returns are checked against the
@@ -92,17 +92,25 @@ fn check_error(err: &Error, entry: &Value) {
     assert_eq!(err.status(), Some(status), "{err}");
     let e = &entry["ResponseBody"]["error"];
     let service = err.as_service().unwrap();
-    assert_eq!(service.code.as_deref(), e["code"].as_str());
-    assert_eq!(service.message.as_deref(), e["message"].as_str());
+    assert_eq!(service.status(), status);
+    assert_eq!(service.code(), e["code"].as_str());
+    assert_eq!(service.message(), e["message"].as_str());
+    assert_eq!(service.inner_code(), e["innererror"]["code"].as_str());
     assert_eq!(
-        service.inner_code.as_deref(),
-        e["innererror"]["code"].as_str()
-    );
-    assert_eq!(
-        service.request_id.as_deref(),
+        service.request_id(),
         entry["ResponseHeaders"]["x-ms-request-id"].as_str()
     );
+    assert_eq!(err.request_id(), service.request_id());
+    // The helpers answer from the recorded status.
+    assert_eq!(err.is_not_found(), status == 404, "{err}");
+    assert_eq!(err.is_forbidden(), status == 403, "{err}");
+    assert_eq!(err.is_conflict(), status == 409, "{err}");
+    assert_eq!(err.is_throttled(), status == 429, "{err}");
+    RECORDED_ERRORS.lock().unwrap().push(status);
 }
+
+/// The statuses of the recorded errors that `check_error` has seen.
+static RECORDED_ERRORS: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
 
 fn page_size<T: Send + 'static>(pager: Pager<T>, max: Option<u32>) -> Pager<T> {
     match max {
@@ -512,4 +520,8 @@ async fn replays_every_recording() {
         eprintln!("replaying {}", file.display());
         replay(&file).await;
     }
+    // The recorded errors include a 404 and a 403, so `is_not_found` and
+    // `is_forbidden` were checked against real answers of the service.
+    let seen = RECORDED_ERRORS.lock().unwrap();
+    assert!(seen.contains(&404) && seen.contains(&403), "{seen:?}");
 }

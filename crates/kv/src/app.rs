@@ -323,6 +323,10 @@ pub fn credential_context(global: &GlobalArgs, ctx: ProviderContext) -> Provider
 }
 
 /// The credential: `DefaultAzureCredential`, narrowed by `--credential`.
+///
+/// # Errors
+/// An `InvalidCredentialConfiguration` [`KvError`] when the credential
+/// cannot be set up (an invalid `AZURE_TOKEN_CREDENTIALS`, for instance).
 pub fn credential(
     global: &GlobalArgs,
     ctx: ProviderContext,
@@ -346,6 +350,10 @@ fn credential_with_cache(
 
 /// The vault, the credential (with the persistent token cache, if any) and
 /// the client: one of each per run.
+///
+/// # Errors
+/// A [`KvError`] when no vault is named or its URL is invalid, the
+/// credential cannot be set up, or the client cannot be built.
 pub fn connect(
     global: &GlobalArgs,
     ctx: ProviderContext,
@@ -372,8 +380,9 @@ fn construction_error(error: &CredentialError) -> KvError {
     KvError::new(
         "InvalidCredentialConfiguration",
         format!(
-            "cannot set up DefaultAzureCredential: {error}. Check {AZURE_TOKEN_CREDENTIALS} \
-             and --credential"
+            "cannot set up DefaultAzureCredential: {}. Check {AZURE_TOKEN_CREDENTIALS} \
+             and --credential",
+            crate::error::report(error)
         ),
     )
 }

@@ -10,17 +10,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// The values `--credential` accepts: the same as `AZURE_TOKEN_CREDENTIALS`.
-pub const CREDENTIAL_VALUES: [&str; 8] = [
-    "dev",
-    "prod",
-    "environmentcredential",
-    "workloadidentitycredential",
-    "managedidentitycredential",
-    "azureclicredential",
-    "azurepowershellcredential",
-    "azuredeveloperclicredential",
-];
+/// The values `--credential` accepts, listed in `--help`: those of
+/// `AZURE_TOKEN_CREDENTIALS`, from `credential_default` (`dev`, `prod`, and
+/// each `CredentialKind`'s name).
+fn credential_values() -> PossibleValuesParser {
+    PossibleValuesParser::new(credential_default::token_credentials_values())
+}
 
 /// `kv`: Key Vault secrets from a terminal or a script.
 #[derive(Debug, Parser)]
@@ -56,7 +51,7 @@ pub struct GlobalArgs {
         global = true,
         value_name = "CREDENTIAL",
         ignore_case = true,
-        value_parser = PossibleValuesParser::new(CREDENTIAL_VALUES)
+        value_parser = credential_values()
     )]
     pub credential: Option<String>,
     /// How results are printed (default: table when standard output is a
@@ -327,6 +322,9 @@ pub struct Tags(pub HashMap<String, String>);
 
 /// Parses `k=v,k2=v2` (values may be empty and may contain `=`; keys may not
 /// be empty nor repeated). An empty string is no tags.
+///
+/// # Errors
+/// What is wrong (an empty or repeated key), for clap to print.
 pub fn parse_tags(text: &str) -> Result<Tags, String> {
     let mut tags = HashMap::new();
     for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
@@ -345,6 +343,9 @@ pub fn parse_tags(text: &str) -> Result<Tags, String> {
 }
 
 /// Parses a duration: a whole number with `d`, `h`, `m` or `s` (`90d`).
+///
+/// # Errors
+/// What is wrong (not a whole number with a known unit), for clap to print.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let bad = || format!("'{text}' is not a duration like 90d, 12h, 30m or 3600s");
@@ -365,6 +366,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// Parses an RFC 3339 time (`2030-01-01T00:00:00Z`, `...+02:00`).
+///
+/// # Errors
+/// What is wrong (not RFC 3339), for clap to print.
 pub fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(text.trim(), &Rfc3339)
         .map_err(|e| format!("'{text}' is not an RFC 3339 time like 2030-01-01T00:00:00Z ({e})"))
@@ -490,6 +494,27 @@ mod tests {
         ] {
             assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn credential_values_come_from_credential_kind() {
+        let command = Cli::command();
+        let arg = command
+            .get_arguments()
+            .find(|a| a.get_id() == "credential")
+            .unwrap();
+        let values: Vec<String> = arg
+            .get_possible_values()
+            .iter()
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        assert_eq!(values[..2], ["dev", "prod"]);
+        let kinds: Vec<String> = credential_default::CredentialKind::all()
+            .map(|k| k.name().to_ascii_lowercase())
+            .collect();
+        assert_eq!(values[2..], kinds[..]);
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("azuredeveloperclicredential"), "{help}");
     }
 
     #[test]

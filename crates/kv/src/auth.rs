@@ -12,6 +12,10 @@ use crate::error::KvError;
 use crate::output::rfc3339;
 
 /// Signs in for `scope` and describes who signed in.
+///
+/// # Errors
+/// A `NotSignedIn` [`KvError`] when no credential gives a token (listing the
+/// attempts and the fix), or a construction error of the credential.
 pub async fn status(
     global: &GlobalArgs,
     ctx: ProviderContext,
@@ -75,8 +79,9 @@ fn not_signed_in(error: &CredentialError) -> KvError {
     KvError::new(
         "NotSignedIn",
         format!(
-            "not signed in: {error}\nTo try one credential only, pass --credential \
-             (e.g. --credential azureclicredential)."
+            "not signed in: {}\nTo try one credential only, pass --credential \
+             (e.g. --credential azureclicredential).",
+            crate::error::report(error)
         ),
     )
 }

@@ -22,6 +22,10 @@ const STDIN_TAKEN: &str = "in `kv batch` standard input holds the operations: gi
                            in the line or use --file PATH";
 
 /// Parses one line into its operation; a usage error says what is wrong.
+///
+/// # Errors
+/// A usage [`KvError`] for a line that is not a JSON array of strings (or
+/// numbers and booleans) that kv's arguments accept.
 pub fn parse_line(line: &str) -> Result<BatchOp, KvError> {
     let items: Vec<Value> = serde_json::from_str(line).map_err(|e| {
         KvError::usage(format!(
@@ -45,6 +49,9 @@ pub fn parse_line(line: &str) -> Result<BatchOp, KvError> {
 }
 
 /// Runs one batch operation.
+///
+/// # Errors
+/// The operation's [`KvError`].
 pub async fn run_op(
     session: &Session,
     op: BatchOp,
@@ -77,6 +84,10 @@ pub async fn run_op(
 /// Reads operations from `input` until its end, runs each in order and
 /// prints each outcome. Blank lines are skipped. Returns whether every
 /// operation succeeded (a line that does not parse is a failed operation).
+///
+/// # Errors
+/// An I/O error when `input` cannot be read or an outcome cannot be
+/// written; a failed operation is an outcome, not an error.
 pub async fn run(
     session: &Session,
     format: OutputFormat,

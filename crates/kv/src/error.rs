@@ -56,9 +56,29 @@ pub struct Doing<'a> {
     pub vault: &'a str,
 }
 
+/// `error` and its causes, as kv prints them: each message once, joined by
+/// `: `, or each cause on a line of its own once the text spans lines (a
+/// chain's list of attempts).
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(if text.contains('\n') {
+            "\ncaused by: "
+        } else {
+            ": "
+        });
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Says what a credential error means for the user.
 pub fn from_credential(error: &CredentialError) -> KvError {
-    if error.is_unavailable() {
+    let unavailable = error.is_unavailable();
+    let error = report(error);
+    if unavailable {
         KvError::new(
             "CredentialUnavailable",
             format!(
@@ -86,11 +106,10 @@ pub fn from_client(error: &Error, doing: Doing<'_>) -> KvError {
     match error {
         Error::Service(service) => {
             let detail = service
-                .message
-                .as_deref()
+                .message()
                 .map(|m| format!(" (Key Vault: {m})"))
                 .unwrap_or_default();
-            let message = match service.status {
+            let message = match service.status() {
                 404 if doing.deleted => format!(
                     "{subject} not found in {vault}{detail}. `kv secret list-deleted` lists the deleted secrets."
                 ),
@@ -98,7 +117,7 @@ pub fn from_client(error: &Error, doing: Doing<'_>) -> KvError {
                     "{subject} not found in {vault}{detail}. `kv secret list` lists the secrets; \
                      a deleted secret is shown by `kv secret show-deleted`."
                 ),
-                403 if service.inner_code.as_deref() == Some("SecretDisabled") => format!(
+                403 if service.inner_code() == Some("SecretDisabled") => format!(
                     "{subject} is disabled in {vault}{detail}. Enable it with \
                      `kv secret update NAME --enabled true`."
                 ),
@@ -117,8 +136,8 @@ pub fn from_client(error: &Error, doing: Doing<'_>) -> KvError {
             };
             KvError {
                 message,
-                status_code: Some(service.status),
-                code: service.code.clone(),
+                status_code: Some(service.status()),
+                code: service.code().map(str::to_owned),
                 usage: false,
             }
         }
@@ -126,14 +145,16 @@ pub fn from_client(error: &Error, doing: Doing<'_>) -> KvError {
         Error::Transport { .. } => KvError::new(
             "VaultUnreachable",
             format!(
-                "{error}. Check the vault URL {vault} (--vault-url, --vault-name or \
-                 AZURE_KEYVAULT_URL): is the name right, and is the network reachable?"
+                "{}. Check the vault URL {vault} (--vault-url, --vault-name or \
+                 AZURE_KEYVAULT_URL): is the name right, and is the network reachable?",
+                report(error)
             ),
         ),
         Error::Challenge { .. } | Error::MalformedResponse { .. } => KvError {
             message: format!(
-                "the server at {vault} does not answer like a Key Vault: {error}. \
-                 Check the vault URL (--vault-url, --vault-name or AZURE_KEYVAULT_URL)."
+                "the server at {vault} does not answer like a Key Vault: {}. \
+                 Check the vault URL (--vault-url, --vault-name or AZURE_KEYVAULT_URL).",
+                report(error)
             ),
             status_code: error.status(),
             code: Some("NotKeyVault".to_owned()),
@@ -141,7 +162,7 @@ pub fn from_client(error: &Error, doing: Doing<'_>) -> KvError {
         },
         Error::InvalidInput { .. } => KvError::new("InvalidInput", error.to_string()),
         _ => KvError {
-            message: error.to_string(),
+            message: report(error),
             status_code: error.status(),
             code: error.error_code().map(str::to_owned),
             usage: false,
@@ -165,13 +186,12 @@ mod tests {
     }
 
     fn service(status: u16, code: &str) -> Error {
-        Error::Service(keyvault_secrets::ServiceError {
+        let body = format!(r#"{{"error":{{"code":"{code}","message":"the message"}}}}"#);
+        Error::Service(keyvault_secrets::ServiceError::from_response(
             status,
-            code: Some(code.into()),
-            message: Some("the message".into()),
-            inner_code: None,
-            request_id: None,
-        })
+            body.as_bytes(),
+            None,
+        ))
     }
 
     #[test]
@@ -198,13 +218,10 @@ mod tests {
 
     #[test]
     fn disabled_secret_is_not_called_permission_denied() {
-        let error = Error::Service(keyvault_secrets::ServiceError {
-            status: 403,
-            code: Some("Forbidden".into()),
-            message: Some("Operation get is not allowed on a disabled secret.".into()),
-            inner_code: Some("SecretDisabled".into()),
-            request_id: None,
-        });
+        let body = br#"{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}"#;
+        let error = Error::Service(keyvault_secrets::ServiceError::from_response(
+            403, body, None,
+        ));
         let e = from_client(&error, doing(Some("db"), false));
         assert!(
             e.message.starts_with("secret 'db' is disabled"),
@@ -232,6 +249,45 @@ mod tests {
         let stop = CredentialError::authentication("EnvironmentCredential", "bad secret");
         let e = from_credential(&stop);
         assert_eq!(e.code.as_deref(), Some("AuthenticationFailed"));
+    }
+
+    #[test]
+    fn a_stopped_chain_is_reported_with_each_message_once() {
+        let stopper = CredentialError::Transport {
+            credential: "ManagedIdentityCredential",
+            kind: credential_core::TransportErrorKind::Connect,
+            message: "the request to 169.254.169.254 failed".into(),
+            source: Some(std::sync::Arc::new(std::io::Error::other(
+                "connection refused",
+            ))),
+            request_id: None,
+        };
+        let chain = CredentialError::chain_failed(
+            "DefaultAzureCredential",
+            vec![
+                CredentialError::unavailable("EnvironmentCredential", "no variables"),
+                stopper,
+            ],
+            None,
+        );
+        let e = from_client(&Error::Credential(chain), doing(None, false));
+        assert_eq!(e.code.as_deref(), Some("AuthenticationFailed"));
+        for part in [
+            "EnvironmentCredential is unavailable: no variables",
+            "the request to 169.254.169.254 failed",
+            "connection refused",
+        ] {
+            assert_eq!(
+                e.message.matches(part).count(),
+                1,
+                "{part} in {}",
+                e.message
+            );
+        }
+        assert!(
+            e.message
+                .contains("\ncaused by: ManagedIdentityCredential could not reach")
+        );
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub struct Exported {
 }
 
 /// Reads the selected secrets and renders them.
+///
+/// # Errors
+/// A [`KvError`] when listing or reading a secret fails.
 pub async fn export(
     session: &Session,
     prefix: &str,

@@ -21,6 +21,10 @@ pub fn characters(alphabet: Alphabet) -> Vec<u8> {
 }
 
 /// A value of `length` characters from `alphabet`.
+///
+/// # Errors
+/// A `RandomUnavailable` [`KvError`] when the operating system's random
+/// generator fails.
 pub fn generate(length: usize, alphabet: Alphabet) -> Result<String, KvError> {
     let random = SystemRandom::new();
     generate_with(

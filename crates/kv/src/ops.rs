@@ -67,6 +67,10 @@ impl Session {
 }
 
 /// Runs one secret command.
+///
+/// # Errors
+/// A [`KvError`] saying what failed and what to do ([`crate::error::from_client`]),
+/// when the vault operation fails.
 pub async fn execute(
     session: &Session,
     command: SecretCommand,
@@ -126,6 +130,10 @@ pub async fn execute(
 /// The value of `secret set`: the argument, standard input for `-` (one
 /// trailing newline dropped, so `echo value | kv secret set NAME -` works),
 /// or a file read exactly.
+///
+/// # Errors
+/// An `InvalidInput` [`KvError`] when standard input or the file cannot be
+/// read.
 pub async fn read_value(
     value: Option<String>,
     file: Option<PathBuf>,
@@ -190,6 +198,10 @@ macro_rules! apply_properties {
 }
 
 /// `secret set`.
+///
+/// # Errors
+/// A [`KvError`] saying what failed and what to do ([`crate::error::from_client`]),
+/// when the vault operation fails.
 pub async fn set(
     session: &Session,
     name: &str,
@@ -219,6 +231,10 @@ async fn get(
 }
 
 /// `secret show`.
+///
+/// # Errors
+/// A [`KvError`] saying what failed and what to do ([`crate::error::from_client`]),
+/// when the vault operation fails.
 pub async fn show(
     session: &Session,
     name: &str,
@@ -229,6 +245,10 @@ pub async fn show(
 
 /// The value of a secret (the latest version unless `version`), for
 /// `show --value-only`, `run` and `export`.
+///
+/// # Errors
+/// A [`KvError`] saying what failed and what to do ([`crate::error::from_client`]),
+/// when the vault operation fails.
 pub async fn value(
     session: &Session,
     name: &str,
@@ -239,6 +259,10 @@ pub async fn value(
 
 /// The names of the enabled secrets whose name starts with (and is longer
 /// than) `prefix`, sorted, and the names of the disabled ones (for `export`).
+///
+/// # Errors
+/// A [`KvError`] saying what failed and what to do ([`crate::error::from_client`]),
+/// when the vault operation fails.
 pub async fn enabled_names(
     session: &Session,
     prefix: &str,
@@ -279,6 +303,10 @@ pub struct RotateOptions {
 
 /// `secret rotate`: reads the current version, sets a new one with a
 /// generated value, and optionally disables the previous one.
+///
+/// # Errors
+/// A [`KvError`] when reading, setting or disabling fails (the message says
+/// which step failed, so a half-done rotation is visible).
 pub async fn rotate(
     session: &Session,
     name: &str,
@@ -347,6 +375,10 @@ pub async fn rotate(
 }
 
 /// `secret update`.
+///
+/// # Errors
+/// A [`KvError`] saying what failed and what to do ([`crate::error::from_client`]),
+/// when the vault operation fails.
 pub async fn update(
     session: &Session,
     name: &str,
@@ -389,6 +421,10 @@ where
 }
 
 /// `secret list`.
+///
+/// # Errors
+/// A [`KvError`] saying what failed and what to do ([`crate::error::from_client`]),
+/// when the vault operation fails.
 pub async fn list(session: &Session, max_page_size: Option<u32>) -> Result<Value, KvError> {
     collect_pages(
         page_size(session.client.list_properties_of_secrets(), max_page_size),
@@ -399,6 +435,10 @@ pub async fn list(session: &Session, max_page_size: Option<u32>) -> Result<Value
 }
 
 /// `secret list-versions`.
+///
+/// # Errors
+/// A [`KvError`] saying what failed and what to do ([`crate::error::from_client`]),
+/// when the vault operation fails.
 pub async fn list_versions(
     session: &Session,
     name: &str,
@@ -416,6 +456,10 @@ pub async fn list_versions(
 }
 
 /// `secret list-deleted`.
+///
+/// # Errors
+/// A [`KvError`] saying what failed and what to do ([`crate::error::from_client`]),
+/// when the vault operation fails.
 pub async fn list_deleted(session: &Session, max_page_size: Option<u32>) -> Result<Value, KvError> {
     collect_pages(
         page_size(session.client.list_deleted_secrets(), max_page_size),
@@ -442,6 +486,9 @@ macro_rules! wait_with_progress {
 }
 
 /// `secret delete`: starts the delete and waits until it is done.
+///
+/// # Errors
+/// A [`KvError`] when the delete or the wait for it fails.
 pub async fn delete(
     session: &Session,
     name: &str,
@@ -460,6 +507,10 @@ pub async fn delete(
 }
 
 /// `secret show-deleted`.
+///
+/// # Errors
+/// A [`KvError`] saying what failed and what to do ([`crate::error::from_client`]),
+/// when the vault operation fails.
 pub async fn show_deleted(session: &Session, name: &str) -> Result<Value, KvError> {
     let deleted = session
         .client
@@ -470,6 +521,9 @@ pub async fn show_deleted(session: &Session, name: &str) -> Result<Value, KvErro
 }
 
 /// `secret recover`: starts the recovery and waits until it is done.
+///
+/// # Errors
+/// A [`KvError`] when the recovery or the wait for it fails.
 pub async fn recover(
     session: &Session,
     name: &str,
@@ -488,6 +542,10 @@ pub async fn recover(
 }
 
 /// `secret purge`.
+///
+/// # Errors
+/// A [`KvError`] saying what failed and what to do ([`crate::error::from_client`]),
+/// when the vault operation fails.
 pub async fn purge(session: &Session, name: &str) -> Result<Value, KvError> {
     session
         .client
@@ -498,6 +556,10 @@ pub async fn purge(session: &Session, name: &str) -> Result<Value, KvError> {
 }
 
 /// `secret backup --file`: writes the backup bytes to a new file.
+///
+/// # Errors
+/// A [`KvError`] when the backup fails, or the file exists or cannot be
+/// written.
 pub async fn backup(session: &Session, name: &str, file: &Path) -> Result<Value, KvError> {
     let bytes = session
         .client
@@ -542,6 +604,10 @@ async fn write_new_file(path: &Path, bytes: Vec<u8>) -> Result<(), KvError> {
 }
 
 /// `secret restore --file`.
+///
+/// # Errors
+/// A [`KvError`] when the file cannot be read or the vault refuses the
+/// backup.
 pub async fn restore(session: &Session, file: &Path) -> Result<Value, KvError> {
     let bytes = session.fs.read(file).await.map_err(|e| {
         KvError::new(

@@ -131,6 +131,9 @@ pub fn envelope(outcome: &Result<Value, KvError>) -> Value {
 
 /// Prints one operation's outcome: a JSON line on `stdout`, or a table
 /// (errors then go to `stderr` as `error: ...`).
+///
+/// # Errors
+/// An I/O error when `stdout` or `stderr` cannot be written.
 pub fn print(
     format: OutputFormat,
     outcome: &Result<Value, KvError>,

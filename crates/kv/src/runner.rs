@@ -29,6 +29,10 @@ pub struct Mapping {
 
 /// Parses `VAR=secret-name[@VERSION]`; the variable is letters, digits and
 /// `_`, not starting with a digit.
+///
+/// # Errors
+/// A usage [`KvError`] for text that is not `VAR=secret-name[@VERSION]` or a
+/// variable name that is not letters, digits and `_`.
 pub fn parse_mapping(text: &str) -> Result<Mapping, KvError> {
     let bad = |why: &str| {
         KvError::usage(format!(
@@ -62,6 +66,9 @@ pub fn parse_mapping(text: &str) -> Result<Mapping, KvError> {
 
 /// Parses an env file: one mapping a line; blank lines and lines starting
 /// with `#` are skipped. Errors name the file and line.
+///
+/// # Errors
+/// A usage [`KvError`] naming the file and line of the first bad mapping.
 pub fn parse_env_file(path: &Path, text: &str) -> Result<Vec<Mapping>, KvError> {
     text.lines()
         .enumerate()
@@ -77,6 +84,10 @@ pub fn parse_env_file(path: &Path, text: &str) -> Result<Vec<Mapping>, KvError> 
 
 /// The mappings of `--env-file` then `--secret`; a variable given twice is
 /// a usage error.
+///
+/// # Errors
+/// A [`KvError`] when the env file cannot be read or holds a bad mapping, or
+/// a usage error for a variable given twice.
 pub async fn mappings(
     session: &Session,
     secrets: &[String],
@@ -116,6 +127,9 @@ pub async fn mappings(
 
 /// Reads every mapped secret (a few at a time), in order: `(VAR, value)`.
 /// The first failure names the variable and the secret.
+///
+/// # Errors
+/// The first failed read's [`KvError`], naming the variable and the secret.
 pub async fn read_all(
     session: &Session,
     mappings: &[Mapping],
@@ -142,6 +156,10 @@ pub async fn read_all(
 /// environment, waits, and gives its exit status (128 + the signal when a
 /// signal ended it). The program inherits the standard streams. While it
 /// runs, an interrupt (SIGINT) does not end kv: the program gets it too.
+///
+/// # Errors
+/// The exit status kv should end with and a [`KvError`], when the program
+/// cannot be started.
 #[allow(clippy::disallowed_methods)] // `kv run` exists to start the user's program.
 pub async fn launch(
     command: &[OsString],

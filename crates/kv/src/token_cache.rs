@@ -32,10 +32,10 @@ pub enum CacheCommand {
 fn store(ctx: &ProviderContext) -> Result<FileCacheStore, CacheStoreError> {
     let mut builder = FileCacheStore::builder(CACHE_NAME)
         .with_env(ctx.env.clone())
-        .allow_unencrypted_storage(true);
+        .with_unencrypted_storage(true);
     let keyring = ctx.env.get(KV_TOKEN_CACHE_KEYRING);
     if keyring.is_some_and(|v| v.trim().eq_ignore_ascii_case("off")) {
-        builder = builder.without_keyring();
+        builder = builder.with_keyring_disabled();
     }
     builder.build()
 }
@@ -66,26 +66,34 @@ pub fn open(
         // No cache directory (no HOME): nothing to say, nothing to keep.
         Err(CacheStoreError::Unavailable { .. }) => None,
         Err(error) => {
-            let _ = writeln!(stderr, "kv: not using the token cache: {error}");
+            let _ = writeln!(
+                stderr,
+                "kv: not using the token cache: {}",
+                crate::error::report(&error)
+            );
             None
         }
     }
 }
 
 /// Runs `kv cache COMMAND`.
+///
+/// # Errors
+/// A `TokenCacheError` [`KvError`] when the cache cannot be opened or
+/// cleared.
 pub async fn run(command: CacheCommand, ctx: &ProviderContext) -> Result<Value, KvError> {
     match command {
         CacheCommand::Clear => {
             let store = store(ctx).map_err(|e| {
                 KvError::new(
                     "TokenCacheError",
-                    format!("cannot open the token cache: {e}"),
+                    format!("cannot open the token cache: {}", crate::error::report(&e)),
                 )
             })?;
             store.clear().await.map_err(|e| {
                 KvError::new(
                     "TokenCacheError",
-                    format!("cannot clear the token cache: {e}"),
+                    format!("cannot clear the token cache: {}", crate::error::report(&e)),
                 )
             })?;
             Ok(json!({ "cleared": store.path().display().to_string() }))

@@ -24,6 +24,9 @@ pub const RUST_LOG: &str = "RUST_LOG";
 /// What to log: `RUST_LOG` when set, else with `--debug` every `debug`
 /// event except the HTTP library's own (its connection pool chatter;
 /// `RUST_LOG=trace` shows it), else nothing.
+///
+/// # Errors
+/// A usage [`KvError`] when `RUST_LOG` is not a log filter.
 pub fn filter(debug: bool, env: &Env) -> Result<Option<Targets>, KvError> {
     match env.get(RUST_LOG) {
         Some(text) => Targets::from_str(text.trim()).map(Some).map_err(|e| {

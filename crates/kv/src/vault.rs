@@ -7,7 +7,7 @@ use crate::args::GlobalArgs;
 use crate::error::KvError;
 
 /// The environment variable naming the default vault.
-pub const AZURE_KEYVAULT_URL: &str = "AZURE_KEYVAULT_URL";
+pub use credential_core::__private::env_vars::AZURE_KEYVAULT_URL;
 
 /// The DNS suffix of vaults in the public cloud.
 pub const PUBLIC_CLOUD_SUFFIX: &str = "vault.azure.net";
@@ -20,6 +20,11 @@ pub const PUBLIC_CLOUD_SUFFIX: &str = "vault.azure.net";
 /// let url = kv::vault::resolve(&cli.global, &credential_core::Env::empty()).unwrap();
 /// assert_eq!(url, "https://myvault.vault.azure.net");
 /// ```
+///
+/// # Errors
+/// A usage [`KvError`] when no vault is named (`--vault-url`,
+/// `--vault-name` or `AZURE_KEYVAULT_URL`), or an `InvalidVaultUrl` one for
+/// a URL or vault name that is not valid.
 pub fn resolve(global: &GlobalArgs, env: &Env) -> Result<String, KvError> {
     if let Some(url) = &global.vault_url {
         return Ok(url.trim().to_owned());

@@ -250,3 +250,14 @@ pub fn assert_authentication(err: &CredentialError) {
     let is_kind = matches!(err, CredentialError::Authentication { .. });
     assert_kind("", err, is_kind, "Authentication");
 }
+
+/// The tool ran and exited with `exit_code`: a
+/// [`CredentialError::DeveloperTool`], which stops a chain (not unavailable).
+pub fn assert_developer_tool(err: &CredentialError, exit_code: i32) {
+    let is_kind = matches!(
+        err,
+        CredentialError::DeveloperTool { exit_code: Some(code), .. } if *code == exit_code
+    );
+    assert_kind("", err, is_kind, "DeveloperTool");
+    assert!(!err.is_unavailable() && !err.is_transient(), "{err:?}");
+}

@@ -28,6 +28,10 @@ struct Claims<'a> {
 /// PS256, `typ` JWT, `x5t#S256`, and `x5c` (leaf first) when `send_chain`;
 /// claims `aud`, `iss` = `sub` = client id, a new `jti`, `nbf` = `iat` =
 /// now, `exp` = now + 600 s.
+///
+/// # Errors
+/// [`CredentialError::InvalidConfiguration`] when the key cannot sign (it is
+/// not an RSA key usable for PS256).
 pub fn sign_assertion(
     credential: &'static str,
     certificate: &ClientCertificate,

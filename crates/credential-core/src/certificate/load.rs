@@ -37,11 +37,19 @@ impl ClientCertificate {
     /// `-----BEGIN` are PEM; anything else is tried as PKCS#12. Errors name
     /// `ClientCertificateCredential`; see [`ClientCertificate::parse`] to
     /// name another credential.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] when the bytes are neither PEM
+    /// holding a certificate and its RSA private key nor a PKCS#12 file that
+    /// `password` opens.
     pub fn from_bytes(bytes: &[u8], password: Option<&str>) -> Result<Self, CredentialError> {
-        parse("ClientCertificateCredential", bytes, password)
+        parse(crate::credential_names::CLIENT_CERTIFICATE, bytes, password)
     }
 
     /// [`ClientCertificate::from_bytes`] with errors naming `credential`.
+    ///
+    /// # Errors
+    /// As [`from_bytes`](Self::from_bytes).
     pub fn parse(
         credential: &'static str,
         bytes: &[u8],

@@ -120,6 +120,18 @@ pub fn attempts(err: &CredentialError) -> &[CredentialError] {
     }
 }
 
+/// `err` and its causes joined by `: `, as an error reporter prints them.
+pub fn report(err: &CredentialError) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// The credential names of a chain error's attempts.
 pub fn attempt_names(err: &CredentialError) -> Vec<&'static str> {
     attempts(err).iter().map(|a| a.credential()).collect()

@@ -21,7 +21,7 @@ pub use credential_core::ClientCertificate;
 use crate::options::{CommonOptions, common_builder_methods, environment_builder_methods};
 use crate::service_principal::ServicePrincipal;
 
-pub(crate) const NAME: &str = "ClientCertificateCredential";
+pub(crate) const NAME: &str = credential_core::__private::credential_names::CLIENT_CERTIFICATE;
 
 /// Authenticates a service principal with a certificate. Each token request
 /// carries a fresh client assertion: a JWT signed PS256 with the
@@ -64,6 +64,9 @@ enum Source {
 impl ClientCertificateCredential {
     /// A credential with the default options, reading the certificate at
     /// `certificate_path`.
+    ///
+    /// # Errors
+    /// As [`ClientCertificateCredentialBuilder::build`].
     pub fn new(
         tenant_id: impl Into<String>,
         client_id: impl Into<String>,
@@ -295,6 +298,12 @@ impl ClientCertificateCredentialBuilder {
 
     /// Checks the ids, the path and the authority host. The file itself is
     /// read on the first token request.
+    ///
+    /// # Errors
+    /// [`CredentialError::InvalidConfiguration`] for a blank or malformed tenant
+    /// or client id, an empty certificate path, a zero request timeout or a bad
+    /// authority host, naming the input and the fix. An unreadable certificate
+    /// is reported by `get_token`.
     pub fn build(self) -> Result<ClientCertificateCredential, CredentialError> {
         let principal = ServicePrincipal::from_options(
             self.name,

@@ -118,11 +118,7 @@ impl Browser {
 }
 
 fn exit(code: i32) -> ProcessOutput {
-    ProcessOutput {
-        exit_code: Some(code),
-        stdout: String::new(),
-        stderr: String::new(),
-    }
+    ProcessOutput::new(Some(code), "", "")
 }
 
 #[async_trait]
