@@ -197,7 +197,7 @@ impl SecretClientBuilder {
     /// # Errors
     /// [`Error::InvalidInput`] for a vault URL that is not `https://host[/path]`
     /// (or plain `http` to a host other than loopback without
-    /// [`allow_insecure_http`](Self::allow_insecure_http)), or an application id
+    /// [`with_insecure_http`](Self::with_insecure_http)), or an application id
     /// that is not valid in a `User-Agent` header.
     pub fn build(self) -> Result<SecretClient, Error> {
         let vault_url = validate::vault_url(&self.vault_url, self.allow_insecure_http)?;
