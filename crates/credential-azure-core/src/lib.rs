@@ -47,6 +47,13 @@
 //! - **Lean:** `azure_core` is used with default features off (no HTTP client,
 //!   no TLS stack, no OpenSSL); this is the only crate in the workspace that
 //!   depends on it.
+//!
+//! # Runtime and threads
+//! This crate starts no thread and spawns no task of its own. Our credentials
+//! inside `azure_core` clients still need a `tokio` 1.x runtime with its I/O and
+//! time drivers (`#[tokio::main]`), with what they start beside the caller (see
+//! `credential-core`: the `http-deadlines` thread of the default transport and
+//! token refresh tasks).
 
 mod convert;
 mod errors;

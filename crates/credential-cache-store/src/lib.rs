@@ -14,6 +14,13 @@
 //! Features: `keyring` (the OS keyring holds the key: kernel keyring on
 //! Linux, Keychain, Credential Manager), `keyring-secret-service` (also the
 //! Secret Service on Linux, pure Rust), `test-util` (`MemoryKeyring`).
+//!
+//! # Runtime and threads
+//! The store is `async`: every file operation (locking included) runs on the
+//! blocking pool of the caller's `tokio` 1.x runtime (`spawn_blocking`; this
+//! crate enables tokio's `rt` and `time` features), current-thread or
+//! multi-thread. Called outside a runtime it panics as tokio does. No thread is
+//! started beyond tokio's blocking pool.
 
 mod file;
 mod format;

@@ -73,6 +73,19 @@
 //!   (like Python; JS silently uses the first).
 //! - A request's tenant that is not allowed is an authentication error (as
 //!   in `docs/design-rules.md`), not "unavailable".
+//!
+//! # Runtime and threads
+//! The credentials are `async` and run on a `tokio` 1.x runtime, current-thread
+//! or multi-thread, with its I/O and time drivers enabled (`#[tokio::main]`, or
+//! `Builder::enable_all()`): the tools are started with `tokio::process` and
+//! their timeout is a tokio timer. Called outside such a runtime, `get_token`
+//! fails or panics as tokio does.
+//!
+//! This crate starts no thread. Each `get_token` that is not answered from the
+//! cache starts one process (`az`, `azd` or `pwsh`), which is killed when its
+//! timeout passes or the call is dropped. When a cached token passes its
+//! refresh point, one refresh (one process) runs as a task spawned on the
+//! caller's runtime (`credential-core`'s `TokenCache`).
 
 mod azure_cli;
 mod azure_developer_cli;

@@ -39,6 +39,13 @@
 //! `ReqwestHttpClient::builder().with_tokio_timers().build()` uses `tokio`
 //! timers instead and starts no thread.
 //!
+//! One kind of task is spawned on the caller's runtime: when a token in a
+//! [`TokenCache`] (every credential and `SecretClient` keeps one) passes its
+//! refresh point, one refresh runs as a task so that no caller waits while the
+//! token is valid; [`TokenCache::with_background_refresh`]`(false)` makes the
+//! caller that noticed refresh it instead. Without a runtime nothing is
+//! spawned.
+//!
 //! Credentials and clients built without a transport share one process-wide
 //! HTTP client ([`ReqwestHttpClient::new`]): one connection pool, root
 //! certificates loaded once.

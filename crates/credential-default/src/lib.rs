@@ -145,9 +145,24 @@
 //! - **Required variables**: both JavaScript's `requiredEnvVars`
 //!   ([`DefaultAzureCredentialBuilder::with_required_env_vars`]) and Python's
 //!   `require_envvar`
-//!   ([`DefaultAzureCredentialBuilder::require_token_credentials_env_var`]).
+//!   ([`DefaultAzureCredentialBuilder::with_required_token_credentials_env_var`]).
 //! - After selection, a call's error is the selected credential's own error
 //!   (not wrapped in a chain error).
+//!
+//! # Runtime and threads
+//! The credentials are `async` and run on a `tokio` 1.x runtime, current-thread
+//! or multi-thread, with its I/O and time drivers enabled (`#[tokio::main]`, or
+//! `Builder::enable_all()`). Called outside such a runtime, `get_token` fails or
+//! panics as tokio does. What runs beside the caller:
+//! - the default transport's `http-deadlines` thread, one per process (see
+//!   [`ReqwestHttpClient`]); [`DefaultAzureCredentialBuilder::with_http_client`]
+//!   with a transport built by `ReqwestHttpClient::builder().with_tokio_timers()`
+//!   starts none;
+//! - on the first call, the managed identity attempt runs concurrently with the
+//!   developer tools (above), inside the caller's task;
+//! - the developer tools are processes, killed on timeout or when dropped;
+//! - when a cached token passes its refresh point, one refresh task is spawned
+//!   on the caller's runtime.
 
 mod builder;
 mod credential;

@@ -47,6 +47,22 @@
 //!   and go straight to the token endpoint (no instance discovery).
 //! - **Errors name the credential**; inside [`EnvironmentCredential`] they name
 //!   `EnvironmentCredential`.
+//!
+//! # Runtime and threads
+//! The credentials are `async` and run on a `tokio` 1.x runtime, current-thread
+//! or multi-thread, with its I/O and time drivers enabled (`#[tokio::main]`, or
+//! `Builder::enable_all()`): requests, retry back-off and file reads
+//! (certificates, the federated token file, on tokio's blocking pool) use them.
+//! Called outside such a runtime, `get_token` fails or panics as tokio does.
+//!
+//! This crate starts no thread. Two things run beside the caller:
+//! - the default transport's `http-deadlines` thread (one per process; see
+//!   `credential-core`'s `ReqwestHttpClient`); pass
+//!   `ReqwestHttpClient::builder().with_tokio_timers().build()` to
+//!   `with_http_client` to keep deadlines on tokio timers instead;
+//! - when a cached token passes its refresh point, one refresh task is spawned
+//!   on the caller's runtime (`credential-core`'s `TokenCache`), so no caller
+//!   waits while the token is still valid.
 
 mod azure_pipelines;
 mod client_assertion;

@@ -60,6 +60,22 @@
 //!   (`with_persistent_token_cache`, off by default).
 //! - Requests carry only the fields the flows need (no MSAL telemetry, no
 //!   instance discovery).
+//!
+//! # Runtime and threads
+//! The credentials are `async` and run on a `tokio` 1.x runtime, current-thread
+//! or multi-thread, with its I/O and time drivers enabled (`#[tokio::main]`, or
+//! `Builder::enable_all()`): device code polling and the browser sign-in's
+//! timeout are tokio timers, and the browser sign-in listens for its redirect on
+//! a loopback TCP port (`tokio::net`) for the length of the sign-in. Called
+//! outside such a runtime, they fail or panic as tokio does.
+//!
+//! This crate starts no thread. The browser is opened as one process through
+//! the process runner. Beside the caller run the default transport's
+//! `http-deadlines` thread (one per process; see `credential-core`'s
+//! `ReqwestHttpClient`; `with_http_client` with a transport built by
+//! `ReqwestHttpClient::builder().with_tokio_timers()` avoids it) and, when a
+//! cached token passes its refresh point, one silent refresh task spawned on the
+//! caller's runtime (`credential-core`'s `TokenCache`).
 
 mod auth_code;
 mod browser;

@@ -60,6 +60,21 @@
 //! - **Configuration problems** found at detection (a malformed endpoint, an
 //!   id kind the source does not accept) are returned by `get_token`, so that
 //!   building the credential never fails because of the environment.
+//!
+//! # Runtime and threads
+//! The credential is `async` and runs on a `tokio` 1.x runtime, current-thread
+//! or multi-thread, with its I/O and time drivers enabled (`#[tokio::main]`, or
+//! `Builder::enable_all()`): requests, the IMDS probe's timeout and the retry
+//! back-off use them. Called outside such a runtime, `get_token` fails or
+//! panics as tokio does.
+//!
+//! This crate starts no thread. Two things run beside the caller:
+//! - the default transport's `http-deadlines` thread (one per process; see
+//!   `credential-core`'s `ReqwestHttpClient`); pass
+//!   `ReqwestHttpClient::builder().with_tokio_timers().build()` to
+//!   `with_http_client` to keep deadlines on tokio timers instead;
+//! - when a cached token passes its refresh point, one refresh task is spawned
+//!   on the caller's runtime (`credential-core`'s `TokenCache`).
 
 mod app_service;
 mod azure_arc;

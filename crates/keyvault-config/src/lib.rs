@@ -34,6 +34,13 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! # Runtime and threads
+//! Loading is `async` and runs on a `tokio` 1.x runtime (this crate enables
+//! tokio's `rt`, `sync` and `time` features) with its I/O and time drivers
+//! enabled, as `SecretClient` does. No thread is started. `KeyVaultConfig::watch`
+//! spawns one reload task on the current runtime (it returns an error, not a
+//! panic, when called outside one); dropping the [`ReloadHandle`] stops it.
 
 #[cfg(feature = "config")]
 mod config_source;

@@ -22,6 +22,16 @@
 //! A cache hit takes no lock: one lock-free load of a copy-on-write map, a
 //! coarse clock read, and a reference-count increment on a per-thread copy
 //! of the value (see BENCHMARKS.md for its cost and its 2-thread scaling).
+//!
+//! # Runtime and threads
+//! [`SecretCache`] is `async` and runs on a `tokio` 1.x runtime (this crate
+//! enables tokio's `rt`, `sync` and `time` features) with its I/O and time
+//! drivers enabled, as `SecretClient` does. It starts no thread. Past a value's
+//! refresh point, one refresh task per secret is spawned on the caller's
+//! runtime (found with `Handle::try_current`); without a runtime no task starts,
+//! the value is served until its TTL ends and the next read fetches. A refresh
+//! point of `1.0` (`SecretCacheBuilder::with_refresh_point`) turns background
+//! refresh off.
 
 mod builder;
 mod cache;

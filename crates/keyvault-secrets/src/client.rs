@@ -189,16 +189,14 @@ impl SecretClientBuilder {
         self
     }
 
-    /// Builds the client. Fails with [`Error::InvalidInput`] for a vault URL
-    /// that is not `https://host[/path]` (or `http://` to a loopback host,
-    /// or to any host with [`with_insecure_http`](Self::with_insecure_http)),
-    /// or a bad application id.
+    /// Builds the client. Nothing is sent until the first request.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a vault URL that is not `https://host[/path]`
     /// (or plain `http` to a host other than loopback without
-    /// [`allow_insecure_http`](Self::allow_insecure_http)), or an application id
-    /// that is not valid in a `User-Agent` header.
+    /// [`with_insecure_http`](Self::with_insecure_http)), a zero
+    /// [`with_per_try_timeout`](Self::with_per_try_timeout), or an application
+    /// id that is not valid in a `User-Agent` header.
     pub fn build(self) -> Result<SecretClient, Error> {
         let vault_url = validate::vault_url(&self.vault_url, self.allow_insecure_http)?;
         if self.per_try_timeout.is_some_and(|t| t.is_zero()) {

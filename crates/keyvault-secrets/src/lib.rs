@@ -81,6 +81,24 @@
 //!   builder's [`with_application_id`](SecretClientBuilder::with_application_id).
 //! - [`KeyVaultSecret::value`] is a [`SecretValue`]: it reads as a `&str`
 //!   and is wiped from memory when dropped.
+//!
+//! # Runtime and threads
+//! [`SecretClient`] is `async` and runs on a `tokio` 1.x runtime, current-thread
+//! or multi-thread, with its I/O and time drivers enabled (`#[tokio::main]`, or
+//! `Builder::enable_all()`; this crate enables tokio's `sync` and `time`
+//! features): requests, retry back-off, per-call timeouts and poller intervals
+//! use them. Called outside such a runtime, a request fails or panics as tokio
+//! does.
+//!
+//! This crate starts no thread. It spawns one kind of task: when the client's
+//! cached Key Vault token passes its refresh point, one refresh runs as a task
+//! on the caller's runtime (`credential-core`'s `TokenCache`), so no request
+//! waits while the token is still valid. A client built without
+//! [`SecretClientBuilder::with_http_client`] uses `credential-core`'s
+//! process-wide `ReqwestHttpClient`, whose request deadlines are kept by one
+//! `http-deadlines` thread per process; a transport built with
+//! `ReqwestHttpClient::builder().with_tokio_timers().build()` and passed to
+//! `with_http_client` starts none.
 
 mod challenge;
 mod client;
