@@ -169,7 +169,10 @@ async fn tls_mode_serves_https_trusted_via_the_certificate() {
     );
 
     // SecretClient over HTTPS, trusting the emulator's certificate.
-    let transport = credential_core::ReqwestHttpClient::with_ca_pem(pem.as_bytes()).unwrap();
+    let transport = credential_core::ReqwestHttpClient::builder()
+        .with_ca_pem(&pem)
+        .build()
+        .unwrap();
     let credential = common::secret_credential(
         http.clone(),
         emulator.token_endpoint(),
