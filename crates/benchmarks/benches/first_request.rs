@@ -18,7 +18,7 @@
 //!   defaults, so both use the process-wide HTTP client (one connection
 //!   pool, roots read once per process);
 //! - `ours-own-transport`: the same, each iteration handing both a
-//!   `ReqwestHttpClient` of its own (`ReqwestHttpClient::builder().build()`):
+//!   `ReqwestHttpClient` of its own (`ReqwestHttpClient::builder().build()?`):
 //!   a new pool, roots read again, new connections;
 //! - `official`: the official `SecretClient` as its default `ClientOptions`
 //!   build it, a new `reqwest` client per client (azure_core's
@@ -34,7 +34,7 @@
 //!
 //! With `BENCH_SYSTEM_ROOTS=1` every HTTP client trusts the system's root
 //! certificates plus the emulator's instead (no `SSL_CERT_FILE`), read each
-//! time a client is built: ours shares one `ReqwestHttpClient::with_ca_pem`
+//! time a client is built: ours shares one `ReqwestHttpClient` built `with_ca_pem`
 //! (as the process-wide client reads the roots once), `ours-own-transport`
 //! builds one per client (what every client did before the process-wide
 //! client), and the official crate's clients add the system's roots.
@@ -201,9 +201,16 @@ impl Bench {
             Mode::Ours | Mode::OursOwnTransport => {
                 let http = match (mode, system_roots()) {
                     (Mode::Ours, _) => self.ours_shared.clone(),
-                    (_, false) => Some(Arc::new(ReqwestHttpClient::builder().build())),
+                    (_, false) => Some(Arc::new(
+                        ReqwestHttpClient::builder()
+                            .build()
+                            .map_err(|e| e.to_string())?,
+                    )),
                     (_, true) => Some(Arc::new(
-                        ReqwestHttpClient::with_ca_pem(&self.pem).map_err(|e| e.to_string())?,
+                        ReqwestHttpClient::builder()
+                            .with_ca_pem(&self.pem)
+                            .build()
+                            .map_err(|e| e.to_string())?,
                     )),
                 };
                 let client = self.ours(http)?;
@@ -267,7 +274,12 @@ fn measure(vault: String) {
     runtime.block_on(async move {
         let t0 = Instant::now();
         let ours_shared =
-            system_roots().then(|| Arc::new(ReqwestHttpClient::with_ca_pem(&pem).unwrap()));
+            system_roots().then(|| Arc::new(
+                ReqwestHttpClient::builder()
+                    .with_ca_pem(&pem)
+                    .build()
+                    .unwrap(),
+            ));
         let bench = Bench {
             vault: vault.clone(),
             shared_reqwest: reqwest::Client::new(),
@@ -316,7 +328,7 @@ fn measure(vault: String) {
         );
         if system_roots() {
             println!(
-                "roots: the system's ({} certificates, read when each HTTP client is built) + the emulator's; ours shares one ReqwestHttpClient::with_ca_pem",
+                "roots: the system's ({} certificates, read when each HTTP client is built) + the emulator's; ours shares one ReqwestHttpClient built with_ca_pem",
                 rustls_native_certs::load_native_certs().certs.len()
             );
         } else {

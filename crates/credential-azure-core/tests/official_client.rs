@@ -117,7 +117,11 @@ fn options_with(transport: &Arc<RecordingTransport>) -> SecretClientOptions {
 fn default_credential_for(emulator: &keyvault_emulator::RunningEmulator) -> DefaultAzureCredential {
     let pem = emulator.certificate_pem().unwrap();
     let env = Env::from_pairs(emulator.env_vars());
-    let http = ReqwestHttpClient::with_extra_roots_pem(env.clone(), pem.as_bytes()).unwrap();
+    let http = ReqwestHttpClient::builder()
+        .with_env(env.clone())
+        .with_ca_pem(&pem)
+        .build()
+        .unwrap();
     let context = ProviderContext::isolated()
         .with_env(env)
         .with_clock(Arc::new(SystemClock))

@@ -320,7 +320,7 @@ pub type SharedHttpClient = Arc<dyn HttpClient>;
 /// The system's root certificates, or, as OpenSSL-based tools do, the
 /// certificates in `SSL_CERT_FILE` and the directories in `SSL_CERT_DIR` when
 /// either is set; plus any extra roots the caller adds
-/// ([`ReqwestHttpClient::with_ca_pem`]). With the `webpki-roots` feature,
+/// ([`ReqwestHttpClientBuilder::with_ca_pem`]). With the `webpki-roots` feature,
 /// Mozilla's root set is used when the system has none (`FROM scratch`
 /// images). When no root is found at all, the first HTTPS request fails with
 /// an error that says so and names the fix.
@@ -363,31 +363,47 @@ struct ClientConfig {
 ///
 /// ```
 /// use credential_core::ReqwestHttpClient;
-/// let http = ReqwestHttpClient::builder().with_tokio_timers().build();
-/// # let _ = http;
+/// # fn f(pem: &[u8]) -> Result<(), credential_core::HttpClientConfigError> {
+/// let http = ReqwestHttpClient::builder()
+///     .with_ca_pem(pem) // a private CA or a local emulator
+///     .with_tokio_timers()
+///     .build()?;
+/// # let _ = http; Ok(()) }
 /// ```
 #[derive(Debug, Default)]
 pub struct ReqwestHttpClientBuilder {
     config: ClientConfig,
+    /// The PEM text given to `with_ca_pem`, one entry a call, parsed by
+    /// `build`.
+    ca_pems: Vec<Vec<u8>>,
     timer_tokio: bool,
+}
+
+/// A [`ReqwestHttpClientBuilder`] whose configuration is wrong: CA
+/// certificates that do not parse or hold no certificate.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+#[non_exhaustive]
+pub struct HttpClientConfigError {
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl HttpClientConfigError {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
 }
 
 impl ReqwestHttpClientBuilder {
     /// Also trusts the certificates in `pem` (one or more PEM `CERTIFICATE`
-    /// blocks), for a private CA or a local emulator.
-    ///
-    /// # Errors
-    /// `pem` holds no PEM `CERTIFICATE` block, or one that does not parse.
-    pub fn with_ca_pem(mut self, pem: &[u8]) -> Result<Self, TransportError> {
-        let roots = parse_pem_certificates(pem)?;
-        if roots.is_empty() {
-            return Err(TransportError::new(
-                TransportErrorKind::Connect,
-                "the CA certificates contain no PEM CERTIFICATE block",
-            ));
-        }
-        self.config.extra_roots.extend(roots);
-        Ok(self)
+    /// blocks), for a private CA or a local emulator. May be called more
+    /// than once; [`build`](Self::build) checks the PEM.
+    pub fn with_ca_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.ca_pems.push(pem.as_ref().to_vec());
+        self
     }
 
     /// Keeps request deadlines with `tokio` timers on the runtime that polls
@@ -406,13 +422,38 @@ impl ReqwestHttpClientBuilder {
     }
 
     /// The client. Nothing is read or connected until the first request.
-    pub fn build(self) -> ReqwestHttpClient {
+    ///
+    /// # Errors
+    /// A PEM given to [`with_ca_pem`](Self::with_ca_pem) holds no PEM
+    /// `CERTIFICATE` block, or one that does not parse.
+    pub fn build(mut self) -> Result<ReqwestHttpClient, HttpClientConfigError> {
+        for pem in &self.ca_pems {
+            let roots = parse_pem_certificates(pem).map_err(|e| {
+                HttpClientConfigError::new(format!(
+                    "the CA certificates given to with_ca_pem could not be parsed ({e}); \
+                     pass the PEM text of one or more certificates \
+                     (-----BEGIN CERTIFICATE----- blocks)"
+                ))
+            })?;
+            if roots.is_empty() {
+                return Err(HttpClientConfigError::new(
+                    "the CA certificates given to with_ca_pem contain no PEM CERTIFICATE block; \
+                     pass the PEM text of one or more certificates \
+                     (-----BEGIN CERTIFICATE----- blocks), not DER or a file path",
+                ));
+            }
+            self.config.extra_roots.extend(roots);
+        }
         let timer = if self.timer_tokio {
             deadline::Timer::Tokio
         } else {
             deadline::Timer::Sweeper
         };
-        ReqwestHttpClient::from_parts(self.config, Some(DEFAULT_TIMEOUT), timer)
+        Ok(ReqwestHttpClient::from_parts(
+            self.config,
+            Some(DEFAULT_TIMEOUT),
+            timer,
+        ))
     }
 }
 
@@ -422,7 +463,16 @@ impl ReqwestHttpClient {
     pub fn new() -> Self {
         static SHARED: OnceLock<ReqwestHttpClient> = OnceLock::new();
         SHARED
-            .get_or_init(|| ReqwestHttpClient::builder().build())
+            .get_or_init(|| {
+                ReqwestHttpClient::from_parts(
+                    ClientConfig {
+                        env: Env::real(),
+                        extra_roots: Vec::new(),
+                    },
+                    Some(DEFAULT_TIMEOUT),
+                    deadline::Timer::Sweeper,
+                )
+            })
             .clone()
     }
 
@@ -434,35 +484,9 @@ impl ReqwestHttpClient {
                 env: Env::real(),
                 extra_roots: Vec::new(),
             },
+            ca_pems: Vec::new(),
             timer_tokio: false,
         }
-    }
-
-    /// A client of its own that also trusts the certificates in `pem` (one
-    /// or more PEM `CERTIFICATE` blocks), for a private CA or a local
-    /// emulator.
-    ///
-    /// # Errors
-    /// `pem` holds no PEM `CERTIFICATE` block, or one that does not parse.
-    pub fn with_ca_pem(pem: &[u8]) -> Result<Self, TransportError> {
-        Ok(Self::builder().with_ca_pem(pem)?.build())
-    }
-
-    /// A client that reads `SSL_CERT_FILE` and `SSL_CERT_DIR` from `env`
-    /// (feature `test-util`).
-    #[cfg(any(test, feature = "test-util"))]
-    pub fn with_env(env: Env) -> Self {
-        Self::builder().with_env(env).build()
-    }
-
-    /// A client that reads `SSL_CERT_*` from `env` and also trusts `pem`
-    /// (feature `test-util`).
-    ///
-    /// # Errors
-    /// `pem` holds no PEM `CERTIFICATE` block, or one that does not parse.
-    #[cfg(any(test, feature = "test-util"))]
-    pub fn with_extra_roots_pem(env: Env, pem: &[u8]) -> Result<Self, TransportError> {
-        Ok(Self::builder().with_env(env).with_ca_pem(pem)?.build())
     }
 
     fn from_parts(
@@ -621,15 +645,10 @@ fn read_pem_file(path: &Path) -> Vec<CertificateDer<'static>> {
     parse_pem_certificates(&bytes).unwrap_or_default()
 }
 
-fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, TransportError> {
-    CertificateDer::pem_slice_iter(pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            TransportError::new(
-                TransportErrorKind::Connect,
-                format!("could not parse PEM certificates: {e}"),
-            )
-        })
+fn parse_pem_certificates(
+    pem: &[u8],
+) -> Result<Vec<CertificateDer<'static>>, rustls_pki_types::pem::Error> {
+    CertificateDer::pem_slice_iter(pem).collect()
 }
 
 /// The boxed future [`HttpClient::send`] returns.
@@ -785,8 +804,21 @@ pub struct LoopbackOnlyHttpClient<C = ReqwestHttpClient>(pub C);
 impl LoopbackOnlyHttpClient {
     /// Real HTTP, loopback destinations only.
     pub fn real() -> Self {
-        Self(ReqwestHttpClient::with_env(Env::empty()))
+        Self(test_client(Env::empty()))
     }
+}
+
+/// A client of its own that reads `SSL_CERT_*` from `env`.
+#[cfg(any(test, feature = "test-util"))]
+fn test_client(env: Env) -> ReqwestHttpClient {
+    ReqwestHttpClient::from_parts(
+        ClientConfig {
+            env,
+            extra_roots: Vec::new(),
+        },
+        Some(DEFAULT_TIMEOUT),
+        deadline::Timer::Sweeper,
+    )
 }
 
 #[cfg(any(test, feature = "test-util"))]
@@ -1001,7 +1033,8 @@ mod tests {
         let client = ReqwestHttpClient::builder()
             .with_env(Env::empty())
             .with_tokio_timers()
-            .build();
+            .build()
+            .unwrap();
         let send = client.send(
             HttpRequest::new(Method::GET, url(&format!("http://{address}/stall")))
                 .with_timeout(Duration::from_millis(100)),
@@ -1018,7 +1051,7 @@ mod tests {
         let a = ReqwestHttpClient::new();
         let b = ReqwestHttpClient::default();
         assert!(Arc::ptr_eq(&a.inner, &b.inner));
-        let own = ReqwestHttpClient::builder().build();
+        let own = ReqwestHttpClient::builder().build().unwrap();
         assert!(!Arc::ptr_eq(&a.inner, &own.inner));
     }
 
@@ -1036,7 +1069,7 @@ mod tests {
             .with_status(200)
             .create_async()
             .await;
-        let client = ReqwestHttpClient::with_env(env_without_roots());
+        let client = test_client(env_without_roots());
         let response = client
             .send(HttpRequest::new(
                 Method::GET,
@@ -1054,7 +1087,7 @@ mod tests {
     #[cfg(not(feature = "webpki-roots"))]
     #[tokio::test]
     async fn without_any_root_an_https_request_says_so_and_names_the_fix() {
-        let client = ReqwestHttpClient::with_env(env_without_roots());
+        let client = test_client(env_without_roots());
         let err = client
             .send(HttpRequest::new(Method::GET, url("https://127.0.0.1:1/")))
             .await
@@ -1071,19 +1104,20 @@ mod tests {
 
     #[test]
     fn a_ca_pem_without_a_certificate_is_refused() {
-        let err = ReqwestHttpClient::with_ca_pem(b"not a pem").unwrap_err();
-        assert!(
-            err.message.contains("no PEM CERTIFICATE"),
-            "{}",
-            err.message
-        );
+        let err = ReqwestHttpClient::builder()
+            .with_ca_pem(b"not a pem")
+            .build()
+            .unwrap_err();
+        for expected in ["with_ca_pem", "no PEM CERTIFICATE", "BEGIN CERTIFICATE"] {
+            assert!(err.message.contains(expected), "{}", err.message);
+        }
     }
 
     #[test]
     fn the_boxed_send_future_fits_the_allocators_thread_cache() {
         // glibc serves blocks up to 1,032 bytes (with its 8-byte header)
         // from a per-thread cache; larger ones take an arena lock.
-        let client = ReqwestHttpClient::with_env(Env::empty());
+        let client = test_client(Env::empty());
         let future = client.send(HttpRequest::new(Method::GET, url("http://127.0.0.1:1/")));
         let size = std::mem::size_of_val(&*future);
         assert!(size <= 1024, "the send future is {size} bytes");
@@ -1188,10 +1222,15 @@ mod tests {
 
     #[test]
     fn extra_roots_must_hold_a_certificate() {
-        assert!(ReqwestHttpClient::with_extra_roots_pem(Env::empty(), b"not a pem").is_err());
-        assert!(
-            ReqwestHttpClient::with_extra_roots_pem(Env::empty(), TEST_CA_PEM.as_bytes()).is_ok()
-        );
+        let with = |pem: &[u8]| {
+            ReqwestHttpClient::builder()
+                .with_env(Env::empty())
+                .with_ca_pem(pem)
+                .build()
+        };
+        assert!(with(b"not a pem").is_err());
+        let client = with(TEST_CA_PEM.as_bytes()).unwrap();
+        assert_eq!(client.inner.config.extra_roots.len(), 1);
     }
 
     const TEST_CA_PEM: &str = include_str!("../tests/data/test-ca.pem");

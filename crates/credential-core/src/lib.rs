@@ -36,7 +36,7 @@
 //! transport: `http-deadlines`, which keeps request timeouts for every
 //! [`ReqwestHttpClient`] (one thread per process, parked while no request
 //! waits; see [`ReqwestHttpClient`] for why). A transport built with
-//! `ReqwestHttpClient::builder().with_tokio_timers().build()` uses `tokio`
+//! `ReqwestHttpClient::builder().with_tokio_timers().build()?` uses `tokio`
 //! timers instead and starts no thread.
 //!
 //! One kind of task is spawned on the caller's runtime: when a token in a
@@ -99,8 +99,8 @@ pub use env::Env;
 pub use error::{CredentialError, EntraDiagnostics, ErrorSource, TransportErrorKind};
 pub use fs::Fs;
 pub use http::{
-    HttpClient, HttpRequest, HttpResponse, ReqwestHttpClient, ReqwestHttpClientBuilder,
-    SharedHttpClient, TransportError,
+    HttpClient, HttpClientConfigError, HttpRequest, HttpResponse, ReqwestHttpClient,
+    ReqwestHttpClientBuilder, SharedHttpClient, TransportError,
 };
 pub use options::TokenRequestOptions;
 pub use process::{

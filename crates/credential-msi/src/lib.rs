@@ -71,7 +71,7 @@
 //! This crate starts no thread. Two things run beside the caller:
 //! - the default transport's `http-deadlines` thread (one per process; see
 //!   `credential-core`'s `ReqwestHttpClient`); pass
-//!   `ReqwestHttpClient::builder().with_tokio_timers().build()` to
+//!   `ReqwestHttpClient::builder().with_tokio_timers().build()?` to
 //!   `with_http_client` to keep deadlines on tokio timers instead;
 //! - when a cached token passes its refresh point, one refresh task is spawned
 //!   on the caller's runtime (`credential-core`'s `TokenCache`).

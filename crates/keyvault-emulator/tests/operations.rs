@@ -168,8 +168,8 @@ async fn tls_mode_serves_https_trusted_via_the_certificate() {
             .is_err()
     );
 
-    // SecretClient over HTTPS, trusting the emulator's certificate.
-    let transport = credential_core::ReqwestHttpClient::with_ca_pem(pem.as_bytes()).unwrap();
+    // SecretClient over HTTPS, trusting the emulator's certificate with one
+    // builder call.
     let credential = common::secret_credential(
         http.clone(),
         emulator.token_endpoint(),
@@ -178,7 +178,7 @@ async fn tls_mode_serves_https_trusted_via_the_certificate() {
         Arc::default(),
     );
     let client = SecretClient::builder(emulator.vault_url(), credential)
-        .with_http_client(Arc::new(transport))
+        .with_ca_pem(pem)
         .with_retry_policy(common::fast_retries())
         .build()
         .unwrap();

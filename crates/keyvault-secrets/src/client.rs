@@ -104,6 +104,7 @@ pub struct SecretClientBuilder {
     per_try_timeout: Option<Duration>,
     verify_challenge_resource: bool,
     http: Option<SharedHttpClient>,
+    ca_pems: Vec<Vec<u8>>,
     clock: Option<SharedClock>,
     poll_interval: Duration,
     application_id: Option<String>,
@@ -152,6 +153,25 @@ impl SecretClientBuilder {
         self.http = Some(http);
         self
     }
+    /// Also trusts the CA certificates in `pem` (one or more PEM
+    /// `CERTIFICATE` blocks), for a vault behind a private CA or a local
+    /// emulator with TLS: the client then sends through an HTTP client of
+    /// its own that trusts the system's roots plus these. May be called more
+    /// than once; [`build`](Self::build) checks the PEM.
+    ///
+    /// ```no_run
+    /// # fn f(credential: credential_core::FnCredential) -> Result<(), keyvault_secrets::Error> {
+    /// # let pem = "";
+    /// use keyvault_secrets::SecretClient;
+    /// let client = SecretClient::builder("https://127.0.0.1:8443", credential)
+    ///     .with_ca_pem(pem) // e.g. the emulator's `certificate_pem()`
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_ca_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.ca_pems.push(pem.as_ref().to_vec());
+        self
+    }
     /// The clock used for `Retry-After` dates and the token cache.
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
@@ -196,7 +216,10 @@ impl SecretClientBuilder {
     /// (or plain `http` to a host other than loopback without
     /// [`with_insecure_http`](Self::with_insecure_http)), a zero
     /// [`with_per_try_timeout`](Self::with_per_try_timeout), or an application
-    /// id that is not valid in a `User-Agent` header.
+    /// id that is not valid in a `User-Agent` header, a PEM given to
+    /// [`with_ca_pem`](Self::with_ca_pem) that holds no certificate or does
+    /// not parse, or `with_ca_pem` together with
+    /// [`with_http_client`](Self::with_http_client).
     pub fn build(self) -> Result<SecretClient, Error> {
         let vault_url = validate::vault_url(&self.vault_url, self.allow_insecure_http)?;
         if self.per_try_timeout.is_some_and(|t| t.is_zero()) {
@@ -226,9 +249,23 @@ impl SecretClientBuilder {
         let server_host = vault_url.host_str().unwrap_or_default().to_owned();
         let server_port = vault_url.port_or_known_default().unwrap_or(443);
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let http = self
-            .http
-            .unwrap_or_else(|| Arc::new(ReqwestHttpClient::new()));
+        let http: SharedHttpClient = match (self.http, self.ca_pems.is_empty()) {
+            (Some(http), true) => http,
+            (None, true) => Arc::new(ReqwestHttpClient::new()),
+            (None, false) => Arc::new(
+                self.ca_pems
+                    .iter()
+                    .fold(ReqwestHttpClient::builder(), |b, pem| b.with_ca_pem(pem))
+                    .build()
+                    .map_err(|e| Error::invalid_input(e.message))?,
+            ),
+            (Some(_), false) => {
+                return Err(Error::invalid_input(
+                    "with_ca_pem and with_http_client were both given; add the CA certificates \
+                     to your own HTTP client, or drop with_http_client",
+                ));
+            }
+        };
         let pipeline = Pipeline {
             http,
             credential: self.credential,
@@ -351,6 +388,7 @@ impl SecretClient {
             per_try_timeout: None,
             verify_challenge_resource: true,
             http: None,
+            ca_pems: Vec::new(),
             clock: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
             application_id: None,

@@ -97,7 +97,7 @@
 //! [`SecretClientBuilder::with_http_client`] uses `credential-core`'s
 //! process-wide `ReqwestHttpClient`, whose request deadlines are kept by one
 //! `http-deadlines` thread per process; a transport built with
-//! `ReqwestHttpClient::builder().with_tokio_timers().build()` and passed to
+//! `ReqwestHttpClient::builder().with_tokio_timers().build()?` and passed to
 //! `with_http_client` starts none.
 
 mod challenge;

@@ -511,3 +511,42 @@ fn a_zero_per_try_timeout_is_refused_at_build() {
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
     assert!(err.to_string().contains("per_try_timeout"), "{err}");
 }
+
+#[test]
+fn a_ca_pem_without_a_certificate_is_refused_at_build() {
+    let err = SecretClient::builder(
+        "https://v.vault.azure.net",
+        Counting::default().credential(),
+    )
+    .with_ca_pem("not a pem")
+    .build()
+    .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    assert!(err.to_string().contains("with_ca_pem"), "{err}");
+}
+
+#[test]
+fn a_ca_pem_with_an_http_client_of_ones_own_is_refused_at_build() {
+    let err = SecretClient::builder(
+        "https://v.vault.azure.net",
+        Counting::default().credential(),
+    )
+    .with_http_client(Arc::new(credential_core::NoNetworkHttpClient))
+    .with_ca_pem(TEST_CA_PEM)
+    .build()
+    .unwrap_err();
+    assert!(err.to_string().contains("with_http_client"), "{err}");
+}
+
+#[test]
+fn a_ca_pem_with_a_certificate_builds() {
+    let client = SecretClient::builder(
+        "https://v.vault.azure.net",
+        Counting::default().credential(),
+    )
+    .with_ca_pem(TEST_CA_PEM)
+    .build();
+    assert!(client.is_ok(), "{:?}", client.err());
+}
+
+const TEST_CA_PEM: &str = include_str!("data/test-ca.pem");
