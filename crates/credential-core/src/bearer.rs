@@ -16,10 +16,12 @@ pub type BearerTokenFuture = Pin<Box<dyn Future<Output = Result<String, Credenti
 /// [`TokenCredential`]: reqwest middleware, tonic interceptors, anything
 /// that sets `Authorization: Bearer …` itself. Cloning it clones an `Arc`.
 ///
+/// `credential` is any credential, taken by value (credentials are cheap to
+/// clone); an `Arc<dyn TokenCredential>` you already hold works too.
+///
 /// The token is a secret: put it in the header and nowhere else.
 ///
 /// ```
-/// use std::sync::Arc;
 /// use credential_core::{get_bearer_token_provider, token_credential_fn, AccessToken};
 /// use time::OffsetDateTime;
 ///
@@ -27,7 +29,7 @@ pub type BearerTokenFuture = Pin<Box<dyn Future<Output = Result<String, Credenti
 /// let credential = token_credential_fn("Example", |_scopes, _options| async {
 ///     Ok(AccessToken::new("eyJ0eXAi", OffsetDateTime::UNIX_EPOCH))
 /// });
-/// let provider = get_bearer_token_provider(Arc::new(credential), ["https://vault.azure.net/.default"]);
+/// let provider = get_bearer_token_provider(credential, ["https://vault.azure.net/.default"]);
 /// let for_a_task = provider.clone();
 /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
 /// let token = rt.block_on(for_a_task()).unwrap();
@@ -35,9 +37,10 @@ pub type BearerTokenFuture = Pin<Box<dyn Future<Output = Result<String, Credenti
 /// # assert_eq!(header, "Bearer eyJ0eXAi");
 /// ```
 pub fn get_bearer_token_provider<S: Into<String>>(
-    credential: Arc<dyn TokenCredential>,
+    credential: impl TokenCredential + 'static,
     scopes: impl IntoIterator<Item = S>,
 ) -> impl Fn() -> BearerTokenFuture + Clone + Send + Sync + 'static {
+    let credential = Arc::new(credential);
     let scopes: Arc<[String]> = scopes.into_iter().map(Into::into).collect();
     move || {
         let credential = Arc::clone(&credential);
@@ -73,12 +76,24 @@ mod tests {
                 }
             }
         });
-        let provider =
-            get_bearer_token_provider(Arc::new(credential), ["a/.default", "b/.default"]);
+        let provider = get_bearer_token_provider(credential, ["a/.default", "b/.default"]);
         let clone = provider.clone();
         assert_eq!(provider().await.unwrap(), "t-0");
         let err = clone().await.unwrap_err();
         assert!(err.is_unavailable());
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn takes_a_shared_credential_as_well() {
+        let shared: Arc<dyn TokenCredential> =
+            Arc::new(token_credential_fn("Test", |_, _| async {
+                Ok(AccessToken::new(
+                    "t-shared",
+                    time::OffsetDateTime::UNIX_EPOCH,
+                ))
+            }));
+        let provider = get_bearer_token_provider(Arc::clone(&shared), ["a/.default"]);
+        assert_eq!(provider().await.unwrap(), "t-shared");
     }
 }

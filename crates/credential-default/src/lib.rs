@@ -189,6 +189,16 @@ pub use credential_core::{
     TransportError, TransportErrorKind, get_bearer_token_provider, token_credential_fn,
 };
 
+/// What a custom credential or transport needs besides the trait, so that
+/// one builds from this crate alone: the `http` 1.x vocabulary of
+/// [`HttpRequest`] and [`HttpResponse`], the `#[async_trait]` attribute the
+/// traits are written with, the `time` crate of [`AccessToken`]'s expiry, and
+/// the builder of the default transport (custom roots, timeouts).
+pub use credential_core::{
+    HeaderMap, HeaderName, HeaderValue, Method, ReqwestHttpClientBuilder, StatusCode, async_trait,
+    time,
+};
+
 /// The persistent token cache's types (the file store is in the
 /// `credential-cache-store` crate).
 pub use credential_core::{CacheStore, CacheStoreError, PersistentTokenCache};

@@ -7,6 +7,7 @@ mod common;
 
 mod chain;
 mod concurrency;
+mod facade_alone;
 mod first_call_real;
 mod misconfigured;
 mod options;

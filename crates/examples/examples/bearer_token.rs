@@ -7,8 +7,6 @@
 //! With `AZURE_KEYVAULT_URL` set it uses that vault and your real sign-in;
 //! without it, a local Key Vault emulator.
 
-use std::sync::Arc;
-
 use credential_core::{HttpRequest, Method, get_bearer_token_provider};
 use credential_default::DefaultAzureCredential;
 use examples::{BoxError, vault_or_local_emulator};
@@ -24,7 +22,7 @@ async fn main() -> Result<(), BoxError> {
         .with_context(vault.context())
         .build()?;
     let scope = credential.cloud().key_vault_scope();
-    let provider = get_bearer_token_provider(Arc::new(credential), [scope.as_str()]);
+    let provider = get_bearer_token_provider(credential, [scope.as_str()]);
 
     // Each clone is cheap; hand one to every task or middleware that needs it.
     let for_request = provider.clone();

@@ -6,8 +6,6 @@
 //! (environment variables, managed identity, `az login`, ...); without it, a
 //! local Key Vault emulator.
 
-use std::sync::Arc;
-
 use credential_core::{ChainedTokenCredential, TokenCredential, TokenRequestOptions};
 use credential_default::{AzureCliCredential, ClientSecretCredential, ManagedIdentityCredential};
 use examples::{BoxError, unique_name, vault_or_local_emulator};
@@ -65,8 +63,8 @@ async fn main() -> Result<(), BoxError> {
 
     // 4. A custom chain: the CLI first, then managed identity.
     let chain = ChainedTokenCredential::new()
-        .with_shared("AzureCliCredential", Arc::new(cli))
-        .with_shared("ManagedIdentityCredential", Arc::new(managed));
+        .with("AzureCliCredential", cli)
+        .with("ManagedIdentityCredential", managed);
     report("ChainedTokenCredential(AzureCli, ManagedIdentity)", &chain).await;
     Ok(())
 }

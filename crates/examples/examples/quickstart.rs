@@ -10,7 +10,6 @@
 //! local Key Vault emulator.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use credential_default::DefaultAzureCredential;
 use examples::{BoxError, unique_name, vault_or_local_emulator};
@@ -28,12 +27,10 @@ pub async fn main() -> Result<(), BoxError> {
     // In your application: `DefaultAzureCredential::new()?` and
     // `SecretClient::new(vault_url, credential)?`. Here the credential reads
     // the emulator's sign-in variables instead of the process environment.
-    let credential = Arc::new(
-        DefaultAzureCredential::builder()
-            .with_context(vault.context())
-            .build()?,
-    );
-    let client = SecretClient::builder(vault.vault_url.clone(), Arc::clone(&credential))
+    let credential = DefaultAzureCredential::builder()
+        .with_context(vault.context())
+        .build()?;
+    let client = SecretClient::builder(vault.vault_url.clone(), credential.clone())
         .with_poll_interval(vault.poll_interval())
         .build()?;
     let name = unique_name("quickstart");

@@ -9,11 +9,14 @@
 
 use std::sync::Arc;
 
-use credential_core::__private::env_vars::{AZURE_CLIENT_ID, AZURE_TENANT_ID};
 use credential_default::InteractiveBrowserCredential;
 use examples::{BoxError, unique_name, vault_or_local_emulator};
 use keyvault_emulator::SimulatedBrowser;
 use keyvault_secrets::SecretClient;
+
+/// The variables that name your tenant and your application registration.
+const AZURE_TENANT_ID: &str = "AZURE_TENANT_ID";
+const AZURE_CLIENT_ID: &str = "AZURE_CLIENT_ID";
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {

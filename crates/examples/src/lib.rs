@@ -28,8 +28,37 @@ pub struct ReadmeDoctests;
 /// The error type of the walkthroughs: anything, with a readable message.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A secret name that is new on every run: `{prefix}-{8 hex digits}`.
+/// A secret name that is new on every call and every run:
+/// `{prefix}-{hex digits}`, from the time, the process id and a counter.
 pub fn unique_name(prefix: &str) -> String {
-    let n = (credential_core::__private::retry::random_unit() * f64::from(u32::MAX)) as u32;
-    format!("{prefix}-{n:08x}")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.subsec_nanos() ^ (elapsed.as_secs() as u32))
+        .unwrap_or_default();
+    let n = nanos ^ std::process::id().rotate_left(16) ^ count.wrapping_mul(0x9e37_79b9);
+    format!("{prefix}-{n:08x}{count:x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unique_name;
+
+    #[test]
+    fn unique_names_keep_the_prefix_and_differ_on_each_call() {
+        let first = unique_name("demo");
+        let second = unique_name("demo");
+        assert!(first.starts_with("demo-"), "{first}");
+        assert!(
+            first["demo-".len()..]
+                .chars()
+                .all(|c| c.is_ascii_hexdigit()),
+            "{first}"
+        );
+        assert_ne!(first, second);
+    }
 }

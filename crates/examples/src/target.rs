@@ -9,7 +9,7 @@ use keyvault_emulator::{Emulator, RunningEmulator};
 use crate::BoxError;
 
 /// The variable that names a real vault.
-pub use credential_core::__private::env_vars::AZURE_KEYVAULT_URL;
+pub const AZURE_KEYVAULT_URL: &str = "AZURE_KEYVAULT_URL";
 
 /// Where the example runs: the vault `AZURE_KEYVAULT_URL` names, or, when it
 /// is unset, a Key Vault emulator started on a loopback port. Says which on

@@ -120,8 +120,12 @@ mod wire_fast;
 
 pub use async_trait::async_trait;
 pub use client::{DEFAULT_POLL_INTERVAL, SecretClient, SecretClientBuilder};
-pub use credential_core::HttpResponse;
-pub use credential_core::RetryPolicy;
+/// What [`SecretClient::new`] and [`SecretClientBuilder`] take (a
+/// credential, a transport, a retry policy), so that a client is built from
+/// this crate alone.
+pub use credential_core::{
+    AccessToken, HttpClient, HttpResponse, RetryPolicy, SharedHttpClient, TokenCredential,
+};
 pub use error::{Error, ServiceError};
 /// The HTTP vocabulary of [`Request`], [`Response`] and [`Policy`], from the
 /// `http` 1.x crate (the types `reqwest`, `hyper` and `axum` share).

@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::*;
-use credential_core::{
-    HttpClient, HttpRequest, HttpResponse, TransportError, TransportErrorKind, async_trait,
-};
+use credential_core::{HttpRequest, TransportError, TransportErrorKind};
+// `HttpClient`, `HttpResponse`, `SharedHttpClient` and `async_trait` come
+// from `keyvault_secrets` itself: a user's transport needs no other crate.
 use keyvault_secrets::*;
 use mockito::Matcher;
 
