@@ -40,6 +40,7 @@ pub(crate) struct CommonOptions {
     pub timeout: Duration,
     pub additionally_allowed_tenants: Vec<String>,
     pub persistent_cache: Option<PersistentTokenCache>,
+    pub background_refresh: bool,
 }
 
 impl Default for CommonOptions {
@@ -50,6 +51,7 @@ impl Default for CommonOptions {
             timeout: DEFAULT_TIMEOUT,
             additionally_allowed_tenants: Vec::new(),
             persistent_cache: None,
+            background_refresh: true,
         }
     }
 }
@@ -77,6 +79,7 @@ impl CommonOptions {
             allowed: AllowedTenants::new(self.additionally_allowed_tenants),
             platform: Platform::current(),
             persistent_cache: self.persistent_cache,
+            background_refresh: self.background_refresh,
         })
     }
 }
@@ -90,6 +93,7 @@ pub(crate) struct Common {
     pub allowed: AllowedTenants,
     pub platform: Platform,
     pub persistent_cache: Option<PersistentTokenCache>,
+    pub background_refresh: bool,
 }
 
 impl Common {
@@ -107,7 +111,9 @@ impl Common {
                 },
             )
         });
-        TokenCache::new(self.ctx.clock.clone()).with_second_level(second_level)
+        TokenCache::new(self.ctx.clock.clone())
+            .with_background_refresh(self.background_refresh)
+            .with_second_level(second_level)
     }
 
     /// The tenant for this request under the multi-tenant rules.
@@ -358,6 +364,15 @@ macro_rules! tool_builder_methods {
         ) -> Self {
             self.common.additionally_allowed_tenants =
                 tenants.into_iter().map(Into::into).collect();
+            self
+        }
+
+        #[doc = concat!("Whether a token inside its refresh window is refreshed by running ", $tool)]
+        /// in a task spawned on the caller's tokio runtime while the caller gets
+        /// the cached token (`true`, the default), or inline by the caller that
+        /// finds it stale (`false`: no task is ever spawned).
+        pub fn with_background_refresh(mut self, background: bool) -> Self {
+            self.common.background_refresh = background;
             self
         }
 

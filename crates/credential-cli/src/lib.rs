@@ -85,7 +85,9 @@
 //! cache starts one process (`az`, `azd` or `pwsh`), which is killed when its
 //! timeout passes or the call is dropped. When a cached token passes its
 //! refresh point, one refresh (one process) runs as a task spawned on the
-//! caller's runtime (`credential-core`'s `TokenCache`).
+//! caller's runtime (`credential-core`'s `TokenCache`); every builder's
+//! `with_background_refresh(false)` turns the task off, so the caller that
+//! notices runs the refresh itself.
 
 mod azure_cli;
 mod azure_developer_cli;

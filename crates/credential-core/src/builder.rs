@@ -12,7 +12,7 @@ use crate::{CredentialError, Env, ProviderContext};
 
 /// The options behind every builder's `with_authority_host`,
 /// `with_additionally_allowed_tenants`, `with_retry_policy`,
-/// `with_request_timeout` and `with_context`.
+/// `with_request_timeout`, `with_background_refresh` and `with_context`.
 #[derive(Debug, Clone, Default)]
 pub struct CommonOptions {
     /// The authority host, if set.
@@ -29,6 +29,9 @@ pub struct CommonOptions {
     pub persistent_cache: Option<crate::PersistentTokenCache>,
     /// The transport, if set (it replaces the context's).
     pub http_client: Option<crate::SharedHttpClient>,
+    /// Whether stale tokens are refreshed in a spawned task, if set
+    /// (default: on).
+    pub background_refresh: Option<bool>,
 }
 
 impl CommonOptions {
@@ -88,6 +91,7 @@ impl CommonOptions {
                 .unwrap_or_default(),
             retry_policy: self.retry_policy.clone().unwrap_or_default(),
             request_timeout: self.request_timeout.unwrap_or(TOKEN_REQUEST_TIMEOUT),
+            background_refresh: self.background_refresh.unwrap_or(true),
         })
     }
 }
@@ -107,6 +111,9 @@ pub struct ResolvedOptions {
     pub retry_policy: RetryPolicy,
     /// The per-try timeout of token requests.
     pub request_timeout: Duration,
+    /// Whether stale tokens are refreshed in a spawned task
+    /// (`TokenCache::with_background_refresh`).
+    pub background_refresh: bool,
 }
 
 /// Adds the shared `with_*` methods to a builder with a
@@ -164,6 +171,15 @@ macro_rules! common_builder_methods {
         /// runner to use (default: `ProviderContext::system()`).
         pub fn with_context(mut self, context: $crate::ProviderContext) -> Self {
             self.common.context = Some(context);
+            self
+        }
+
+        /// Whether a token inside its refresh window is refreshed in a task
+        /// spawned on the caller's tokio runtime while the caller gets the
+        /// cached token (`true`, the default), or inline by the caller that
+        /// finds it stale (`false`: no task is ever spawned).
+        pub fn with_background_refresh(mut self, background: bool) -> Self {
+            self.common.background_refresh = Some(background);
             self
         }
 

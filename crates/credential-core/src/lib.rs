@@ -43,7 +43,8 @@
 //! [`TokenCache`] (every credential and `SecretClient` keeps one) passes its
 //! refresh point, one refresh runs as a task so that no caller waits while the
 //! token is valid; [`TokenCache::with_background_refresh`]`(false)` makes the
-//! caller that noticed refresh it instead. Without a runtime nothing is
+//! caller that noticed refresh it instead (every credential builder and
+//! `SecretClientBuilder` have `with_background_refresh(false)` for this). Without a runtime nothing is
 //! spawned.
 //!
 //! Credentials and clients built without a transport share one process-wide

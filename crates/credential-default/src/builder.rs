@@ -54,6 +54,7 @@ pub struct DefaultAzureCredentialBuilder {
     http_client: Option<SharedHttpClient>,
     cloud: Option<CloudConfiguration>,
     persistent_cache: Option<PersistentTokenCache>,
+    background_refresh: bool,
 }
 
 impl Default for DefaultAzureCredentialBuilder {
@@ -76,6 +77,7 @@ impl Default for DefaultAzureCredentialBuilder {
             http_client: None,
             cloud: None,
             persistent_cache: None,
+            background_refresh: true,
         }
     }
 }
@@ -226,6 +228,16 @@ impl DefaultAzureCredentialBuilder {
         self
     }
 
+    /// Whether each link refreshes a token inside its refresh window in a
+    /// task spawned on the caller's tokio runtime while the caller gets the
+    /// cached token (`true`, the default), or inline in the caller that
+    /// finds it stale (`false`: no link ever spawns a task). Passed to
+    /// every link's `with_background_refresh`.
+    pub fn with_background_refresh(mut self, background: bool) -> Self {
+        self.background_refresh = background;
+        self
+    }
+
     /// Checks the options and the variables, and builds every included link.
     ///
     /// Fails only on the default credential's own configuration: an invalid
@@ -328,7 +340,7 @@ impl DefaultAzureCredentialBuilder {
             .clone()
             .or_else(|| self.cloud.as_ref().map(|c| c.authority_host().to_owned()));
         // The network links share their options: authority host, retry
-        // policy and per-try timeout.
+        // policy, per-try timeout and background refresh.
         macro_rules! network_link {
             ($builder:expr) => {{
                 let mut b = $builder;
@@ -341,17 +353,18 @@ impl DefaultAzureCredentialBuilder {
                 if let Some(timeout) = self.request_timeout {
                     b = b.with_request_timeout(timeout);
                 }
-                b
+                b.with_background_refresh(self.background_refresh)
             }};
         }
         let persistent = self.persistent_cache.clone();
-        // The developer tools share their options: context, timeout, tenant, and
-        // additionally allowed tenants.
+        // The developer tools share their options: context, timeout, background
+        // refresh, tenant, and additionally allowed tenants.
         macro_rules! developer_tool {
             ($builder:expr) => {{
                 let mut b = $builder
                     .with_context(ctx.clone())
-                    .with_timeout(self.process_timeout);
+                    .with_timeout(self.process_timeout)
+                    .with_background_refresh(self.background_refresh);
                 if let Some(tenant) = tool_tenant {
                     b = b.with_tenant_id(tenant);
                 }

@@ -162,7 +162,9 @@
 //!   developer tools (above), inside the caller's task;
 //! - the developer tools are processes, killed on timeout or when dropped;
 //! - when a cached token passes its refresh point, one refresh task is spawned
-//!   on the caller's runtime.
+//!   on the caller's runtime;
+//!   `DefaultAzureCredentialBuilder::with_background_refresh(false)` turns it
+//!   off in every link (the caller that notices refreshes inline).
 
 mod builder;
 mod credential;

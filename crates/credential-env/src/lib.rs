@@ -62,7 +62,9 @@
 //!   `with_http_client` to keep deadlines on tokio timers instead;
 //! - when a cached token passes its refresh point, one refresh task is spawned
 //!   on the caller's runtime (`credential-core`'s `TokenCache`), so no caller
-//!   waits while the token is still valid.
+//!   waits while the token is still valid; every builder's
+//!   `with_background_refresh(false)` turns the task off (the caller that
+//!   notices refreshes inline).
 
 mod azure_pipelines;
 mod client_assertion;

@@ -92,8 +92,9 @@ impl ServicePrincipal {
             allowed_tenants: resolved.allowed_tenants,
             retry_policy: resolved.retry_policy,
             request_timeout: resolved.request_timeout,
-            cache: TokenCache::new(context.clock.clone()).with_second_level(
-                common.persistent_cache.clone().map(|cache| {
+            cache: TokenCache::new(context.clock.clone())
+                .with_background_refresh(resolved.background_refresh)
+                .with_second_level(common.persistent_cache.clone().map(|cache| {
                     SecondLevel::new(
                         cache,
                         CachePartition {
@@ -103,8 +104,7 @@ impl ServicePrincipal {
                             ..CachePartition::new(credential)
                         },
                     )
-                }),
-            ),
+                })),
             context,
         })
     }

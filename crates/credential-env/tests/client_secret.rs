@@ -130,6 +130,44 @@ async fn expired_token_is_fetched_again() {
     assert_eq!(recorder.count(), 2);
 }
 
+/// A credential whose token (valid 1 h) is 56 min old: inside the refresh
+/// window, still valid. On a current-thread runtime a spawned refresh
+/// cannot run before the caller's `get_token` returns.
+async fn stale_token_refreshes(background: bool) -> usize {
+    let mut server = mockito::Server::new_async().await;
+    let (_m, recorder) = token_mock(&mut server, TOKEN_PATH, "tok").await;
+    let (ctx, clock) = context(Env::empty());
+    let cred = ClientSecretCredential::builder(TENANT, CLIENT_ID, SECRET)
+        .with_authority_host(server.url())
+        .with_context(ctx)
+        .with_background_refresh(background)
+        .build()
+        .unwrap();
+    fetch_token(&cred).await;
+    clock.advance(Duration::minutes(56));
+    let token = fetch_token(&cred).await;
+    assert_eq!(token.token.expose_secret(), "tok");
+    recorder.count()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn without_background_refresh_the_caller_refreshes_a_stale_token_inline() {
+    assert_eq!(
+        stale_token_refreshes(false).await,
+        2,
+        "the caller that found the token stale fetched a new one itself"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn with_background_refresh_the_caller_gets_the_stale_token_at_once() {
+    assert_eq!(
+        stale_token_refreshes(true).await,
+        1,
+        "the refresh was left to a spawned task that has not run yet"
+    );
+}
+
 #[tokio::test]
 async fn tenant_not_allowed_is_an_authentication_error_without_request() {
     let mut server = mockito::Server::new_async().await;

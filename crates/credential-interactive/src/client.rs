@@ -24,6 +24,8 @@ pub(crate) struct TokenClient {
     pub(crate) allowed_tenants: AllowedTenants,
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) request_timeout: Duration,
+    /// Whether token caches refresh stale tokens in a spawned task.
+    pub(crate) background_refresh: bool,
     pub(crate) context: ProviderContext,
 }
 
@@ -56,6 +58,7 @@ impl TokenClient {
             allowed_tenants: resolved.allowed_tenants,
             retry_policy: resolved.retry_policy,
             request_timeout: resolved.request_timeout,
+            background_refresh: resolved.background_refresh,
             context,
         })
     }

@@ -75,7 +75,9 @@
 //! `ReqwestHttpClient`; `with_http_client` with a transport built by
 //! `ReqwestHttpClient::builder().with_tokio_timers()` avoids it) and, when a
 //! cached token passes its refresh point, one silent refresh task spawned on the
-//! caller's runtime (`credential-core`'s `TokenCache`).
+//! caller's runtime (`credential-core`'s `TokenCache`), which every builder's
+//! `with_background_refresh(false)` turns off (the caller that notices
+//! refreshes inline).
 
 mod auth_code;
 mod browser;

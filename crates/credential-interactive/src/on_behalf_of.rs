@@ -122,7 +122,10 @@ impl OnBehalfOfCredential {
         let mut caches = self.shared.caches.lock().unwrap_or_else(|e| e.into_inner());
         let cache = match caches.iter().position(|(k, _)| *k == self.key) {
             Some(index) => caches.remove(index).1,
-            None => Arc::new(TokenCache::new(self.shared.client.context.clock.clone())),
+            None => Arc::new(
+                TokenCache::new(self.shared.client.context.clock.clone())
+                    .with_background_refresh(self.shared.client.background_refresh),
+            ),
         };
         caches.push((self.key, cache.clone()));
         if caches.len() > MAX_CACHED_USERS {

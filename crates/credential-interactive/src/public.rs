@@ -138,7 +138,8 @@ impl PublicClient {
             store.select(&record.home_account_id);
         }
         Ok(Self {
-            cache: TokenCache::new(client.context.clock.clone()),
+            cache: TokenCache::new(client.context.clock.clone())
+                .with_background_refresh(client.background_refresh),
             client,
             client_secret,
             automatic,

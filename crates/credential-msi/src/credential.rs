@@ -332,6 +332,7 @@ pub struct ManagedIdentityCredentialBuilder {
     service_fabric_http: Option<SharedHttpClient>,
     http_client: Option<SharedHttpClient>,
     authority_host: Option<String>,
+    background_refresh: Option<bool>,
 }
 
 impl ManagedIdentityCredentialBuilder {
@@ -410,6 +411,15 @@ impl ManagedIdentityCredentialBuilder {
         self
     }
 
+    /// Whether a token inside its refresh window is refreshed in a task
+    /// spawned on the caller's tokio runtime while the caller gets the
+    /// cached token (`true`, the default), or inline by the caller that
+    /// finds it stale (`false`: no task is ever spawned).
+    pub fn with_background_refresh(mut self, background: bool) -> Self {
+        self.background_refresh = Some(background);
+        self
+    }
+
     /// The HTTP client for Service Fabric, instead of the default one that
     /// pins the server certificate to `IDENTITY_SERVER_THUMBPRINT`.
     pub fn with_service_fabric_http_client(mut self, http: SharedHttpClient) -> Self {
@@ -463,7 +473,8 @@ impl ManagedIdentityCredentialBuilder {
             Err(error) => tracing::debug!(%error, "managed identity source is misconfigured"),
         }
         ManagedIdentityCredential {
-            cache: TokenCache::new(ctx.clock.clone()),
+            cache: TokenCache::new(ctx.clock.clone())
+                .with_background_refresh(self.background_refresh.unwrap_or(true)),
             ctx,
             source: Arc::new(source),
             retry: self.retry.unwrap_or_default(),

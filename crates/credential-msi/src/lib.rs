@@ -74,7 +74,9 @@
 //!   `ReqwestHttpClient::builder().with_tokio_timers().build()?` to
 //!   `with_http_client` to keep deadlines on tokio timers instead;
 //! - when a cached token passes its refresh point, one refresh task is spawned
-//!   on the caller's runtime (`credential-core`'s `TokenCache`).
+//!   on the caller's runtime (`credential-core`'s `TokenCache`);
+//!   `ManagedIdentityCredentialBuilder::with_background_refresh(false)` turns
+//!   it off (the caller that notices refreshes inline).
 
 mod app_service;
 mod azure_arc;

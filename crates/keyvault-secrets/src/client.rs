@@ -109,6 +109,7 @@ pub struct SecretClientBuilder {
     poll_interval: Duration,
     application_id: Option<String>,
     allow_insecure_http: bool,
+    background_refresh: bool,
     per_call: Vec<Arc<dyn Policy>>,
     per_retry: Vec<Arc<dyn Policy>>,
 }
@@ -197,6 +198,15 @@ impl SecretClientBuilder {
         self.allow_insecure_http = allow;
         self
     }
+    /// Whether the client's token cache refreshes a token inside its refresh
+    /// window in a task spawned on the caller's tokio runtime while the
+    /// request goes out with the cached token (`true`, the default), or
+    /// inline in the request that finds it stale (`false`: the client never
+    /// spawns a task). The credential's own cache has its own switch.
+    pub fn with_background_refresh(mut self, background: bool) -> Self {
+        self.background_refresh = background;
+        self
+    }
     /// Adds a [`Policy`] run once per operation, around the retries.
     pub fn with_per_call_policy(mut self, policy: impl Policy + 'static) -> Self {
         self.per_call.push(Arc::new(policy));
@@ -269,7 +279,7 @@ impl SecretClientBuilder {
         let pipeline = Pipeline {
             http,
             credential: self.credential,
-            tokens: TokenCache::new(clock.clone()),
+            tokens: TokenCache::new(clock.clone()).with_background_refresh(self.background_refresh),
             clock,
             challenge: ChallengeCache::default(),
             vault_url,
@@ -393,6 +403,7 @@ impl SecretClient {
             poll_interval: DEFAULT_POLL_INTERVAL,
             application_id: None,
             allow_insecure_http: false,
+            background_refresh: true,
             per_call: Vec::new(),
             per_retry: Vec::new(),
         }

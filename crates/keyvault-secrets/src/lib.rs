@@ -93,7 +93,9 @@
 //! This crate starts no thread. It spawns one kind of task: when the client's
 //! cached Key Vault token passes its refresh point, one refresh runs as a task
 //! on the caller's runtime (`credential-core`'s `TokenCache`), so no request
-//! waits while the token is still valid. A client built without
+//! waits while the token is still valid;
+//! [`SecretClientBuilder::with_background_refresh`]`(false)` turns it off (the
+//! request that notices refreshes inline). A client built without
 //! [`SecretClientBuilder::with_http_client`] uses `credential-core`'s
 //! process-wide `ReqwestHttpClient`, whose request deadlines are kept by one
 //! `http-deadlines` thread per process; a transport built with

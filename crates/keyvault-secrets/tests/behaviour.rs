@@ -550,3 +550,43 @@ fn a_ca_pem_with_a_certificate_builds() {
 }
 
 const TEST_CA_PEM: &str = include_str!("data/test-ca.pem");
+/// With background refresh off, the request that finds its token inside the
+/// refresh window gets a new one itself before it is sent (no task; on a
+/// current-thread runtime a spawned refresh could not have run yet).
+#[tokio::test(flavor = "current_thread")]
+async fn without_background_refresh_a_stale_token_is_refreshed_inline() {
+    use credential_core::{AccessToken, ManualClock, token_credential_fn};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let clock = ManualClock::new(time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let credential = {
+        let (clock, calls) = (clock.clone(), calls.clone());
+        token_credential_fn("Hourly", move |_, _| {
+            let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            let expires = credential_core::Clock::now(&clock) + time::Duration::hours(1);
+            async move { Ok(AccessToken::new(format!("token-{n}"), expires)) }
+        })
+    };
+    let http = Scripted::new(vec![
+        challenge_401(KV_CHALLENGE),
+        response(200, &[], BUNDLE),
+        response(200, &[], BUNDLE),
+    ]);
+    let client = SecretClient::builder(VAULT, credential)
+        .with_http_client(Arc::new(http.clone()))
+        .with_clock(Arc::new(clock.clone()))
+        .with_background_refresh(false)
+        .build()
+        .unwrap();
+    client.get_secret("s").await.unwrap();
+    clock.advance(time::Duration::minutes(56));
+    client.get_secret("s").await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let seen = http.seen();
+    assert_eq!(seen[1].auth().as_deref(), Some("Bearer token-1"));
+    assert_eq!(
+        seen[2].auth().as_deref(),
+        Some("Bearer token-2"),
+        "the stale token was replaced before the request was sent"
+    );
+}
