@@ -18,9 +18,8 @@
 # stricter bar). It runs niced (idle CPU only), in place (the worktree's own
 # target/, no copy of the tree; do not edit the crate meanwhile, and never
 # run two at once), without doctests (unit and integration tests carry the
-# rules; doctests only show usage and each one is a separate build), and with
-# a test timeout of 3x the baseline, at least 60 s, so that a busy machine
-# does not turn slow mutants into timeouts. Results: mutants.out.STEM/.
+# rules; doctests only show usage and each one is a separate build), with
+# the test timeout of .cargo/mutants.toml. Results: mutants.out.CRATE-STEM/.
 # Split a big file with --re / --exclude-re (e.g. --re 'get_or_fetch_inline').
 #
 # Install once: cargo install cargo-mutants --locked
@@ -38,7 +37,6 @@ if [[ ${1:-} == --file ]]; then
   fi
   stem=$(basename "$file" .rs)
   exec nice -n 19 cargo mutants --in-place --file "$file" --test-package "$crate" \
-    --timeout-multiplier 3 --minimum-test-timeout 60 \
     --cargo-test-arg=--tests -o "mutants.out.$crate-$stem" "$@"
 fi
 
