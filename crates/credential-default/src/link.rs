@@ -115,7 +115,10 @@ mod tests {
         let error = build_error(kind, &inner);
         assert!(error.is_unavailable());
         assert_eq!(error.credential(), "EnvironmentCredential");
-        assert!(error.to_string().contains("could not be created"), "{error}");
+        assert!(
+            error.to_string().contains("could not be created"),
+            "{error}"
+        );
         let own = CredentialError::unavailable("EnvironmentCredential", "absent");
         assert_eq!(build_error(kind, &own).to_string(), own.to_string());
         let wrong = CredentialError::invalid_configuration("ClientSecretCredential", "bad");
