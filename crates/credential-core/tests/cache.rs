@@ -711,3 +711,97 @@ async fn long_expired_token_is_not_served() {
         .unwrap_err();
     assert!(err.is_unavailable());
 }
+
+/// `get_or_fetch_inline` for scope `s` with `fetch`.
+async fn inline<F, Fut>(cache: &TokenCache, fetch: F) -> Result<AccessToken, CredentialError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<AccessToken, CredentialError>>,
+{
+    cache.get_or_fetch_inline(&["s"], &options(), fetch).await
+}
+
+/// The inline path (an interactive sign-in's fetch borrows): a stale token
+/// is refreshed by the caller that notices; a failed refresh keeps the token
+/// and nobody tries again for 30 s, counted to the second.
+#[tokio::test]
+async fn inline_stale_token_is_refreshed_by_its_caller_and_backs_off_30s() {
+    let (clock, cache) = setup();
+    let counted = Counted::new();
+    let old = inline(
+        &cache,
+        counted.fetch(Ok(token("old", T0 + Duration::hours(1)))),
+    );
+    assert_eq!(name(&old.await.unwrap()), "old");
+    let t = inline(&cache, counted.fetch(Err(down()))).await.unwrap();
+    assert_eq!((name(&t), counted.runs()), ("old", 1), "fresh: no fetch");
+
+    clock.set(T0 + Duration::minutes(56)); // stale, still valid
+    let t = inline(&cache, counted.fetch(Err(down()))).await.unwrap();
+    assert_eq!((name(&t), counted.runs()), ("old", 2), "refresh failed");
+    clock.set(T0 + Duration::minutes(56) + Duration::seconds(29));
+    let t = inline(&cache, counted.fetch(Err(down()))).await.unwrap();
+    assert_eq!((name(&t), counted.runs()), ("old", 2), "within 30 s");
+    clock.set(T0 + Duration::minutes(56) + Duration::seconds(30));
+    let new = token("new", T0 + Duration::hours(2));
+    let t = inline(&cache, counted.fetch(Ok(new))).await.unwrap();
+    assert_eq!(
+        (name(&t), counted.runs()),
+        ("new", 3),
+        "30 s after the failure"
+    );
+    let t = inline(&cache, counted.fetch(Err(down()))).await.unwrap();
+    assert_eq!(
+        (name(&t), counted.runs()),
+        ("new", 3),
+        "the new token is cached"
+    );
+}
+
+/// The inline path never serves a token inside the expiry margin, not even
+/// at its first instant, when the fetch fails.
+#[tokio::test]
+async fn inline_never_serves_a_token_inside_the_expiry_margin() {
+    for at in [Duration::seconds(30), Duration::seconds(10)] {
+        let (clock, cache) = setup();
+        let counted = Counted::new();
+        let old = inline(
+            &cache,
+            counted.fetch(Ok(token("old", T0 + Duration::hours(1)))),
+        );
+        old.await.unwrap();
+        clock.set(T0 + Duration::hours(1) - at);
+        let err = inline(&cache, counted.fetch(Err(down())))
+            .await
+            .unwrap_err();
+        assert!(err.is_unavailable(), "{at}: {err}");
+        assert_eq!(counted.runs(), 2);
+    }
+}
+
+/// Settings applied after the second level keep it: a second "process"
+/// configured in that order reads the stored token instead of fetching.
+#[tokio::test]
+async fn settings_applied_after_the_second_level_keep_it() {
+    use credential_core::cache_store::{CachePartition, SecondLevel};
+    use credential_core::{MemoryCacheStore, PersistentTokenCache};
+    let clock = ManualClock::new(T0);
+    let store = MemoryCacheStore::new();
+    let process = || {
+        let persistent = PersistentTokenCache::new("test", Arc::new(store.clone()));
+        let partition = CachePartition::new("ClientSecretCredential");
+        TokenCache::new(Arc::new(clock.clone()))
+            .with_second_level(Some(SecondLevel::new(persistent, partition)))
+            .with_jitter(|| 0.0)
+            .with_max_keys(4)
+            .with_background_refresh(false)
+    };
+    let first = process();
+    assert!(
+        format!("{first:?}").contains("second_level: Some"),
+        "{first:?}"
+    );
+    store_old_token(&first).await;
+    let t = cached(&process(), &["s"], &options(), "read from the store").await;
+    assert_eq!(name(&t), "old");
+}

@@ -222,3 +222,25 @@ async fn scripted_http_client_records_and_answers() {
     let methods: Vec<Method> = http.requests().into_iter().map(|r| r.method).collect();
     assert_eq!(methods, [Method::GET, Method::POST, Method::GET]);
 }
+
+#[tokio::test]
+async fn names_and_debug_show_the_sources_and_the_selection() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let shared: Arc<dyn TokenCredential> = Arc::new(counting("B", &calls, ok));
+    let chain = ChainedTokenCredential::default()
+        .named("MyChain")
+        .sticky(true)
+        .with("A", counting("A", &calls, unavailable))
+        .with_shared("B", shared);
+    assert_eq!(chain.source_names().collect::<Vec<_>>(), ["A", "B"]);
+    assert_eq!(
+        format!("{chain:?}"),
+        r#"ChainedTokenCredential { name: "MyChain", sources: ["A", "B"], sticky: true, selected: None }"#
+    );
+    assert_eq!(
+        get(&chain).await.unwrap().token.expose_secret(),
+        "token-from-B"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert!(format!("{chain:?}").ends_with(r#"selected: Some("B") }"#));
+}

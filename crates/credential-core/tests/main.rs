@@ -8,3 +8,4 @@ mod cache_store;
 mod chain;
 mod entra;
 mod proptest_parsers;
+mod retry;

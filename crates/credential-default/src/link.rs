@@ -27,3 +27,40 @@ pub(crate) fn link(
         .concurrent(kind == CredentialKind::ManagedIdentity);
     (kind, link)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(error: CredentialError) -> Link {
+        Link::new(CredentialKind::ManagedIdentity, Err(error))
+    }
+
+    #[test]
+    fn only_inputs_present_but_wrong_are_a_misconfiguration() {
+        let wrong = CredentialError::invalid_configuration("ManagedIdentityCredential", "bad id");
+        let found = link(wrong.clone()).misconfiguration().unwrap();
+        assert_eq!(found.to_string(), wrong.to_string());
+        let absent = CredentialError::unavailable("ManagedIdentityCredential", "not here");
+        assert!(link(absent).misconfiguration().is_none());
+    }
+
+    #[test]
+    fn a_build_error_is_reported_under_the_links_name_when_unavailable() {
+        let kind = CredentialKind::Environment;
+        let inner = CredentialError::unavailable("ClientSecretCredential", "no secret");
+        let error = build_error(kind, &inner);
+        assert!(error.is_unavailable());
+        assert_eq!(error.credential(), "EnvironmentCredential");
+        assert!(
+            error.to_string().contains("could not be created"),
+            "{error}"
+        );
+        let own = CredentialError::unavailable("EnvironmentCredential", "absent");
+        assert_eq!(build_error(kind, &own).to_string(), own.to_string());
+        let wrong = CredentialError::invalid_configuration("ClientSecretCredential", "bad");
+        let error = build_error(kind, &wrong);
+        assert!(!error.is_unavailable());
+        assert_eq!(error.credential(), "ClientSecretCredential");
+    }
+}

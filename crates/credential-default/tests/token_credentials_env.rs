@@ -227,3 +227,20 @@ fn with_required_token_credentials_env_var() {
             .is_ok()
     );
 }
+
+#[test]
+fn kinds_display_their_names_and_debug_lists_the_links_in_order() {
+    for kind in CredentialKind::ALL {
+        assert_eq!(kind.to_string(), kind.name());
+    }
+    let h = harness(&[("AZURE_TOKEN_CREDENTIALS", "dev")], &[], &[]);
+    let c = builder(&h, &closed_port_url())
+        .exclude(AzurePowerShell)
+        .build()
+        .unwrap();
+    let debug = format!("{c:?}");
+    let cli = debug.find("AzureCliCredential").unwrap();
+    let azd = debug.find("AzureDeveloperCliCredential").unwrap();
+    assert!(cli < azd, "{debug}");
+    assert!(!debug.contains("AzurePowerShellCredential"), "{debug}");
+}

@@ -194,3 +194,36 @@ async fn poller_timeout_ends_the_wait() {
     // Polls at 0, 2, 4 and 6 s.
     assert_eq!(http.seen().len(), 2 + 4);
 }
+
+/// A poll that fails for another reason than 404 or 403 returns the error
+/// and leaves the operation in progress; a resumed poller (no result yet)
+/// that reads a 403 is done, and its wait returns that 403.
+#[tokio::test(start_paused = true)]
+async fn poll_errors_are_returned_and_a_resumed_poller_reports_403() {
+    let http = Scripted::new(vec![
+        challenge_401(KV_CHALLENGE),
+        response(200, &[], DELETED),
+        response(
+            500,
+            &[],
+            r#"{"error":{"code":"InternalError","message":"x"}}"#,
+        ),
+        response(
+            403,
+            &[],
+            r#"{"error":{"code":"Forbidden","message":"no get"}}"#,
+        ),
+    ]);
+    let cred = Counting::default();
+    let c = client(&http, &cred);
+    let mut poller = c.begin_delete_secret("s").await.unwrap();
+    assert_eq!(poller.name(), "s");
+    let err = poller.poll().await.unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    assert!(!poller.is_done());
+    let resumed = c.resume_delete_secret(&poller.resume_token()).unwrap();
+    assert_eq!(resumed.name(), "s");
+    let err = resumed.wait().await.unwrap_err();
+    assert_eq!(err.status(), Some(403));
+    assert_eq!(http.seen().len(), 4);
+}
