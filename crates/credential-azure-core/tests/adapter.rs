@@ -290,9 +290,11 @@ async fn round_trip_keeps_our_error_and_a_chain_moves_past_unavailable() {
     assert!(error.is_unavailable());
     assert_eq!(error.credential(), "AzureCliCredential");
 
-    let chain = ChainedTokenCredential::new()
-        .with("official", wrapped)
-        .with("working", FromAzureCore::new(into_azure_core(working)));
+    let chain = ChainedTokenCredential::builder()
+        .with_credential("official", wrapped)
+        .with_credential("working", FromAzureCore::new(into_azure_core(working)))
+        .build()
+        .unwrap();
     let token = chain
         .get_token(&["s"], &TokenRequestOptions::default())
         .await
@@ -309,9 +311,11 @@ async fn chain_stops_on_an_official_failure() {
         ))
     }
     let (working, calls) = recording_ours(Ok(AccessToken::new("never", EXPIRY)));
-    let chain = ChainedTokenCredential::new()
-        .with("official", FromAzureCore::new(Official::new(refused)))
-        .with("working", working);
+    let chain = ChainedTokenCredential::builder()
+        .with_credential("official", FromAzureCore::new(Official::new(refused)))
+        .with_credential("working", working)
+        .build()
+        .unwrap();
     let error = chain
         .get_token(&["s"], &TokenRequestOptions::default())
         .await

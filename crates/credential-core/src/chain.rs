@@ -1,143 +1,24 @@
-//! [`ChainedTokenCredential`]: try credentials in order; and the chain
-//! engine it runs on, which `DefaultAzureCredential` runs on too, with its
-//! extra rules as options ([`ChainLink`], [`Chain`]).
+//! The chain engine [`ChainedTokenCredential`](crate::ChainedTokenCredential)
+//! and `DefaultAzureCredential` run on: links tried in order, with the
+//! default chain's extra rules as options ([`ChainLink`], [`Chain`]).
 
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use async_trait::async_trait;
 use futures_util::future::{Either, select};
 use tokio::sync::Mutex;
 
-use crate::{AccessToken, CredentialError, TokenCredential, TokenRequestOptions, credential_names};
+use crate::{AccessToken, CredentialError, TokenCredential, TokenRequestOptions};
 
 const NONE_SELECTED: usize = usize::MAX;
-
-/// Tries its credentials in order and returns the first token.
-///
-/// It moves past a credential only when that credential is *unavailable*
-/// (not set up here). Any other error stops the chain: the returned
-/// [`CredentialError::ChainFailed`] lists every attempt in order and names
-/// the one that stopped it, whose error is the `source()` (printed once, by
-/// whoever reports the chain's causes). With [`ChainedTokenCredential::with_sticky`]
-/// the chain remembers the credential that worked and later calls go straight
-/// to it.
-///
-/// ```
-/// use credential_core::{token_credential_fn, AccessToken, ChainedTokenCredential,
-///     CredentialError, TokenCredential, TokenRequestOptions};
-/// use time::OffsetDateTime;
-///
-/// let chain = ChainedTokenCredential::new()
-///     .with("First", token_credential_fn("First", |_, _| async {
-///         Err(CredentialError::unavailable("First", "not configured"))
-///     }))
-///     .with("Second", token_credential_fn("Second", |_, _| async {
-///         Ok(AccessToken::new("t", OffsetDateTime::UNIX_EPOCH))
-///     }));
-/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-/// let token = rt.block_on(chain.get_token(&["scope"], &TokenRequestOptions::default())).unwrap();
-/// assert_eq!(token.token.expose_secret(), "t");
-/// ```
-///
-/// A clone shares the credentials (and so their token caches) and, with
-/// [`with_sticky`](Self::with_sticky), the selection.
-#[derive(Clone)]
-pub struct ChainedTokenCredential {
-    chain: Chain,
-}
-
-impl ChainedTokenCredential {
-    /// An empty chain named `ChainedTokenCredential`.
-    pub fn new() -> Self {
-        Self {
-            chain: Chain::new(credential_names::CHAINED, Vec::new()),
-        }
-    }
-
-    /// Appends a credential under `name` (used in logs).
-    pub fn with(self, name: &'static str, credential: impl TokenCredential + 'static) -> Self {
-        self.with_shared(name, Arc::new(credential))
-    }
-
-    /// Appends a shared credential under `name`.
-    pub fn with_shared(mut self, name: &'static str, credential: Arc<dyn TokenCredential>) -> Self {
-        self.chain.links.push(ChainLink::new(name, credential));
-        self
-    }
-
-    /// Names the chain in errors and logs (e.g. `DefaultAzureCredential`).
-    pub fn with_name(mut self, name: &'static str) -> Self {
-        self.chain.name = name;
-        self
-    }
-
-    /// After the first success, use only the credential that succeeded.
-    pub fn with_sticky(mut self, sticky: bool) -> Self {
-        self.chain.sticky = sticky;
-        self
-    }
-
-    /// Advice appended to the error when every credential fails.
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.chain.help = ChainHelp::Fixed(help.into());
-        self
-    }
-
-    /// The names of the credentials, in order.
-    pub fn source_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.chain.links.iter().map(|link| link.name)
-    }
-
-    /// The name of the credential a sticky chain has settled on, if any.
-    pub fn selected(&self) -> Option<&'static str> {
-        self.chain
-            .selected_index()
-            .map(|index| self.chain.links[index].name)
-    }
-}
-
-impl Default for ChainedTokenCredential {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Debug for ChainedTokenCredential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(credential_names::CHAINED)
-            .field("name", &self.chain.name)
-            .field("sources", &self.source_names().collect::<Vec<_>>())
-            .field("sticky", &self.chain.sticky)
-            .field(
-                "selected",
-                &self
-                    .chain
-                    .selected_index()
-                    .map(|i| self.chain.links[i].name),
-            )
-            .finish()
-    }
-}
-
-#[async_trait]
-impl TokenCredential for ChainedTokenCredential {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        options: &TokenRequestOptions,
-    ) -> Result<AccessToken, CredentialError> {
-        self.chain.get_token(scopes, options).await
-    }
-}
 
 /// One link of a [`Chain`]: a credential (or why it could not be built)
 /// under a name, with the rules for its errors.
 #[doc(hidden)]
 #[derive(Clone)]
 pub struct ChainLink {
-    name: &'static str,
+    pub(crate) name: &'static str,
     credential: Result<Arc<dyn TokenCredential>, CredentialError>,
     lenient: bool,
     setup_hint: Option<&'static str>,
@@ -275,9 +156,9 @@ pub enum ChainHelp {
 #[doc(hidden)]
 #[derive(Clone)]
 pub struct Chain {
-    name: &'static str,
-    links: Vec<ChainLink>,
-    sticky: bool,
+    pub(crate) name: &'static str,
+    pub(crate) links: Vec<ChainLink>,
+    pub(crate) sticky: bool,
     selected: Arc<AtomicUsize>,
     help: ChainHelp,
     shared_walk: Option<Arc<SharedWalk>>,
@@ -636,5 +517,47 @@ impl fmt::Debug for Chain {
                 &self.selected_index().map(|index| self.links[index].name),
             )
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAME: &str = "ManagedIdentityCredential";
+
+    fn link(error: CredentialError) -> ChainLink {
+        ChainLink::from_build(NAME, Err(error))
+    }
+
+    #[test]
+    fn only_inputs_present_but_wrong_are_a_misconfiguration() {
+        let wrong = CredentialError::invalid_configuration(NAME, "bad id");
+        let found = link(wrong.clone()).misconfiguration().unwrap();
+        assert_eq!(found.to_string(), wrong.to_string());
+        let absent = CredentialError::unavailable(NAME, "not here");
+        assert!(link(absent).misconfiguration().is_none());
+    }
+
+    #[test]
+    fn a_build_error_is_reported_under_the_links_name_when_unavailable() {
+        let env = ChainLink::from_build(
+            "EnvironmentCredential",
+            Err(CredentialError::unavailable("x", "")),
+        );
+        let inner = CredentialError::unavailable("ClientSecretCredential", "no secret");
+        let error = env.build_error(&inner);
+        assert!(error.is_unavailable());
+        assert_eq!(error.credential(), "EnvironmentCredential");
+        assert!(
+            error.to_string().contains("could not be created"),
+            "{error}"
+        );
+        let own = CredentialError::unavailable("EnvironmentCredential", "absent");
+        assert_eq!(env.build_error(&own).to_string(), own.to_string());
+        let wrong = CredentialError::invalid_configuration("ClientSecretCredential", "bad");
+        let error = env.build_error(&wrong);
+        assert!(!error.is_unavailable());
+        assert_eq!(error.credential(), "ClientSecretCredential");
     }
 }

@@ -63,6 +63,7 @@ mod cache_store;
 #[cfg(feature = "certificate")]
 mod certificate;
 mod chain;
+mod chained;
 mod clock;
 mod cloud;
 mod context;
@@ -91,7 +92,7 @@ pub use cache_store::{CacheStore, CacheStoreError, PersistentTokenCache};
 /// `certificate`).
 #[cfg(feature = "certificate")]
 pub use certificate::ClientCertificate;
-pub use chain::ChainedTokenCredential;
+pub use chained::{ChainedTokenCredential, ChainedTokenCredentialBuilder};
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use cloud::CloudConfiguration;
 pub use context::ProviderContext;

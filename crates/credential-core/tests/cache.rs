@@ -783,7 +783,7 @@ async fn inline_never_serves_a_token_inside_the_expiry_margin() {
 /// configured in that order reads the stored token instead of fetching.
 #[tokio::test]
 async fn settings_applied_after_the_second_level_keep_it() {
-    use credential_core::cache_store::{CachePartition, SecondLevel};
+    use credential_core::__private::cache_store::{CachePartition, SecondLevel};
     use credential_core::{MemoryCacheStore, PersistentTokenCache};
     let clock = ManualClock::new(T0);
     let store = MemoryCacheStore::new();

@@ -57,10 +57,12 @@ async fn get(chain: &ChainedTokenCredential) -> Result<AccessToken, CredentialEr
 #[tokio::test]
 async fn unavailable_links_are_skipped() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let chain = ChainedTokenCredential::new()
-        .with("A", counting("A", &calls, unavailable))
-        .with("B", counting("B", &calls, unavailable))
-        .with("C", counting("C", &calls, ok));
+    let chain = ChainedTokenCredential::builder()
+        .with_credential("A", counting("A", &calls, unavailable))
+        .with_credential("B", counting("B", &calls, unavailable))
+        .with_credential("C", counting("C", &calls, ok))
+        .build()
+        .unwrap();
     let token = get(&chain).await.unwrap();
     assert_eq!(token.token.expose_secret(), "token-from-C");
     assert_eq!(calls.load(Ordering::SeqCst), 3);
@@ -70,10 +72,12 @@ async fn unavailable_links_are_skipped() {
 async fn other_errors_stop_the_chain_and_become_the_source() {
     let calls = Arc::new(AtomicUsize::new(0));
     let after = Arc::new(AtomicUsize::new(0));
-    let chain = ChainedTokenCredential::new()
-        .with("A", counting("A", &calls, unavailable))
-        .with("B", counting("B", &calls, denied))
-        .with("C", counting("C", &after, ok));
+    let chain = ChainedTokenCredential::builder()
+        .with_credential("A", counting("A", &calls, unavailable))
+        .with_credential("B", counting("B", &calls, denied))
+        .with_credential("C", counting("C", &after, ok))
+        .build()
+        .unwrap();
     let err = get(&chain).await.unwrap_err();
     assert_eq!(after.load(Ordering::SeqCst), 0, "C must not run");
     assert!(!err.is_unavailable());
@@ -88,21 +92,23 @@ async fn other_errors_stop_the_chain_and_become_the_source() {
 #[tokio::test]
 async fn aggregate_message_names_every_attempt_in_order() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let chain = ChainedTokenCredential::new()
+    let chain = ChainedTokenCredential::builder()
         .with_name("MyChain")
-        .with(
+        .with_credential(
             "EnvironmentCredential",
             counting("EnvironmentCredential", &calls, unavailable),
         )
-        .with(
+        .with_credential(
             "ManagedIdentityCredential",
             counting("ManagedIdentityCredential", &calls, unavailable),
         )
-        .with(
+        .with_credential(
             "AzureCliCredential",
             counting("AzureCliCredential", &calls, unavailable),
         )
-        .with_help("Sign in with `az login`.");
+        .with_help("Sign in with `az login`.")
+        .build()
+        .unwrap();
     let err = get(&chain).await.unwrap_err();
     assert!(
         err.is_unavailable(),
@@ -127,10 +133,12 @@ async fn aggregate_message_names_every_attempt_in_order() {
 async fn sticky_chain_calls_only_the_credential_that_worked() {
     let first = Arc::new(AtomicUsize::new(0));
     let second = Arc::new(AtomicUsize::new(0));
-    let chain = ChainedTokenCredential::new()
+    let chain = ChainedTokenCredential::builder()
         .with_sticky(true)
-        .with("A", counting("A", &first, unavailable))
-        .with("B", counting("B", &second, ok));
+        .with_credential("A", counting("A", &first, unavailable))
+        .with_credential("B", counting("B", &second, ok))
+        .build()
+        .unwrap();
     for _ in 0..3 {
         assert_eq!(
             get(&chain).await.unwrap().token.expose_secret(),
@@ -150,9 +158,11 @@ async fn sticky_chain_calls_only_the_credential_that_worked() {
 async fn non_sticky_chain_walks_every_time() {
     let first = Arc::new(AtomicUsize::new(0));
     let second = Arc::new(AtomicUsize::new(0));
-    let chain = ChainedTokenCredential::new()
-        .with("A", counting("A", &first, unavailable))
-        .with("B", counting("B", &second, ok));
+    let chain = ChainedTokenCredential::builder()
+        .with_credential("A", counting("A", &first, unavailable))
+        .with_credential("B", counting("B", &second, ok))
+        .build()
+        .unwrap();
     for _ in 0..3 {
         get(&chain).await.unwrap();
     }
@@ -160,24 +170,29 @@ async fn non_sticky_chain_walks_every_time() {
     assert_eq!(chain.selected(), None);
 }
 
-#[tokio::test]
-async fn empty_chain_fails_clearly() {
-    let err = get(&ChainedTokenCredential::new()).await.unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "ChainedTokenCredential has no credentials to try"
+#[test]
+fn an_empty_chain_is_refused_at_build() {
+    let err = ChainedTokenCredential::builder().build().unwrap_err();
+    assert!(
+        matches!(err, CredentialError::InvalidConfiguration { .. }),
+        "{err:?}"
     );
+    assert!(err.to_string().contains("with_credential"), "{err}");
 }
 
 #[tokio::test]
 async fn chains_nest() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let inner = ChainedTokenCredential::new()
+    let inner = ChainedTokenCredential::builder()
         .with_name("Inner")
-        .with("A", counting("A", &calls, unavailable));
-    let outer = ChainedTokenCredential::new()
-        .with("Inner", inner)
-        .with("B", counting("B", &calls, ok));
+        .with_credential("A", counting("A", &calls, unavailable))
+        .build()
+        .unwrap();
+    let outer = ChainedTokenCredential::builder()
+        .with_credential("Inner", inner)
+        .with_credential("B", counting("B", &calls, ok))
+        .build()
+        .unwrap();
     assert_eq!(
         get(&outer).await.unwrap().token.expose_secret(),
         "token-from-B"
@@ -227,11 +242,13 @@ async fn scripted_http_client_records_and_answers() {
 async fn names_and_debug_show_the_sources_and_the_selection() {
     let calls = Arc::new(AtomicUsize::new(0));
     let shared: Arc<dyn TokenCredential> = Arc::new(counting("B", &calls, ok));
-    let chain = ChainedTokenCredential::default()
-        .named("MyChain")
-        .sticky(true)
-        .with("A", counting("A", &calls, unavailable))
-        .with_shared("B", shared);
+    let chain = ChainedTokenCredential::builder()
+        .with_name("MyChain")
+        .with_sticky(true)
+        .with_credential("A", counting("A", &calls, unavailable))
+        .with_credential("B", shared)
+        .build()
+        .unwrap();
     assert_eq!(chain.source_names().collect::<Vec<_>>(), ["A", "B"]);
     assert_eq!(
         format!("{chain:?}"),

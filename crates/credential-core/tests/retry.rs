@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use credential_core::entra::send_token_request;
-use credential_core::retry::RetryPolicy;
+use credential_core::__private::entra::send_token_request;
+use credential_core::RetryPolicy;
 use credential_core::test_util::ScriptedHttpClient;
 use credential_core::{
     AccessToken, CredentialError, HttpRequest, ManualClock, Method, TransportErrorKind,
@@ -54,10 +54,7 @@ async fn retries_stop_after_max_retries_with_the_last_answer() {
         http.push_response(500, &[], "");
     }
     http.push_response(200, &[], TOKEN);
-    let policy = RetryPolicy {
-        max_retries: 2,
-        ..RetryPolicy::default()
-    };
+    let policy = RetryPolicy::default().with_max_retries(2);
     let err = request(&http, &policy).await.unwrap_err();
     assert!(err.is_transient(), "{err}");
     assert_eq!(http.requests().len(), 3, "the first try and 2 retries");

@@ -53,13 +53,13 @@ mod bench {
                 },
             )),
         };
-        ChainedTokenCredential::new()
-            .with(
+        ChainedTokenCredential::builder()
+            .with_credential(
                 "EnvironmentCredential",
                 EnvironmentCredential::from_context(ctx.clone()).unwrap(),
             )
-            .with_shared("WorkloadIdentityCredential", wi)
-            .with(
+            .with_credential("WorkloadIdentityCredential", wi)
+            .with_credential(
                 "ManagedIdentityCredential",
                 ManagedIdentityCredential::builder()
                     .with_context(ctx.clone())
@@ -68,27 +68,29 @@ mod bench {
                     .build()
                     .unwrap(),
             )
-            .with(
+            .with_credential(
                 "AzureCliCredential",
                 AzureCliCredential::builder()
                     .with_context(ctx.clone())
                     .build()
                     .unwrap(),
             )
-            .with(
+            .with_credential(
                 "AzurePowerShellCredential",
                 AzurePowerShellCredential::builder()
                     .with_context(ctx.clone())
                     .build()
                     .unwrap(),
             )
-            .with(
+            .with_credential(
                 "AzureDeveloperCliCredential",
                 AzureDeveloperCliCredential::builder()
                     .with_context(ctx.clone())
                     .build()
                     .unwrap(),
             )
+            .build()
+            .unwrap()
     }
 
     async fn time_first_token(credential: &dyn TokenCredential) -> Duration {

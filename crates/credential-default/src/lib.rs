@@ -185,10 +185,11 @@ pub(crate) const NAME: &str = credential_core::__private::credential_names::DEFA
 /// Seams for tests and implementors (`ProviderContext`, `Env`, `Fs`, clocks,
 /// process runners, `TokenCache`) are in `credential-core` itself.
 pub use credential_core::{
-    AccessToken, BearerTokenFuture, ChainedTokenCredential, CloudConfiguration, CredentialError,
-    EntraDiagnostics, ErrorSource, FnCredential, HttpClient, HttpRequest, HttpResponse,
-    ReqwestHttpClient, RetryPolicy, Secret, SharedHttpClient, TokenCredential, TokenRequestOptions,
-    TransportError, TransportErrorKind, get_bearer_token_provider, token_credential_fn,
+    AccessToken, BearerTokenFuture, ChainedTokenCredential, ChainedTokenCredentialBuilder,
+    CloudConfiguration, CredentialError, EntraDiagnostics, ErrorSource, FnCredential, HttpClient,
+    HttpRequest, HttpResponse, ReqwestHttpClient, RetryPolicy, Secret, SharedHttpClient,
+    TokenCredential, TokenRequestOptions, TransportError, TransportErrorKind,
+    get_bearer_token_provider, token_credential_fn,
 };
 
 /// What a custom credential or transport needs besides the trait, so that

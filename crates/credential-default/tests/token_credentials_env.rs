@@ -230,12 +230,12 @@ fn with_required_token_credentials_env_var() {
 
 #[test]
 fn kinds_display_their_names_and_debug_lists_the_links_in_order() {
-    for kind in CredentialKind::ALL {
+    for kind in CredentialKind::all() {
         assert_eq!(kind.to_string(), kind.name());
     }
     let h = harness(&[("AZURE_TOKEN_CREDENTIALS", "dev")], &[], &[]);
     let c = builder(&h, &closed_port_url())
-        .exclude(AzurePowerShell)
+        .with_excluded(AzurePowerShell)
         .build()
         .unwrap();
     let debug = format!("{c:?}");

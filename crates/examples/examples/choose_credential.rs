@@ -62,9 +62,10 @@ async fn main() -> Result<(), BoxError> {
     report("AzureCliCredential", &cli).await;
 
     // 4. A custom chain: the CLI first, then managed identity.
-    let chain = ChainedTokenCredential::new()
-        .with("AzureCliCredential", cli)
-        .with("ManagedIdentityCredential", managed);
+    let chain = ChainedTokenCredential::builder()
+        .with_credential("AzureCliCredential", cli)
+        .with_credential("ManagedIdentityCredential", managed)
+        .build()?;
     report("ChainedTokenCredential(AzureCli, ManagedIdentity)", &chain).await;
     Ok(())
 }

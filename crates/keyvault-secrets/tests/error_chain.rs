@@ -70,10 +70,12 @@ async fn three_levels_print_each_message_once() {
 
 #[tokio::test]
 async fn a_stopped_chain_prints_the_stopping_error_once() {
-    let chain = ChainedTokenCredential::new()
-        .with("Absent", unavailable("Absent"))
-        .with("Broken", failing("Broken"))
-        .with("Never", unavailable("Never"));
+    let chain = ChainedTokenCredential::builder()
+        .with_credential("Absent", unavailable("Absent"))
+        .with_credential("Broken", failing("Broken"))
+        .with_credential("Never", unavailable("Never"))
+        .build()
+        .unwrap();
     let err = get_with(chain).await;
     let report = format!("{:#}", anyhow::Error::from(err.clone()));
     assert_each_once(
@@ -95,9 +97,11 @@ async fn a_stopped_chain_prints_the_stopping_error_once() {
 
 #[tokio::test]
 async fn an_exhausted_chain_lists_every_attempt_once() {
-    let chain = ChainedTokenCredential::new()
-        .with("First", unavailable("First"))
-        .with("Second", unavailable("Second"));
+    let chain = ChainedTokenCredential::builder()
+        .with_credential("First", unavailable("First"))
+        .with_credential("Second", unavailable("Second"))
+        .build()
+        .unwrap();
     let err = get_with(chain).await;
     let Error::Credential(credential) = &err else {
         panic!("{err:?}")
