@@ -119,7 +119,7 @@ fn default_credential_for(emulator: &keyvault_emulator::RunningEmulator) -> Defa
     let env = Env::from_pairs(emulator.env_vars());
     let http = ReqwestHttpClient::builder()
         .with_env(env.clone())
-        .with_ca_pem(&pem)
+        .with_ca_pem(pem)
         .build()
         .unwrap();
     let context = ProviderContext::isolated()

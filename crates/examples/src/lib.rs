@@ -29,19 +29,16 @@ pub struct ReadmeDoctests;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A secret name that is new on every call and every run:
-/// `{prefix}-{hex digits}`, from the time, the process id and a counter.
+/// `{prefix}-{8 random hex digits}{4 hex digits of a counter}`. The random
+/// part comes from the standard library's randomly seeded hasher.
 pub fn unique_name(prefix: &str) -> String {
+    use std::hash::{BuildHasher, RandomState};
     use std::sync::atomic::{AtomicU32, Ordering};
-    use std::time::{SystemTime, UNIX_EPOCH};
 
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.subsec_nanos() ^ (elapsed.as_secs() as u32))
-        .unwrap_or_default();
-    let n = nanos ^ std::process::id().rotate_left(16) ^ count.wrapping_mul(0x9e37_79b9);
-    format!("{prefix}-{n:08x}{count:x}")
+    let random = RandomState::new().hash_one(count) as u32;
+    format!("{prefix}-{random:08x}{count:04x}")
 }
 
 #[cfg(test)]

@@ -287,7 +287,7 @@ async fn app_config_loads_typed_config_and_reloads_a_change() {
     );
     assert_eq!(
         lines[2],
-        "2. Loaded keys [\"database.host\", \"database.password\", \"database.pool_size\", \"features\"] into AppConfig: host db.internal, pool size 8, password of 11 characters, beta true, rollout 25 %.",
+        "2. Loaded keys [\"database.host\", \"database.password\", \"database.pool_size\", \"features\"] into AppConfig: host db.internal, pool size 8, password of 15 characters, beta true, rollout 25 %.",
     );
     assert_eq!(lines[4], "   Reloaded: pool size 16.");
     assert_eq!(
