@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use credential_core::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use credential_core::{LoopbackOnlyHttpClient, async_trait};
 use keyvault_emulator::{Emulator, Faults};
-use keyvault_secrets::{RetryPolicy, SecretClient};
+use keyvault_secrets::{RetryPolicy, SecretClient, StatusCode};
 use keyvault_secrets_cache::SecretCache;
 
 /// Records when each authorized `GET /secrets/...` left.
@@ -104,7 +104,13 @@ async fn run() {
         gets: Mutex::new(Vec::new()),
     });
     // 429 is left to the cache's shared backoff: the client does not retry it.
-    let retry = RetryPolicy::default().with_retry_statuses([408, 500, 502, 503, 504]);
+    let retry = RetryPolicy::default().with_retry_statuses([
+        StatusCode::REQUEST_TIMEOUT,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        StatusCode::BAD_GATEWAY,
+        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::GATEWAY_TIMEOUT,
+    ]);
     let client = SecretClient::builder(emulator.vault_url(), benchmarks::fixed_credential(token))
         .with_http_client(transport.clone())
         .with_retry_policy(retry)

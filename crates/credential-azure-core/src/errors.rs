@@ -68,19 +68,20 @@ pub fn from_azure_error(credential: &'static str, error: &AzureError) -> Credent
         ErrorKind::HttpResponse {
             status, error_code, ..
         } => {
-            let status = u16::from(*status);
-            if matches!(status, 408 | 429 | 500..=599) {
-                transport(TransportErrorKind::Status(status))
-            } else {
-                CredentialError::Authentication {
+            let code = credential_core::StatusCode::from_u16(u16::from(*status)).ok();
+            match code {
+                Some(code) if matches!(code.as_u16(), 408 | 429 | 500..=599) => {
+                    transport(TransportErrorKind::Status(code))
+                }
+                _ => CredentialError::Authentication {
                     credential,
-                    status: Some(status),
+                    status: code,
                     oauth_error: None,
                     error_code: error_code.clone(),
                     description: message,
                     diagnostics: None,
                     request_id: None,
-                }
+                },
             }
         }
         ErrorKind::DataConversion => {
@@ -148,7 +149,7 @@ mod tests {
     fn failure_keeps_text_without_prefix() {
         let ours = CredentialError::Authentication {
             credential: "ClientSecretCredential",
-            status: Some(401),
+            status: Some(credential_core::StatusCode::UNAUTHORIZED),
             oauth_error: Some("invalid_client".into()),
             error_code: Some("AADSTS7000215".into()),
             description: "Invalid client secret provided.".into(),
@@ -276,7 +277,7 @@ mod tests {
         );
         let ours = from_azure_error(NAME, &refused);
         assert!(
-            matches!(&ours, CredentialError::Authentication { status: Some(400), error_code: Some(code), description, .. }
+            matches!(&ours, CredentialError::Authentication { status: Some(credential_core::StatusCode::BAD_REQUEST), error_code: Some(code), description, .. }
                 if code == "invalid_grant" && description == "token request refused"),
             "{ours:?}"
         );

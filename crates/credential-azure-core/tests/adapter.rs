@@ -1,6 +1,7 @@
 //! The adapter through the public traits, both ways.
 #![allow(clippy::unwrap_used)]
 
+use credential_core::StatusCode;
 use std::sync::{Arc, Mutex};
 
 use azure_core::credentials as az;
@@ -124,7 +125,7 @@ async fn ours_unavailable_reaches_azure_core_prefixed_and_recoverable() {
 async fn ours_failure_reaches_azure_core_unprefixed() {
     let (ours, _) = recording_ours(Err(CredentialError::Transport {
         credential: "ManagedIdentityCredential",
-        kind: TransportErrorKind::Status(503),
+        kind: TransportErrorKind::Status(StatusCode::SERVICE_UNAVAILABLE),
         message: "IMDS answered 503 after 5 tries".into(),
         source: None,
         request_id: None,

@@ -3,7 +3,7 @@
 
 use std::time::Duration as StdDuration;
 
-use http::Method;
+use http::{Method, StatusCode};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 use url::Url;
@@ -542,10 +542,11 @@ pub fn parse_token_response(
     if !(200..300).contains(&status) {
         return Err(error_response(credential, status, body));
     }
+    let code = StatusCode::from_u16(status).ok();
     let parsed: TokenResponseBody = serde_json::from_slice(body).map_err(|e| {
         CredentialError::unexpected_response(
             credential,
-            Some(status),
+            code,
             format!("the token response is not the expected JSON ({e})"),
         )
     })?;
@@ -555,7 +556,7 @@ pub fn parse_token_response(
         .ok_or_else(|| {
             CredentialError::unexpected_response(
                 credential,
-                Some(status),
+                code,
                 "the token response has no access_token",
             )
         })?;
@@ -571,7 +572,7 @@ pub fn parse_token_response(
     .ok_or_else(|| {
         CredentialError::unexpected_response(
             credential,
-            Some(status),
+            code,
             "the token response has no valid expires_in (seconds as a number or a string)",
         )
     })?;
@@ -595,13 +596,14 @@ pub fn half_life(
 
 fn error_response(credential: &'static str, status: u16, body: &[u8]) -> CredentialError {
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
-    if matches!(status, 408 | 429 | 500..=599) {
+    let code = StatusCode::from_u16(status).ok();
+    if let Some(code) = code.filter(|_| matches!(status, 408 | 429 | 500..=599)) {
         let detail = parsed
             .as_ref()
             .and_then(|b| b.error_description.as_deref().or(b.error.as_deref()))
             .map(first_line)
             .unwrap_or_else(|| "the token endpoint is unavailable".to_owned());
-        return CredentialError::transport(credential, TransportErrorKind::Status(status), detail);
+        return CredentialError::transport(credential, TransportErrorKind::Status(code), detail);
     }
     match parsed {
         Some(body) if body.error.is_some() || body.error_description.is_some() => {
@@ -622,7 +624,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
             };
             CredentialError::Authentication {
                 credential,
-                status: Some(status),
+                status: code,
                 oauth_error: body.error,
                 error_code,
                 description,
@@ -645,7 +647,7 @@ fn error_response(credential: &'static str, status: u16, body: &[u8]) -> Credent
             };
             CredentialError::Authentication {
                 credential,
-                status: Some(status),
+                status: code,
                 oauth_error: None,
                 error_code: None,
                 description,

@@ -4,6 +4,8 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 
+use http::StatusCode;
+
 /// A shareable error source; `Arc` keeps [`CredentialError`] `Clone`, so every
 /// caller waiting on one token request can get the same error.
 pub type ErrorSource = Arc<dyn StdError + Send + Sync + 'static>;
@@ -46,13 +48,13 @@ pub enum CredentialError {
     /// The identity provider refused to issue a token.
     #[error(
         "{credential} authentication failed{}: {description}",
-        details(&[status.map(|s| format!("HTTP {s}")), oauth_error.clone(), error_code.clone()], request_id.as_deref())
+        details(&[status.map(|s| format!("HTTP {}", s.as_u16())), oauth_error.clone(), error_code.clone()], request_id.as_deref())
     )]
     Authentication {
         /// The credential's name.
         credential: &'static str,
         /// The HTTP status of the refusal, if there was an HTTP exchange.
-        status: Option<u16>,
+        status: Option<StatusCode>,
         /// The OAuth `error` field, e.g. `invalid_client`.
         oauth_error: Option<String>,
         /// The Entra ID error code, e.g. `AADSTS7000215`.
@@ -109,13 +111,13 @@ pub enum CredentialError {
     /// The endpoint or tool answered with something we could not use.
     #[error(
         "{credential} received an unexpected response{}: {message}",
-        details(&[status.map(|s| format!("HTTP {s}"))], request_id.as_deref())
+        details(&[status.map(|s| format!("HTTP {}", s.as_u16()))], request_id.as_deref())
     )]
     UnexpectedResponse {
         /// The credential's name.
         credential: &'static str,
         /// The HTTP status, if there was one.
-        status: Option<u16>,
+        status: Option<StatusCode>,
         /// What was wrong with the response (never the response itself when it
         /// could hold a token).
         message: String,
@@ -161,7 +163,7 @@ impl CredentialError {
     /// An [`CredentialError::UnexpectedResponse`].
     pub fn unexpected_response(
         credential: &'static str,
-        status: Option<u16>,
+        status: Option<StatusCode>,
         message: impl Into<String>,
     ) -> Self {
         Self::UnexpectedResponse {
@@ -228,8 +230,8 @@ impl CredentialError {
     /// ignored.
     ///
     /// ```
-    /// use credential_core::CredentialError;
-    /// let err = CredentialError::unexpected_response("C", Some(200), "not JSON")
+    /// use credential_core::{CredentialError, StatusCode};
+    /// let err = CredentialError::unexpected_response("C", Some(StatusCode::OK), "not JSON")
     ///     .with_request_id("2c5b1d0e-77aa");
     /// assert_eq!(err.request_id(), Some("2c5b1d0e-77aa"));
     /// assert_eq!(
@@ -320,7 +322,7 @@ impl CredentialError {
     /// that stopped a chain), if there was one: the refusal's status, the
     /// unexpected response's, or the retryable status that outlasted the
     /// retries.
-    pub fn status(&self) -> Option<u16> {
+    pub fn status(&self) -> Option<StatusCode> {
         match self.decisive() {
             Self::Authentication { status, .. } | Self::UnexpectedResponse { status, .. } => {
                 *status
@@ -427,7 +429,7 @@ pub enum TransportErrorKind {
     /// The response could not be read (truncated or undecodable body).
     Decode,
     /// The endpoint answered with a status worth retrying, and retries ran out.
-    Status(u16),
+    Status(StatusCode),
 }
 
 impl TransportErrorKind {
@@ -435,7 +437,7 @@ impl TransportErrorKind {
     pub fn is_transient(self) -> bool {
         match self {
             Self::Connect | Self::Timeout | Self::Request | Self::Decode => true,
-            Self::Status(status) => matches!(status, 408 | 429 | 500..=599),
+            Self::Status(status) => matches!(status.as_u16(), 408 | 429 | 500..=599),
         }
     }
 }
@@ -447,7 +449,7 @@ impl fmt::Display for TransportErrorKind {
             Self::Timeout => f.write_str("timed out"),
             Self::Request => f.write_str("request failed"),
             Self::Decode => f.write_str("response unreadable"),
-            Self::Status(status) => write!(f, "HTTP {status}"),
+            Self::Status(status) => write!(f, "HTTP {}", status.as_u16()),
         }
     }
 }
@@ -552,7 +554,7 @@ mod tests {
     fn authentication_message_carries_status_and_code_and_fields() {
         let err = CredentialError::Authentication {
             credential: "ClientSecretCredential",
-            status: Some(401),
+            status: Some(StatusCode::UNAUTHORIZED),
             oauth_error: Some("invalid_client".into()),
             error_code: Some("AADSTS7000215".into()),
             description: "Invalid client secret provided.".into(),
@@ -565,7 +567,7 @@ mod tests {
         );
         assert!(!err.is_unavailable());
         assert!(!err.is_transient());
-        assert_eq!(err.status(), Some(401));
+        assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
         assert_eq!(err.error_code(), Some("AADSTS7000215"));
         assert_eq!(err.request_id(), None);
     }
@@ -637,7 +639,7 @@ mod tests {
     fn chain_details_come_from_the_stopper() {
         let auth = CredentialError::Authentication {
             credential: "B",
-            status: Some(400),
+            status: Some(StatusCode::BAD_REQUEST),
             oauth_error: None,
             error_code: Some("AADSTS700016".into()),
             description: "no such app".into(),
@@ -645,7 +647,7 @@ mod tests {
             request_id: Some("rid".into()),
         };
         let err = CredentialError::chain_failed("Chain", vec![auth], None);
-        assert_eq!(err.status(), Some(400));
+        assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
         assert_eq!(err.error_code(), Some("AADSTS700016"));
         assert_eq!(err.request_id(), Some("rid"));
         assert_eq!(err.correlation_id(), Some("corr"));
@@ -694,13 +696,17 @@ mod tests {
         );
         let again = auth.clone().with_request_id("rid-1");
         assert_eq!(again.to_string(), auth.to_string());
-        let transport = CredentialError::transport("C", TransportErrorKind::Status(503), "busy")
-            .with_request_id("rid-3");
+        let transport = CredentialError::transport(
+            "C",
+            TransportErrorKind::Status(StatusCode::SERVICE_UNAVAILABLE),
+            "busy",
+        )
+        .with_request_id("rid-3");
         assert_eq!(
             transport.to_string(),
             "C could not reach its token endpoint (HTTP 503; request id rid-3): busy"
         );
-        assert_eq!(transport.status(), Some(503));
+        assert_eq!(transport.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
         let unavailable = CredentialError::unavailable("C", "not here").with_request_id("rid-2");
         assert!(!unavailable.to_string().contains("rid-2"));
         assert_eq!(unavailable.request_id(), None);
@@ -732,9 +738,9 @@ mod tests {
 
     #[test]
     fn transient_kinds() {
-        assert!(TransportErrorKind::Status(503).is_transient());
-        assert!(TransportErrorKind::Status(429).is_transient());
-        assert!(!TransportErrorKind::Status(404).is_transient());
+        assert!(TransportErrorKind::Status(StatusCode::SERVICE_UNAVAILABLE).is_transient());
+        assert!(TransportErrorKind::Status(StatusCode::TOO_MANY_REQUESTS).is_transient());
+        assert!(!TransportErrorKind::Status(StatusCode::NOT_FOUND).is_transient());
         assert!(TransportErrorKind::Connect.is_transient());
     }
 }

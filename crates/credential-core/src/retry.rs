@@ -12,7 +12,7 @@ use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use http::HeaderMap;
+use http::{HeaderMap, StatusCode};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
@@ -75,7 +75,7 @@ pub struct RetryPolicy {
     /// The longest delay (60 s by default), `Retry-After` included.
     pub max_delay: Duration,
     /// The statuses worth retrying.
-    pub retry_statuses: Vec<u16>,
+    pub retry_statuses: Vec<StatusCode>,
 }
 
 impl Default for RetryPolicy {
@@ -86,7 +86,14 @@ impl Default for RetryPolicy {
             max_retries: 3,
             initial_delay: Duration::from_millis(800),
             max_delay: Duration::from_secs(60),
-            retry_statuses: vec![408, 429, 500, 502, 503, 504],
+            retry_statuses: vec![
+                StatusCode::REQUEST_TIMEOUT,
+                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                StatusCode::BAD_GATEWAY,
+                StatusCode::SERVICE_UNAVAILABLE,
+                StatusCode::GATEWAY_TIMEOUT,
+            ],
         }
     }
 }
@@ -103,7 +110,7 @@ impl RetryPolicy {
     crate::retry_policy_setters!();
 
     /// Sets [`retry_statuses`](Self::retry_statuses).
-    pub fn with_retry_statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Self {
+    pub fn with_retry_statuses(mut self, statuses: impl IntoIterator<Item = StatusCode>) -> Self {
         self.retry_statuses = statuses.into_iter().collect();
         self
     }
@@ -116,8 +123,8 @@ impl RetryPolicy {
     }
 
     /// Whether `status` should be retried.
-    pub fn retries_status(&self, status: u16) -> bool {
-        self.rules().retries_status(status)
+    pub fn retries_status(&self, status: StatusCode) -> bool {
+        self.rules().retries_status(status.as_u16())
     }
 
     /// The wait before the next try after `response`: the server's
@@ -195,7 +202,7 @@ pub struct RetryRules<'a> {
     /// Retries after the first try.
     pub max_retries: u32,
     /// Statuses tried again.
-    pub statuses: &'a [u16],
+    pub statuses: &'a [StatusCode],
     /// Ranges of statuses tried again, besides `statuses`.
     pub status_ranges: &'a [RangeInclusive<u16>],
     /// Which transport failures are tried again.
@@ -221,7 +228,8 @@ pub struct RetryRules<'a> {
 impl RetryRules<'_> {
     /// Whether a response with `status` is tried again.
     pub fn retries_status(&self, status: u16) -> bool {
-        self.statuses.contains(&status) || self.status_ranges.iter().any(|r| r.contains(&status))
+        self.statuses.iter().any(|s| *s == status)
+            || self.status_ranges.iter().any(|r| r.contains(&status))
     }
 
     /// The delay before retry `attempt` (0 for the first) after `status`
@@ -441,6 +449,10 @@ pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn code(status: u16) -> StatusCode {
+        StatusCode::from_u16(status).unwrap()
+    }
     use http::HeaderValue;
     use time::macros::datetime;
 
@@ -559,10 +571,10 @@ mod tests {
     fn retries_only_the_listed_statuses() {
         let policy = RetryPolicy::default();
         for status in [408, 429, 500, 502, 503, 504] {
-            assert!(policy.retries_status(status), "{status}");
+            assert!(policy.retries_status(code(status)), "{status}");
         }
         for status in [200, 400, 401, 403, 404, 501, 505] {
-            assert!(!policy.retries_status(status), "{status}");
+            assert!(!policy.retries_status(code(status)), "{status}");
         }
         assert_eq!(RetryPolicy::none().max_retries, 0);
         assert_eq!(RetryPolicy::none().retry_statuses, policy.retry_statuses);
@@ -587,7 +599,11 @@ mod tests {
     fn imds_like() -> RetryRules<'static> {
         RetryRules {
             max_retries: 2,
-            statuses: &[404, 410, 429],
+            statuses: &[
+                StatusCode::NOT_FOUND,
+                StatusCode::GONE,
+                StatusCode::TOO_MANY_REQUESTS,
+            ],
             status_ranges: &[500..=599],
             transport: TransportRetry::AfterConnect,
             initial_delay: Duration::from_millis(800),

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use credential_core::StatusCode;
 use std::error::Error;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -32,7 +33,7 @@ fn unavailable(name: &'static str) -> Result<AccessToken, CredentialError> {
 fn denied(name: &'static str) -> Result<AccessToken, CredentialError> {
     Err(CredentialError::Authentication {
         credential: name,
-        status: Some(401),
+        status: Some(StatusCode::UNAUTHORIZED),
         oauth_error: Some("invalid_client".into()),
         error_code: Some("AADSTS7000215".into()),
         description: "Invalid client secret provided.".into(),

@@ -8,6 +8,7 @@ use credential_core::__private::entra::{
     parse_token_response, resolve_authority_host, resolve_tenant, scope_to_resource,
     token_endpoint, validate_scope, validate_tenant_id,
 };
+use credential_core::StatusCode;
 use credential_core::{CredentialError, Env, Secret, TransportErrorKind};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -69,7 +70,7 @@ fn malformed_json_is_unexpected_response_without_echo() {
         matches!(
             err,
             CredentialError::UnexpectedResponse {
-                status: Some(200),
+                status: Some(StatusCode::OK),
                 ..
             }
         ),
@@ -106,7 +107,7 @@ fn entra_error_body_keeps_aadsts_code() {
     else {
         panic!("{err:?}")
     };
-    assert_eq!(*status, Some(401));
+    assert_eq!(*status, Some(StatusCode::UNAUTHORIZED));
     assert_eq!(oauth_error.as_deref(), Some("invalid_client"));
     assert_eq!(error_code.as_deref(), Some("AADSTS7000215"));
     assert!(description.starts_with("AADSTS7000215: Invalid client secret provided."));
@@ -122,7 +123,7 @@ fn entra_error_body_keeps_aadsts_code() {
     // message still ends with the next step.
     let tagged = err.with_request_id("rid-9");
     assert_eq!(tagged.request_id(), Some("rid-9"));
-    assert_eq!(tagged.status(), Some(401));
+    assert_eq!(tagged.status(), Some(StatusCode::UNAUTHORIZED));
     assert_eq!(tagged.error_code(), Some("AADSTS7000215"));
     let text = tagged.to_string();
     assert!(
@@ -199,7 +200,7 @@ fn non_json_error_bodies() {
     assert!(matches!(
         err,
         CredentialError::Authentication {
-            status: Some(400),
+            status: Some(StatusCode::BAD_REQUEST),
             ..
         }
     ));
@@ -215,7 +216,10 @@ fn server_errors_are_transient_transport_errors() {
         let CredentialError::Transport { kind, .. } = &err else {
             panic!("{err:?}")
         };
-        assert_eq!(*kind, TransportErrorKind::Status(status));
+        assert_eq!(
+            *kind,
+            TransportErrorKind::Status(StatusCode::from_u16(status).unwrap())
+        );
         assert!(err.is_transient());
     }
 }

@@ -3,6 +3,7 @@
 //! time: which answers are retried, how many times, and how long each wait
 //! is.
 
+use credential_core::StatusCode;
 use std::time::Duration;
 
 use credential_core::__private::entra::send_token_request;
@@ -83,7 +84,7 @@ async fn answers_and_failures_that_are_not_transient_are_not_retried() {
     assert_eq!(http.requests().len(), 1, "a 400 is not retried");
 
     let http = ScriptedHttpClient::new();
-    http.push_error(TransportErrorKind::Status(400))
+    http.push_error(TransportErrorKind::Status(StatusCode::BAD_REQUEST))
         .push_response(200, &[], TOKEN);
     let err = request(&http, &RetryPolicy::default()).await.unwrap_err();
     assert!(!err.is_transient(), "{err}");

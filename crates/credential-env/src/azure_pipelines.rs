@@ -153,7 +153,7 @@ fn parse_oidc_response(
         };
         return Err(CredentialError::Authentication {
             credential: NAME,
-            status: Some(status),
+            status: Some(response.status),
             oauth_error: None,
             error_code: None,
             description: format!(
@@ -168,7 +168,7 @@ fn parse_oidc_response(
         let content_type = response.header("content-type").unwrap_or("none");
         CredentialError::unexpected_response(
             NAME,
-            Some(status),
+            Some(response.status),
             format!(
                 "the OIDC token answer for service connection {connection} is not JSON \
                  (content type {content_type}){trace}; Azure DevOps answers its sign-in page \
@@ -183,7 +183,7 @@ fn parse_oidc_response(
         .ok_or_else(|| {
             CredentialError::unexpected_response(
                 NAME,
-                Some(status),
+                Some(response.status),
                 format!(
                     "the OIDC token answer for service connection {connection} has no \
                      oidcToken{trace}; check that the service connection uses workload identity \
@@ -397,7 +397,7 @@ mod tests {
         assert!(matches!(
             err,
             CredentialError::Authentication {
-                status: Some(401),
+                status: Some(StatusCode::UNAUTHORIZED),
                 ..
             }
         ));

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use credential_core::StatusCode;
 
 use std::sync::Arc;
 
@@ -239,7 +240,7 @@ async fn entra_error_keeps_aadsts_code_and_hides_secret() {
         panic!("{err:?}")
     };
     assert_eq!(*credential, "ClientSecretCredential");
-    assert_eq!(*status, Some(401));
+    assert_eq!(status.map(u16::from), Some(401));
     assert_eq!(oauth_error.as_deref(), Some("invalid_client"));
     assert_eq!(error_code.as_deref(), Some("AADSTS7000215"));
     assert!(description.starts_with("AADSTS7000215: Invalid client secret provided."));
@@ -287,7 +288,10 @@ async fn server_errors_are_retried_then_transient_transport() {
         http.push_status(503, r#"{"error":"temporarily_unavailable"}"#);
     }
     let err = fetch_error(&scripted_credential(http.clone())).await;
-    assert_transient_transport(&err, TransportErrorKind::Status(503));
+    assert_transient_transport(
+        &err,
+        TransportErrorKind::Status(StatusCode::SERVICE_UNAVAILABLE),
+    );
     assert_eq!(err.credential(), "ClientSecretCredential");
     assert_eq!(http.count(), 4, "one try and three retries");
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use credential_core::__private::entra::Seconds;
-use credential_core::CredentialError;
+use credential_core::{CredentialError, StatusCode};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -218,14 +218,21 @@ pub(crate) fn parse_device_code(
         return Err(
             match parse_grant_response(NAME, status, body, requested_at) {
                 Err(error) => error,
-                Ok(_) => {
-                    CredentialError::unexpected_response(NAME, Some(status), "unexpected status")
-                }
+                Ok(_) => CredentialError::unexpected_response(
+                    NAME,
+                    StatusCode::from_u16(status).ok(),
+                    "unexpected status",
+                ),
             },
         );
     }
-    let bad =
-        |what: &str| CredentialError::unexpected_response(NAME, Some(status), what.to_owned());
+    let bad = |what: &str| {
+        CredentialError::unexpected_response(
+            NAME,
+            StatusCode::from_u16(status).ok(),
+            what.to_owned(),
+        )
+    };
     let parsed: DeviceCodeBody = serde_json::from_slice(body).map_err(|e| {
         bad(&format!(
             "the device code answer is not the expected JSON ({e})"

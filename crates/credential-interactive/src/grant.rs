@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use credential_core::__private::entra::parse_token_response;
-use credential_core::{AccessToken, CredentialError, Secret};
+use credential_core::{AccessToken, CredentialError, Secret, StatusCode};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -62,7 +62,7 @@ pub(crate) fn parse_grant_response(
     let extras: Extras = serde_json::from_slice(body).map_err(|e| {
         CredentialError::unexpected_response(
             credential,
-            Some(status),
+            StatusCode::from_u16(status).ok(),
             format!("the token response is not the expected JSON ({e})"),
         )
     })?;

@@ -17,8 +17,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use credential_core::Method;
 use credential_core::{CredentialError, Env, HttpRequest, HttpResponse, Secret};
+use credential_core::{Method, StatusCode};
 use serde_json::Value;
 use url::Url;
 
@@ -91,7 +91,7 @@ pub fn build_request(config: &ArcConfig, resource: &str, key: Option<&Secret>) -
 }
 
 fn challenge_error(message: String) -> CredentialError {
-    CredentialError::unexpected_response(NAME, Some(401), message)
+    CredentialError::unexpected_response(NAME, Some(StatusCode::UNAUTHORIZED), message)
 }
 
 /// The key file path from a 401's `WWW-Authenticate: Basic realm=<path>`.

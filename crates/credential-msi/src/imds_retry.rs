@@ -15,10 +15,14 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use credential_core::__private::retry::{RetryRules, SlowStart, TransportRetry};
-use credential_core::TransportErrorKind;
+use credential_core::{StatusCode, TransportErrorKind};
 
 /// The statuses IMDS retries besides the 5xx range.
-const RETRIED_STATUSES: &[u16] = &[404, 410, 429];
+const RETRIED_STATUSES: &[StatusCode] = &[
+    StatusCode::NOT_FOUND,
+    StatusCode::GONE,
+    StatusCode::TOO_MANY_REQUESTS,
+];
 /// Every 5xx.
 const RETRIED_RANGES: &[RangeInclusive<u16>] = &[500..=599];
 /// IMDS is being updated: its backoff starts from `gone_initial_delay`.
@@ -34,10 +38,11 @@ const TRANSPORT: TransportRetry = TransportRetry::AfterConnect;
 ///
 /// ```
 /// use credential_msi::ImdsRetryPolicy;
+/// use credential_core::StatusCode;
 /// use std::time::Duration;
 /// let policy = ImdsRetryPolicy::default().with_jitter(false);
-/// assert_eq!(policy.backoff(410, 1), Duration::from_secs(6));
-/// assert_eq!(policy.backoff(500, 0), Duration::from_millis(800));
+/// assert_eq!(policy.backoff(StatusCode::GONE, 1), Duration::from_secs(6));
+/// assert_eq!(policy.backoff(StatusCode::INTERNAL_SERVER_ERROR, 0), Duration::from_millis(800));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -90,14 +95,14 @@ impl ImdsRetryPolicy {
     }
 
     /// Whether IMDS answering `status` is worth another try.
-    pub fn retries_status(status: u16) -> bool {
-        Self::none().rules().retries_status(status)
+    pub fn retries_status(status: StatusCode) -> bool {
+        Self::none().rules().retries_status(status.as_u16())
     }
 
     /// The delay before retry `attempt` (0 for the first) after `status`,
     /// before jitter.
-    pub fn backoff(&self, status: u16, attempt: u32) -> Duration {
-        self.rules().base_delay(status, attempt)
+    pub fn backoff(&self, status: StatusCode, attempt: u32) -> Duration {
+        self.rules().base_delay(status.as_u16(), attempt)
     }
 
     /// Whether a request that failed with `kind` is worth another try: only
@@ -131,14 +136,22 @@ impl ImdsRetryPolicy {
 mod tests {
     use super::*;
 
+    fn code(status: u16) -> StatusCode {
+        StatusCode::from_u16(status).unwrap()
+    }
+
     #[test]
     fn schedule_without_jitter() {
         let p = ImdsRetryPolicy::default();
-        let normal: Vec<_> = (0..5).map(|n| p.backoff(503, n).as_millis()).collect();
+        let normal: Vec<_> = (0..5)
+            .map(|n| p.backoff(code(503), n).as_millis())
+            .collect();
         assert_eq!(normal, [800, 1600, 3200, 6400, 12800]);
-        let gone: Vec<_> = (0..5).map(|n| p.backoff(410, n).as_millis()).collect();
+        let gone: Vec<_> = (0..5)
+            .map(|n| p.backoff(code(410), n).as_millis())
+            .collect();
         assert_eq!(gone, [3000, 6000, 12000, 24000, 48000]);
-        assert_eq!(p.backoff(410, 10), Duration::from_secs(60));
+        assert_eq!(p.backoff(code(410), 10), Duration::from_secs(60));
     }
 
     #[test]
@@ -147,7 +160,7 @@ mod tests {
         for kind in [Timeout, Request, Decode] {
             assert!(ImdsRetryPolicy::retries_transport(kind), "{kind:?}");
         }
-        for kind in [Connect, Status(503)] {
+        for kind in [Connect, Status(code(503))] {
             assert!(!ImdsRetryPolicy::retries_transport(kind), "{kind:?}");
         }
     }
@@ -155,10 +168,10 @@ mod tests {
     #[test]
     fn retried_statuses() {
         for s in [404, 410, 429, 500, 503, 599] {
-            assert!(ImdsRetryPolicy::retries_status(s), "{s}");
+            assert!(ImdsRetryPolicy::retries_status(code(s)), "{s}");
         }
         for s in [200, 400, 401, 403, 408] {
-            assert!(!ImdsRetryPolicy::retries_status(s), "{s}");
+            assert!(!ImdsRetryPolicy::retries_status(code(s)), "{s}");
         }
     }
 }

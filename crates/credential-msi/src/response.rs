@@ -4,7 +4,9 @@
 //! Everything here is pure: bytes and a time in, a token or an error out.
 
 use credential_core::__private::entra::{half_life, quote_untrusted};
-use credential_core::{AccessToken, CredentialError, EntraDiagnostics, TransportErrorKind};
+use credential_core::{
+    AccessToken, CredentialError, EntraDiagnostics, StatusCode, TransportErrorKind,
+};
 use serde_json::Value;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::macros::format_description;
@@ -44,10 +46,11 @@ pub fn parse_token_response(
     if !(200..300).contains(&status) {
         return Err(error_from_response(source, status, body));
     }
+    let code = StatusCode::from_u16(status).ok();
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         CredentialError::unexpected_response(
             NAME,
-            Some(status),
+            code,
             format!("the {source} token response is not JSON ({e})"),
         )
     })?;
@@ -58,7 +61,7 @@ pub fn parse_token_response(
         .ok_or_else(|| {
             CredentialError::unexpected_response(
                 NAME,
-                Some(status),
+                code,
                 format!("the {source} token response has no access_token"),
             )
         })?;
@@ -74,7 +77,7 @@ pub fn parse_token_response(
         .ok_or_else(|| {
             CredentialError::unexpected_response(
                 NAME,
-                Some(status),
+                code,
                 format!(
                     "could not read the token's expiry from the {source} response \
                      (expires_on={}, expires_in={}); expected epoch seconds or a date",
@@ -264,10 +267,11 @@ pub fn error_from_response(source: SourceKind, status: u16, body: &[u8]) -> Cred
     // IMDS answers 404 and 410 while it is starting or being updated: still
     // failing after the retries, that is an outage, not a refusal.
     let imds_outage = source == SourceKind::Imds && matches!(status, 404 | 410);
-    if imds_outage || matches!(status, 408 | 429 | 500..=599) {
+    let code = StatusCode::from_u16(status).ok();
+    if let Some(code) = code.filter(|_| imds_outage || matches!(status, 408 | 429 | 500..=599)) {
         return CredentialError::Transport {
             credential: NAME,
-            kind: TransportErrorKind::Status(status),
+            kind: TransportErrorKind::Status(code),
             message: format!("the {source} endpoint kept failing: {description}"),
             source: None,
             request_id: None,
@@ -275,7 +279,7 @@ pub fn error_from_response(source: SourceKind, status: u16, body: &[u8]) -> Cred
     }
     CredentialError::Authentication {
         credential: NAME,
-        status: Some(status),
+        status: code,
         oauth_error: details.error.clone(),
         error_code: None,
         description: format!("the {source} endpoint refused the token request: {description}"),
@@ -446,7 +450,7 @@ mod tests {
             matches!(
                 err,
                 CredentialError::Authentication {
-                    status: Some(400),
+                    status: Some(StatusCode::BAD_REQUEST),
                     ..
                 }
             ),
@@ -475,7 +479,7 @@ mod tests {
         assert!(matches!(
             err,
             CredentialError::Transport {
-                kind: TransportErrorKind::Status(503),
+                kind: TransportErrorKind::Status(StatusCode::SERVICE_UNAVAILABLE),
                 ..
             }
         ));

@@ -4,6 +4,7 @@
 #![cfg(target_os = "linux")]
 
 use crate::common;
+use credential_core::StatusCode;
 
 use common::*;
 use credential_core::CredentialError;
@@ -191,7 +192,7 @@ async fn malformed_challenges() {
             matches!(
                 err,
                 CredentialError::UnexpectedResponse {
-                    status: Some(401),
+                    status: Some(StatusCode::UNAUTHORIZED),
                     ..
                 }
             ),

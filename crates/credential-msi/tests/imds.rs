@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use credential_core::StatusCode;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -154,7 +155,7 @@ async fn error_mapping() {
                 matches!(
                     e,
                     CredentialError::Authentication {
-                        status: Some(400),
+                        status: Some(StatusCode::BAD_REQUEST),
                         ..
                     }
                 )
@@ -164,7 +165,7 @@ async fn error_mapping() {
             matches!(
                 e,
                 CredentialError::Authentication {
-                    status: Some(403),
+                    status: Some(StatusCode::FORBIDDEN),
                     ..
                 }
             )
@@ -173,7 +174,7 @@ async fn error_mapping() {
             matches!(
                 e,
                 CredentialError::Transport {
-                    kind: TransportErrorKind::Status(500),
+                    kind: TransportErrorKind::Status(StatusCode::INTERNAL_SERVER_ERROR),
                     ..
                 }
             )

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use credential_core::StatusCode;
 
 use std::sync::Arc;
 
@@ -167,7 +168,7 @@ async fn app_service_errors() {
         matches!(
             err,
             CredentialError::Transport {
-                kind: TransportErrorKind::Status(503),
+                kind: TransportErrorKind::Status(StatusCode::SERVICE_UNAVAILABLE),
                 ..
             }
         ),

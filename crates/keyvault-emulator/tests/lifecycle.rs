@@ -17,7 +17,7 @@ use keyvault_secrets::{Error, KeyVaultSecret, SecretClient};
 /// The status, code and inner code of a service error (panics on any other error).
 fn service_code(e: &Error) -> (u16, Option<&str>, Option<&str>) {
     match e {
-        Error::Service(s) => (s.status(), s.code(), s.inner_code()),
+        Error::Service(s) => (s.status().as_u16(), s.code(), s.inner_code()),
         other => panic!("expected a service error, got {other:?}"),
     }
 }

@@ -163,7 +163,10 @@ async fn failed_refresh_serves_stale_value_until_the_limit_and_reports() {
     match &err {
         CacheError::Vault { name, source } => {
             assert_eq!(name, "db");
-            assert_eq!(source.status(), Some(503));
+            assert_eq!(
+                source.status(),
+                Some(keyvault_secrets::StatusCode::SERVICE_UNAVAILABLE)
+            );
         }
         other => panic!("{other:?}"),
     }

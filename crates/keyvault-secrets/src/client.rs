@@ -1,5 +1,6 @@
 //! [`SecretClient`] and its builder.
 
+use http::StatusCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,11 +87,11 @@ struct Inner {
 /// ```no_run
 /// # async fn f(credential: credential_core::FnCredential) -> Result<(), keyvault_secrets::Error> {
 /// use std::time::Duration;
-/// use keyvault_secrets::{ApiVersion, SecretClient};
+/// use keyvault_secrets::{ApiVersion, RetryPolicy, SecretClient};
 /// let client = SecretClient::builder("https://gateway.example.com/vaults/main", credential)
 ///     .with_api_version(ApiVersion::V2025_07_01) // or "2026-10-01-preview"
 ///     .with_application_id("billing-api") // User-Agent: "billing-api keyvault-secrets/…"
-///     .with_max_retries(5)
+///     .with_retry_policy(RetryPolicy::default().with_max_retries(5))
 ///     .with_poll_interval(Duration::from_secs(1))
 ///     .build()?;
 /// # Ok(()) }
@@ -123,11 +124,6 @@ impl SecretClientBuilder {
     /// The retry policy (3 retries, backoff from 0.8 s capped at 60 s, by default).
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
-        self
-    }
-    /// The number of retries after the first try (3 by default).
-    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
-        self.retry.max_retries = max_retries;
         self
     }
     /// A timeout for each try (the HTTP client's timeout by default: 30 s
@@ -340,7 +336,7 @@ pub(crate) fn read_json<T: DeserializeOwned>(response: &HttpResponse) -> Result<
     }
     serde_json::from_slice(&response.body).map_err(|e| {
         malformed(
-            200,
+            StatusCode::OK,
             request_id(response),
             format!("the body is not the expected JSON: {e}"),
         )
@@ -362,12 +358,8 @@ pub(crate) fn read_with<T>(
         // Anything the fast reader does not take, errors included.
         None => read_json::<WireBundle>(&response)?,
     };
-    let value = convert(bundle).map_err(|m| malformed(200, request_id(&response), m))?;
-    Ok(Response::new(
-        value,
-        response.status.as_u16(),
-        response.headers,
-    ))
+    let value = convert(bundle).map_err(|m| malformed(StatusCode::OK, request_id(&response), m))?;
+    Ok(Response::new(value, response.status, response.headers))
 }
 
 impl SecretClient {

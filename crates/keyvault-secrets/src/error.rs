@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use credential_core::{CredentialError, ErrorSource, TransportErrorKind};
+use credential_core::{CredentialError, ErrorSource, StatusCode, TransportErrorKind};
 use serde::Deserialize;
 
 /// An error answer from the service: its HTTP status, the `error` object of
@@ -12,7 +12,7 @@ use serde::Deserialize;
 /// request id, each once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceError {
-    status: u16,
+    status: StatusCode,
     code: Option<String>,
     message: Option<String>,
     inner_code: Option<String>,
@@ -21,7 +21,7 @@ pub struct ServiceError {
 
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Key Vault returned HTTP {}", self.status)?;
+        write!(f, "Key Vault returned HTTP {}", self.status.as_u16())?;
         match (&self.code, &self.inner_code) {
             (Some(code), Some(inner)) => write!(f, " ({code}, inner {inner})")?,
             (Some(code), None) => write!(f, " ({code})")?,
@@ -59,14 +59,14 @@ impl ServiceError {
     /// the message says what the body was (never the body itself).
     ///
     /// ```
-    /// use keyvault_secrets::ServiceError;
+    /// use keyvault_secrets::{ServiceError, StatusCode};
     /// let body = br#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) db was not found in this key vault."}}"#;
-    /// let error = ServiceError::from_response(404, body, Some("rid-1".into()));
-    /// assert_eq!(error.status(), 404);
+    /// let error = ServiceError::from_response(StatusCode::NOT_FOUND, body, Some("rid-1".into()));
+    /// assert_eq!(error.status(), StatusCode::NOT_FOUND);
     /// assert_eq!(error.code(), Some("SecretNotFound"));
     /// assert_eq!(error.request_id(), Some("rid-1"));
     /// ```
-    pub fn from_response(status: u16, body: &[u8], request_id: Option<String>) -> Self {
+    pub fn from_response(status: StatusCode, body: &[u8], request_id: Option<String>) -> Self {
         let parsed = serde_json::from_slice::<ErrorBody>(body)
             .ok()
             .and_then(|b| b.error);
@@ -93,8 +93,8 @@ impl ServiceError {
         }
     }
 
-    /// The HTTP status, e.g. 404.
-    pub fn status(&self) -> u16 {
+    /// The HTTP status, e.g. `404 Not Found`.
+    pub fn status(&self) -> StatusCode {
         self.status
     }
 
@@ -181,10 +181,10 @@ pub enum Error {
     },
 
     /// The service answered with a success status but a body we could not read.
-    #[error("Key Vault sent a response that could not be read (HTTP {status}): {message}{}", request_id.as_deref().map(|id| format!(" [x-ms-request-id {id}]")).unwrap_or_default())]
+    #[error("Key Vault sent a response that could not be read (HTTP {}): {message}{}", status.as_u16(), request_id.as_deref().map(|id| format!(" [x-ms-request-id {id}]")).unwrap_or_default())]
     MalformedResponse {
         /// The HTTP status.
-        status: u16,
+        status: StatusCode,
         /// What was wrong with it.
         message: String,
         /// The `x-ms-request-id` response header.
@@ -217,7 +217,7 @@ impl Error {
     }
 
     /// The HTTP status, if the service answered.
-    pub fn status(&self) -> Option<u16> {
+    pub fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Service(e) => Some(e.status()),
             Self::MalformedResponse { status, .. } => Some(*status),
@@ -236,13 +236,13 @@ impl Error {
     /// Whether the service answered `404 Not Found`: no such secret (or
     /// version, or deleted secret).
     pub fn is_not_found(&self) -> bool {
-        self.service_status() == Some(404)
+        self.service_status() == Some(StatusCode::NOT_FOUND)
     }
 
     /// Whether the service answered `409 Conflict`: e.g. the name belongs to
     /// a deleted secret not yet purged, or a deletion is still in progress.
     pub fn is_conflict(&self) -> bool {
-        self.service_status() == Some(409)
+        self.service_status() == Some(StatusCode::CONFLICT)
     }
 
     /// Whether the service answered `403 Forbidden`: the identity lacks the
@@ -250,16 +250,16 @@ impl Error {
     /// caller, or the secret is disabled (see
     /// [`ServiceError::inner_code`]).
     pub fn is_forbidden(&self) -> bool {
-        self.service_status() == Some(403)
+        self.service_status() == Some(StatusCode::FORBIDDEN)
     }
 
     /// Whether the service answered `429 Too Many Requests` and the retries
     /// ran out.
     pub fn is_throttled(&self) -> bool {
-        self.service_status() == Some(429)
+        self.service_status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
-    fn service_status(&self) -> Option<u16> {
+    fn service_status(&self) -> Option<StatusCode> {
         self.as_service().map(ServiceError::status)
     }
 
@@ -304,8 +304,12 @@ mod tests {
     #[test]
     fn service_error_carries_codes() {
         let body = br#"{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}"#;
-        let err = Error::Service(ServiceError::from_response(403, body, Some("rid".into())));
-        assert_eq!(err.status(), Some(403));
+        let err = Error::Service(ServiceError::from_response(
+            StatusCode::FORBIDDEN,
+            body,
+            Some("rid".into()),
+        ));
+        assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
         assert_eq!(err.error_code(), Some("Forbidden"));
         assert_eq!(
             err.as_service().unwrap().inner_code(),
@@ -321,7 +325,8 @@ mod tests {
 
     #[test]
     fn non_json_error_body() {
-        let err = ServiceError::from_response(502, b"<html>bad gateway</html>", None);
+        let err =
+            ServiceError::from_response(StatusCode::BAD_GATEWAY, b"<html>bad gateway</html>", None);
         assert_eq!(err.code(), None);
         assert!(err.message().unwrap().contains("not a Key Vault error"));
     }

@@ -1,6 +1,7 @@
 //! The public models ([`KeyVaultSecret`], [`SecretProperties`],
 //! [`DeletedSecret`]) and the wire shapes they are read from and written to.
 
+use http::StatusCode;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -310,7 +311,7 @@ impl WireBundle {
 
 /// Maps a parse failure of a success response to [`Error::MalformedResponse`].
 pub(crate) fn malformed(
-    status: u16,
+    status: StatusCode,
     request_id: Option<String>,
     message: impl Into<String>,
 ) -> Error {

@@ -3,6 +3,7 @@
 //! `.with_response().await` for the typed result with the HTTP status and
 //! headers.
 
+use http::StatusCode;
 use std::collections::HashMap;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -429,7 +430,7 @@ impl PurgeDeletedSecret<'_> {
         )
         .await?;
         if response.status.as_u16() == 204 {
-            Ok(Response::new((), 204, response.headers))
+            Ok(Response::new((), StatusCode::NO_CONTENT, response.headers))
         } else {
             Err(service_error(&response))
         }
@@ -468,17 +469,17 @@ impl BackupSecret<'_> {
         let request_id = || response.request_id().map(str::to_owned);
         let text = blob
             .value
-            .ok_or_else(|| malformed(200, request_id(), "the backup has no 'value'"))?;
+            .ok_or_else(|| malformed(StatusCode::OK, request_id(), "the backup has no 'value'"))?;
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(text.trim_end_matches('='))
             .map_err(|e| {
                 malformed(
-                    200,
+                    StatusCode::OK,
                     request_id(),
                     format!("the backup is not base64url: {e}"),
                 )
             })?;
-        Ok(Response::new(bytes, 200, response.headers))
+        Ok(Response::new(bytes, StatusCode::OK, response.headers))
     }
 }
 request_value!(BackupSecret, Vec<u8>);
@@ -548,7 +549,7 @@ impl SendRequest<'_> {
             .client
             .send(self.method, url, headers, self.body, &span)
             .await?;
-        let (status, headers) = (response.status.as_u16(), response.headers.clone());
+        let (status, headers) = (response.status, response.headers.clone());
         Ok(Response::new(response, status, headers))
     }
 }

@@ -2,6 +2,7 @@
 //! ([`Pager::into_pages`]), that follows `nextLink` through empty pages and
 //! can start or resume from a continuation token.
 
+use http::StatusCode;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -306,7 +307,7 @@ async fn fetch_page<T>(
         .value
         .unwrap_or_default()
         .into_iter()
-        .map(|item| convert(item).map_err(|m| malformed(200, request_id.clone(), m)))
+        .map(|item| convert(item).map_err(|m| malformed(StatusCode::OK, request_id.clone(), m)))
         .collect::<Result<Vec<T>, Error>>()?;
     // A link away from the vault fails the next page, not this one.
     let continuation_token = page.next_link.filter(|l| !l.trim().is_empty());
@@ -314,7 +315,7 @@ async fn fetch_page<T>(
         items,
         continuation_token,
     };
-    Ok(Response::new(page, 200, response.headers))
+    Ok(Response::new(page, StatusCode::OK, response.headers))
 }
 
 /// Resolves a `nextLink` or continuation token: used as returned (with
@@ -323,14 +324,14 @@ async fn fetch_page<T>(
 fn next_url(client: &SecretClient, link: &str) -> Result<Url, Error> {
     let mut url = Url::parse(link).map_err(|e| {
         malformed(
-            200,
+            StatusCode::OK,
             None,
             format!("the page's nextLink '{link}' is not a URL: {e}"),
         )
     })?;
     if !client.pipeline().same_origin(&url) {
         return Err(malformed(
-            200,
+            StatusCode::OK,
             None,
             format!(
                 "the page's nextLink '{link}' points away from the vault; refusing to follow it"

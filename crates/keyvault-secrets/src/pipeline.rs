@@ -1,5 +1,6 @@
 //! Sending one operation: challenge authentication, retries and headers.
 
+use http::StatusCode;
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,7 +61,7 @@ pub(crate) fn request_id(response: &HttpResponse) -> Option<String> {
 /// A response with an unexpected status as an [`Error::Service`].
 pub(crate) fn service_error(response: &HttpResponse) -> Error {
     Error::Service(ServiceError::from_response(
-        response.status.as_u16(),
+        response.status,
         &response.body,
         request_id(response),
     ))
@@ -335,8 +336,12 @@ impl Pipeline {
 
 fn no_challenge(response: &HttpResponse) -> Error {
     Error::Service(
-        ServiceError::from_response(401, &response.body, request_id(response))
-            .with_note("the 401 response carried no Bearer WWW-Authenticate challenge"),
+        ServiceError::from_response(
+            StatusCode::UNAUTHORIZED,
+            &response.body,
+            request_id(response),
+        )
+        .with_note("the 401 response carried no Bearer WWW-Authenticate challenge"),
     )
 }
 

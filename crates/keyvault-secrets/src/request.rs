@@ -4,8 +4,8 @@
 use std::fmt;
 
 use bytes::Bytes;
-use http::Method;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
 use url::Url;
 
 use crate::error::Error;
@@ -85,12 +85,12 @@ impl fmt::Debug for Request {
 #[derive(Debug, Clone)]
 pub struct Response<T> {
     value: T,
-    status: u16,
+    status: StatusCode,
     headers: HeaderMap,
 }
 
 impl<T> Response<T> {
-    pub(crate) fn new(value: T, status: u16, headers: HeaderMap) -> Self {
+    pub(crate) fn new(value: T, status: StatusCode, headers: HeaderMap) -> Self {
         Self {
             value,
             status,
@@ -109,7 +109,7 @@ impl<T> Response<T> {
     }
 
     /// The HTTP status of the final response.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         self.status
     }
 

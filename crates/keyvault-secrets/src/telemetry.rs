@@ -59,7 +59,7 @@ pub(crate) fn record_error(span: &Span, error: &Error) {
         return;
     }
     match error {
-        Error::Service(e) => span.record("error.type", e.status().to_string()),
+        Error::Service(e) => span.record("error.type", e.status().as_u16().to_string()),
         other => span.record("error.type", error_type(other)),
     };
 }

@@ -151,7 +151,7 @@ async fn cae_challenge_retried_once_not_twice() {
         response(200, &[], BUNDLE),
     ]);
     let err = c.get_secret("s").await.unwrap_err();
-    assert_eq!(err.status(), Some(401));
+    assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert_eq!(http.remaining(), 1, "exactly one CAE retry");
     assert_eq!(cred.count(), 3);
 }
@@ -162,7 +162,7 @@ async fn unauthorized_without_challenge_is_an_error() {
     let http = Scripted::new(vec![response(401, &[("x-ms-request-id", "rid-1")], body)]);
     let cred = Counting::default();
     let err = client(&http, &cred).get_secret("s").await.unwrap_err();
-    assert_eq!(err.status(), Some(401));
+    assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert_eq!(err.request_id(), Some("rid-1"));
     assert!(
         err.to_string().contains("no Bearer WWW-Authenticate"),
@@ -172,7 +172,7 @@ async fn unauthorized_without_challenge_is_an_error() {
     // After a challenge, a bare 401 is an error as well.
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE), response(401, &[], body)]);
     let err = client(&http, &cred).get_secret("s").await.unwrap_err();
-    assert_eq!(err.status(), Some(401));
+    assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
 }
 
 #[tokio::test(start_paused = true)]
@@ -224,7 +224,7 @@ async fn retry_budget_ends_with_last_error() {
     ]);
     let cred = Counting::default();
     let err = client(&http, &cred).get_secret("s").await.unwrap_err();
-    assert_eq!(err.status(), Some(429));
+    assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS));
     assert!(err.is_throttled() && !err.is_conflict(), "{err}");
     assert_eq!(err.error_code(), Some("Throttled"));
     assert_eq!(err.request_id(), Some("last"));
@@ -233,7 +233,7 @@ async fn retry_budget_ends_with_last_error() {
     let http = Scripted::new(vec![challenge_401(KV_CHALLENGE), reset(), reset()]);
     let c = SecretClient::builder(VAULT, cred.credential())
         .with_http_client(Arc::new(http.clone()))
-        .with_max_retries(1)
+        .with_retry_policy(RetryPolicy::default().with_max_retries(1))
         .build()
         .unwrap();
     let err = c.get_secret("s").await.unwrap_err();
@@ -325,7 +325,7 @@ async fn delete_wait_sleeps_interval_and_purge_409_while_deleting() {
     let c = client(&http, &cred);
     let poller = c.begin_delete_secret("s").await.unwrap();
     let err = c.purge_deleted_secret("s").await.unwrap_err();
-    assert_eq!(err.status(), Some(409));
+    assert_eq!(err.status(), Some(StatusCode::CONFLICT));
     assert!(err.is_conflict() && !err.is_not_found(), "{err}");
     assert_eq!(
         err.as_service().unwrap().inner_code(),
@@ -450,7 +450,13 @@ async fn malformed_service_json_is_a_clear_error() {
     for _ in 0..3 {
         let err = c.get_secret("s").await.unwrap_err();
         assert!(
-            matches!(err, Error::MalformedResponse { status: 200, .. }),
+            matches!(
+                err,
+                Error::MalformedResponse {
+                    status: StatusCode::OK,
+                    ..
+                }
+            ),
             "{err}"
         );
     }

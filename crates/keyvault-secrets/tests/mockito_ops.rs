@@ -295,12 +295,12 @@ async fn error_helpers_answer_from_the_service_status() {
     let cred = Counting::default();
     let client = SecretClient::builder(server.url(), cred.credential())
         .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
-        .with_max_retries(0)
+        .with_retry_policy(RetryPolicy::default().with_max_retries(0))
         .build()
         .unwrap();
     for (status, code, name) in cases {
         let err = client.get_secret(name).await.unwrap_err();
-        assert_eq!(err.status(), Some(status), "{err}");
+        assert_eq!(err.status().map(u16::from), Some(status), "{err}");
         assert_eq!(err.error_code(), Some(code));
         let request_id = format!("rid-{status}");
         assert_eq!(err.request_id(), Some(request_id.as_str()));

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use keyvault_secrets::StatusCode;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +18,7 @@ const DELETED: &str = r#"{"recoveryId":"https://myvault.vault.azure.net/deleteds
 fn client(http: &Scripted, cred: &Counting) -> SecretClient {
     SecretClient::builder(VAULT, cred.credential())
         .with_http_client(Arc::new(http.clone()))
-        .with_max_retries(0)
+        .with_retry_policy(RetryPolicy::default().with_max_retries(0))
         .with_poll_interval(Duration::from_secs(1))
         .build()
         .unwrap()
@@ -125,7 +126,7 @@ async fn a_failed_page_resumes_from_the_last_good_token() {
         ))
     );
     let err = pager.try_next().await.unwrap_err();
-    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
     // The stream ended after the error.
     assert!(pager.next().await.is_none());
     assert!(pager.resume_token().unwrap().ends_with("t2"));
@@ -219,11 +220,11 @@ async fn poll_errors_are_returned_and_a_resumed_poller_reports_403() {
     let mut poller = c.begin_delete_secret("s").await.unwrap();
     assert_eq!(poller.name(), "s");
     let err = poller.poll().await.unwrap_err();
-    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
     assert!(!poller.is_done());
     let resumed = c.resume_delete_secret(&poller.resume_token()).unwrap();
     assert_eq!(resumed.name(), "s");
     let err = resumed.wait().await.unwrap_err();
-    assert_eq!(err.status(), Some(403));
+    assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
     assert_eq!(http.seen().len(), 4);
 }

@@ -89,10 +89,10 @@ fn check_properties(p: &SecretProperties, body: &Value) {
 
 fn check_error(err: &Error, entry: &Value) {
     let status = entry["StatusCode"].as_u64().unwrap() as u16;
-    assert_eq!(err.status(), Some(status), "{err}");
+    assert_eq!(err.status().map(u16::from), Some(status), "{err}");
     let e = &entry["ResponseBody"]["error"];
     let service = err.as_service().unwrap();
-    assert_eq!(service.status(), status);
+    assert_eq!(service.status().as_u16(), status);
     assert_eq!(service.code(), e["code"].as_str());
     assert_eq!(service.message(), e["message"].as_str());
     assert_eq!(service.inner_code(), e["innererror"]["code"].as_str());

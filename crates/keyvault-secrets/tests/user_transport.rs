@@ -116,7 +116,7 @@ async fn get_from_silent_server(transport: Arc<UserReqwest>, per_try: Duration) 
     )
     .with_http_client(transport)
     .with_per_try_timeout(per_try)
-    .with_max_retries(0)
+    .with_retry_policy(RetryPolicy::default().with_max_retries(0))
     .build()
     .unwrap();
     tokio::time::timeout(Duration::from_secs(20), client.get_secret("s"))

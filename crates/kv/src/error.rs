@@ -109,7 +109,7 @@ pub fn from_client(error: &Error, doing: Doing<'_>) -> KvError {
                 .message()
                 .map(|m| format!(" (Key Vault: {m})"))
                 .unwrap_or_default();
-            let message = match service.status() {
+            let message = match service.status().as_u16() {
                 404 if doing.deleted => format!(
                     "{subject} not found in {vault}{detail}. `kv secret list-deleted` lists the deleted secrets."
                 ),
@@ -136,7 +136,7 @@ pub fn from_client(error: &Error, doing: Doing<'_>) -> KvError {
             };
             KvError {
                 message,
-                status_code: Some(service.status()),
+                status_code: Some(service.status().as_u16()),
                 code: service.code().map(str::to_owned),
                 usage: false,
             }
@@ -156,14 +156,14 @@ pub fn from_client(error: &Error, doing: Doing<'_>) -> KvError {
                  Check the vault URL (--vault-url, --vault-name or AZURE_KEYVAULT_URL).",
                 report(error)
             ),
-            status_code: error.status(),
+            status_code: error.status().map(u16::from),
             code: Some("NotKeyVault".to_owned()),
             usage: false,
         },
         Error::InvalidInput { .. } => KvError::new("InvalidInput", error.to_string()),
         _ => KvError {
             message: report(error),
-            status_code: error.status(),
+            status_code: error.status().map(u16::from),
             code: error.error_code().map(str::to_owned),
             usage: false,
         },
@@ -188,7 +188,7 @@ mod tests {
     fn service(status: u16, code: &str) -> Error {
         let body = format!(r#"{{"error":{{"code":"{code}","message":"the message"}}}}"#);
         Error::Service(keyvault_secrets::ServiceError::from_response(
-            status,
+            keyvault_secrets::StatusCode::from_u16(status).unwrap(),
             body.as_bytes(),
             None,
         ))
@@ -220,7 +220,9 @@ mod tests {
     fn disabled_secret_is_not_called_permission_denied() {
         let body = br#"{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}"#;
         let error = Error::Service(keyvault_secrets::ServiceError::from_response(
-            403, body, None,
+            keyvault_secrets::StatusCode::FORBIDDEN,
+            body,
+            None,
         ));
         let e = from_client(&error, doing(Some("db"), false));
         assert!(

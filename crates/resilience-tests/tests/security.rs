@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use keyvault_secrets::StatusCode;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -104,7 +105,7 @@ async fn no_token_follows_a_redirect_to_another_host() {
     )
     .await;
     let err = common::get_s_from(&vault).await.unwrap_err();
-    assert_eq!(err.status(), Some(302), "{err:?}");
+    assert_eq!(err.status(), Some(StatusCode::FOUND), "{err:?}");
     assert_eq!(vault.authorized(), 1);
     assert_eq!(elsewhere.count(), 0, "the redirect was followed");
     assert!(

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
+use keyvault_secrets::StatusCode;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,7 +45,7 @@ async fn retryable_statuses_past_the_budget_fail_naming_status_and_request_id() 
         let server = vault_server().await;
         server.push_n(10, failing(status, &format!("rid-{status}")));
         let err = get_s_from(&server).await.unwrap_err();
-        assert_eq!(err.status(), Some(status), "{err}");
+        assert_eq!(err.status().map(u16::from), Some(status), "{err}");
         assert_eq!(err.request_id(), Some(format!("rid-{status}").as_str()));
         let text = err.to_string();
         assert!(text.contains(&format!("HTTP {status}")), "{text}");
@@ -90,7 +91,7 @@ async fn non_retryable_statuses_are_not_retried() {
         let server = vault_server().await;
         server.push(failing(status, "rid-n"));
         let err = get_s_from(&server).await.unwrap_err();
-        assert_eq!(err.status(), Some(status));
+        assert_eq!(err.status().map(u16::from), Some(status));
         assert_eq!(err.request_id(), Some("rid-n"));
         assert_eq!(server.authorized(), 1, "{status}");
     }
@@ -187,7 +188,13 @@ async fn a_non_json_body_is_a_clear_error_naming_status_and_request_id() {
     );
     let err = get_s_from(&server).await.unwrap_err();
     assert!(
-        matches!(err, Error::MalformedResponse { status: 200, .. }),
+        matches!(
+            err,
+            Error::MalformedResponse {
+                status: StatusCode::OK,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(err.request_id(), Some("rid-html"));
@@ -201,7 +208,7 @@ async fn a_non_json_body_is_a_clear_error_naming_status_and_request_id() {
         Behaviour::json(502, "<html>bad gateway</html>").with_header("x-ms-request-id", "rid-gw"),
     );
     let err = get_s_from(&server).await.unwrap_err();
-    assert_eq!(err.status(), Some(502));
+    assert_eq!(err.status(), Some(StatusCode::BAD_GATEWAY));
     assert_eq!(err.request_id(), Some("rid-gw"));
     assert!(err.to_string().contains("not a Key Vault error"), "{err}");
     assert_eq!(server.authorized(), BUDGET);
@@ -255,7 +262,7 @@ async fn emulator_faults_are_absorbed_within_the_budget() {
     let before = emulator.fault_counts();
     emulator.set_faults(Faults::none().unavailable(10));
     let err = get_s(&client).await.unwrap_err();
-    assert_eq!(err.status(), Some(503), "{err}");
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE), "{err}");
     assert!(err.request_id().is_some_and(|id| !id.is_empty()), "{err:?}");
     assert!(err.to_string().contains("x-ms-request-id"), "{err}");
     assert_eq!(

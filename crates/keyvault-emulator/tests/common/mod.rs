@@ -42,7 +42,7 @@ pub fn secret_credential(
                 .map_err(|e| {
                     CredentialError::unavailable("EmulatorSecretCredential", e.to_string())
                 })?;
-            let status = response.status().as_u16();
+            let status = response.status();
             let bytes = response.bytes().await.unwrap();
             let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
             if status != 200 {
