@@ -16,7 +16,7 @@ use azure_security_keyvault_secrets::models::SetSecretParameters;
 use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
 use credential_azure_core::into_azure_core;
 use credential_core::{Env, ProviderContext, SystemClock};
-use credential_default::{CredentialKind, DefaultAzureCredential, ReqwestHttpClient};
+use credential_default::{CredentialKind, DefaultAzureCredential};
 use keyvault_emulator::Emulator;
 
 /// One exchange the official client made: method, path, whether it carried
@@ -117,17 +117,13 @@ fn options_with(transport: &Arc<RecordingTransport>) -> SecretClientOptions {
 fn default_credential_for(emulator: &keyvault_emulator::RunningEmulator) -> DefaultAzureCredential {
     let pem = emulator.certificate_pem().unwrap();
     let env = Env::from_pairs(emulator.env_vars());
-    let http = ReqwestHttpClient::builder()
-        .with_env(env.clone())
-        .with_ca_pem(pem)
-        .build()
-        .unwrap();
     let context = ProviderContext::isolated()
         .with_env(env)
-        .with_clock(Arc::new(SystemClock))
-        .with_http(Arc::new(http));
+        .with_clock(Arc::new(SystemClock));
+    // One call trusts the emulator's certificate for every link.
     let credential = DefaultAzureCredential::builder()
         .with_context(context)
+        .with_ca_pem(pem)
         .with_excluded(CredentialKind::ManagedIdentity)
         .with_excluded(CredentialKind::AzureCli)
         .with_excluded(CredentialKind::AzurePowerShell)

@@ -10,8 +10,8 @@ use credential_core::__private::entra::validate_request_timeout;
 use credential_core::__private::env_vars::AZURE_CLIENT_ID;
 use credential_core::RetryPolicy;
 use credential_core::{
-    CloudConfiguration, CredentialError, PersistentTokenCache, ProviderContext, SharedHttpClient,
-    TokenCredential,
+    CloudConfiguration, CredentialError, PersistentTokenCache, ProviderContext, ReqwestHttpClient,
+    SharedHttpClient, TokenCredential,
 };
 use credential_env::{EnvironmentCredential, WorkloadIdentityCredential};
 use credential_msi::{ManagedIdentityCredential, UserAssignedId};
@@ -52,6 +52,7 @@ pub struct DefaultAzureCredentialBuilder {
     retry_policy: Option<RetryPolicy>,
     request_timeout: Option<Duration>,
     http_client: Option<SharedHttpClient>,
+    ca_pems: Vec<Vec<u8>>,
     cloud: Option<CloudConfiguration>,
     persistent_cache: Option<PersistentTokenCache>,
     background_refresh: bool,
@@ -75,6 +76,7 @@ impl Default for DefaultAzureCredentialBuilder {
             retry_policy: None,
             request_timeout: None,
             http_client: None,
+            ca_pems: Vec::new(),
             cloud: None,
             persistent_cache: None,
             background_refresh: true,
@@ -175,6 +177,27 @@ impl DefaultAzureCredentialBuilder {
         self
     }
 
+    /// Also trusts the CA certificates in `pem` (one or more PEM
+    /// `CERTIFICATE` blocks) for every network link, for an authority or
+    /// managed identity endpoint behind a private CA, or a local emulator
+    /// with TLS: the links then send through an HTTP client of their own that
+    /// trusts the system's roots plus these. May be called more than once;
+    /// [`build`](Self::build) checks the PEM.
+    ///
+    /// ```no_run
+    /// # fn f() -> Result<(), credential_default::CredentialError> {
+    /// # let pem = "";
+    /// use credential_default::DefaultAzureCredential;
+    /// let credential = DefaultAzureCredential::builder()
+    ///     .with_ca_pem(pem) // e.g. the emulator's certificate
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_ca_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.ca_pems.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Tenants besides the configured one a request's `tenant_id` may name
     /// (`"*"` for any), for every credential that has a tenant (default for
     /// the environment and workload identity credentials:
@@ -250,12 +273,15 @@ impl DefaultAzureCredentialBuilder {
     ///
     /// # Errors
     /// As listed above: [`CredentialError::InvalidConfiguration`] for the default
-    /// credential's own configuration. A link that could not be built does not
-    /// fail construction: its error comes from `get_token`.
+    /// credential's own configuration (including a PEM given to
+    /// [`with_ca_pem`](Self::with_ca_pem) that holds no certificate, or
+    /// `with_ca_pem` together with [`with_http_client`](Self::with_http_client)).
+    /// A link that could not be built does not fail construction: its error
+    /// comes from `get_token`.
     pub fn build(self) -> Result<DefaultAzureCredential, CredentialError> {
         let mut ctx = self.context.clone().unwrap_or_else(ProviderContext::system);
-        if let Some(http) = &self.http_client {
-            ctx = ctx.with_http(http.clone());
+        if let Some(http) = self.transport()? {
+            ctx = ctx.with_http(http);
         }
         self.check_required(&ctx)?;
         validate_request_timeout(NAME, self.request_timeout)?;
@@ -288,6 +314,28 @@ impl DefaultAzureCredentialBuilder {
             links,
             self.cloud.clone().unwrap_or_default(),
         ))
+    }
+
+    /// The transport the links send with: the caller's, or one trusting the
+    /// `with_ca_pem` certificates, or `None` for the context's.
+    fn transport(&self) -> Result<Option<SharedHttpClient>, CredentialError> {
+        match (&self.http_client, self.ca_pems.is_empty()) {
+            (http, true) => Ok(http.clone()),
+            (None, false) => {
+                let http = self
+                    .ca_pems
+                    .iter()
+                    .fold(ReqwestHttpClient::builder(), |b, pem| b.with_ca_pem(pem))
+                    .build()
+                    .map_err(|e| CredentialError::invalid_configuration(NAME, e.message))?;
+                Ok(Some(Arc::new(http)))
+            }
+            (Some(_), false) => Err(CredentialError::invalid_configuration(
+                NAME,
+                "with_ca_pem and with_http_client were both given; add the CA certificates to \
+                 your own HTTP client, or drop with_http_client",
+            )),
+        }
     }
 
     fn check_required(&self, ctx: &ProviderContext) -> Result<(), CredentialError> {

@@ -114,3 +114,25 @@ fn the_default_cloud_is_public() {
         "api://AzureADTokenExchange"
     );
 }
+
+#[test]
+fn a_ca_pem_without_a_certificate_is_refused_at_build() {
+    let err = DefaultAzureCredential::builder()
+        .with_context(context(&SP, &[]))
+        .with_ca_pem("not a pem")
+        .build()
+        .unwrap_err();
+    assert!(!err.is_unavailable(), "{err:?}");
+    assert!(err.to_string().contains("with_ca_pem"), "{err}");
+}
+
+#[test]
+fn a_ca_pem_with_an_http_client_of_ones_own_is_refused_at_build() {
+    let err = DefaultAzureCredential::builder()
+        .with_context(context(&SP, &[]))
+        .with_http_client(Arc::new(ScriptedHttpClient::new()))
+        .with_ca_pem("-----BEGIN CERTIFICATE-----")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("with_http_client"), "{err}");
+}
