@@ -56,16 +56,8 @@ impl InMemoryVault {
             HeaderValue::from_static(CHALLENGE),
         );
         Self {
-            ok: HttpResponse {
-                status: StatusCode::OK,
-                headers,
-                body: Bytes::from_static(BODY.as_bytes()),
-            },
-            challenge: HttpResponse {
-                status: StatusCode::UNAUTHORIZED,
-                headers: challenge_headers,
-                body: Bytes::new(),
-            },
+            ok: HttpResponse::new(StatusCode::OK, headers, Bytes::from_static(BODY.as_bytes())),
+            challenge: HttpResponse::new(StatusCode::UNAUTHORIZED, challenge_headers, Bytes::new()),
         }
     }
 }

@@ -37,11 +37,11 @@ impl HttpClient for AnyNameVault {
         let mut headers = HeaderMap::new();
         if !request.headers.contains_key("authorization") {
             headers.insert("www-authenticate", HeaderValue::from_static(CHALLENGE));
-            return Ok(HttpResponse {
-                status: StatusCode::UNAUTHORIZED,
+            return Ok(HttpResponse::new(
+                StatusCode::UNAUTHORIZED,
                 headers,
-                body: Default::default(),
-            });
+                Default::default(),
+            ));
         }
         let name = request
             .url
@@ -54,11 +54,7 @@ impl HttpClient for AnyNameVault {
             r#"{{"value":"{VALUE}","id":"{VAULT}/secrets/{name}/ca532fc1c4454863b3c36ca0229f7ee1","attributes":{{"enabled":true,"created":1774425207,"updated":1774425207}}}}"#
         );
         headers.insert("content-type", HeaderValue::from_static("application/json"));
-        Ok(HttpResponse {
-            status: StatusCode::OK,
-            headers,
-            body: body.into(),
-        })
+        Ok(HttpResponse::new(StatusCode::OK, headers, body.into()))
     }
 }
 

@@ -29,6 +29,7 @@ use crate::process::{SharedProcessRunner, SystemProcessRunner};
 /// # }
 /// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ProviderContext {
     /// Environment variables.
     pub env: Env,

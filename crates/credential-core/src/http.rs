@@ -23,6 +23,7 @@ use crate::error::{ErrorSource, TransportErrorKind};
 /// One HTTP request. `Debug` shows the method, URL and header names only: the
 /// body and header values may carry secrets.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct HttpRequest {
     /// The method.
     pub method: Method,
@@ -107,6 +108,7 @@ impl fmt::Debug for HttpRequest {
 
 /// One HTTP response, read in full. `Debug` shows no header values and no body.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct HttpResponse {
     /// The status.
     pub status: StatusCode,

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 
 /// One program launch.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProcessRequest {
     /// The program: a path found on `PATH` by the caller.
     pub program: PathBuf,

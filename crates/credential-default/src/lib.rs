@@ -50,30 +50,21 @@
 //!
 //! Misconfigured: `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and
 //! `AZURE_CLIENT_SECRET` are set, but the tenant is malformed. The chain
-//! stops there:
+//! stops there; its error names the link that stopped it, and that link's
+//! error is the `source()`, so `anyhow` prints each once:
 //!
-//! ```
-//! use credential_core::{Env, ProviderContext}; // a test context (feature `test-util`)
-//! use credential_default::{DefaultAzureCredential, TokenCredential, TokenRequestOptions};
-//! let ctx = ProviderContext::isolated().with_env(Env::from_pairs([
-//!     ("AZURE_TENANT_ID", "contoso tenant"),
-//!     ("AZURE_CLIENT_ID", "00000000-0000-0000-0000-000000000001"),
-//!     ("AZURE_CLIENT_SECRET", "s3cret"),
-//! ]));
-//! let credential = DefaultAzureCredential::builder().with_context(ctx).build().unwrap();
-//! # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-//! let err = rt
-//!     .block_on(credential.get_token(&["https://vault.azure.net/.default"], &TokenRequestOptions::default()))
-//!     .unwrap_err();
-//! assert!(!err.is_unavailable());
-//! // The chain's message names the link that stopped it; that link's error
-//! // is the `source()`.
-//! assert!(err.to_string().contains("EnvironmentCredential stopped the chain"));
-//! let stopper = std::error::Error::source(&err).unwrap().to_string();
-//! assert!(stopper.starts_with(
-//!     "EnvironmentCredential is misconfigured: AZURE_TENANT_ID is \"contoso tenant\", \
-//!      which is not a tenant id"
-//! ));
+//! ```text
+//! Error: DefaultAzureCredential failed to get a token: EnvironmentCredential stopped the chain. Attempts, in order:
+//!   1. EnvironmentCredential failed and stopped the chain (its error follows as the cause)
+//! EnvironmentCredential is set up here but failed, so DefaultAzureCredential stopped instead
+//! of trying the next credential. Fix its error (the cause of this one), or exclude
+//! EnvironmentCredential from the chain.
+//!
+//! Caused by:
+//!     EnvironmentCredential is misconfigured: AZURE_TENANT_ID is "contoso tenant", which is
+//!     not a tenant id (only letters, digits, '-' and '.' are allowed); set AZURE_TENANT_ID to
+//!     your Microsoft Entra tenant (directory) id, a GUID or a domain such as
+//!     contoso.onmicrosoft.com. [...]
 //! ```
 //!
 //! Other such inputs: an `AZURE_AUTHORITY_HOST` with `http://` on a host

@@ -59,11 +59,11 @@ impl HttpClient for SlowImds {
                 } else {
                     (*status, body.clone())
                 };
-                Ok(HttpResponse {
-                    status: reqwest::StatusCode::from_u16(status).unwrap(),
-                    headers: reqwest::header::HeaderMap::new(),
-                    body: bytes::Bytes::from(body),
-                })
+                Ok(HttpResponse::new(
+                    reqwest::StatusCode::from_u16(status).unwrap(),
+                    reqwest::header::HeaderMap::new(),
+                    bytes::Bytes::from(body),
+                ))
             }
         }
     }

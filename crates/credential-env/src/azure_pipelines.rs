@@ -357,11 +357,11 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("content-type", HeaderValue::from_str(content_type).unwrap());
         headers.insert("x-vss-e2eid", HeaderValue::from_static("e2e-1"));
-        HttpResponse {
-            status: StatusCode::from_u16(status).unwrap(),
+        HttpResponse::new(
+            StatusCode::from_u16(status).unwrap(),
             headers,
-            body: body.to_owned().into(),
-        }
+            body.to_owned().into(),
+        )
     }
 
     #[test]

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AuthenticationRecord {
     /// The authority host the account signed in at, e.g.
     /// `login.microsoftonline.com`.

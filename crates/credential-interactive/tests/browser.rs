@@ -226,14 +226,14 @@ async fn the_emulator_refuses_a_wrong_pkce_verifier() {
 #[tokio::test]
 async fn a_record_gives_the_login_hint_and_must_name_the_same_client() {
     let emulator = emulator(InteractiveOptions::default()).await;
-    let record = AuthenticationRecord {
-        authority: "login.microsoftonline.com".into(),
-        home_account_id: "o.t".into(),
-        client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46".into(),
-        tenant_id: emulator.tenant_id().to_owned(),
-        username: "carol@contoso.com".into(),
-        version: "1.0".into(),
-    };
+    // A record as an application stores it (its JSON form).
+    let record = AuthenticationRecord::from_json(&format!(
+        r#"{{"authority":"login.microsoftonline.com","homeAccountId":"o.t",
+            "clientId":"04b07795-8ddb-461a-bbee-02f9e1bf7b46","tenantId":"{}",
+            "username":"carol@contoso.com","version":"1.0"}}"#,
+        emulator.tenant_id()
+    ))
+    .unwrap();
     let browser = Browser::new(BrowserMode::Simulated);
     let (ctx, _clock) = context(browser.clone());
     let cred = InteractiveBrowserCredential::builder()

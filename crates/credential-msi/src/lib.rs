@@ -58,8 +58,9 @@
 //!   path keeps its trailing slash, `/metadata/identity/oauth2/token/`, as
 //!   the JavaScript SDK sends it.
 //! - **Configuration problems** found at detection (a malformed endpoint, an
-//!   id kind the source does not accept) are returned by `get_token`, so that
-//!   building the credential never fails because of the environment.
+//!   id kind the source does not accept) are returned by `build()`, as every
+//!   credential of this workspace reports its configuration errors; inside
+//!   `DefaultAzureCredential` such an error stops the chain at this link.
 //!
 //! # Runtime and threads
 //! The credential is `async` and runs on a `tokio` 1.x runtime, current-thread

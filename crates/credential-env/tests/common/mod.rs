@@ -235,11 +235,11 @@ impl ScriptedHttp {
         Arc::new(Self::default())
     }
     pub fn push_status(&self, status: u16, body: &str) {
-        self.script.lock().unwrap().push_back(Ok(HttpResponse {
-            status: status_code(status),
-            headers: Default::default(),
-            body: body.to_owned().into(),
-        }));
+        self.script.lock().unwrap().push_back(Ok(HttpResponse::new(
+            status_code(status),
+            Default::default(),
+            body.to_owned().into(),
+        )));
     }
     pub fn push_error(&self, error: TransportError) {
         self.script.lock().unwrap().push_back(Err(error));

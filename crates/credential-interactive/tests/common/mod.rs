@@ -192,11 +192,11 @@ impl HttpClient for Scripted {
             .unwrap()
             .pop_front()
             .expect("script ran out");
-        Ok(HttpResponse {
-            status: reqwest::StatusCode::from_u16(status).unwrap(),
-            headers: Default::default(),
-            body: body.into(),
-        })
+        Ok(HttpResponse::new(
+            reqwest::StatusCode::from_u16(status).unwrap(),
+            Default::default(),
+            body.into(),
+        ))
     }
 }
 

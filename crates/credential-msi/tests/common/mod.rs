@@ -62,11 +62,11 @@ impl ScriptedHttp {
         for (k, v) in headers {
             map.insert(*k, v.parse().unwrap());
         }
-        self.script.lock().unwrap().push_back(Ok(HttpResponse {
-            status: reqwest::StatusCode::from_u16(status).unwrap(),
-            headers: map,
-            body: bytes::Bytes::from(body.to_owned()),
-        }));
+        self.script.lock().unwrap().push_back(Ok(HttpResponse::new(
+            reqwest::StatusCode::from_u16(status).unwrap(),
+            map,
+            bytes::Bytes::from(body.to_owned()),
+        )));
         self
     }
 

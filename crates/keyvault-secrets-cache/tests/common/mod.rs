@@ -150,21 +150,21 @@ impl HttpClient for FakeVault {
         let mut headers = reqwest::header::HeaderMap::new();
         if !request.headers.contains_key("authorization") {
             headers.insert("www-authenticate", CHALLENGE.parse().unwrap());
-            return Ok(HttpResponse {
-                status: StatusCode::UNAUTHORIZED,
+            return Ok(HttpResponse::new(
+                StatusCode::UNAUTHORIZED,
                 headers,
-                body: Default::default(),
-            });
+                Default::default(),
+            ));
         }
         self.gets.fetch_add(1, Ordering::SeqCst);
         let latency = self.state.lock().unwrap().latency;
         tokio::time::sleep(latency).await;
         let (status, body) = self.answer(&request);
-        Ok(HttpResponse {
-            status: StatusCode::from_u16(status).unwrap(),
+        Ok(HttpResponse::new(
+            StatusCode::from_u16(status).unwrap(),
             headers,
-            body: body.into(),
-        })
+            body.into(),
+        ))
     }
 }
 

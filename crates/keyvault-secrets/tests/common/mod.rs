@@ -59,11 +59,11 @@ pub fn response(
             HeaderValue::from_str(v).unwrap(),
         );
     }
-    Ok(HttpResponse {
-        status: StatusCode::from_u16(status).unwrap(),
-        headers: map,
-        body: Bytes::from(body.to_owned()),
-    })
+    Ok(HttpResponse::new(
+        StatusCode::from_u16(status).unwrap(),
+        map,
+        Bytes::from(body.to_owned()),
+    ))
 }
 
 /// The vault's challenge on `server`: a `401` naming the loopback resource
