@@ -3,20 +3,38 @@
 
 use std::fmt;
 
-/// A keyring holding one secret string per cache name.
+use credential_core::Secret;
+
+/// A keyring holding one secret per cache name.
 pub trait Keyring: Send + Sync + fmt::Debug {
     /// The secret stored for `name`; `Ok(None)` when the keyring works but
-    /// holds none; `Err` (what failed, never the secret) when the keyring
-    /// cannot be used.
+    /// holds none.
     ///
     /// # Errors
-    /// What failed, as text without the secret.
-    fn get(&self, name: &str) -> Result<Option<String>, String>;
+    /// [`KeyringError`] when the keyring cannot be used (no keyring service,
+    /// access refused).
+    fn get(&self, name: &str) -> Result<Option<Secret>, KeyringError>;
     /// Stores `secret` for `name`.
     ///
     /// # Errors
-    /// What failed, as text without the secret.
-    fn set(&self, name: &str, secret: &str) -> Result<(), String>;
+    /// [`KeyringError`] when the keyring cannot be used.
+    fn set(&self, name: &str, secret: &Secret) -> Result<(), KeyringError>;
+}
+
+/// A keyring that cannot be used: what failed, never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct KeyringError {
+    message: String,
+}
+
+impl KeyringError {
+    /// An error saying `message` (what failed; never the secret).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
 }
 
 /// The service name entries are stored under in the OS keyring.
@@ -31,20 +49,27 @@ pub struct OsKeyring;
 
 #[cfg(feature = "keyring")]
 impl Keyring for OsKeyring {
-    fn get(&self, name: &str) -> Result<Option<String>, String> {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, name).map_err(|e| e.to_string())?;
+    fn get(&self, name: &str) -> Result<Option<Secret>, KeyringError> {
+        let entry = keyring::Entry::new(KEYRING_SERVICE, name).map_err(os_error)?;
         match entry.get_password() {
-            Ok(secret) => Ok(Some(secret)),
+            Ok(secret) => Ok(Some(Secret::new(secret))),
             Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(os_error(e)),
         }
     }
 
-    fn set(&self, name: &str, secret: &str) -> Result<(), String> {
+    fn set(&self, name: &str, secret: &Secret) -> Result<(), KeyringError> {
         keyring::Entry::new(KEYRING_SERVICE, name)
-            .and_then(|entry| entry.set_password(secret))
-            .map_err(|e| e.to_string())
+            .and_then(|entry| entry.set_password(secret.expose_secret()))
+            .map_err(os_error)
     }
+}
+
+/// The `keyring` crate's error as ours (its text names what failed, never
+/// the password).
+#[cfg(feature = "keyring")]
+fn os_error(error: keyring::Error) -> KeyringError {
+    KeyringError::new(error.to_string())
 }
 
 /// The OS keyring when the `keyring` feature is on.
@@ -109,9 +134,11 @@ impl MemoryKeyring {
         self.secrets.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), KeyringError> {
         if self.unavailable {
-            Err("no keyring service is running (test fake)".to_owned())
+            Err(KeyringError::new(
+                "no keyring service is running (test fake)",
+            ))
         } else {
             Ok(())
         }
@@ -120,14 +147,15 @@ impl MemoryKeyring {
 
 #[cfg(feature = "test-util")]
 impl Keyring for MemoryKeyring {
-    fn get(&self, name: &str) -> Result<Option<String>, String> {
+    fn get(&self, name: &str) -> Result<Option<Secret>, KeyringError> {
         self.check()?;
-        Ok(self.lock().get(name).cloned())
+        Ok(self.lock().get(name).cloned().map(Secret::new))
     }
 
-    fn set(&self, name: &str, secret: &str) -> Result<(), String> {
+    fn set(&self, name: &str, secret: &Secret) -> Result<(), KeyringError> {
         self.check()?;
-        self.lock().insert(name.to_owned(), secret.to_owned());
+        self.lock()
+            .insert(name.to_owned(), secret.expose_secret().to_owned());
         Ok(())
     }
 }

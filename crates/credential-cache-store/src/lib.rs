@@ -32,6 +32,6 @@ mod store;
 pub use keyring::MemoryKeyring;
 #[cfg(feature = "keyring")]
 pub use keyring::OsKeyring;
-pub use keyring::{KEYRING_SERVICE, Keyring};
+pub use keyring::{KEYRING_SERVICE, Keyring, KeyringError};
 pub use location::CACHE_FOLDER;
 pub use store::{DEFAULT_LOCK_TIMEOUT, FileCacheStore, FileCacheStoreBuilder};

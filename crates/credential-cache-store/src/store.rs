@@ -293,25 +293,26 @@ impl FileCacheStoreBuilder {
             return self.unencrypted("no keyring is configured (the `keyring` feature is off)");
         };
         match keyring.get(&self.name) {
-            Err(reason) => self.unencrypted(&reason),
-            Ok(Some(text)) if CacheKey::from_keyring(&text).is_some() => {
-                Ok(CacheKey::from_keyring(&text))
+            Err(reason) => self.unencrypted(&reason.to_string()),
+            Ok(Some(text)) if CacheKey::from_keyring(text.expose_secret()).is_some() => {
+                Ok(CacheKey::from_keyring(text.expose_secret()))
             }
             Ok(_) => {
                 // Absent or malformed: create one, once, across processes.
                 let _lock = file.lock()?;
                 if let Ok(Some(text)) = keyring.get(&self.name)
-                    && let Some(key) = CacheKey::from_keyring(&text)
+                    && let Some(key) = CacheKey::from_keyring(text.expose_secret())
                 {
                     return Ok(Some(key));
                 }
                 let text = CacheKey::generate()
+                    .map(Secret::new)
                     .map_err(|message| CacheStoreError::Encryption { message })?;
                 if let Err(reason) = keyring.set(&self.name, &text) {
-                    return self.unencrypted(&reason);
+                    return self.unencrypted(&reason.to_string());
                 }
                 tracing::debug!(cache = %self.name, "created the token cache's encryption key in the keyring");
-                Ok(CacheKey::from_keyring(&text))
+                Ok(CacheKey::from_keyring(text.expose_secret()))
             }
         }
     }

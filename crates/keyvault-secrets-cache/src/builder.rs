@@ -131,7 +131,9 @@ impl SecretCacheBuilder {
         self
     }
 
-    /// The clock (the system clock by default; tests pass their own).
+    /// The clock (the system clock by default; feature `test-util`: a test
+    /// seam).
+    #[cfg(any(test, feature = "test-util"))]
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self

@@ -169,7 +169,9 @@ impl SecretClientBuilder {
         self.ca_pems.push(pem.as_ref().to_vec());
         self
     }
-    /// The clock used for `Retry-After` dates and the token cache.
+    /// The clock used for `Retry-After` dates and the token cache (feature
+    /// `test-util`: a test seam).
+    #[cfg(any(test, feature = "test-util"))]
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
         self
