@@ -58,15 +58,15 @@ pub const DEFAULT_MAX_KEYS: usize = 64;
 /// what a fetch running in the background needs.
 ///
 /// ```
-/// use credential_core::{AccessToken, ManualClock, TokenCache, TokenRequestOptions};
+/// use credential_core::{AccessToken, Clock, SystemClock, TokenCache, TokenRequestOptions};
 /// use std::sync::Arc;
-/// use time::{macros::datetime, Duration};
+/// use time::Duration;
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let clock = ManualClock::new(datetime!(2030-01-01 0:00 UTC));
-/// let cache = TokenCache::new(Arc::new(clock.clone()));
+/// let cache = TokenCache::new(Arc::new(SystemClock));
 /// let options = TokenRequestOptions::default();
-/// let fetch = || async { Ok(AccessToken::new("t", datetime!(2030-01-01 1:00 UTC))) };
+/// let expires_on = SystemClock.now() + Duration::hours(1);
+/// let fetch = || async move { Ok(AccessToken::new("t", expires_on)) };
 /// let first = cache.get_or_fetch(&["scope"], &options, fetch).await.unwrap();
 /// // A second call is served from the cache: this fetch would fail.
 /// let second = cache

@@ -26,9 +26,7 @@ use crate::{CredentialKind, NAME};
 ///
 /// ```
 /// use credential_default::{CredentialKind, DefaultAzureCredential};
-/// # use credential_core::ProviderContext;
 /// let credential = DefaultAzureCredential::builder()
-///     .with_context(ProviderContext::isolated()) // omit for the real system
 ///     .with_excluded(CredentialKind::AzurePowerShell)
 ///     .with_process_timeout(std::time::Duration::from_secs(20))
 ///     .build()

@@ -39,23 +39,20 @@ pub const OIDC_API_VERSION: &str = "7.1";
 /// or the OIDC token. Not part of `DefaultAzureCredential` (as in the
 /// reference SDKs).
 ///
-/// ```
-/// use credential_core::{Env, ProviderContext};
+/// ```no_run
 /// use credential_env::AzurePipelinesCredential;
-/// let ctx = ProviderContext::isolated().with_env(Env::from_pairs([(
-///     "SYSTEM_OIDCREQUESTURI",
-///     "https://dev.azure.com/contoso/00000000-0000-0000-0000-000000000000/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken",
-/// )]));
+/// # fn f(system_access_token: String) -> Result<(), credential_core::CredentialError> {
+/// // In a pipeline task (SYSTEM_OIDCREQUESTURI is set by Azure Pipelines),
+/// // with $(System.AccessToken) mapped into the task's environment:
 /// let credential = AzurePipelinesCredential::builder(
 ///     "contoso.onmicrosoft.com",
 ///     "00000000-0000-0000-0000-000000000001",
 ///     "my-service-connection-id",
-///     "the-System.AccessToken",
+///     system_access_token,
 /// )
-/// .with_context(ctx)
-/// .build()
-/// .unwrap();
-/// assert!(!format!("{credential:?}").contains("the-System.AccessToken"));
+/// .build()?;
+/// # let _ = credential;
+/// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct AzurePipelinesCredential {
@@ -362,6 +359,26 @@ mod tests {
             headers,
             body.to_owned().into(),
         )
+    }
+
+    #[test]
+    fn debug_never_shows_the_access_token() {
+        let ctx = credential_core::ProviderContext::isolated().with_env(credential_core::Env::from_pairs([(
+            "SYSTEM_OIDCREQUESTURI",
+            "https://dev.azure.com/contoso/p/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken",
+        )]));
+        let builder = AzurePipelinesCredential::builder(
+            "contoso.onmicrosoft.com",
+            "00000000-0000-0000-0000-000000000001",
+            "my-service-connection-id",
+            "the-access-token-value",
+        )
+        .with_context(ctx);
+        assert!(!format!("{builder:?}").contains("the-access-token-value"));
+        let credential = builder.build().unwrap();
+        let debug = format!("{credential:?}");
+        assert!(debug.contains("my-service-connection-id"), "{debug}");
+        assert!(!debug.contains("the-access-token-value"), "{debug}");
     }
 
     #[test]

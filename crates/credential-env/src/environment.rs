@@ -45,12 +45,15 @@ const AZURE_USERNAME: &str = "AZURE_USERNAME";
 /// [`CredentialError::InvalidConfiguration`]. Errors name
 /// `EnvironmentCredential`.
 ///
-/// ```
-/// use credential_core::{Env, ProviderContext};
+/// ```no_run
 /// use credential_env::EnvironmentCredential;
-/// let ctx = ProviderContext::isolated().with_env(Env::from_pairs([("AZURE_CLIENT_ID", "id")]));
-/// let credential = EnvironmentCredential::from_context(ctx).unwrap();
-/// assert_eq!(credential.selected(), None);
+/// # fn f() -> Result<(), credential_core::CredentialError> {
+/// let credential = EnvironmentCredential::new()?;
+/// match credential.selected() {
+///     Some(name) => println!("signing in with {name}"),
+///     None => println!("no service principal is configured in this environment"),
+/// }
+/// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct EnvironmentCredential {

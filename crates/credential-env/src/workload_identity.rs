@@ -41,16 +41,19 @@ pub const TOKEN_FILE_MAX_AGE: Duration = Duration::minutes(5);
 /// read is 5 minutes old (by the context's clock). `Debug` never shows the
 /// token.
 ///
-/// ```
-/// use credential_core::{Env, ProviderContext};
+/// ```no_run
 /// use credential_env::WorkloadIdentityCredential;
-/// let ctx = ProviderContext::isolated().with_env(Env::from_pairs([
-///     ("AZURE_TENANT_ID", "contoso"),
-///     ("AZURE_CLIENT_ID", "my-client-id"),
-///     ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token"),
-/// ]));
-/// let credential = WorkloadIdentityCredential::from_context(ctx).unwrap();
-/// # let _ = credential;
+/// # fn f() -> Result<(), credential_core::CredentialError> {
+/// // In a pod set up for workload identity, the webhook's variables
+/// // (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE) suffice:
+/// let credential = WorkloadIdentityCredential::new()?;
+/// // Elsewhere, or to override them:
+/// let credential = WorkloadIdentityCredential::builder()
+///     .with_tenant_id("contoso.onmicrosoft.com")
+///     .with_client_id("00000000-0000-0000-0000-000000000001")
+///     .with_token_file_path("/var/run/secrets/azure/tokens/azure-identity-token")
+///     .build()?;
+/// # let _ = credential; Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct WorkloadIdentityCredential {

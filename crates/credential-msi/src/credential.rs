@@ -307,11 +307,9 @@ impl TokenCredential for ManagedIdentityCredential {
 /// Builds a [`ManagedIdentityCredential`].
 ///
 /// ```
-/// use credential_core::ProviderContext;
 /// use credential_msi::{ManagedIdentityCredential, UserAssignedId};
 /// let credential = ManagedIdentityCredential::builder()
 ///     .with_user_assigned_id(UserAssignedId::ClientId("00000000-0000-0000-0000-000000000001".into()))
-///     .with_context(ProviderContext::isolated()) // omit for the real system
 ///     .build()
 ///     .unwrap();
 /// let err = ManagedIdentityCredential::builder()
