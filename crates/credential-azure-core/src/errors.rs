@@ -55,13 +55,7 @@ pub fn from_azure_error(credential: &'static str, error: &AzureError) -> Credent
     if let Some(rest) = message.strip_prefix(UNAVAILABLE_PREFIX) {
         return CredentialError::unavailable(credential, rest);
     }
-    let transport = |kind| CredentialError::Transport {
-        credential,
-        kind,
-        message: message.clone(),
-        source: None,
-        request_id: None,
-    };
+    let transport = |kind| CredentialError::transport(credential, kind, message.clone());
     match error.kind() {
         ErrorKind::Connection => transport(TransportErrorKind::Connect),
         ErrorKind::Io => transport(TransportErrorKind::Request),
@@ -73,15 +67,8 @@ pub fn from_azure_error(credential: &'static str, error: &AzureError) -> Credent
                 Some(code) if matches!(code.as_u16(), 408 | 429 | 500..=599) => {
                     transport(TransportErrorKind::Status(code))
                 }
-                _ => CredentialError::Authentication {
-                    credential,
-                    status: code,
-                    oauth_error: None,
-                    error_code: error_code.clone(),
-                    description: message,
-                    diagnostics: None,
-                    request_id: None,
-                },
+                _ => CredentialError::refused(credential, code, message)
+                    .with_codes(None, error_code.clone()),
             }
         }
         ErrorKind::DataConversion => {
@@ -147,15 +134,12 @@ mod tests {
 
     #[test]
     fn failure_keeps_text_without_prefix() {
-        let ours = CredentialError::Authentication {
-            credential: "ClientSecretCredential",
-            status: Some(credential_core::StatusCode::UNAUTHORIZED),
-            oauth_error: Some("invalid_client".into()),
-            error_code: Some("AADSTS7000215".into()),
-            description: "Invalid client secret provided.".into(),
-            diagnostics: None,
-            request_id: None,
-        };
+        let ours = CredentialError::refused(
+            "ClientSecretCredential",
+            Some(credential_core::StatusCode::UNAUTHORIZED),
+            "Invalid client secret provided.",
+        )
+        .with_codes(Some("invalid_client".into()), Some("AADSTS7000215".into()));
         let theirs = to_azure_error(ours);
         assert_eq!(theirs.kind(), &ErrorKind::Credential);
         assert_eq!(
@@ -193,13 +177,11 @@ mod tests {
 
     #[test]
     fn round_trip_gives_our_error_back() {
-        let ours = CredentialError::Transport {
-            credential: "ManagedIdentityCredential",
-            kind: TransportErrorKind::Timeout,
-            message: "no answer within 1s".into(),
-            source: None,
-            request_id: None,
-        };
+        let ours = CredentialError::transport(
+            "ManagedIdentityCredential",
+            TransportErrorKind::Timeout,
+            "no answer within 1s",
+        );
         let back = from_azure_error(NAME, &to_azure_error(ours.clone()));
         assert_eq!(back.credential(), "ManagedIdentityCredential");
         assert!(back.is_transient());

@@ -123,13 +123,11 @@ async fn ours_unavailable_reaches_azure_core_prefixed_and_recoverable() {
 
 #[tokio::test]
 async fn ours_failure_reaches_azure_core_unprefixed() {
-    let (ours, _) = recording_ours(Err(CredentialError::Transport {
-        credential: "ManagedIdentityCredential",
-        kind: TransportErrorKind::Status(StatusCode::SERVICE_UNAVAILABLE),
-        message: "IMDS answered 503 after 5 tries".into(),
-        source: None,
-        request_id: None,
-    }));
+    let (ours, _) = recording_ours(Err(CredentialError::transport(
+        "ManagedIdentityCredential",
+        TransportErrorKind::Status(StatusCode::SERVICE_UNAVAILABLE),
+        "IMDS answered 503 after 5 tries",
+    )));
     let error = into_azure_core(ours)
         .get_token(&["s"], None)
         .await

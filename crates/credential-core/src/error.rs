@@ -28,6 +28,7 @@ pub enum CredentialError {
     /// Not configured, or not applicable here (a variable is missing, a tool is
     /// not installed or not signed in, no managed identity endpoint answers).
     #[error("{credential} is unavailable: {message}")]
+    #[non_exhaustive]
     Unavailable {
         /// The credential's name, e.g. `EnvironmentCredential`.
         credential: &'static str,
@@ -38,6 +39,7 @@ pub enum CredentialError {
     /// Configured, but the configuration is wrong (a malformed tenant id, an
     /// unreadable certificate, an `http://` authority).
     #[error("{credential} is misconfigured: {message}")]
+    #[non_exhaustive]
     InvalidConfiguration {
         /// The credential's name.
         credential: &'static str,
@@ -50,6 +52,7 @@ pub enum CredentialError {
         "{credential} authentication failed{}: {description}",
         details(&[status.map(|s| format!("HTTP {}", s.as_u16())), oauth_error.clone(), error_code.clone()], request_id.as_deref())
     )]
+    #[non_exhaustive]
     Authentication {
         /// The credential's name.
         credential: &'static str,
@@ -75,6 +78,7 @@ pub enum CredentialError {
     /// reason other than "not installed" or "not signed in" (those are
     /// [`Unavailable`](Self::Unavailable)).
     #[error("{credential} failed: {tool} {}: {message}", exit_text(*exit_code))]
+    #[non_exhaustive]
     DeveloperTool {
         /// The credential's name, e.g. `AzureCliCredential`.
         credential: &'static str,
@@ -93,6 +97,7 @@ pub enum CredentialError {
         "{credential} could not reach its token endpoint{}: {message}",
         details(&[Some(kind.to_string())], request_id.as_deref())
     )]
+    #[non_exhaustive]
     Transport {
         /// The credential's name.
         credential: &'static str,
@@ -113,6 +118,7 @@ pub enum CredentialError {
         "{credential} received an unexpected response{}: {message}",
         details(&[status.map(|s| format!("HTTP {}", s.as_u16()))], request_id.as_deref())
     )]
+    #[non_exhaustive]
     UnexpectedResponse {
         /// The credential's name.
         credential: &'static str,
@@ -130,6 +136,7 @@ pub enum CredentialError {
     /// every link being unavailable), the list names it and `source()` is
     /// that error, so its text is printed once, as the cause.
     #[error("{}", render_chain(credential, attempts, help.as_deref(), stopped_by.is_some()))]
+    #[non_exhaustive]
     ChainFailed {
         /// The chain's name, e.g. `DefaultAzureCredential`.
         credential: &'static str,
@@ -217,6 +224,73 @@ impl CredentialError {
             exit_code,
             message: message.into(),
         }
+    }
+
+    /// A [`CredentialError::Authentication`]: the identity provider
+    /// answered `status` and refused, saying `description` (which ends with
+    /// what to do about it, where that is known). Add the OAuth and service
+    /// codes with [`with_codes`](Self::with_codes).
+    ///
+    /// ```
+    /// use credential_core::{CredentialError, StatusCode};
+    /// let err = CredentialError::refused("MyCredential", Some(StatusCode::UNAUTHORIZED), "bad key")
+    ///     .with_codes(Some("invalid_client".into()), Some("AADSTS7000215".into()));
+    /// assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
+    /// assert_eq!(err.error_code(), Some("AADSTS7000215"));
+    /// ```
+    pub fn refused(
+        credential: &'static str,
+        status: Option<StatusCode>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self::Authentication {
+            credential,
+            status,
+            oauth_error: None,
+            error_code: None,
+            description: description.into(),
+            diagnostics: None,
+            request_id: None,
+        }
+    }
+
+    /// This [`Authentication`](Self::Authentication) error with the OAuth
+    /// `error` field (e.g. `invalid_client`) and the service's error code
+    /// (e.g. `AADSTS7000215`); other variants are returned as they are.
+    pub fn with_codes(mut self, oauth_error: Option<String>, error_code: Option<String>) -> Self {
+        if let Self::Authentication {
+            oauth_error: oauth,
+            error_code: code,
+            ..
+        } = &mut self
+        {
+            *oauth = oauth_error;
+            *code = error_code;
+        }
+        self
+    }
+
+    /// This [`Authentication`](Self::Authentication) error with the ids
+    /// Microsoft Entra ID's error body carried; other variants are returned
+    /// as they are.
+    pub fn with_diagnostics(mut self, diagnostics: Option<Box<EntraDiagnostics>>) -> Self {
+        if let Self::Authentication {
+            diagnostics: slot, ..
+        } = &mut self
+        {
+            *slot = diagnostics;
+        }
+        self
+    }
+
+    /// This [`Transport`](Self::Transport) error with the failure beneath it
+    /// (an I/O or HTTP client error) as its `source()`; other variants are
+    /// returned as they are.
+    pub fn with_source(mut self, error: impl StdError + Send + Sync + 'static) -> Self {
+        if let Self::Transport { source, .. } = &mut self {
+            *source = Some(Arc::new(error));
+        }
+        self
     }
 
     /// This error with the request id of the response it came from
@@ -552,15 +626,12 @@ mod tests {
 
     #[test]
     fn authentication_message_carries_status_and_code_and_fields() {
-        let err = CredentialError::Authentication {
-            credential: "ClientSecretCredential",
-            status: Some(StatusCode::UNAUTHORIZED),
-            oauth_error: Some("invalid_client".into()),
-            error_code: Some("AADSTS7000215".into()),
-            description: "Invalid client secret provided.".into(),
-            diagnostics: None,
-            request_id: None,
-        };
+        let err = CredentialError::refused(
+            "ClientSecretCredential",
+            Some(StatusCode::UNAUTHORIZED),
+            "Invalid client secret provided.",
+        )
+        .with_codes(Some("invalid_client".into()), Some("AADSTS7000215".into()));
         assert_eq!(
             err.to_string(),
             "ClientSecretCredential authentication failed (HTTP 401, invalid_client, AADSTS7000215): Invalid client secret provided."

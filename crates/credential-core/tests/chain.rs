@@ -31,15 +31,12 @@ fn unavailable(name: &'static str) -> Result<AccessToken, CredentialError> {
 }
 
 fn denied(name: &'static str) -> Result<AccessToken, CredentialError> {
-    Err(CredentialError::Authentication {
-        credential: name,
-        status: Some(StatusCode::UNAUTHORIZED),
-        oauth_error: Some("invalid_client".into()),
-        error_code: Some("AADSTS7000215".into()),
-        description: "Invalid client secret provided.".into(),
-        diagnostics: None,
-        request_id: None,
-    })
+    Err(CredentialError::refused(
+        name,
+        Some(StatusCode::UNAUTHORIZED),
+        "Invalid client secret provided.",
+    )
+    .with_codes(Some("invalid_client".into()), Some("AADSTS7000215".into())))
 }
 
 fn ok(name: &'static str) -> Result<AccessToken, CredentialError> {

@@ -148,18 +148,14 @@ fn parse_oidc_response(
             404 => " Check the service connection id (Project settings > Service connections).",
             _ => "",
         };
-        return Err(CredentialError::Authentication {
-            credential: NAME,
-            status: Some(response.status),
-            oauth_error: None,
-            error_code: None,
-            description: format!(
+        return Err(CredentialError::refused(
+            NAME,
+            Some(response.status),
+            format!(
                 "Azure Pipelines refused the OIDC token request for service connection \
                  {connection}{detail}{trace}.{hint}"
             ),
-            diagnostics: None,
-            request_id: None,
-        });
+        ));
     }
     let body: OidcBody = serde_json::from_slice(&response.body).map_err(|_| {
         let content_type = response.header("content-type").unwrap_or("none");

@@ -167,15 +167,9 @@ pub(crate) fn restate(error: CredentialError, description: &str) -> CredentialEr
             error_code,
             diagnostics,
             ..
-        } => CredentialError::Authentication {
-            credential,
-            status,
-            oauth_error,
-            error_code,
-            description: description.to_owned(),
-            diagnostics,
-            request_id: None,
-        },
+        } => CredentialError::refused(credential, status, description)
+            .with_codes(oauth_error, error_code)
+            .with_diagnostics(diagnostics),
         other => other,
     }
 }

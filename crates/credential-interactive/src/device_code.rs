@@ -168,15 +168,8 @@ fn expired(error: Option<CredentialError>) -> CredentialError {
         "the device code expired before the user signed in; call again to get a new code";
     match error {
         Some(error) => restate(error, MESSAGE),
-        None => CredentialError::Authentication {
-            credential: NAME,
-            status: None,
-            oauth_error: Some("expired_token".to_owned()),
-            error_code: None,
-            description: MESSAGE.to_owned(),
-            diagnostics: None,
-            request_id: None,
-        },
+        None => CredentialError::refused(NAME, None, MESSAGE)
+            .with_codes(Some("expired_token".to_owned()), None),
     }
 }
 

@@ -166,15 +166,12 @@ fn parse_redirect(
     }
     if let Some(error) = error {
         let description = description.map(|d| untrusted_text(&d)).unwrap_or_default();
-        let error = CredentialError::Authentication {
+        let error = CredentialError::refused(
             credential,
-            status: None,
-            oauth_error: Some(untrusted_text(&error)),
-            error_code: None,
-            description: format!("the sign-in page redirected with an error: {description}"),
-            diagnostics: None,
-            request_id: None,
-        };
+            None,
+            format!("the sign-in page redirected with an error: {description}"),
+        )
+        .with_codes(Some(untrusted_text(&error)), None);
         return ("200 OK", FAILURE_PAGE, Redirect::Failed(error));
     }
     match code.filter(|c| !c.trim().is_empty()) {

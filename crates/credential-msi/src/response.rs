@@ -269,23 +269,23 @@ pub fn error_from_response(source: SourceKind, status: u16, body: &[u8]) -> Cred
     let imds_outage = source == SourceKind::Imds && matches!(status, 404 | 410);
     let code = StatusCode::from_u16(status).ok();
     if let Some(code) = code.filter(|_| imds_outage || matches!(status, 408 | 429 | 500..=599)) {
-        return CredentialError::Transport {
-            credential: NAME,
-            kind: TransportErrorKind::Status(code),
-            message: format!("the {source} endpoint kept failing: {description}"),
-            source: None,
-            request_id: None,
-        };
+        return CredentialError::transport(
+            NAME,
+            TransportErrorKind::Status(code),
+            format!("the {source} endpoint kept failing: {description}"),
+        );
     }
-    CredentialError::Authentication {
-        credential: NAME,
-        status: code,
-        oauth_error: details.error.clone(),
-        error_code: None,
-        description: format!("the {source} endpoint refused the token request: {description}"),
-        diagnostics: EntraDiagnostics::new(details.correlation_id.clone(), None, None),
-        request_id: None,
-    }
+    CredentialError::refused(
+        NAME,
+        code,
+        format!("the {source} endpoint refused the token request: {description}"),
+    )
+    .with_codes(details.error.clone(), None)
+    .with_diagnostics(EntraDiagnostics::new(
+        details.correlation_id.clone(),
+        None,
+        None,
+    ))
 }
 
 fn describe(details: &ErrorDetails, body: &[u8]) -> String {

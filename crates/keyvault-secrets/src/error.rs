@@ -154,6 +154,7 @@ pub enum Error {
     /// The request did not complete (connection failure, reset, timeout),
     /// after the retries ran out.
     #[error("could not reach Key Vault ({kind}): {message}")]
+    #[non_exhaustive]
     Transport {
         /// What kind of failure it was.
         kind: TransportErrorKind,
@@ -167,6 +168,7 @@ pub enum Error {
     /// The authentication challenge was refused (it names a foreign
     /// resource, or it cannot be parsed); no token was sent.
     #[error("Key Vault authentication challenge refused: {message}")]
+    #[non_exhaustive]
     Challenge {
         /// What was wrong and how to fix it.
         message: String,
@@ -175,6 +177,7 @@ pub enum Error {
     /// The caller's input was rejected before anything was sent: a bad
     /// secret name, an oversized value, a bad vault URL or id.
     #[error("invalid input: {message}")]
+    #[non_exhaustive]
     InvalidInput {
         /// What was wrong and how to fix it.
         message: String,
@@ -182,6 +185,7 @@ pub enum Error {
 
     /// The service answered with a success status but a body we could not read.
     #[error("Key Vault sent a response that could not be read (HTTP {}): {message}{}", status.as_u16(), request_id.as_deref().map(|id| format!(" [x-ms-request-id {id}]")).unwrap_or_default())]
+    #[non_exhaustive]
     MalformedResponse {
         /// The HTTP status.
         status: StatusCode,

@@ -21,16 +21,11 @@ const IO: &str = "connection refused by the test";
 
 fn failing(name: &'static str) -> impl credential_core::TokenCredential {
     token_credential_fn(name, move |_, _| async move {
-        Err(CredentialError::Transport {
-            credential: name,
-            kind: TransportErrorKind::Connect,
-            message: TRANSPORT.to_owned(),
-            source: Some(Arc::new(std::io::Error::new(
-                std::io::ErrorKind::ConnectionRefused,
-                IO,
-            ))),
-            request_id: None,
-        })
+        Err(
+            CredentialError::transport(name, TransportErrorKind::Connect, TRANSPORT).with_source(
+                std::io::Error::new(std::io::ErrorKind::ConnectionRefused, IO),
+            ),
+        )
     })
 }
 

@@ -255,15 +255,12 @@ mod tests {
 
     #[test]
     fn a_stopped_chain_is_reported_with_each_message_once() {
-        let stopper = CredentialError::Transport {
-            credential: "ManagedIdentityCredential",
-            kind: credential_core::TransportErrorKind::Connect,
-            message: "the request to 169.254.169.254 failed".into(),
-            source: Some(std::sync::Arc::new(std::io::Error::other(
-                "connection refused",
-            ))),
-            request_id: None,
-        };
+        let stopper = CredentialError::transport(
+            "ManagedIdentityCredential",
+            credential_core::TransportErrorKind::Connect,
+            "the request to 169.254.169.254 failed",
+        )
+        .with_source(std::io::Error::other("connection refused"));
         let chain = CredentialError::chain_failed(
             "DefaultAzureCredential",
             vec![

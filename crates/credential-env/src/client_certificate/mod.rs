@@ -161,6 +161,7 @@ async fn load_file(
             CredentialError::InvalidConfiguration {
                 credential,
                 message,
+                ..
             } if message == credential_core::__private::certificate::WRONG_PASSWORD => {
                 let variable =
                     origin.map_or("the certificate password (with_password)", |v| v.password);
@@ -181,6 +182,7 @@ async fn load_file(
             CredentialError::InvalidConfiguration {
                 credential,
                 message,
+                ..
             } => CredentialError::invalid_configuration(
                 credential,
                 format!(
