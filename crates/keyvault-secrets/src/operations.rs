@@ -13,7 +13,7 @@ use base64::Engine;
 use credential_core::HttpResponse;
 use http::Method;
 use time::OffsetDateTime;
-use tracing::Span;
+use tracing::{Instrument, Span};
 
 use crate::client::{SecretClient, read_json, read_with};
 use crate::error::Error;
@@ -56,9 +56,17 @@ macro_rules! request_value {
             /// # Errors
             /// As awaiting the request: see [`SecretClient`'s errors](crate::SecretClient#errors).
             pub async fn with_response(self) -> Result<Response<$out>, Error> {
+                // The operation's future is built where it is awaited, so it
+                // is held once (see `telemetry::within`).
                 let span = self.span();
-                let timeout = self.options.timeout;
-                telemetry::run(span.clone(), timeout, self.execute(span)).await
+                let result = match self.options.timeout {
+                    None => self.execute(span.clone()).instrument(span.clone()).await,
+                    Some(limit) => {
+                        telemetry::within(limit, &span, self.execute(span.clone())).await
+                    }
+                };
+                telemetry::record_outcome(&span, &result);
+                result
             }
         }
 
