@@ -74,7 +74,11 @@ macro_rules! request_value {
             type Output = Result<$out, Error>;
             type IntoFuture = BoxFuture<'a, Result<$out, Error>>;
             fn into_future(self) -> Self::IntoFuture {
-                Box::pin(async move { self.with_response().await.map(Response::into_value) })
+                // Mapped rather than wrapped in an `async` block, which would
+                // hold the request value a second time.
+                Box::pin(futures::FutureExt::map(self.with_response(), |result| {
+                    result.map(Response::into_value)
+                }))
             }
         }
     };
