@@ -69,8 +69,9 @@ pub enum CredentialError {
         /// asking for support (also through [`CredentialError::correlation_id`],
         /// [`CredentialError::trace_id`] and [`CredentialError::timestamp`]).
         diagnostics: Option<Box<EntraDiagnostics>>,
-        /// The response's request id (`x-ms-request-id`), if it had one.
-        request_id: Option<String>,
+        /// The response's request id (`x-ms-request-id`), if it had one
+        /// (boxed to keep the error small).
+        request_id: Option<Box<str>>,
     },
 
     /// A developer tool (`az`, `azd`, `pwsh`) ran and exited non-zero for a
@@ -318,8 +319,8 @@ impl CredentialError {
             return self;
         }
         match &mut self {
-            Self::Authentication { request_id: id, .. }
-            | Self::Transport { request_id: id, .. }
+            Self::Authentication { request_id: id, .. } => *id = Some(request_id.into()),
+            Self::Transport { request_id: id, .. }
             | Self::UnexpectedResponse { request_id: id, .. } => {
                 *id = Some(request_id.to_owned());
             }
