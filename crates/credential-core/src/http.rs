@@ -399,6 +399,14 @@ impl HttpClientConfigError {
     }
 }
 
+/// So that `ReqwestHttpClient::builder().build()?` works in a function that
+/// returns a [`CredentialError`] (an invalid configuration of the transport).
+impl From<HttpClientConfigError> for crate::CredentialError {
+    fn from(error: HttpClientConfigError) -> Self {
+        crate::CredentialError::invalid_configuration("ReqwestHttpClient", error.message)
+    }
+}
+
 impl ReqwestHttpClientBuilder {
     /// Also trusts the certificates in `pem` (one or more PEM `CERTIFICATE`
     /// blocks), for a private CA or a local emulator. May be called more

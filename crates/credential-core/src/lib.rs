@@ -183,4 +183,6 @@ pub mod __private {
         pub use crate::credential_names::*;
     }
     pub use crate::http::{is_loopback, request_id, transport_error_kind};
+    /// Equality of secrets in time that depends only on their lengths.
+    pub use crate::secret::constant_time_eq;
 }

@@ -187,10 +187,11 @@ pub use credential_core::{
 /// one builds from this crate alone: the `http` 1.x vocabulary of
 /// [`HttpRequest`] and [`HttpResponse`], the `#[async_trait]` attribute the
 /// traits are written with, the `time` crate of [`AccessToken`]'s expiry, and
-/// the builder of the default transport (custom roots, timeouts).
+/// the builder of the default transport (extra CA roots, `tokio` timers)
+/// and its error.
 pub use credential_core::{
-    HeaderMap, HeaderName, HeaderValue, Method, ReqwestHttpClientBuilder, StatusCode, async_trait,
-    time,
+    HeaderMap, HeaderName, HeaderValue, HttpClientConfigError, Method, ReqwestHttpClientBuilder,
+    StatusCode, async_trait, time,
 };
 
 /// The persistent token cache's types (the file store is in the

@@ -63,3 +63,17 @@ async fn a_custom_credential_and_transport_need_only_the_facade() {
     // The default transport's builder is reachable from here too.
     let _: fn() -> ReqwestHttpClientBuilder = credential_default::ReqwestHttpClient::builder;
 }
+
+#[test]
+fn the_transport_builders_error_converts_with_the_question_mark() {
+    fn transport(pem: &str) -> Result<credential_default::ReqwestHttpClient, CredentialError> {
+        Ok(credential_default::ReqwestHttpClient::builder()
+            .with_ca_pem(pem)
+            .build()?)
+    }
+    let err = transport("not a pem").unwrap_err();
+    assert!(
+        matches!(err, CredentialError::InvalidConfiguration { .. }),
+        "{err:?}"
+    );
+}

@@ -97,6 +97,9 @@ mod store;
 pub use auth_code::{AuthorizationCodeCredential, AuthorizationCodeCredentialBuilder};
 pub use browser::{InteractiveBrowserCredential, InteractiveBrowserCredentialBuilder};
 pub use cancel::Cancellation;
+/// A parsed client certificate, for
+/// [`OnBehalfOfCredential::builder_with_certificate`].
+pub use credential_core::ClientCertificate;
 pub use device_code::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodeInfo};
 pub use on_behalf_of::{OnBehalfOfCredential, OnBehalfOfCredentialBuilder};
 pub use record::AuthenticationRecord;

@@ -36,9 +36,13 @@ pub const MAX_CACHED_USERS: usize = 256;
 ///
 /// ```
 /// use credential_interactive::OnBehalfOfCredential;
-/// let credential = OnBehalfOfCredential::builder("contoso", "api-client-id", "incoming-user-token")
-///     .with_client_secret("api-secret")
-///     .build()
+/// let credential = OnBehalfOfCredential::builder_with_secret(
+///     "contoso",
+///     "api-client-id",
+///     "api-secret",
+///     "incoming-user-token",
+/// )
+/// .build()
 ///     .unwrap();
 /// let next_user = credential.for_user("another-user-token");
 /// let debug = format!("{credential:?} {next_user:?}");
@@ -88,22 +92,39 @@ fn hash(assertion: &Secret) -> [u8; 32] {
 }
 
 impl OnBehalfOfCredential {
-    /// A builder for the application `client_id` in `tenant_id`, acting for
-    /// the user whose token is `user_assertion`.
-    pub fn builder(
+    /// A builder for the application `client_id` in `tenant_id`, proved by
+    /// its `client_secret`, acting for the user whose token is
+    /// `user_assertion`.
+    pub fn builder_with_secret(
         tenant_id: impl Into<String>,
         client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
         user_assertion: impl Into<Secret>,
     ) -> OnBehalfOfCredentialBuilder {
-        OnBehalfOfCredentialBuilder {
-            common: CommonOptions::default(),
-            tenant_id: tenant_id.into(),
-            client_id: client_id.into(),
-            user_assertion: user_assertion.into(),
-            secret: None,
-            certificate: None,
-            send_chain: false,
-        }
+        OnBehalfOfCredentialBuilder::new(
+            tenant_id.into(),
+            client_id.into(),
+            Proof::Secret(client_secret.into()),
+            user_assertion.into(),
+        )
+    }
+
+    /// A builder for the application `client_id` in `tenant_id`, proved by
+    /// its `certificate` (see `ClientCertificate::from_bytes`; a PS256
+    /// client assertion), acting for the user whose token is
+    /// `user_assertion`.
+    pub fn builder_with_certificate(
+        tenant_id: impl Into<String>,
+        client_id: impl Into<String>,
+        certificate: ClientCertificate,
+        user_assertion: impl Into<Secret>,
+    ) -> OnBehalfOfCredentialBuilder {
+        OnBehalfOfCredentialBuilder::new(
+            tenant_id.into(),
+            client_id.into(),
+            Proof::Certificate(certificate),
+            user_assertion.into(),
+        )
     }
 
     /// The same application acting for another user (whose token is
@@ -196,9 +217,14 @@ pub struct OnBehalfOfCredentialBuilder {
     tenant_id: String,
     client_id: String,
     user_assertion: Secret,
-    secret: Option<Secret>,
-    certificate: Option<ClientCertificate>,
+    proof: Proof,
     send_chain: bool,
+}
+
+/// How the application proves itself.
+enum Proof {
+    Secret(Secret),
+    Certificate(ClientCertificate),
 }
 
 impl fmt::Debug for OnBehalfOfCredentialBuilder {
@@ -208,28 +234,31 @@ impl fmt::Debug for OnBehalfOfCredentialBuilder {
             .field("client_id", &self.client_id)
             .field("common", &self.common)
             .field("user_assertion", &"***")
-            .field("client_secret", &self.secret.as_ref().map(|_| "***"))
-            .field("certificate", &self.certificate)
+            .field(
+                "client_proof",
+                &match &self.proof {
+                    Proof::Secret(_) => "client secret (***)",
+                    Proof::Certificate(_) => "certificate",
+                },
+            )
             .field("send_chain", &self.send_chain)
             .finish()
     }
 }
 
 impl OnBehalfOfCredentialBuilder {
+    fn new(tenant_id: String, client_id: String, proof: Proof, user_assertion: Secret) -> Self {
+        Self {
+            common: CommonOptions::default(),
+            tenant_id,
+            client_id,
+            user_assertion,
+            proof,
+            send_chain: false,
+        }
+    }
+
     common_builder_methods!();
-
-    /// Proves the application with a client secret.
-    pub fn with_client_secret(mut self, secret: impl Into<Secret>) -> Self {
-        self.secret = Some(secret.into());
-        self
-    }
-
-    /// Proves the application with a certificate (see
-    /// `ClientCertificate::from_bytes`): a PS256 client assertion.
-    pub fn with_client_certificate(mut self, certificate: ClientCertificate) -> Self {
-        self.certificate = Some(certificate);
-        self
-    }
 
     /// Sends the certificate chain (`x5c`) in each client assertion, as
     /// subject name/issuer authentication requires. Off by default.
@@ -238,12 +267,12 @@ impl OnBehalfOfCredentialBuilder {
         self
     }
 
-    /// Checks the ids, the assertion and that exactly one client proof is set.
+    /// Checks the ids, the assertion and the client proof.
     ///
     /// # Errors
     /// [`CredentialError::InvalidConfiguration`] for a blank or malformed tenant
-    /// or client id, a blank user assertion, no client proof or more than one,
-    /// or a bad authority host, naming the input and the fix.
+    /// or client id, a blank user assertion or client secret, or a bad
+    /// authority host, naming the input and the fix.
     pub fn build(self) -> Result<OnBehalfOfCredential, CredentialError> {
         let client = TokenClient::new(NAME, &self.common, &self.tenant_id, &self.client_id)?;
         if self.user_assertion.is_blank() {
@@ -252,24 +281,18 @@ impl OnBehalfOfCredentialBuilder {
                 "the user assertion is blank; pass the access token your API received from its caller",
             ));
         }
-        let auth = match (self.secret, self.certificate) {
-            (Some(secret), None) if !secret.is_blank() => ClientAuth::Secret(secret),
-            (Some(_), None) => {
+        let auth = match self.proof {
+            Proof::Secret(secret) if !secret.is_blank() => ClientAuth::Secret(secret),
+            Proof::Secret(_) => {
                 return Err(CredentialError::invalid_configuration(
                     NAME,
                     "the client secret is blank; pass the secret of the app registration",
                 ));
             }
-            (None, Some(certificate)) => ClientAuth::Certificate {
+            Proof::Certificate(certificate) => ClientAuth::Certificate {
                 certificate: Arc::new(certificate),
                 send_chain: self.send_chain,
             },
-            (None, None) | (Some(_), Some(_)) => {
-                return Err(CredentialError::invalid_configuration(
-                    NAME,
-                    "give exactly one client proof: with_client_secret or with_client_certificate",
-                ));
-            }
         };
         let key = hash(&self.user_assertion);
         Ok(OnBehalfOfCredential {

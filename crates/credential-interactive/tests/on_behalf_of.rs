@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use credential_core::__private::certificate::ClientCertificate;
 use credential_core::ProviderContext;
+use credential_interactive::ClientCertificate;
 use credential_interactive::{DeviceCodeCredential, OnBehalfOfCredential};
 use keyvault_emulator::{Approval, Emulator, InteractiveOptions, RunningEmulator};
 
@@ -36,19 +36,33 @@ fn builder(
     emulator: &RunningEmulator,
     client_id: &str,
     assertion: &str,
+    certificate: Option<ClientCertificate>,
 ) -> credential_interactive::OnBehalfOfCredentialBuilder {
     let (ctx, _clock, _) = browser_context();
-    OnBehalfOfCredential::builder(emulator.tenant_id(), client_id, assertion)
-        .with_authority_host(emulator.authority_host())
-        .with_context(ctx)
+    let tenant = emulator.tenant_id();
+    match certificate {
+        Some(certificate) => OnBehalfOfCredential::builder_with_certificate(
+            tenant,
+            client_id,
+            certificate,
+            assertion,
+        ),
+        None => OnBehalfOfCredential::builder_with_secret(
+            tenant,
+            client_id,
+            emulator.client_secret(),
+            assertion,
+        ),
+    }
+    .with_authority_host(emulator.authority_host())
+    .with_context(ctx)
 }
 
 #[tokio::test]
 async fn a_client_secret_exchanges_the_users_token() {
     let emulator = emulator(InteractiveOptions::default().approval(Approval::AfterPolls(0))).await;
     let assertion = user_token(&emulator, emulator.client_id()).await;
-    let cred = builder(&emulator, emulator.client_id(), &assertion)
-        .with_client_secret(emulator.client_secret())
+    let cred = builder(&emulator, emulator.client_id(), &assertion, None)
         .build()
         .unwrap();
     let token = token(&cred, VAULT).await.unwrap();
@@ -72,8 +86,7 @@ async fn a_certificate_exchanges_the_users_token() {
         .unwrap();
     let assertion = user_token(&emulator, "obo-api").await;
     let certificate = ClientCertificate::from_bytes(CERT_PEM, None).unwrap();
-    let cred = builder(&emulator, "obo-api", &assertion)
-        .with_client_certificate(certificate)
+    let cred = builder(&emulator, "obo-api", &assertion, Some(certificate))
         .build()
         .unwrap();
     let token = token(&cred, VAULT).await.unwrap();
@@ -86,8 +99,7 @@ async fn a_certificate_exchanges_the_users_token() {
 #[tokio::test]
 async fn a_token_the_emulator_did_not_issue_is_refused() {
     let emulator = emulator(InteractiveOptions::default()).await;
-    let cred = builder(&emulator, emulator.client_id(), "e30.e30.forged")
-        .with_client_secret(emulator.client_secret())
+    let cred = builder(&emulator, emulator.client_id(), "e30.e30.forged", None)
         .build()
         .unwrap();
     let err = token(&cred, VAULT).await.unwrap_err();
@@ -118,12 +130,12 @@ async fn tokens_are_cached_per_user_assertion() {
         .await;
     let ctx = ProviderContext::isolated()
         .with_http(Arc::new(credential_core::LoopbackOnlyHttpClient::real()));
-    let alice = OnBehalfOfCredential::builder("contoso", "api", "alice-token")
-        .with_client_secret("api-secret")
-        .with_authority_host(server.url())
-        .with_context(ctx)
-        .build()
-        .unwrap();
+    let alice =
+        OnBehalfOfCredential::builder_with_secret("contoso", "api", "api-secret", "alice-token")
+            .with_authority_host(server.url())
+            .with_context(ctx)
+            .build()
+            .unwrap();
     let bob = alice.for_user("bob-token");
     assert_eq!(
         token(&alice, VAULT).await.unwrap().token.expose_secret(),
@@ -162,16 +174,12 @@ async fn tokens_are_cached_per_user_assertion() {
 }
 
 #[test]
-fn exactly_one_client_proof_is_required() {
-    let err = OnBehalfOfCredential::builder("t", "c", "a")
+fn a_blank_secret_or_assertion_is_refused_at_build() {
+    let err = OnBehalfOfCredential::builder_with_secret("t", "c", " ", "a")
         .build()
         .unwrap_err();
-    assert!(
-        err.to_string().contains("exactly one client proof"),
-        "{err}"
-    );
-    let err = OnBehalfOfCredential::builder("t", "c", " ")
-        .with_client_secret("s")
+    assert!(err.to_string().contains("client secret is blank"), "{err}");
+    let err = OnBehalfOfCredential::builder_with_secret("t", "c", "s", " ")
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("user assertion is blank"), "{err}");

@@ -59,9 +59,43 @@ impl CacheError {
         }
     }
 
+    /// Whether asking again later may succeed: the cache's throttling
+    /// backoff, or a vault error that is transient
+    /// ([`keyvault_secrets::Error::is_transient`]).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Throttled { .. } => true,
+            Self::Vault { source, .. } => source.is_transient(),
+            _ => false,
+        }
+    }
+
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self::InvalidConfiguration {
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credential_core::{TransportError, TransportErrorKind};
+
+    #[test]
+    fn transient_is_throttling_or_a_transient_vault_error() {
+        let vault = |kind| CacheError::Vault {
+            name: "db".into(),
+            source: Arc::new(TransportError::new(kind, "x").into()),
+        };
+        assert!(vault(TransportErrorKind::Timeout).is_transient());
+        assert!(
+            CacheError::Throttled {
+                retry_in: Duration::from_secs(1)
+            }
+            .is_transient()
+        );
+        assert!(!CacheError::NotFound { name: "db".into() }.is_transient());
+        assert!(!CacheError::invalid("bad").is_transient());
     }
 }

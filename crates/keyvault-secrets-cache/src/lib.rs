@@ -47,5 +47,8 @@ pub use builder::{
     DEFAULT_STALE_LIMIT, DEFAULT_THROTTLE_BACKOFF, DEFAULT_TTL, SecretCacheBuilder,
 };
 pub use cache::{FetchFailure, SecretCache};
+/// The value [`SecretCache::get`] returns: the secret's text, kept out of
+/// `Debug` and wiped when dropped (`expose_secret()` reads it).
+pub use credential_core::Secret;
 pub use error::CacheError;
 pub use stats::CacheStats;

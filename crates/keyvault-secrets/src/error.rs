@@ -263,6 +263,20 @@ impl Error {
         self.service_status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
+    /// Whether trying again later may succeed: Key Vault could not be
+    /// reached or answered too slowly, or answered 408, 429 or a 5xx after
+    /// the client's retries ran out, or the credential's failure is
+    /// transient ([`CredentialError::is_transient`]). Configuration errors,
+    /// refusals and missing secrets are not.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport { kind, .. } => kind.is_transient(),
+            Self::Service(e) => matches!(e.status().as_u16(), 408 | 429 | 500..=599),
+            Self::Credential(e) => e.is_transient(),
+            _ => false,
+        }
+    }
+
     fn service_status(&self) -> Option<StatusCode> {
         self.as_service().map(ServiceError::status)
     }
@@ -288,6 +302,14 @@ impl Error {
 impl From<CredentialError> for Error {
     fn from(error: CredentialError) -> Self {
         Self::Credential(error)
+    }
+}
+
+/// A custom transport's configuration error (from
+/// `ReqwestHttpClient::builder().build()?`) is invalid input.
+impl From<credential_core::HttpClientConfigError> for Error {
+    fn from(error: credential_core::HttpClientConfigError) -> Self {
+        Self::invalid_input(error.message)
     }
 }
 
@@ -321,10 +343,29 @@ mod tests {
         );
         assert!(err.is_forbidden());
         assert!(!err.is_not_found() && !err.is_conflict() && !err.is_throttled());
+        assert!(!err.is_transient());
         assert_eq!(
             err.to_string(),
             "Key Vault returned HTTP 403 (Forbidden, inner SecretDisabled): Operation get is not allowed on a disabled secret. [x-ms-request-id rid]"
         );
+    }
+
+    #[test]
+    fn transient_errors_are_the_ones_worth_trying_later() {
+        let service = |status| Error::Service(ServiceError::from_response(status, b"", None));
+        assert!(service(StatusCode::TOO_MANY_REQUESTS).is_transient());
+        assert!(service(StatusCode::SERVICE_UNAVAILABLE).is_transient());
+        assert!(service(StatusCode::REQUEST_TIMEOUT).is_transient());
+        assert!(!service(StatusCode::NOT_FOUND).is_transient());
+        assert!(!service(StatusCode::UNAUTHORIZED).is_transient());
+        let transport = |kind| Error::from(credential_core::TransportError::new(kind, "x"));
+        assert!(transport(TransportErrorKind::Connect).is_transient());
+        assert!(transport(TransportErrorKind::Timeout).is_transient());
+        assert!(!Error::invalid_input("bad name").is_transient());
+        let unavailable = CredentialError::unavailable("C", "not here");
+        assert!(!Error::Credential(unavailable).is_transient());
+        let down = CredentialError::transport("C", TransportErrorKind::Connect, "down");
+        assert!(Error::Credential(down).is_transient());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::ops::Deref;
 
+use credential_core::__private::constant_time_eq;
 use zeroize::Zeroizing;
 
 /// A secret's value. It reads as a `&str` (it derefs to `str`, compares
@@ -19,7 +20,7 @@ use zeroize::Zeroizing;
 /// assert_eq!(text, "hunter2");
 /// assert_eq!(format!("{value:?}"), "SecretValue(***)");
 /// ```
-#[derive(Clone, PartialEq, Eq, Default)]
+#[derive(Clone, Default)]
 pub struct SecretValue(Zeroizing<String>);
 
 impl SecretValue {
@@ -60,21 +61,32 @@ impl From<&str> for SecretValue {
     }
 }
 
+// Every comparison takes time that depends only on the lengths, as
+// `credential_core::Secret`'s does: a value is never compared byte by byte
+// with an early exit.
+impl PartialEq for SecretValue {
+    fn eq(&self, other: &Self) -> bool {
+        constant_time_eq(self.as_bytes(), other.as_bytes())
+    }
+}
+
+impl Eq for SecretValue {}
+
 impl PartialEq<str> for SecretValue {
     fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
+        constant_time_eq(self.as_bytes(), other.as_bytes())
     }
 }
 
 impl PartialEq<&str> for SecretValue {
     fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+        constant_time_eq(self.as_bytes(), other.as_bytes())
     }
 }
 
 impl PartialEq<String> for SecretValue {
     fn eq(&self, other: &String) -> bool {
-        self.as_str() == other
+        constant_time_eq(self.as_bytes(), other.as_bytes())
     }
 }
 
@@ -95,5 +107,17 @@ mod tests {
         assert_eq!(value, String::from("s3cr3t"));
         assert!(value.starts_with("s3"));
         assert!(!format!("{value:?} {value:#?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn equality_is_by_value_against_every_form() {
+        let value = SecretValue::from("s3cr3t");
+        assert_eq!(value, SecretValue::from("s3cr3t"));
+        assert_ne!(value, SecretValue::from("s3cr3T"));
+        assert_ne!(value, SecretValue::from("s3cr3"));
+        assert!(value == *"s3cr3t" && value != *"x3cr3t");
+        assert!(value == "s3cr3t" && value != "s3cr3");
+        let (same, other) = (String::from("s3cr3t"), String::from("S3cr3t"));
+        assert!(value == same && value != other);
     }
 }

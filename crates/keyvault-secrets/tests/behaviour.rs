@@ -596,3 +596,14 @@ async fn without_background_refresh_a_stale_token_is_refreshed_inline() {
         "the stale token was replaced before the request was sent"
     );
 }
+
+#[test]
+fn the_transport_builders_error_converts_with_the_question_mark() {
+    fn transport(pem: &str) -> Result<credential_core::ReqwestHttpClient, Error> {
+        Ok(credential_core::ReqwestHttpClient::builder()
+            .with_ca_pem(pem)
+            .build()?)
+    }
+    let err = transport("not a pem").unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+}
