@@ -46,7 +46,7 @@ pub(crate) const TOOL: Tool = Tool {
 /// # async fn run() -> Result<(), credential_core::CredentialError> {
 /// let credential = AzureCliCredential::builder()
 ///     .with_subscription("00000000-0000-0000-0000-000000000000")
-///     .with_timeout(std::time::Duration::from_secs(20))
+///     .with_process_timeout(std::time::Duration::from_secs(20))
 ///     .build()?;
 /// let token = credential
 ///     .get_token(&["https://vault.azure.net/.default"], &TokenRequestOptions::default())

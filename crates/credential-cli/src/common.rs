@@ -28,7 +28,7 @@ pub(crate) struct Tool {
     pub display_name: &'static str,
     /// What to do when it is not installed.
     pub install_help: &'static str,
-    /// The builder whose `with_timeout` raises the timeout.
+    /// The builder whose `with_process_timeout` raises the timeout.
     pub builder: &'static str,
 }
 
@@ -203,7 +203,7 @@ fn launch_error(tool: &Tool, timeout: Duration, error: ProcessError) -> Credenti
             format!(
                 "{} did not finish within the timeout of {timeout:?} and was stopped. \
                  If it is only slow (first use, slow network), raise the timeout with \
-                 {}::with_timeout (the default is {DEFAULT_TIMEOUT:?})",
+                 {}::with_process_timeout (the default is {DEFAULT_TIMEOUT:?})",
                 tool.display_name, tool.builder
             ),
         ),
@@ -352,7 +352,7 @@ macro_rules! tool_builder_methods {
         }
 
         #[doc = concat!("Stops ", $tool, " after this long (default 10 s).")]
-        pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        pub fn with_process_timeout(mut self, timeout: Duration) -> Self {
             self.common.timeout = timeout;
             self
         }

@@ -12,7 +12,7 @@
 //! - validate scopes, tenant and subscription against the reference SDKs'
 //!   allowed characters before anything runs;
 //! - stop the tool after a timeout, 10 s by default,
-//!   configurable with `with_timeout`;
+//!   configurable with `with_process_timeout`;
 //! - honour a request's `tenant_id` under the multi-tenant rules
 //!   (`with_additionally_allowed_tenants`);
 //! - cache tokens in memory ([`credential_core::TokenCache`]) so that a

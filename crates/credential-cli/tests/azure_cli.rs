@@ -105,7 +105,7 @@ async fn tenant_subscription_and_timeout_are_passed() {
         .with_context(h.ctx)
         .with_tenant_id("contoso.onmicrosoft.com")
         .with_subscription("My Subscription")
-        .with_timeout(Duration::from_secs(42))
+        .with_process_timeout(Duration::from_secs(42))
         .build()
         .unwrap();
     credential
@@ -333,14 +333,14 @@ async fn timeout_is_unavailable_and_says_how_to_raise_it() {
     h.runner.push_failure(ScriptedFailure::TimedOut);
     let credential = AzureCliCredential::builder()
         .with_context(h.ctx)
-        .with_timeout(Duration::from_secs(3))
+        .with_process_timeout(Duration::from_secs(3))
         .build()
         .unwrap();
     let err = vault_token(&credential).await.unwrap_err();
     assert_unavailable(&err, "within the timeout of 3s");
     assert!(
         err.to_string()
-            .contains("AzureCliCredentialBuilder::with_timeout"),
+            .contains("AzureCliCredentialBuilder::with_process_timeout"),
         "{err}"
     );
 }
@@ -501,7 +501,7 @@ async fn debug_never_shows_the_token() {
 #[test]
 fn zero_timeout_is_rejected() {
     let err = AzureCliCredential::builder()
-        .with_timeout(Duration::ZERO)
+        .with_process_timeout(Duration::ZERO)
         .build()
         .unwrap_err();
     assert_invalid(&err);

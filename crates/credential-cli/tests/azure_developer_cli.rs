@@ -60,7 +60,7 @@ async fn tenant_claims_and_timeout() {
     let credential = AzureDeveloperCliCredential::builder()
         .with_context(h.ctx.clone())
         .with_tenant_id("contoso")
-        .with_timeout(Duration::from_millis(2500))
+        .with_process_timeout(Duration::from_millis(2500))
         .build()
         .unwrap();
     let options = TokenRequestOptions::default().with_claims(r#"{"a":1}"#);
@@ -188,7 +188,7 @@ async fn timeout_and_not_found() {
     assert_unavailable(&err, "within the timeout of 10s");
     assert!(
         err.to_string()
-            .contains("AzureDeveloperCliCredentialBuilder::with_timeout")
+            .contains("AzureDeveloperCliCredentialBuilder::with_process_timeout")
     );
 
     let h = harness("az");

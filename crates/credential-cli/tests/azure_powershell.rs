@@ -70,7 +70,7 @@ async fn tenant_and_timeout() {
     AzurePowerShellCredential::builder()
         .with_context(h.ctx.clone())
         .with_tenant_id("contoso")
-        .with_timeout(Duration::from_secs(30))
+        .with_process_timeout(Duration::from_secs(30))
         .build()
         .unwrap()
         .get_token(
@@ -189,7 +189,10 @@ async fn error_mapping() {
     let h = harness("pwsh");
     h.runner.push_failure(ScriptedFailure::TimedOut);
     let err = vault_token(&credential(&h)).await.unwrap_err();
-    assert_unavailable(&err, "AzurePowerShellCredentialBuilder::with_timeout");
+    assert_unavailable(
+        &err,
+        "AzurePowerShellCredentialBuilder::with_process_timeout",
+    );
 }
 
 #[tokio::test]

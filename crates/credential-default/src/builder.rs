@@ -409,7 +409,7 @@ impl DefaultAzureCredentialBuilder {
             ($builder:expr) => {{
                 let mut b = $builder
                     .with_context(ctx.clone())
-                    .with_timeout(self.process_timeout)
+                    .with_process_timeout(self.process_timeout)
                     .with_background_refresh(self.background_refresh);
                 if let Some(tenant) = tool_tenant {
                     b = b.with_tenant_id(tenant);

@@ -364,7 +364,6 @@ pub fn connect(
     let credential = credential_with_cache(global, ctx.clone(), cache)?;
     let client = SecretClient::builder(url.clone(), credential)
         .with_http_client(Arc::clone(&ctx.http))
-        .with_clock(Arc::clone(&ctx.clock))
         .with_poll_interval(interval)
         .build()
         .map_err(|e| vault::invalid_url(&url, &e))?;

@@ -67,21 +67,21 @@ impl Tool {
             Tool::Az => {
                 let mut builder = AzureCliCredential::builder().with_context(ctx);
                 if let Some(timeout) = timeout {
-                    builder = builder.with_timeout(timeout);
+                    builder = builder.with_process_timeout(timeout);
                 }
                 Box::new(builder.build().unwrap())
             }
             Tool::Azd => {
                 let mut builder = AzureDeveloperCliCredential::builder().with_context(ctx);
                 if let Some(timeout) = timeout {
-                    builder = builder.with_timeout(timeout);
+                    builder = builder.with_process_timeout(timeout);
                 }
                 Box::new(builder.build().unwrap())
             }
             Tool::Pwsh => {
                 let mut builder = AzurePowerShellCredential::builder().with_context(ctx);
                 if let Some(timeout) = timeout {
-                    builder = builder.with_timeout(timeout);
+                    builder = builder.with_process_timeout(timeout);
                 }
                 Box::new(builder.build().unwrap())
             }
