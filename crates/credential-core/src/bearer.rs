@@ -19,7 +19,11 @@ pub type BearerTokenFuture = Pin<Box<dyn Future<Output = Result<String, Credenti
 /// `credential` is any credential, taken by value (credentials are cheap to
 /// clone); an `Arc<dyn TokenCredential>` you already hold works too.
 ///
-/// The token is a secret: put it in the header and nowhere else.
+/// The token is a secret: put it in the header and nowhere else. It comes
+/// as a plain `String`, as JavaScript's `getBearerTokenProvider` returns a
+/// string, because what it serves (a header setter) takes one; unlike
+/// [`AccessToken`](crate::AccessToken)'s [`Secret`](crate::Secret) it is
+/// not kept out of `Debug` nor wiped when dropped.
 ///
 /// ```
 /// use credential_core::{get_bearer_token_provider, token_credential_fn, AccessToken};
