@@ -126,9 +126,12 @@ impl SecretClientBuilder {
         self.retry = retry;
         self
     }
-    /// A timeout for each try (the HTTP client's timeout by default: 30 s
-    /// for the built-in client).
-    pub fn with_per_try_timeout(mut self, timeout: Duration) -> Self {
+    /// How long each HTTP request (each try) may take before it is
+    /// abandoned as timed out and retried under the retry policy (the HTTP
+    /// client's timeout by default: 30 s for the built-in client), as the
+    /// credentials' `with_request_timeout`. A limit for a whole operation,
+    /// retries included, is the request value's `.timeout(..)`.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.per_try_timeout = Some(timeout);
         self
     }
@@ -144,7 +147,7 @@ impl SecretClientBuilder {
     /// shareable with credentials (`DefaultAzureCredentialBuilder` takes the
     /// same). To send with a `reqwest::Client` of your own, wrap it in a
     /// small `HttpClient` (the trait's docs show one): its own timeouts are
-    /// kept, and [`per_try_timeout`](Self::with_per_try_timeout) applies only
+    /// kept, and [`with_request_timeout`](Self::with_request_timeout) applies only
     /// where it set none.
     pub fn with_http_client(mut self, http: SharedHttpClient) -> Self {
         self.http = Some(http);
@@ -223,7 +226,7 @@ impl SecretClientBuilder {
     /// [`Error::InvalidInput`] for a vault URL that is not `https://host[/path]`
     /// (or plain `http` to a host other than loopback without
     /// [`with_insecure_http`](Self::with_insecure_http)), a zero
-    /// [`with_per_try_timeout`](Self::with_per_try_timeout), or an application
+    /// [`with_request_timeout`](Self::with_request_timeout), or an application
     /// id that is not valid in a `User-Agent` header, a PEM given to
     /// [`with_ca_pem`](Self::with_ca_pem) that holds no certificate or does
     /// not parse, or `with_ca_pem` together with
@@ -232,8 +235,8 @@ impl SecretClientBuilder {
         let vault_url = validate::vault_url(&self.vault_url, self.allow_insecure_http)?;
         if self.per_try_timeout.is_some_and(|t| t.is_zero()) {
             return Err(Error::invalid_input(
-                "the per-try timeout is zero, so every request would time out at once; pass a \
-                 positive duration to with_per_try_timeout, or leave it unset for the HTTP client's",
+                "the request timeout is zero, so every request would time out at once; pass a \
+                 positive duration to with_request_timeout, or leave it unset for the HTTP client's",
             ));
         }
         if let Some(id) = &self.application_id {

@@ -506,16 +506,16 @@ async fn next_link_to_another_host_is_not_followed() {
 }
 
 #[test]
-fn a_zero_per_try_timeout_is_refused_at_build() {
+fn a_zero_request_timeout_is_refused_at_build() {
     let err = SecretClient::builder(
         "https://v.vault.azure.net",
         Counting::default().credential(),
     )
-    .with_per_try_timeout(Duration::ZERO)
+    .with_request_timeout(Duration::ZERO)
     .build()
     .unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
-    assert!(err.to_string().contains("per_try_timeout"), "{err}");
+    assert!(err.to_string().contains("with_request_timeout"), "{err}");
 }
 
 #[test]

@@ -115,7 +115,7 @@ async fn get_from_silent_server(transport: Arc<UserReqwest>, per_try: Duration) 
         Counting::default().credential(),
     )
     .with_http_client(transport)
-    .with_per_try_timeout(per_try)
+    .with_request_timeout(per_try)
     .with_retry_policy(RetryPolicy::default().with_max_retries(0))
     .build()
     .unwrap();

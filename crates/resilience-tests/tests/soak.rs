@@ -64,7 +64,7 @@ async fn soak_with_expiring_tokens_and_throttling() {
     let client = SecretClient::builder(emulator.vault_url(), credential)
         .with_clock(Arc::new(clock.clone()))
         .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
-        .with_per_try_timeout(Duration::from_secs(10))
+        .with_request_timeout(Duration::from_secs(10))
         .build()
         .unwrap();
 

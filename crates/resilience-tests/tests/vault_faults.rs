@@ -143,7 +143,7 @@ async fn a_response_that_never_comes_times_out_and_the_retry_succeeds() {
     server.push(Behaviour::Hang);
     let client = SecretClient::builder(server.url(), static_credential())
         .with_retry_policy(fast_retry())
-        .with_per_try_timeout(Duration::from_millis(300))
+        .with_request_timeout(Duration::from_millis(300))
         .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap();
@@ -230,7 +230,7 @@ async fn emulator_client(emulator: &keyvault_emulator::RunningEmulator) -> Secre
     .unwrap();
     SecretClient::builder(emulator.vault_url(), credential)
         .with_retry_policy(fast_retry())
-        .with_per_try_timeout(Duration::from_secs(5))
+        .with_request_timeout(Duration::from_secs(5))
         .with_http_client(Arc::new(LoopbackOnlyHttpClient::real()))
         .build()
         .unwrap()
