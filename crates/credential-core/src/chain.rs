@@ -229,6 +229,7 @@ impl Chain {
     /// The index of the link a sticky chain has settled on, if any.
     pub fn selected_index(&self) -> Option<usize> {
         let index = self.selected.load(Ordering::Acquire);
+        // `<=` would be equivalent: the index is a link's (< len) or NONE_SELECTED (usize::MAX).
         (index < self.links.len()).then_some(index)
     }
 
@@ -335,6 +336,8 @@ impl Chain {
     ) -> Result<(AccessToken, Vec<CredentialError>), CredentialError> {
         let mut attempts = Vec::new();
         for (index, link) in self.links.iter().enumerate() {
+            // `index * 1` or `<=` would be equivalent: a concurrent last link beside no
+            // later link gives what the plain walk gives (a misconfiguration stops it either way).
             if link.concurrent && index + 1 < self.links.len() {
                 return self
                     .walk_concurrently(index, attempts, scopes, options)
@@ -471,6 +474,7 @@ impl Chain {
             ChainHelp::Guide => Some(self.guide(&attempts)),
         };
         let error = CredentialError::chain_failed(self.name, attempts, help);
+        // Only logs: `!=` here is equivalent for every caller (nothing reads the log).
         if self.help == ChainHelp::Guide {
             tracing::warn!(chain = self.name, %error, "no credential produced a token");
         }
@@ -559,5 +563,424 @@ mod tests {
         let error = env.build_error(&wrong);
         assert!(!error.is_unavailable());
         assert_eq!(error.credential(), "ClientSecretCredential");
+    }
+
+    // ---- The engine's rules, on scripted links ----
+
+    use std::sync::Mutex as StdMutex;
+
+    use time::OffsetDateTime;
+
+    use crate::token_credential_fn;
+
+    #[derive(Clone, Copy)]
+    enum Answer {
+        Token,
+        Unavailable,
+        Refused,
+        Misconfigured,
+    }
+
+    /// The names of the links called, in call order.
+    #[derive(Clone, Default)]
+    struct Calls(Arc<StdMutex<Vec<&'static str>>>);
+
+    impl Calls {
+        fn names(&self) -> Vec<&'static str> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    /// A link that records its calls and answers `answer`, after yielding
+    /// to the runtime once when `slow`.
+    fn scripted(name: &'static str, answer: Answer, slow: bool, calls: &Calls) -> ChainLink {
+        let calls = calls.clone();
+        let credential = token_credential_fn(name, move |_, _| {
+            calls.0.lock().unwrap().push(name);
+            async move {
+                if slow {
+                    tokio::task::yield_now().await;
+                }
+                match answer {
+                    Answer::Token => Ok(AccessToken::new(
+                        format!("token-from-{name}"),
+                        OffsetDateTime::UNIX_EPOCH,
+                    )),
+                    Answer::Unavailable => Err(CredentialError::unavailable(name, "not here")),
+                    Answer::Refused => Err(CredentialError::refused(name, None, "denied")),
+                    Answer::Misconfigured => {
+                        Err(CredentialError::invalid_configuration(name, "bad input"))
+                    }
+                }
+            }
+        });
+        ChainLink::new(name, Arc::new(credential))
+    }
+
+    fn opts() -> TokenRequestOptions {
+        TokenRequestOptions::default()
+    }
+
+    fn token_of(result: Result<AccessToken, CredentialError>) -> String {
+        result.unwrap().token.expose_secret().to_owned()
+    }
+
+    fn attempts_of(error: &CredentialError) -> Vec<(&'static str, bool)> {
+        match error {
+            CredentialError::ChainFailed { attempts, .. } => attempts
+                .iter()
+                .map(|e| (e.credential(), e.is_unavailable()))
+                .collect(),
+            other => panic!("not a chain error: {other}"),
+        }
+    }
+
+    fn help_of(error: &CredentialError) -> Option<&str> {
+        match error {
+            CredentialError::ChainFailed { help, .. } => help.as_deref(),
+            other => panic!("not a chain error: {other}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lenient_links_failure_is_unavailable_unless_misconfigured() {
+        use Answer::*;
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                scripted("A", Refused, false, &calls).lenient(true),
+                scripted("B", Token, false, &calls),
+            ],
+        );
+        let (token, attempts) = chain
+            .get_token_with_attempts(&["s"], &opts())
+            .await
+            .unwrap();
+        assert_eq!(token.token.expose_secret(), "token-from-B");
+        assert_eq!(attempts.len(), 1);
+        assert!(attempts[0].is_unavailable());
+        assert_eq!(attempts[0].credential(), "A");
+        assert!(
+            attempts[0].to_string().contains("denied"),
+            "{}",
+            attempts[0]
+        );
+
+        // Not lenient: the same failure stops the chain.
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                scripted("A", Refused, false, &calls),
+                scripted("B", Token, false, &calls),
+            ],
+        );
+        let err = chain.get_token(&["s"], &opts()).await.unwrap_err();
+        assert_eq!(attempts_of(&err), [("A", false)]);
+        assert_eq!(calls.names(), ["A"]);
+
+        // Lenient, but inputs present and wrong: that stops the chain too.
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                scripted("A", Misconfigured, false, &calls).lenient(true),
+                scripted("B", Token, false, &calls),
+            ],
+        );
+        let err = chain.get_token(&["s"], &opts()).await.unwrap_err();
+        assert_eq!(attempts_of(&err), [("A", false)]);
+        assert_eq!(calls.names(), ["A"]);
+    }
+
+    #[tokio::test]
+    async fn guide_help_lists_the_setup_hints_or_names_the_link_that_stopped() {
+        use Answer::*;
+        let calls = Calls::default();
+        let all_absent = Chain::new(
+            "Chain",
+            vec![
+                scripted("A", Unavailable, false, &calls).setup_hint("do a"),
+                scripted("B", Unavailable, false, &calls),
+                scripted("C", Unavailable, false, &calls).setup_hint("do c"),
+            ],
+        );
+        let err = all_absent
+            .clone()
+            .with_help(ChainHelp::Guide)
+            .get_token(&["s"], &opts())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            help_of(&err),
+            Some("To fix this, set up one of these credentials:\n  - A: do a\n  - C: do c")
+        );
+        let err = all_absent.get_token(&["s"], &opts()).await.unwrap_err();
+        assert_eq!(help_of(&err), None);
+
+        let stopped = Chain::new(
+            "Chain",
+            vec![
+                scripted("A", Unavailable, false, &calls).setup_hint("do a"),
+                scripted("B", Refused, false, &calls).setup_hint("do b"),
+            ],
+        );
+        let err = stopped
+            .clone()
+            .with_help(ChainHelp::Guide)
+            .get_token(&["s"], &opts())
+            .await
+            .unwrap_err();
+        let help = help_of(&err).unwrap();
+        assert!(
+            help.starts_with("B is set up here but failed, so Chain stopped"),
+            "{help}"
+        );
+        let err = stopped
+            .with_help(ChainHelp::Fixed("see the docs".into()))
+            .get_token(&["s"], &opts())
+            .await
+            .unwrap_err();
+        assert_eq!(help_of(&err), Some("see the docs"));
+    }
+
+    #[tokio::test]
+    async fn a_link_that_is_not_concurrent_runs_alone() {
+        use Answer::*;
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                scripted("A", Token, true, &calls),
+                scripted("B", Token, false, &calls),
+            ],
+        );
+        assert_eq!(
+            token_of(chain.get_token(&["s"], &opts()).await),
+            "token-from-A"
+        );
+        assert_eq!(calls.names(), ["A"]);
+    }
+
+    #[tokio::test]
+    async fn a_concurrent_link_runs_alongside_the_later_links_and_the_order_wins() {
+        use Answer::*;
+        // The later link answers first, but the concurrent link's token wins.
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                scripted("M", Token, true, &calls).concurrent(true),
+                scripted("B", Token, false, &calls),
+            ],
+        )
+        .sticky(true);
+        assert_eq!(
+            token_of(chain.get_token(&["s"], &opts()).await),
+            "token-from-M"
+        );
+        assert_eq!(calls.names(), ["M", "B"], "B ran alongside M");
+        assert_eq!(chain.selected_index(), Some(0));
+
+        // The concurrent link is unavailable: the later link's token, which
+        // came first, is used, and that link is selected.
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                scripted("M", Unavailable, true, &calls).concurrent(true),
+                scripted("B", Token, false, &calls),
+            ],
+        )
+        .sticky(true);
+        let (token, attempts) = chain
+            .get_token_with_attempts(&["s"], &opts())
+            .await
+            .unwrap();
+        assert_eq!(token.token.expose_secret(), "token-from-B");
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].credential(), "M");
+        assert_eq!(chain.selected_index(), Some(1));
+
+        // The concurrent link is unavailable at once: the later links run
+        // after it.
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                scripted("M", Unavailable, false, &calls).concurrent(true),
+                scripted("B", Token, true, &calls),
+            ],
+        );
+        assert_eq!(
+            token_of(chain.get_token(&["s"], &opts()).await),
+            "token-from-B"
+        );
+
+        // The concurrent link stops the chain: a later token is not used.
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                scripted("M", Refused, true, &calls).concurrent(true),
+                scripted("B", Token, false, &calls),
+            ],
+        )
+        .sticky(true);
+        let err = chain.get_token(&["s"], &opts()).await.unwrap_err();
+        assert_eq!(attempts_of(&err), [("M", false)]);
+        assert_eq!(chain.selected_index(), None);
+    }
+
+    #[tokio::test]
+    async fn a_concurrent_link_that_decides_at_once_starts_no_later_link() {
+        use Answer::*;
+        for answer in [Token, Refused] {
+            let calls = Calls::default();
+            let chain = Chain::new(
+                "Chain",
+                vec![
+                    scripted("M", answer, false, &calls).concurrent(true),
+                    scripted("B", Token, false, &calls),
+                ],
+            );
+            let _ = chain.get_token(&["s"], &opts()).await;
+            assert_eq!(calls.names(), ["M"]);
+        }
+        // Inputs present but wrong: stopped before any later link starts.
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                ChainLink::from_build(
+                    "M",
+                    Err(CredentialError::invalid_configuration("M", "bad id")),
+                )
+                .concurrent(true),
+                scripted("B", Token, false, &calls),
+            ],
+        );
+        let err = chain.get_token(&["s"], &opts()).await.unwrap_err();
+        assert_eq!(attempts_of(&err), [("M", false)]);
+        assert!(calls.names().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_links_after_a_concurrent_one_stop_at_a_failure() {
+        use Answer::*;
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                scripted("M", Unavailable, true, &calls).concurrent(true),
+                scripted("B", Refused, false, &calls),
+                scripted("C", Token, false, &calls),
+            ],
+        );
+        let err = chain.get_token(&["s"], &opts()).await.unwrap_err();
+        assert_eq!(attempts_of(&err), [("M", true), ("B", false)]);
+        assert!(!err.is_unavailable());
+        assert_eq!(calls.names(), ["M", "B"]);
+    }
+
+    #[tokio::test]
+    async fn concurrent_first_calls_share_one_walk() {
+        use Answer::*;
+        let o = opts();
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                scripted("A", Unavailable, true, &calls),
+                scripted("B", Token, false, &calls),
+            ],
+        )
+        .sticky(true)
+        .share_first_walk(true);
+        let (one, two) = tokio::join!(chain.get_token(&["s"], &o), chain.get_token(&["s"], &o));
+        assert_eq!(token_of(one), "token-from-B");
+        assert_eq!(token_of(two), "token-from-B");
+        assert_eq!(calls.names(), ["A", "B", "B"], "the second call waited");
+
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                scripted("A", Unavailable, true, &calls),
+                scripted("B", Token, false, &calls),
+            ],
+        )
+        .sticky(true)
+        .share_first_walk(true);
+        let (one, two) = tokio::join!(
+            chain.get_token_with_attempts(&["s"], &o),
+            chain.get_token_with_attempts(&["s"], &o)
+        );
+        assert_eq!(one.unwrap().1.len(), 1);
+        assert!(
+            two.unwrap().1.is_empty(),
+            "the second call used the selection"
+        );
+        assert_eq!(calls.names(), ["A", "B", "B"]);
+    }
+
+    #[tokio::test]
+    async fn a_shared_walks_failure_answers_the_callers_that_waited_for_the_same_token() {
+        use Answer::*;
+        let o = opts();
+        let other = opts().with_tenant_id("other");
+        let calls = Calls::default();
+        let chain = Chain::new("Chain", vec![scripted("A", Unavailable, true, &calls)])
+            .sticky(true)
+            .share_first_walk(true);
+        let (one, two) = tokio::join!(chain.get_token(&["s"], &o), chain.get_token(&["s"], &o));
+        assert_eq!(one.unwrap_err().to_string(), two.unwrap_err().to_string());
+        assert_eq!(calls.names(), ["A"], "one walk for both");
+
+        // A later call walks again.
+        chain.get_token(&["s"], &opts()).await.unwrap_err();
+        assert_eq!(calls.names().len(), 2);
+
+        // A caller that waited for another scope, or other options, walks.
+        let (one, two) = tokio::join!(chain.get_token(&["s"], &o), chain.get_token(&["t"], &o));
+        assert!(one.is_err() && two.is_err());
+        assert_eq!(calls.names().len(), 4);
+        let (one, two) = tokio::join!(chain.get_token(&["s"], &o), chain.get_token(&["s"], &other));
+        assert!(one.is_err() && two.is_err());
+        assert_eq!(calls.names().len(), 6);
+    }
+
+    #[tokio::test]
+    async fn without_a_shared_walk_concurrent_first_calls_each_walk() {
+        use Answer::*;
+        let o = opts();
+        let calls = Calls::default();
+        let chain = Chain::new("Chain", vec![scripted("A", Unavailable, true, &calls)])
+            .sticky(true)
+            .share_first_walk(false);
+        let (one, two) = tokio::join!(chain.get_token(&["s"], &o), chain.get_token(&["s"], &o));
+        assert!(one.is_err() && two.is_err());
+        assert_eq!(calls.names(), ["A", "A"]);
+    }
+
+    #[tokio::test]
+    async fn debug_names_the_links_and_the_selection() {
+        use Answer::*;
+        let calls = Calls::default();
+        let chain = Chain::new(
+            "Chain",
+            vec![
+                ChainLink::from_build("X", Err(CredentialError::unavailable("X", "absent"))),
+                scripted("A", Token, false, &calls),
+            ],
+        )
+        .sticky(true);
+        chain.get_token(&["s"], &opts()).await.unwrap();
+        let text = format!("{chain:?}");
+        assert!(text.starts_with("Chain {"), "{text}");
+        assert!(text.contains("X { unavailable: "), "{text}");
+        assert!(text.contains("A("), "{text}");
+        assert!(text.contains("selected: Some(\"A\")"), "{text}");
     }
 }

@@ -691,6 +691,21 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn set_retry_statuses_replace_the_default_ones() {
+        let policy = RetryPolicy::default()
+            .with_max_retries(2)
+            .with_retry_statuses([StatusCode::NOT_FOUND]);
+        let http = crate::test_util::ScriptedHttpClient::new();
+        http.push_response(404, &[], "").push_response(503, &[], "");
+        let response = send_with_retry(&http, &request(), &policy, || NOW)
+            .await
+            .unwrap();
+        // The 404 was retried; the 503, no longer listed, is final.
+        assert_eq!(response.status.as_u16(), 503);
+        assert_eq!(http.requests().len(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_connection_failure_is_final_when_only_later_failures_retry() {
         let http = crate::test_util::ScriptedHttpClient::new();
         http.push_error(TransportErrorKind::Connect);

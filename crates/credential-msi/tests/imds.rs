@@ -361,6 +361,21 @@ async fn retry_schedule_for_410_uses_longer_base_and_gives_up() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_set_gone_initial_delay_paces_410_retries() {
+    let http = ScriptedHttp::default();
+    for _ in 0..3 {
+        http.push(410, &[], "");
+    }
+    let policy = no_jitter()
+        .with_max_retries(2)
+        .with_gone_initial_delay(Duration::from_millis(500));
+    let err = get(&scripted(&http, policy)).await.unwrap_err();
+    assert_eq!(http.times().len(), 3, "1 try + 2 retries");
+    assert_eq!(gaps(&http), [500, 1000]);
+    assert!(!err.is_unavailable(), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn default_policy_jitters_within_80_to_100_percent() {
     let http = ScriptedHttp::default();
     http.push(503, &[], "")
