@@ -65,6 +65,16 @@
 //! - Certificates, keys and RBAC/access policies are not emulated: any
 //!   valid token may do everything, unless [`EmulatorBuilder::allow`]
 //!   limits its client to some operations.
+//!
+//! # Runtime and threads
+//! Embedded, the emulator runs on the caller's `tokio` 1.x runtime, which
+//! needs its I/O and time drivers (`#[tokio::main]`, `#[tokio::test]`, or
+//! `Builder::enable_all()`): `start()` binds the listener and spawns one
+//! task that accepts connections (and one per connection); outside a
+//! runtime it panics as `tokio::spawn` does. A current-thread runtime works
+//! as long as the task that awaits the client's requests yields to the
+//! server, as `.await` does. The emulator starts no thread of its own; the
+//! task ends when the [`RunningEmulator`] is dropped or shut down.
 
 mod access;
 mod admin;
