@@ -399,6 +399,34 @@ impl HttpClientConfigError {
     }
 }
 
+/// The transport a builder with `with_http_client` and `with_ca_pem`
+/// options sends with: the caller's (`http`), or a client of its own
+/// trusting the `ca_pems` besides the system's roots, or `None` (the
+/// default) when neither was given.
+///
+/// # Errors
+/// A PEM that holds no certificate or does not parse, or both options
+/// given (a caller's own transport carries its own roots).
+pub fn transport_with_ca_pems(
+    http: Option<SharedHttpClient>,
+    ca_pems: &[Vec<u8>],
+) -> Result<Option<SharedHttpClient>, HttpClientConfigError> {
+    match (http, ca_pems.is_empty()) {
+        (http, true) => Ok(http),
+        (None, false) => {
+            let client = ca_pems
+                .iter()
+                .fold(ReqwestHttpClient::builder(), |b, pem| b.with_ca_pem(pem))
+                .build()?;
+            Ok(Some(Arc::new(client)))
+        }
+        (Some(_), false) => Err(HttpClientConfigError::new(
+            "with_ca_pem and with_http_client were both given; add the CA certificates to \
+             your own HTTP client, or drop with_http_client",
+        )),
+    }
+}
+
 /// So that `ReqwestHttpClient::builder().build()?` works in a function that
 /// returns a [`CredentialError`] (an invalid configuration of the transport).
 impl From<HttpClientConfigError> for crate::CredentialError {

@@ -182,7 +182,7 @@ pub mod __private {
     pub mod credential_names {
         pub use crate::credential_names::*;
     }
-    pub use crate::http::{is_loopback, request_id, transport_error_kind};
+    pub use crate::http::{is_loopback, request_id, transport_error_kind, transport_with_ca_pems};
     /// Equality of secrets in time that depends only on their lengths.
     pub use crate::secret::constant_time_eq;
 }

@@ -8,10 +8,11 @@ use credential_cli::__private::DEFAULT_TIMEOUT;
 use credential_cli::{AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential};
 use credential_core::__private::entra::validate_request_timeout;
 use credential_core::__private::env_vars::AZURE_CLIENT_ID;
+use credential_core::__private::transport_with_ca_pems;
 use credential_core::RetryPolicy;
 use credential_core::{
-    CloudConfiguration, CredentialError, PersistentTokenCache, ProviderContext, ReqwestHttpClient,
-    SharedHttpClient, TokenCredential,
+    CloudConfiguration, CredentialError, PersistentTokenCache, ProviderContext, SharedHttpClient,
+    TokenCredential,
 };
 use credential_env::{EnvironmentCredential, WorkloadIdentityCredential};
 use credential_msi::{ManagedIdentityCredential, UserAssignedId};
@@ -317,23 +318,8 @@ impl DefaultAzureCredentialBuilder {
     /// The transport the links send with: the caller's, or one trusting the
     /// `with_ca_pem` certificates, or `None` for the context's.
     fn transport(&self) -> Result<Option<SharedHttpClient>, CredentialError> {
-        match (&self.http_client, self.ca_pems.is_empty()) {
-            (http, true) => Ok(http.clone()),
-            (None, false) => {
-                let http = self
-                    .ca_pems
-                    .iter()
-                    .fold(ReqwestHttpClient::builder(), |b, pem| b.with_ca_pem(pem))
-                    .build()
-                    .map_err(|e| CredentialError::invalid_configuration(NAME, e.message))?;
-                Ok(Some(Arc::new(http)))
-            }
-            (Some(_), false) => Err(CredentialError::invalid_configuration(
-                NAME,
-                "with_ca_pem and with_http_client were both given; add the CA certificates to \
-                 your own HTTP client, or drop with_http_client",
-            )),
-        }
+        transport_with_ca_pems(self.http_client.clone(), &self.ca_pems)
+            .map_err(|e| CredentialError::invalid_configuration(NAME, e.message))
     }
 
     fn check_required(&self, ctx: &ProviderContext) -> Result<(), CredentialError> {

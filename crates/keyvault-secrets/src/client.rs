@@ -4,6 +4,7 @@ use http::StatusCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use credential_core::__private::transport_with_ca_pems;
 use credential_core::RetryPolicy;
 use credential_core::{
     HttpResponse, ReqwestHttpClient, SharedClock, SharedHttpClient, SystemClock, TokenCache,
@@ -260,23 +261,8 @@ impl SecretClientBuilder {
         let server_host = vault_url.host_str().unwrap_or_default().to_owned();
         let server_port = vault_url.port_or_known_default().unwrap_or(443);
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let http: SharedHttpClient = match (self.http, self.ca_pems.is_empty()) {
-            (Some(http), true) => http,
-            (None, true) => Arc::new(ReqwestHttpClient::new()),
-            (None, false) => Arc::new(
-                self.ca_pems
-                    .iter()
-                    .fold(ReqwestHttpClient::builder(), |b, pem| b.with_ca_pem(pem))
-                    .build()
-                    .map_err(|e| Error::invalid_input(e.message))?,
-            ),
-            (Some(_), false) => {
-                return Err(Error::invalid_input(
-                    "with_ca_pem and with_http_client were both given; add the CA certificates \
-                     to your own HTTP client, or drop with_http_client",
-                ));
-            }
-        };
+        let http: SharedHttpClient = transport_with_ca_pems(self.http, &self.ca_pems)?
+            .unwrap_or_else(|| Arc::new(ReqwestHttpClient::new()));
         let pipeline = Pipeline {
             http,
             credential: self.credential,
